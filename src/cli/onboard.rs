@@ -1,0 +1,170 @@
+//! `kubectl kubeflow onboard USER_EMAIL`: a Profile (and optionally a LimitRange) for a new user.
+
+use std::time::Duration;
+
+use anyhow::Context as _;
+use clap::Args;
+
+use super::output::{OutputFormat, print_applied, print_objects};
+use super::{CliError, CliResult, GlobalArgs, parse_request_timeout};
+use crate::cluster::onboard::{OnboardObjects, onboard};
+use crate::cluster::{Cluster, DryRun};
+use crate::manifest::{self, LimitRangeDefaults};
+use crate::model::{Email, ProfileName, Quantity, Quota};
+
+/// Flags of `onboard`.
+#[derive(Debug, Args)]
+#[command(after_help = "Examples:\n  \
+    # Preview the objects for a new user, without contacting the cluster\n  \
+    kubectl kubeflow onboard alice.smith@example.com --dry-run=client -o yaml\n\n  \
+    # Create profile alice-smith with a quota and the default LimitRange\n  \
+    kubectl kubeflow onboard alice.smith@example.com --cpu 8 --memory 16Gi --gpu 1 --limit-range\n\n  \
+    # Choose the profile name and add any quota key\n  \
+    kubectl kubeflow onboard bob@example.com --profile team-bob --quota requests.storage=100Gi --quota count/jobs.batch=20\n\n  \
+    # Let the server validate everything without storing it\n  \
+    kubectl kubeflow onboard carol@example.com --dry-run=server")]
+pub struct OnboardArgs {
+    /// The user's email, exactly as the identity provider sends it in kubeflow-userid.
+    #[arg(value_name = "USER_EMAIL")]
+    pub email: String,
+    /// Profile (and namespace) name; derived from the email like the central dashboard does.
+    #[arg(long, value_name = "NAME")]
+    pub profile: Option<String>,
+    /// Quota: total CPU (key `cpu`), e.g. 8 or 7500m.
+    #[arg(long, value_name = "QUANTITY")]
+    pub cpu: Option<String>,
+    /// Quota: total memory (key `memory`), e.g. 16Gi.
+    #[arg(long, value_name = "QUANTITY")]
+    pub memory: Option<String>,
+    /// Quota: GPUs (key `requests.nvidia.com/gpu`).
+    #[arg(long, value_name = "QUANTITY")]
+    pub gpu: Option<String>,
+    /// Quota: number of pods (key `pods`).
+    #[arg(long, value_name = "COUNT")]
+    pub pods: Option<String>,
+    /// Quota: storage requested by PVCs (key `requests.storage`), e.g. 100Gi.
+    #[arg(long, value_name = "QUANTITY")]
+    pub storage: Option<String>,
+    /// Quota: any resource, as KEY=QUANTITY; repeatable.
+    #[arg(long = "quota", value_name = "KEY=QUANTITY")]
+    pub quota: Vec<String>,
+    /// Also create the LimitRange `cpu-mem-limit-range` in the new namespace, so pods without
+    /// resource requests are not rejected once a quota exists.
+    #[arg(long)]
+    pub limit_range: bool,
+    /// LimitRange default CPU limit (implies --limit-range).
+    #[arg(long, value_name = "QUANTITY")]
+    pub limit_range_cpu: Option<String>,
+    /// LimitRange default memory limit (implies --limit-range).
+    #[arg(long, value_name = "QUANTITY")]
+    pub limit_range_memory: Option<String>,
+    /// LimitRange default CPU request (implies --limit-range).
+    #[arg(long, value_name = "QUANTITY")]
+    pub limit_range_request_cpu: Option<String>,
+    /// LimitRange default memory request (implies --limit-range).
+    #[arg(long, value_name = "QUANTITY")]
+    pub limit_range_request_memory: Option<String>,
+    /// none: create; client: print, send nothing; server: send with dryRun=All.
+    #[arg(long, value_enum, default_value = "none", num_args = 0..=1, default_missing_value = "client", require_equals = true)]
+    pub dry_run: DryRun,
+    /// Output format: yaml, json or name (default: one summary line per object).
+    #[arg(short = 'o', long = "output", value_enum)]
+    pub output: Option<OutputFormat>,
+    /// How long to wait for the profile controller to create the namespace (for --limit-range).
+    #[arg(long, value_name = "DURATION", default_value = "60s", value_parser = parse_request_timeout)]
+    pub wait_timeout: Duration,
+}
+
+fn usage(e: impl Into<anyhow::Error>) -> CliError {
+    CliError::Usage(e.into())
+}
+
+/// Validates everything first (exit 2, nothing sent), then creates or previews.
+pub async fn run(global: &GlobalArgs, args: OnboardArgs) -> CliResult {
+    let objects = plan(&args)?;
+    if args.dry_run == DryRun::Client {
+        let values = [
+            Some(manifest::to_value(&objects.profile)),
+            objects.limit_range.as_ref().map(manifest::to_value),
+        ];
+        let values: Vec<_> = values.into_iter().flatten().collect::<Result<_, _>>().map_err(anyhow::Error::new)?;
+        return match args.output {
+            Some(format) => print_objects(&values, format).map_err(CliError::Failed),
+            None => {
+                for value in &values {
+                    println!("{} created{}", manifest::reference(value), DryRun::Client.suffix());
+                }
+                Ok(())
+            }
+        };
+    }
+    let cluster = Cluster::connect(&global.connect_options()).await.map_err(anyhow::Error::new)?;
+    let applied = onboard(&cluster, &objects, args.dry_run, args.wait_timeout)
+        .await
+        .with_context(|| format!("onboarding {} on context {:?}", args.email, cluster.context()))?;
+    print_applied(&applied, args.output, args.dry_run).map_err(CliError::Failed)
+}
+
+/// Parses and validates every flag into the objects to create. Errors are usage errors.
+fn plan(args: &OnboardArgs) -> Result<OnboardObjects, CliError> {
+    let email: Email = args.email.parse().map_err(usage)?;
+    for warning in email.warnings() {
+        eprintln!("Warning: {warning}");
+    }
+    let name = match &args.profile {
+        Some(n) => n.parse::<ProfileName>().map_err(usage)?,
+        None => ProfileName::from_email(&email).map_err(|e| {
+            usage(anyhow::Error::new(e).context(format!(
+                "cannot derive a profile name from {email}; pass --profile NAME"
+            )))
+        })?,
+    };
+    let mut quota = Quota::default();
+    let named = [
+        ("cpu", &args.cpu),
+        ("memory", &args.memory),
+        ("requests.nvidia.com/gpu", &args.gpu),
+        ("pods", &args.pods),
+        ("requests.storage", &args.storage),
+    ];
+    for (key, value) in named {
+        if let Some(value) = value {
+            quota.set_pair(&format!("{key}={value}")).map_err(usage)?;
+        }
+    }
+    for pair in &args.quota {
+        quota.set_pair(pair).map_err(usage)?;
+    }
+    let wants_limit_range = args.limit_range
+        || args.limit_range_cpu.is_some()
+        || args.limit_range_memory.is_some()
+        || args.limit_range_request_cpu.is_some()
+        || args.limit_range_request_memory.is_some();
+    let limit_range = if wants_limit_range {
+        let mut defaults = LimitRangeDefaults::default();
+        let overrides = [
+            (&args.limit_range_cpu, &mut defaults.default_cpu, "--limit-range-cpu"),
+            (&args.limit_range_memory, &mut defaults.default_memory, "--limit-range-memory"),
+            (&args.limit_range_request_cpu, &mut defaults.request_cpu, "--limit-range-request-cpu"),
+            (&args.limit_range_request_memory, &mut defaults.request_memory, "--limit-range-request-memory"),
+        ];
+        for (value, slot, flag) in overrides {
+            if let Some(value) = value {
+                *slot = value
+                    .parse::<Quantity>()
+                    .map_err(|e| usage(anyhow::Error::new(e).context(format!("invalid {flag}"))))?;
+            }
+        }
+        Some(manifest::limit_range(&name, &defaults))
+    } else {
+        if !quota.is_empty() {
+            eprintln!(
+                "Warning: a quota without a LimitRange makes the cluster reject pods that set no \
+                 resource requests (e.g. some Kubeflow Pipelines pods); add --limit-range"
+            );
+        }
+        None
+    };
+    let quota = (!quota.is_empty()).then_some(quota);
+    Ok(OnboardObjects { profile: manifest::profile(&name, &email, quota.as_ref()), limit_range })
+}

@@ -1,0 +1,32 @@
+//! Printing objects and per-object summaries the way kubectl does.
+
+use crate::cluster::DryRun;
+use crate::cluster::onboard::Applied;
+pub use crate::manifest::output::OutputFormat;
+use crate::manifest::output::render_objects;
+
+/// Prints objects in the chosen format to stdout.
+pub fn print_objects(objects: &[serde_json::Value], format: OutputFormat) -> anyhow::Result<()> {
+    let text = render_objects(objects, format)?;
+    print!("{text}");
+    if !text.ends_with('\n') {
+        println!();
+    }
+    Ok(())
+}
+
+/// Prints what happened: objects in `format` if given, else `kind.group/name action` lines.
+pub fn print_applied(applied: &[Applied], format: Option<OutputFormat>, dry_run: DryRun) -> anyhow::Result<()> {
+    match format {
+        Some(format) => {
+            let objects: Vec<_> = applied.iter().map(|a| a.object.clone()).collect();
+            print_objects(&objects, format)
+        }
+        None => {
+            for a in applied {
+                println!("{} {}{}", a.reference, a.action, dry_run.suffix());
+            }
+            Ok(())
+        }
+    }
+}

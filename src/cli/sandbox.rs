@@ -1,0 +1,77 @@
+//! `kubectl kubeflow sandbox`: run the local API server until interrupted.
+
+use std::path::PathBuf;
+use std::time::Instant;
+
+use anyhow::Context as _;
+use clap::Args;
+
+use super::CliResult;
+use crate::sandbox::{Sandbox, SandboxOptions, Seed};
+
+/// Flags of `sandbox`.
+#[derive(Debug, Args)]
+#[command(after_help = "Examples:\n  \
+    # A seeded demo organisation; point kubectl and the plugin at it\n  \
+    kubectl kubeflow sandbox --seed demo --kubeconfig-out /tmp/kf.yaml\n  \
+    KUBECONFIG=/tmp/kf.yaml kubectl get profiles.kubeflow.org\n\n  \
+    # Simulate a cluster where Kubeflow is not installed\n  \
+    kubectl kubeflow sandbox --without-profile-crd --kubeconfig-out /tmp/bare.yaml")]
+pub struct SandboxArgs {
+    /// What to load: empty (CRDs and Kubeflow roles only), demo (a believable organisation),
+    /// or scale:N (N profiles with ~4 contributors each).
+    #[arg(long, default_value = "empty")]
+    pub seed: Seed,
+    /// Port on 127.0.0.1 (0 picks a free one).
+    #[arg(long, default_value_t = 0)]
+    pub port: u16,
+    /// Write a kubeconfig with the CA and a context per user to FILE (default: a file in the
+    /// temp directory, named after the port).
+    #[arg(long = "kubeconfig-out", value_name = "FILE")]
+    pub kubeconfig_out: Option<PathBuf>,
+    /// Do not emulate the Kubeflow profile controller (namespaces, bindings, quotas).
+    #[arg(long)]
+    pub no_profile_controller: bool,
+    /// Start without the profiles.kubeflow.org CRD ("Kubeflow is not installed").
+    #[arg(long)]
+    pub without_profile_crd: bool,
+    /// Start without the Istio AuthorizationPolicy CRD ("Istio is not installed").
+    #[arg(long)]
+    pub without_istio_crd: bool,
+}
+
+/// Starts the sandbox, writes the kubeconfig, and serves until Ctrl-C.
+pub async fn run(args: SandboxArgs) -> CliResult {
+    let mut options = SandboxOptions {
+        addr: std::net::SocketAddr::from(([127, 0, 0, 1], args.port)),
+        seed: args.seed.clone(),
+        ..SandboxOptions::default()
+    };
+    options.controller.kubeflow = !args.no_profile_controller;
+    options.seed_options.profile_crd = !args.without_profile_crd;
+    options.seed_options.istio_crd = !args.without_istio_crd;
+    let started = Instant::now();
+    let sandbox = Sandbox::start(options).await.context("starting the sandbox API server")?;
+    let elapsed = started.elapsed();
+    let url = sandbox.url();
+    let port = url.rsplit(':').next().unwrap_or("0").to_string();
+    let path = args
+        .kubeconfig_out
+        .unwrap_or_else(|| std::env::temp_dir().join(format!("kubectl-kubeflow-sandbox-{port}.kubeconfig")));
+    sandbox
+        .write_kubeconfig(&path)
+        .with_context(|| format!("writing the kubeconfig to {}", path.display()))?;
+    println!(
+        "Sandbox API server listening on {url} (seed {:?}, started in {} ms, {} users)",
+        args.seed,
+        elapsed.as_millis(),
+        sandbox.users().len()
+    );
+    println!("kubeconfig: {} (contexts: sandbox = admin, e2e-user = no permissions, sandbox-as-<user> per seeded user)", path.display());
+    println!("  export KUBECONFIG={}", path.display());
+    println!("  kubectl get profiles.kubeflow.org");
+    println!("Press Ctrl-C to stop.");
+    tokio::signal::ctrl_c().await.context("waiting for Ctrl-C")?;
+    sandbox.shutdown().await;
+    Ok(())
+}

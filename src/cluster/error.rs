@@ -1,0 +1,131 @@
+//! Translation of `kube::Error` into errors that say what to do.
+
+use kube::core::Status;
+
+/// A failure talking to the cluster, phrased for a Kubeflow admin.
+#[derive(Debug, thiserror::Error)]
+pub enum ClusterError {
+    /// Kubeconfig missing, unreadable, or naming an unknown context.
+    #[error("kubeconfig: {0}")]
+    Kubeconfig(String),
+    /// The server could not be reached at all.
+    #[error("cannot reach the Kubernetes API server {server} (context {context:?}): {detail}. Is the cluster running and is this the right --context/--kubeconfig?")]
+    Unreachable {
+        /// API server URL.
+        server: String,
+        /// Context name.
+        context: String,
+        /// The transport error.
+        detail: String,
+    },
+    /// The resource type is not served: the CRD is missing.
+    #[error("{message}")]
+    CrdMissing {
+        /// The full explanation.
+        message: String,
+    },
+    /// RBAC denied the request.
+    #[error("forbidden: {message}\nhint: ask a cluster admin for this permission, or check who you are with `kubectl auth whoami`")]
+    Forbidden {
+        /// The server's message, which names the user, verb and resource.
+        message: String,
+    },
+    /// The object already exists (create never overwrites).
+    #[error("{message}")]
+    AlreadyExists {
+        /// The server's message.
+        message: String,
+    },
+    /// A concurrent change (stale resourceVersion or failed precondition).
+    #[error("{message}\nhint: someone changed the object since it was read; re-run to see the current state")]
+    Conflict {
+        /// The server's message.
+        message: String,
+    },
+    /// The object does not exist.
+    #[error("{message}")]
+    NotFound {
+        /// The server's message.
+        message: String,
+    },
+    /// The server rejected the object as invalid.
+    #[error("the server rejected the object: {message}")]
+    Invalid {
+        /// The server's message.
+        message: String,
+    },
+    /// Credentials were rejected.
+    #[error("the server rejected the credentials of context {context:?}: {message}")]
+    Unauthorized {
+        /// Context name.
+        context: String,
+        /// The server's message.
+        message: String,
+    },
+    /// Any other failure.
+    #[error("{0}")]
+    Other(String),
+}
+
+impl ClusterError {
+    /// True for a server answer of 404 about an object (not about a missing type).
+    pub fn is_not_found(&self) -> bool {
+        matches!(self, ClusterError::NotFound { .. })
+    }
+}
+
+/// Maps one `kube::Error` for a request about `resource` on `context`/`server`.
+pub(super) fn translate(err: kube::Error, resource: &str, context: &str, server: &str) -> ClusterError {
+    match err {
+        kube::Error::Api(status) => from_status(&status, resource, context),
+        kube::Error::HyperError(e) => ClusterError::Unreachable {
+            server: server.into(),
+            context: context.into(),
+            detail: root_cause(&e),
+        },
+        kube::Error::Service(e) => ClusterError::Unreachable {
+            server: server.into(),
+            context: context.into(),
+            detail: root_cause(e.as_ref()),
+        },
+        other => ClusterError::Other(format!("request about {resource} failed: {other}")),
+    }
+}
+
+fn from_status(status: &Status, resource: &str, context: &str) -> ClusterError {
+    let message = status.message.clone();
+    match status.code {
+        401 => ClusterError::Unauthorized { context: context.into(), message },
+        403 => ClusterError::Forbidden { message },
+        404 if status.details.as_ref().is_none_or(|d| d.name.is_empty()) => {
+            ClusterError::CrdMissing { message: missing_type_message(resource, context) }
+        }
+        404 => ClusterError::NotFound { message },
+        409 if status.reason == "AlreadyExists" => ClusterError::AlreadyExists { message },
+        409 => ClusterError::Conflict { message },
+        422 => ClusterError::Invalid { message },
+        code => ClusterError::Other(format!("{message} (HTTP {code}, reason {})", status.reason)),
+    }
+}
+
+fn missing_type_message(resource: &str, context: &str) -> String {
+    match resource {
+        r if r.ends_with("kubeflow.org") => format!(
+            "the server does not serve {r}: is Kubeflow installed on context {context:?}? \
+             (the Profile CRD profiles.kubeflow.org is missing)"
+        ),
+        r if r.ends_with("istio.io") => format!(
+            "the server does not serve {r}: is Istio installed on context {context:?}? \
+             (use --no-istio to manage RoleBindings only)"
+        ),
+        r => format!("the server does not serve {r} on context {context:?}"),
+    }
+}
+
+fn root_cause(err: &(dyn std::error::Error + 'static)) -> String {
+    let mut current = err;
+    while let Some(next) = current.source() {
+        current = next;
+    }
+    current.to_string()
+}

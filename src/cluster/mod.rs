@@ -1,0 +1,197 @@
+//! The only module that holds a `kube::Client`.
+//!
+//! It loads kubeconfig the way kubectl does (flags, merged `KUBECONFIG`, `~/.kube/config`,
+//! in-cluster), and turns every `kube::Error` into a [`ClusterError`] that says what went
+//! wrong in Kubeflow terms and what to do about it.
+
+mod error;
+pub mod onboard;
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use kube::config::{KubeConfigOptions, Kubeconfig};
+
+pub use error::ClusterError;
+
+/// Where and as whom to connect: the kubectl global flags, already parsed.
+#[derive(Debug, Clone, Default)]
+pub struct ConnectOptions {
+    /// `--kubeconfig`: one file, used instead of `KUBECONFIG` and the default path.
+    pub kubeconfig: Option<PathBuf>,
+    /// `--context`.
+    pub context: Option<String>,
+    /// `--cluster`.
+    pub cluster: Option<String>,
+    /// `--user`.
+    pub user: Option<String>,
+    /// `--as`.
+    pub impersonate_user: Option<String>,
+    /// `--as-group` (repeatable).
+    pub impersonate_groups: Vec<String>,
+    /// `--request-timeout`; zero means no limit.
+    pub request_timeout: Option<Duration>,
+}
+
+/// A connected cluster: the client plus the names used in messages.
+#[derive(Clone)]
+pub struct Cluster {
+    client: kube::Client,
+    context: String,
+    server: String,
+}
+
+impl std::fmt::Debug for Cluster {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Cluster")
+            .field("context", &self.context)
+            .field("server", &self.server)
+            .finish()
+    }
+}
+
+impl Cluster {
+    /// Loads kubeconfig as kubectl would and builds a client. Nothing is sent yet.
+    pub async fn connect(opts: &ConnectOptions) -> Result<Self, ClusterError> {
+        let (mut config, context) = match load_kubeconfig(opts.kubeconfig.as_deref())? {
+            Some(kubeconfig) => {
+                let context = opts
+                    .context
+                    .clone()
+                    .or_else(|| kubeconfig.current_context.clone())
+                    .unwrap_or_default();
+                if let Some(wanted) = &opts.context
+                    && !kubeconfig.contexts.iter().any(|c| &c.name == wanted)
+                {
+                    let known: Vec<_> = kubeconfig.contexts.iter().map(|c| c.name.as_str()).collect();
+                    return Err(ClusterError::Kubeconfig(format!(
+                        "context {wanted:?} does not exist in the kubeconfig (known: {})",
+                        if known.is_empty() { "none".to_string() } else { known.join(", ") }
+                    )));
+                }
+                let options = KubeConfigOptions {
+                    context: opts.context.clone(),
+                    cluster: opts.cluster.clone(),
+                    user: opts.user.clone(),
+                };
+                let config = kube::Config::from_custom_kubeconfig(kubeconfig, &options)
+                    .await
+                    .map_err(|e| ClusterError::Kubeconfig(e.to_string()))?;
+                (config, context)
+            }
+            None => {
+                let config = kube::Config::incluster().map_err(|_| {
+                    ClusterError::Kubeconfig(
+                        "no kubeconfig found: set KUBECONFIG, pass --kubeconfig, or create \
+                         ~/.kube/config (try `kubectl kubeflow sandbox --kubeconfig-out FILE` \
+                         for a local demo cluster)"
+                            .into(),
+                    )
+                })?;
+                (config, "in-cluster".to_string())
+            }
+        };
+        if let Some(user) = &opts.impersonate_user {
+            config.auth_info.impersonate = Some(user.clone());
+        }
+        if !opts.impersonate_groups.is_empty() {
+            config.auth_info.impersonate_groups = Some(opts.impersonate_groups.clone());
+        }
+        if let Some(timeout) = opts.request_timeout {
+            let timeout = (!timeout.is_zero()).then_some(timeout);
+            config.read_timeout = timeout;
+            config.write_timeout = timeout;
+            if timeout.is_some() {
+                config.connect_timeout = timeout;
+            }
+        }
+        let server = config.cluster_url.to_string().trim_end_matches('/').to_string();
+        let client = kube::Client::try_from(config)
+            .map_err(|e| ClusterError::Kubeconfig(format!("cannot build a client: {e}")))?;
+        Ok(Self { client, context, server })
+    }
+
+    /// Wraps an existing client (tests, the in-process sandbox).
+    pub fn from_client(client: kube::Client, context: &str, server: &str) -> Self {
+        Self { client, context: context.to_string(), server: server.to_string() }
+    }
+
+    /// The kubeconfig context name, for messages.
+    pub fn context(&self) -> &str {
+        &self.context
+    }
+
+    /// The API server URL, for messages.
+    pub fn server(&self) -> &str {
+        &self.server
+    }
+
+    /// The underlying client, for the layers inside this module.
+    pub(crate) fn client(&self) -> &kube::Client {
+        &self.client
+    }
+
+    /// Explains a failed request about `resource` (e.g. `profiles.kubeflow.org`).
+    pub fn explain(&self, err: kube::Error, resource: &str) -> ClusterError {
+        error::translate(err, resource, &self.context, &self.server)
+    }
+
+    /// `GET /version`.
+    pub async fn server_version(&self) -> Result<k8s_openapi::apimachinery::pkg::version::Info, ClusterError> {
+        self.client.apiserver_version().await.map_err(|e| self.explain(e, "version"))
+    }
+}
+
+/// Reads kubeconfig like kubectl: `--kubeconfig` wins, then every existing file listed in
+/// `KUBECONFIG` (merged, first value wins), then `~/.kube/config`. `None` means no file at all.
+fn load_kubeconfig(explicit: Option<&Path>) -> Result<Option<Kubeconfig>, ClusterError> {
+    let read = |path: &Path| {
+        Kubeconfig::read_from(path)
+            .map_err(|e| ClusterError::Kubeconfig(format!("cannot read kubeconfig {}: {e}", path.display())))
+    };
+    if let Some(path) = explicit {
+        return read(path).map(Some);
+    }
+    if let Some(value) = std::env::var_os("KUBECONFIG") {
+        let paths: Vec<PathBuf> = std::env::split_paths(&value)
+            .filter(|p| !p.as_os_str().is_empty() && p.exists())
+            .collect();
+        if !paths.is_empty() {
+            let mut merged = Kubeconfig::default();
+            for path in paths {
+                merged = merged
+                    .merge(read(&path)?)
+                    .map_err(|e| ClusterError::Kubeconfig(format!("cannot merge {}: {e}", path.display())))?;
+            }
+            return Ok(Some(merged));
+        }
+    }
+    let home = std::env::var_os("HOME").map(PathBuf::from);
+    match home.map(|h| h.join(".kube").join("config")) {
+        Some(path) if path.exists() => read(&path).map(Some),
+        _ => Ok(None),
+    }
+}
+
+/// kubectl's `--dry-run` modes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum DryRun {
+    /// Really write.
+    #[default]
+    None,
+    /// Print what would be sent; send nothing.
+    Client,
+    /// Send every write with `dryRun=All`: the server validates, stores nothing.
+    Server,
+}
+
+impl DryRun {
+    /// The suffix kubectl prints after the action.
+    pub fn suffix(self) -> &'static str {
+        match self {
+            DryRun::None => "",
+            DryRun::Client => " (dry run)",
+            DryRun::Server => " (server dry run)",
+        }
+    }
+}

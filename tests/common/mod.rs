@@ -1,0 +1,183 @@
+//! End-to-end test support: a cluster to run against.
+//!
+//! By default every test starts its own in-process sandbox API server (ephemeral port,
+//! generated CA, tokens for an admin and a non-admin user). When
+//! `KUBECTL_KUBEFLOW_E2E_KUBECONFIG` is set, the same tests run against that cluster instead:
+//! its current context is the admin, a context named `e2e-user` (if present) is the non-admin,
+//! the Profile/AuthorizationPolicy CRDs and kubeflow ClusterRoles are installed if missing,
+//! every object name carries a unique run id, and `cleanup` removes what the run created.
+//! Tests never rely on a profile controller or on ClusterRole aggregation being present on
+//! an external cluster: use [`TestCluster::seed_profile_namespace`] to make what they need.
+#![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use k8s_openapi::api::core::v1::Namespace;
+use kube::api::{Api, DeleteParams, ListParams, PostParams};
+use kubectl_kubeflow::sandbox::{Sandbox, SandboxOptions, Seed};
+
+/// Env var naming an external cluster's kubeconfig.
+pub const E2E_KUBECONFIG_ENV: &str = "KUBECTL_KUBEFLOW_E2E_KUBECONFIG";
+/// The non-admin context name, in the sandbox and on external clusters.
+pub const E2E_USER_CONTEXT: &str = "e2e-user";
+
+/// A cluster for one test.
+pub struct TestCluster {
+    /// Kubeconfig file with the admin context current.
+    pub kubeconfig: PathBuf,
+    /// Admin context name.
+    pub admin_context: String,
+    /// Non-admin context name, when there is one.
+    pub user_context: Option<String>,
+    /// Prefix for everything created on an external cluster ("" on the sandbox).
+    pub run_id: String,
+    /// Admin client.
+    pub admin: kube::Client,
+    /// The sandbox, when not external.
+    pub sandbox: Option<Sandbox>,
+    _dir: tempfile::TempDir,
+}
+
+impl TestCluster {
+    /// The sandbox with the empty seed, or the external cluster.
+    pub async fn start() -> TestCluster {
+        match std::env::var_os(E2E_KUBECONFIG_ENV) {
+            Some(path) => Self::external(PathBuf::from(path)).await,
+            None => Self::sandbox(SandboxOptions::default()).await,
+        }
+    }
+
+    /// Always a sandbox (for tests about seeds or sandbox-only behaviour).
+    pub async fn sandbox(options: SandboxOptions) -> TestCluster {
+        let sandbox = Sandbox::start(options).await.expect("sandbox starts");
+        let dir = tempfile::tempdir().unwrap();
+        let kubeconfig = dir.path().join("kubeconfig");
+        sandbox.write_kubeconfig(&kubeconfig).unwrap();
+        let admin = sandbox.client_for(&sandbox.admin().name.clone()).await.unwrap();
+        TestCluster {
+            kubeconfig,
+            admin_context: "sandbox".into(),
+            user_context: Some(E2E_USER_CONTEXT.into()),
+            run_id: String::new(),
+            admin,
+            sandbox: Some(sandbox),
+            _dir: dir,
+        }
+    }
+
+    /// A sandbox with the demo seed.
+    pub async fn demo() -> TestCluster {
+        Self::sandbox(SandboxOptions { seed: Seed::Demo, ..SandboxOptions::default() }).await
+    }
+
+    async fn external(path: PathBuf) -> TestCluster {
+        let dir = tempfile::tempdir().unwrap();
+        let kubeconfig_data = kube::config::Kubeconfig::read_from(&path).expect("readable kubeconfig");
+        let admin_context = kubeconfig_data.current_context.clone().expect("current-context set");
+        let user_context = kubeconfig_data
+            .contexts
+            .iter()
+            .any(|c| c.name == E2E_USER_CONTEXT)
+            .then(|| E2E_USER_CONTEXT.to_string());
+        let config = kube::Config::from_custom_kubeconfig(kubeconfig_data, &Default::default())
+            .await
+            .unwrap();
+        let admin = kube::Client::try_from(config).unwrap();
+        let run_id = format!("e2e{}", &uuid::Uuid::new_v4().simple().to_string()[..8]);
+        kubectl_kubeflow::sandbox::install_prerequisites(&admin).await.expect("CRDs and roles installed");
+        TestCluster { kubeconfig: path, admin_context, user_context, run_id, admin, sandbox: None, _dir: dir }
+    }
+
+    /// True when running against `KUBECTL_KUBEFLOW_E2E_KUBECONFIG`.
+    pub fn is_external(&self) -> bool {
+        self.sandbox.is_none()
+    }
+
+    /// A unique object name for this run (unchanged on the sandbox).
+    pub fn name(&self, base: &str) -> String {
+        if self.run_id.is_empty() { base.to_string() } else { format!("{}-{base}", self.run_id) }
+    }
+
+    /// A unique email for this run.
+    pub fn email(&self, local: &str) -> String {
+        if self.run_id.is_empty() {
+            format!("{local}@example.com")
+        } else {
+            format!("{local}.{}@example.com", self.run_id)
+        }
+    }
+
+    /// A client for the non-admin user, or `None` (with a printed reason) when there is none.
+    pub async fn user_client(&self) -> Option<kube::Client> {
+        let Some(context) = &self.user_context else {
+            eprintln!("skipping non-admin checks: the kubeconfig has no context named {E2E_USER_CONTEXT:?}");
+            return None;
+        };
+        let kubeconfig = kube::config::Kubeconfig::read_from(&self.kubeconfig).unwrap();
+        let options = kube::config::KubeConfigOptions { context: Some(context.clone()), ..Default::default() };
+        let config = kube::Config::from_custom_kubeconfig(kubeconfig, &options).await.unwrap();
+        Some(kube::Client::try_from(config).unwrap())
+    }
+
+    /// The plugin binary with this cluster's kubeconfig and admin context.
+    pub fn plugin(&self) -> assert_cmd::Command {
+        let mut cmd = assert_cmd::Command::cargo_bin("kubectl-kubeflow").unwrap();
+        cmd.env("KUBECONFIG", &self.kubeconfig).env_remove(E2E_KUBECONFIG_ENV);
+        cmd.arg("--context").arg(&self.admin_context);
+        cmd.timeout(Duration::from_secs(120));
+        cmd
+    }
+
+    /// The plugin binary as the non-admin user.
+    pub fn plugin_as_user(&self) -> Option<assert_cmd::Command> {
+        let context = self.user_context.as_ref()?;
+        let mut cmd = assert_cmd::Command::cargo_bin("kubectl-kubeflow").unwrap();
+        cmd.env("KUBECONFIG", &self.kubeconfig).arg("--context").arg(context);
+        cmd.timeout(Duration::from_secs(120));
+        Some(cmd)
+    }
+
+    /// Creates a namespace as the profile controller would (for external clusters without one).
+    pub async fn seed_profile_namespace(&self, name: &str, owner: &str) {
+        let api: Api<Namespace> = Api::all(self.admin.clone());
+        if api.get_opt(name).await.unwrap().is_some() {
+            return;
+        }
+        let ns: Namespace = serde_json::from_value(serde_json::json!({
+            "apiVersion": "v1", "kind": "Namespace",
+            "metadata": {"name": name, "annotations": {"owner": owner},
+                         "labels": {"app.kubernetes.io/part-of": "kubeflow-profile"}}
+        }))
+        .unwrap();
+        api.create(&PostParams::default(), &ns).await.unwrap();
+    }
+
+    /// Removes what this run created on an external cluster (nothing to do on a sandbox).
+    pub async fn cleanup(self) {
+        if !self.is_external() {
+            return;
+        }
+        let profiles: Api<kubectl_kubeflow::model::Profile> = Api::all(self.admin.clone());
+        if let Ok(list) = profiles.list(&ListParams::default()).await {
+            for p in list.items.into_iter().filter(|p| p.metadata.name.as_deref().unwrap_or("").starts_with(&self.run_id)) {
+                let _ = profiles.delete(p.metadata.name.as_deref().unwrap_or(""), &DeleteParams::default()).await;
+            }
+        }
+        let namespaces: Api<Namespace> = Api::all(self.admin.clone());
+        if let Ok(list) = namespaces.list(&ListParams::default()).await {
+            for ns in list.items.into_iter().filter(|n| n.metadata.name.as_deref().unwrap_or("").starts_with(&self.run_id)) {
+                let _ = namespaces.delete(ns.metadata.name.as_deref().unwrap_or(""), &DeleteParams::default()).await;
+            }
+        }
+    }
+}
+
+/// True when `kubectl` is on PATH; otherwise prints why the calling test skips.
+pub fn kubectl_available(test: &str) -> bool {
+    let ok = std::process::Command::new("kubectl").arg("version").arg("--client").output().is_ok_and(|o| o.status.success());
+    if !ok {
+        eprintln!("skipping {test}: kubectl is not installed");
+    }
+    ok
+}
