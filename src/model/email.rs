@@ -281,7 +281,8 @@ mod tests {
     #[test]
     fn rejects_with_specific_errors() {
         use EmailError as E;
-        let cases: &[(&str, fn(&EmailError) -> bool)] = &[
+        type Check = fn(&EmailError) -> bool;
+        let cases: &[(&str, Check)] = &[
             ("", |e| matches!(e, E::Empty)),
             ("alice", |e| matches!(e, E::MissingAt { .. })),
             ("a@b@c.io", |e| matches!(e, E::MultipleAt { .. })),
