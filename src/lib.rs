@@ -1,2 +1,3 @@
 //! kubectl-kubeflow library.
+pub mod manifest;
 pub mod model;
