@@ -106,25 +106,26 @@ fn resource_name(obj: &Value) -> Result<String, OutputError> {
     })
 }
 
+/// kubectl's leading keys; everything else follows alphabetically, `status` comes last.
 const FIRST_KEYS: [&str; 4] = ["apiVersion", "kind", "metadata", "spec"];
 
+fn top_rank(key: &str) -> usize {
+    match FIRST_KEYS.iter().position(|k| *k == key) {
+        Some(i) => i,
+        None if key == "status" => FIRST_KEYS.len() + 1,
+        None => FIRST_KEYS.len(),
+    }
+}
+
 fn normalize_top(value: Value) -> Value {
-    let Value::Object(map) = normalize(value) else {
-        return Value::Null;
-    };
-    let mut map = map;
-    let mut out = Map::new();
-    for key in FIRST_KEYS {
-        if let Some(v) = map.remove(key) {
-            out.insert(key.to_owned(), v);
+    match normalize(value) {
+        Value::Object(map) => {
+            let mut entries: Vec<(String, Value)> = map.into_iter().collect();
+            entries.sort_by(|a, b| (top_rank(&a.0), &a.0).cmp(&(top_rank(&b.0), &b.0)));
+            Value::Object(entries.into_iter().collect())
         }
+        other => other,
     }
-    let status = map.remove("status");
-    out.extend(map);
-    if let Some(status) = status {
-        out.insert("status".to_owned(), status);
-    }
-    Value::Object(out)
 }
 
 /// Drops nulls (also inside arrays of objects) and sorts object keys.
@@ -173,7 +174,7 @@ mod tests {
         let obj = json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "q"},
             "data": {"a": "yes", "b": "no", "c": "on", "d": "true", "e": "1.0", "f": "0800",
                      "g": "null", "h": "~", "i": "1e3", "j": "2", "k": "plain", "l": "Off"}});
-        let out = render_objects(&[obj.clone()], OutputFormat::Yaml).unwrap();
+        let out = render_objects(std::slice::from_ref(&obj), OutputFormat::Yaml).unwrap();
         for quoted in [
             "yes", "no", "on", "true", "1.0", "0800", "null", "~", "1e3", "2", "Off",
         ] {
