@@ -357,10 +357,8 @@ fn binary_nanos(int_digits: &str, frac: &str, exponent: i64) -> Option<i128> {
     int_nanos.checked_add(frac_nanos)
 }
 
+/// Digits to `i128`; `None` on overflow (the std parser stops at the first overflowing digit).
 fn parse_digits(digits: &str) -> Option<i128> {
-    if digits.len() > 38 {
-        return None;
-    }
     digits.parse().ok()
 }
 
@@ -373,7 +371,8 @@ impl fmt::Display for Quantity {
         }
         let mut format = self.format;
         if format == QuantityFormat::BinarySi
-            && (self.nanos.abs() < 1024 * NANOS_PER_UNIT || self.nanos % NANOS_PER_UNIT != 0)
+            && (self.nanos.unsigned_abs() < 1024 * NANOS_PER_UNIT.unsigned_abs()
+                || self.nanos % NANOS_PER_UNIT != 0)
         {
             format = QuantityFormat::DecimalSi;
         }

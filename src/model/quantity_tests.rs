@@ -258,6 +258,21 @@ fn addition_is_exact_and_keeps_the_left_format() {
 }
 
 #[test]
+fn extreme_sums_still_print() {
+    let q = Quantity {
+        nanos: i128::MIN,
+        format: Bin,
+    };
+    let shown = q.to_string();
+    assert!(shown.starts_with('-') && shown.ends_with('n'), "{shown}");
+    let max = Quantity {
+        nanos: i128::MAX,
+        format: Exp,
+    };
+    assert_eq!(Quantity::parse(&max.to_string()).unwrap(), max);
+}
+
+#[test]
 fn constructors_print_like_the_seed_limit_range() {
     assert_eq!(Quantity::new_milli(800).to_string(), "800m");
     assert_eq!(Quantity::new_milli(500).to_string(), "500m");

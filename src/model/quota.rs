@@ -238,6 +238,24 @@ impl Quota {
         Ok(self.0.insert(name, value))
     }
 
+    /// Sets one limit that must not be set yet, so `--cpu 2 --quota cpu=4` is reported instead
+    /// of one value silently winning.
+    pub fn insert_unique(&mut self, name: ResourceName, value: Quantity) -> Result<(), QuotaError> {
+        if let Some(first) = self.0.get(&name) {
+            return Err(QuotaError::Duplicate {
+                name: name.0,
+                first: first.to_string(),
+                second: value.to_string(),
+            });
+        }
+        self.set(name, value).map(|_| ())
+    }
+
+    /// The limits as a map, ordered by resource name.
+    pub fn as_map(&self) -> &BTreeMap<ResourceName, Quantity> {
+        &self.0
+    }
+
     /// Parses one `key=value` pair (aliases allowed), with errors that quote the pair.
     pub fn parse_pair(pair: &str) -> Result<(ResourceName, Quantity), QuotaError> {
         let (key, value) = pair
@@ -266,14 +284,7 @@ impl Quota {
         let mut quota = Self::new();
         for pair in pairs {
             let (name, value) = Self::parse_pair(pair)?;
-            if let Some(first) = quota.0.get(&name) {
-                return Err(QuotaError::Duplicate {
-                    name: name.0,
-                    first: first.to_string(),
-                    second: value.to_string(),
-                });
-            }
-            quota.set(name, value)?;
+            quota.insert_unique(name, value)?;
         }
         Ok(quota)
     }
@@ -386,6 +397,29 @@ mod tests {
         assert!(matches!(err, QuotaError::Duplicate { .. }));
         let err = Quota::from_pairs(["gpu=1", "requests.nvidia.com/gpu=2"]).unwrap_err();
         assert!(matches!(err, QuotaError::Duplicate { .. }));
+    }
+
+    #[test]
+    fn flags_and_pairs_combine_without_silent_overrides() {
+        let mut q = Quota::from_pairs(["memory=4Gi"]).unwrap();
+        let cpu = ResourceName::parse_alias("cpu").unwrap();
+        q.insert_unique(cpu.clone(), Quantity::parse("2").unwrap())
+            .unwrap();
+        let err = q
+            .insert_unique(cpu.clone(), Quantity::parse("4").unwrap())
+            .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "quota for cpu is given twice (2 and 4); give it once"
+        );
+        assert_eq!(
+            q.set(cpu, Quantity::parse("4").unwrap())
+                .unwrap()
+                .unwrap()
+                .to_string(),
+            "2"
+        );
+        assert_eq!(q.as_map().len(), 2);
     }
 
     #[test]
