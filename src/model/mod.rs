@@ -1,0 +1,20 @@
+//! Pure Kubeflow domain types: validated identities, names, roles, quantities and the typed
+//! custom resources (Profile, Istio AuthorizationPolicy). No I/O happens here.
+
+pub mod email;
+pub mod istio;
+pub mod profile;
+pub mod profile_name;
+pub mod quantity;
+pub mod quota;
+pub mod role;
+pub mod subject;
+
+pub use email::{Email, EmailError};
+pub use istio::{AuthorizationPolicy, AuthorizationPolicySpec};
+pub use profile::{Plugin, Profile, ProfileCondition, ProfileSpec, ProfileStatus};
+pub use profile_name::{ProfileName, ProfileNameError};
+pub use quantity::{Quantity, QuantityError, QuantityFormat};
+pub use quota::{Quota, QuotaError, ResourceName};
+pub use role::{Role, RoleError};
+pub use subject::{GroupName, GroupNameError, Subject};
