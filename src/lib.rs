@@ -1,1 +1,2 @@
 //! kubectl-kubeflow library.
+pub mod sandbox;
