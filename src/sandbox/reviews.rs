@@ -37,9 +37,12 @@ pub fn handle_review(
             Ok(body)
         }
         "selfsubjectrulesreviews" => {
-            body["status"] = json!({"resourceRules": [], "nonResourceRules": [], "incomplete": true});
+            body["status"] =
+                json!({"resourceRules": [], "nonResourceRules": [], "incomplete": true});
             Ok(body)
         }
-        other => Err(ApiError::bad_request(format!("unknown review resource {other}"))),
+        other => Err(ApiError::bad_request(format!(
+            "unknown review resource {other}"
+        ))),
     }
 }

@@ -238,6 +238,9 @@ mod tests {
             e.message,
             "Namespace \"Bad\" is invalid: metadata.name: Invalid value: \"Bad\": x"
         );
-        assert_eq!(e.details.unwrap()["causes"][0]["reason"], "FieldValueInvalid");
+        assert_eq!(
+            e.details.unwrap()["causes"][0]["reason"],
+            "FieldValueInvalid"
+        );
     }
 }

@@ -222,7 +222,11 @@ impl Store {
             remove_meta(&mut obj, "namespace");
         }
         set_meta(&mut obj, "uid", json!(uuid::Uuid::new_v4().to_string()));
-        set_meta(&mut obj, "resourceVersion", json!((self.rv + 1).to_string()));
+        set_meta(
+            &mut obj,
+            "resourceVersion",
+            json!((self.rv + 1).to_string()),
+        );
         set_meta(&mut obj, "creationTimestamp", json!(now_rfc3339()));
         set_meta(&mut obj, "generation", json!(1));
         remove_meta(&mut obj, "deletionTimestamp");
@@ -273,7 +277,12 @@ impl Store {
             Some(ns) => set_meta(&mut obj, "namespace", json!(ns)),
             None => remove_meta(&mut obj, "namespace"),
         }
-        for field in ["uid", "creationTimestamp", "deletionTimestamp", "generation"] {
+        for field in [
+            "uid",
+            "creationTimestamp",
+            "deletionTimestamp",
+            "generation",
+        ] {
             match old.get("metadata").and_then(|m| m.get(field)) {
                 Some(v) => set_meta(&mut obj, field, v.clone()),
                 None => remove_meta(&mut obj, field),
@@ -292,7 +301,11 @@ impl Store {
                 .unwrap_or(0);
             set_meta(&mut obj, "generation", json!(gen_ + 1));
         }
-        set_meta(&mut obj, "resourceVersion", json!((self.rv + 1).to_string()));
+        set_meta(
+            &mut obj,
+            "resourceVersion",
+            json!((self.rv + 1).to_string()),
+        );
         Ok((obj, true))
     }
 
@@ -445,6 +458,13 @@ impl Store {
         Ok(self.history.range(start..).cloned().collect())
     }
 
+    /// Drops the whole event history, as etcd compaction does: watches and continue tokens
+    /// from before now answer 410 Gone. Tests use it to exercise relist paths.
+    pub fn compact(&mut self) {
+        self.history.clear();
+        self.compacted = self.rv;
+    }
+
     /// The oldest resourceVersion from which a watch can still resume.
     pub fn oldest_resumable(&self) -> u64 {
         self.compacted
@@ -475,7 +495,10 @@ mod tests {
         b["data"]["a"] = json!("2");
         let b = s.update(&gr, Some("ns"), b).unwrap();
         assert_eq!(b["metadata"]["generation"], 2);
-        assert_ne!(b["metadata"]["resourceVersion"], a["metadata"]["resourceVersion"]);
+        assert_ne!(
+            b["metadata"]["resourceVersion"],
+            a["metadata"]["resourceVersion"]
+        );
         let e = s.update(&gr, Some("ns"), a.clone()).unwrap_err();
         assert_eq!(e.code, 409);
         let rv = s.resource_version();
@@ -493,11 +516,11 @@ mod tests {
         let ns = GroupResource::core("namespaces");
         let cms = GroupResource::core("configmaps");
         let mut s = Store::new();
-        s.create(&ns, None, json!({"metadata":{"name":"x"}})).unwrap();
+        s.create(&ns, None, json!({"metadata":{"name":"x"}}))
+            .unwrap();
         let owner = s.create(&cms, Some("x"), cm("owner")).unwrap();
         let mut child = cm("child");
-        child["metadata"]["ownerReferences"] =
-            json!([{"uid": owner["metadata"]["uid"], "name":"owner","kind":"ConfigMap","apiVersion":"v1"}]);
+        child["metadata"]["ownerReferences"] = json!([{"uid": owner["metadata"]["uid"], "name":"owner","kind":"ConfigMap","apiVersion":"v1"}]);
         s.create(&cms, Some("y"), child).unwrap();
         let mut fin = cm("fin");
         fin["metadata"]["finalizers"] = json!(["x/y"]);
