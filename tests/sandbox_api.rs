@@ -811,11 +811,27 @@ async fn watch_streams_events_bookmarks_and_gone() {
         200
     );
     let mut buf = Vec::new();
-    let evs = read_events(&mut body, 3, &mut buf).await;
-    let types: Vec<&str> = evs.iter().map(|e| e["type"].as_str().unwrap()).collect();
-    let types: Vec<&str> = types.into_iter().filter(|t| *t != "BOOKMARK").collect();
-    assert_eq!(&types[..], &["ADDED", "MODIFIED", "DELETED"][..types.len()]);
-    assert_eq!(evs[0]["object"]["kind"], "ConfigMap");
+    let mut evs = Vec::new();
+    while evs
+        .iter()
+        .filter(|e: &&Value| e["type"] != "BOOKMARK")
+        .count()
+        < 3
+    {
+        let got = read_events(&mut body, 1, &mut buf).await;
+        assert_eq!(got.len(), 1, "watch ended early");
+        evs.extend(got);
+    }
+    let types: Vec<&str> = evs
+        .iter()
+        .map(|e| e["type"].as_str().unwrap())
+        .filter(|t| *t != "BOOKMARK")
+        .collect();
+    assert_eq!(types, ["ADDED", "MODIFIED", "DELETED"]);
+    assert_eq!(
+        evs.iter().find(|e| e["type"] == "ADDED").unwrap()["object"]["kind"],
+        "ConfigMap"
+    );
     // A bookmark arrives within the bookmark interval.
     let more = read_events(&mut body, 2, &mut buf).await;
     assert!(evs.iter().chain(&more).any(|e| e["type"] == "BOOKMARK"));
@@ -959,4 +975,90 @@ async fn authentication_authorization_and_impersonation() {
     )
     .await;
     assert_eq!((code, v["status"]["allowed"].clone()), (201, json!(true)));
+}
+
+#[tokio::test]
+async fn watch_with_selector_reports_objects_entering_and_leaving() {
+    let sb = start(plain_options()).await;
+    let c = sb.client_for("sandbox-admin").await.unwrap();
+    let path = "/api/v1/namespaces/default/configmaps";
+    let (_, list) = get(&c, path).await;
+    let rv = list["metadata"]["resourceVersion"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let mut body = open_watch(
+        &c,
+        &format!("{path}?watch=1&resourceVersion={rv}&labelSelector=env%3Dprod"),
+    )
+    .await;
+    assert_eq!(
+        post(&c, path, &cm("default", "s", json!({"env":"prod"})))
+            .await
+            .0,
+        201
+    );
+    assert_eq!(
+        post(&c, path, &cm("default", "other", json!({"env":"dev"})))
+            .await
+            .0,
+        201
+    );
+    let relabel = |env: &str| json!({"metadata":{"labels":{"env":env}}});
+    assert_eq!(
+        call(
+            &c,
+            "PATCH",
+            &format!("{path}/s"),
+            MERGE,
+            Some(&relabel("dev"))
+        )
+        .await
+        .0,
+        200
+    );
+    assert_eq!(
+        call(
+            &c,
+            "PATCH",
+            &format!("{path}/s"),
+            MERGE,
+            Some(&relabel("prod"))
+        )
+        .await
+        .0,
+        200
+    );
+    assert_eq!(
+        call(
+            &c,
+            "PATCH",
+            &format!("{path}/s"),
+            MERGE,
+            Some(&json!({"data":{"k":"2"}}))
+        )
+        .await
+        .0,
+        200
+    );
+    let evs = read_events(&mut body, 4, &mut Vec::new()).await;
+    let seen: Vec<(String, String)> = evs
+        .iter()
+        .map(|e| {
+            (
+                e["type"].as_str().unwrap().to_string(),
+                e["object"]["metadata"]["name"]
+                    .as_str()
+                    .unwrap()
+                    .to_string(),
+            )
+        })
+        .collect();
+    let want = [
+        ("ADDED", "s"),
+        ("DELETED", "s"),
+        ("ADDED", "s"),
+        ("MODIFIED", "s"),
+    ];
+    assert_eq!(seen, want.map(|(a, b)| (a.to_string(), b.to_string())));
 }

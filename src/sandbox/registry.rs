@@ -100,8 +100,13 @@ fn builtin(
     }
 }
 
-/// The built-in resources (all in version v1 of their group).
-pub fn builtins() -> Vec<ResourceInfo> {
+/// The built-in resources (all in version v1 of their group), built once.
+pub fn builtins() -> &'static [ResourceInfo] {
+    static BUILTINS: std::sync::OnceLock<Vec<ResourceInfo>> = std::sync::OnceLock::new();
+    BUILTINS.get_or_init(make_builtins)
+}
+
+fn make_builtins() -> Vec<ResourceInfo> {
     let ns_verbs: &[&str] = &[
         "create", "delete", "get", "list", "patch", "update", "watch",
     ];
@@ -323,7 +328,7 @@ pub fn from_crd(crd: &Value) -> Vec<ResourceInfo> {
 
 /// Every served resource: built-ins, then CRD-backed ones (established by being stored).
 pub fn all(store: &Store) -> Vec<ResourceInfo> {
-    let mut v = builtins();
+    let mut v = builtins().to_vec();
     let crds = GroupResource::new("apiextensions.k8s.io", "customresourcedefinitions");
     for crd in store.list(&crds, None) {
         if crd["metadata"].get("deletionTimestamp").is_some() {
@@ -338,10 +343,10 @@ pub fn all(store: &Store) -> Vec<ResourceInfo> {
 pub fn find(store: &Store, group: &str, version: &str, resource: &str) -> Option<ResourceInfo> {
     if (group.is_empty() || !group.contains('.') || group.ends_with(".k8s.io"))
         && let Some(r) = builtins()
-            .into_iter()
+            .iter()
             .find(|r| r.group == group && r.version == version && r.resource == resource)
     {
-        return Some(r);
+        return Some(r.clone());
     }
     let crds = GroupResource::new("apiextensions.k8s.io", "customresourcedefinitions");
     let name = format!("{resource}.{group}");

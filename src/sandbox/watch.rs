@@ -3,6 +3,7 @@
 //! `sendInitialEvents`. A resourceVersion older than the store's history yields one ERROR
 //! event carrying a 410 Expired Status, exactly what kube-runtime's watcher relists on.
 
+use std::collections::HashSet;
 use std::convert::Infallible;
 use std::time::Duration;
 
@@ -35,10 +36,22 @@ struct Spec {
     namespace: Option<String>,
     name: Option<String>,
     filter: Filter,
+    /// Render event objects as single-row Tables (`kubectl get -w`).
+    table: bool,
+}
+
+fn key(obj: &Value) -> (String, String) {
+    let m = &obj["metadata"];
+    (
+        m["namespace"].as_str().unwrap_or("").to_string(),
+        m["name"].as_str().unwrap_or("").to_string(),
+    )
 }
 
 impl Spec {
-    fn wants(&self, ev: &StoreEvent) -> bool {
+    /// Whether the event's object is in scope (resource, namespace, name) regardless of
+    /// selectors.
+    fn in_scope(&self, ev: &StoreEvent) -> bool {
         if ev.gr != self.info.gr() {
             return false;
         }
@@ -53,11 +66,51 @@ impl Spec {
         {
             return false;
         }
-        self.filter.matches(&ev.object)
+        true
+    }
+
+    fn wants(&self, ev: &StoreEvent) -> bool {
+        self.in_scope(ev) && self.filter.matches(&ev.object)
+    }
+
+    /// Translates a store event for this watcher: objects entering the selection become
+    /// ADDED, objects leaving it DELETED, as kube-apiserver's watch cache does.
+    fn translate(&self, ev: &StoreEvent, known: &mut HashSet<(String, String)>) -> Option<Value> {
+        if !self.in_scope(ev) {
+            return None;
+        }
+        let k = key(&ev.object);
+        let matches = self.filter.matches(&ev.object);
+        let ty = match (ev.event_type, matches, known.contains(&k)) {
+            ("DELETED", _, true) | ("DELETED", true, false) => {
+                known.remove(&k);
+                "DELETED"
+            }
+            ("DELETED", false, false) => return None,
+            (_, true, true) => "MODIFIED",
+            (_, true, false) => {
+                known.insert(k);
+                "ADDED"
+            }
+            (_, false, true) => {
+                known.remove(&k);
+                "DELETED"
+            }
+            (_, false, false) => return None,
+        };
+        Some(self.event(ty, &ev.object))
     }
 
     fn event(&self, ty: &str, obj: &Value) -> Value {
-        json!({"type": ty, "object": present(&self.info, obj)})
+        let obj = present(&self.info, obj);
+        if self.table {
+            let rv = obj["metadata"]["resourceVersion"]
+                .as_str()
+                .unwrap_or("")
+                .to_string();
+            return json!({"type": ty, "object": super::table::table(&self.info, &[obj], &rv, None)});
+        }
+        json!({"type": ty, "object": obj})
     }
 
     fn bookmark(&self, rv: u64, initial_end: bool) -> Value {
@@ -86,12 +139,19 @@ pub fn watch(state: &State, req: &Req, t: &Target) -> Result<Response<Body>, Api
         namespace: t.namespace.clone(),
         name: t.name.clone(),
         filter,
+        table: super::table::wants_table(req),
     };
     let rv_param = req.q("resourceVersion").map(str::to_string);
     let mut initial: Vec<Value> = Vec::new();
+    let mut known: HashSet<(String, String)> = HashSet::new();
     let (rx, start_rv) = {
         let store = state.lock();
         let now = store.resource_version();
+        for obj in store.list(&spec.info.gr(), spec.namespace.as_deref()) {
+            if spec.filter.matches(obj) {
+                known.insert(key(obj));
+            }
+        }
         match rv_param.as_deref() {
             None | Some("0") => {
                 for obj in store.list(&spec.info.gr(), spec.namespace.as_deref()) {
@@ -144,15 +204,9 @@ pub fn watch(state: &State, req: &Req, t: &Target) -> Result<Response<Body>, Api
     };
     let expired = initial.last().is_some_and(|e| e["type"] == "ERROR");
     let (tx, body_rx) = mpsc::channel::<Bytes>(256);
+    let bookmarks = bookmarks && !expired && !spec.table;
     tokio::spawn(pump(
-        spec,
-        initial,
-        rx,
-        tx,
-        start_rv,
-        bookmarks && !expired,
-        timeout,
-        expired,
+        spec, known, initial, rx, tx, start_rv, bookmarks, timeout, expired,
     ));
     let stream = futures::stream::unfold(body_rx, |mut rx| async move {
         rx.recv()
@@ -170,6 +224,7 @@ pub fn watch(state: &State, req: &Req, t: &Target) -> Result<Response<Body>, Api
 #[allow(clippy::too_many_arguments)]
 async fn pump(
     spec: Spec,
+    mut known: HashSet<(String, String)>,
     initial: Vec<Value>,
     mut rx: broadcast::Receiver<StoreEvent>,
     tx: mpsc::Sender<Bytes>,
@@ -206,8 +261,8 @@ async fn pump(
                         continue;
                     }
                     last_rv = ev.rv;
-                    if spec.wants(&ev)
-                        && tx.send(line(&spec.event(ev.event_type, &ev.object))).await.is_err()
+                    if let Some(out) = spec.translate(&ev, &mut known)
+                        && tx.send(line(&out)).await.is_err()
                     {
                         return;
                     }
