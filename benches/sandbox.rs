@@ -87,6 +87,18 @@ async fn main() {
     let names: Vec<String> = {
         let store = sb.store();
         let mut s = store.lock().unwrap();
+        let crds = GroupResource::new("apiextensions.k8s.io", "customresourcedefinitions");
+        if s.get(&crds, None, "profiles.kubeflow.org").is_none() {
+            println!("note: the seed installed no Profile CRD; installing the upstream one");
+            let text = std::fs::read_to_string(concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/assets/upstream/profiles.kubeflow.org-crd.v1.10.2.yaml"
+            ))
+            .unwrap();
+            let crd: serde_json::Value =
+                serde_saphyr::from_str(text.trim_start_matches("---").trim_start()).unwrap();
+            s.create(&crds, None, crd).unwrap();
+        }
         let have = s.list(&gr, None).len();
         if have < PROFILES {
             println!(

@@ -373,7 +373,7 @@ pub fn list(state: &State, req: &Req, t: &Target) -> Result<Response<Body>, ApiE
     let rv = store.resource_version();
     let gr: GroupResource = t.info.gr();
     let all = store.list(&gr, t.namespace.as_deref());
-    let mut items = Vec::new();
+    let mut items: Vec<&Value> = Vec::new();
     let mut next = None;
     let mut remaining = 0usize;
     for obj in all {
@@ -387,14 +387,13 @@ pub fn list(state: &State, req: &Req, t: &Target) -> Result<Response<Body>, ApiE
         }
         if limit > 0 && items.len() == limit {
             if next.is_none() {
-                next = items.last().map(key_of);
+                next = items.last().map(|o| key_of(o));
             }
             remaining += 1;
             continue;
         }
-        items.push(present(&t.info, obj));
+        items.push(obj);
     }
-    drop(store);
     let mut meta = serde_json::Map::new();
     meta.insert("resourceVersion".into(), json!(rv.to_string()));
     if let Some(start) = next {
@@ -402,17 +401,39 @@ pub fn list(state: &State, req: &Req, t: &Target) -> Result<Response<Body>, ApiE
         meta.insert("remainingItemCount".into(), json!(remaining));
     }
     if table::wants_table(req) {
+        let presented: Vec<Value> = items.iter().map(|o| present(&t.info, o)).collect();
+        drop(store);
         let token = meta
             .get("continue")
             .and_then(Value::as_str)
             .map(str::to_string);
         return Ok(json_response(
             200,
-            &table::table(&t.info, &items, &rv.to_string(), token),
+            &table::table(&t.info, &presented, &rv.to_string(), token),
         ));
     }
-    Ok(json_response(
-        200,
-        &json!({"apiVersion": t.info.api_version(), "kind": t.info.list_kind(), "metadata": meta, "items": items}),
-    ))
+    // Serialize straight from the store (no per-item clone unless the stored apiVersion
+    // differs from the requested one): lists of thousands of objects stay cheap.
+    let head =
+        json!({"apiVersion": t.info.api_version(), "kind": t.info.list_kind(), "metadata": meta});
+    let mut buf = serde_json::to_vec(&head).unwrap_or_default();
+    buf.pop();
+    buf.extend_from_slice(b",\"items\":[");
+    let av = t.info.api_version();
+    for (i, obj) in items.iter().enumerate() {
+        if i > 0 {
+            buf.push(b',');
+        }
+        let same = obj.get("apiVersion").and_then(Value::as_str) == Some(av.as_str())
+            && obj.get("kind").and_then(Value::as_str) == Some(t.info.kind.as_str());
+        let written = if same {
+            serde_json::to_writer(&mut buf, obj)
+        } else {
+            serde_json::to_writer(&mut buf, &present(&t.info, obj))
+        };
+        written.map_err(|e| ApiError::internal(format!("encoding the list failed: {e}")))?;
+    }
+    drop(store);
+    buf.extend_from_slice(b"]}");
+    Ok(super::server::bytes_response(200, buf))
 }

@@ -162,6 +162,17 @@ fn make_builtins() -> Vec<ResourceInfo> {
             &["cm"],
             false,
         ),
+        // Not in the list, but `kubectl describe` reads events for every object.
+        builtin(
+            "",
+            "events",
+            "event",
+            "Event",
+            true,
+            STD_VERBS,
+            &["ev"],
+            false,
+        ),
         builtin(
             "rbac.authorization.k8s.io",
             "clusterroles",

@@ -146,7 +146,13 @@ impl FieldSelector {
         for (f, _, _) in &self.0 {
             let ok = matches!(f.as_str(), "metadata.name" | "metadata.namespace")
                 || (kind == "Pod" && matches!(f.as_str(), "status.phase" | "spec.nodeName"))
-                || (kind == "Namespace" && f == "status.phase");
+                || (kind == "Namespace" && f == "status.phase")
+                || (kind == "Event"
+                    && (f.starts_with("involvedObject.")
+                        || matches!(
+                            f.as_str(),
+                            "reason" | "type" | "source" | "reportingComponent"
+                        )));
             if !ok {
                 return Err(
                     ApiError::bad_request(format!("field label not supported: {f}"))

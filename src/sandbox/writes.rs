@@ -139,7 +139,12 @@ fn commit_create(
 ) -> Result<Value, ApiError> {
     let gr = t.info.gr();
     if dry {
-        return store.prepare_create(&gr, t.namespace.as_deref(), obj);
+        // Never stored, so (as in kube) no resourceVersion is handed out.
+        let mut out = store.prepare_create(&gr, t.namespace.as_deref(), obj)?;
+        if let Some(m) = out["metadata"].as_object_mut() {
+            m.remove("resourceVersion");
+        }
+        return Ok(out);
     }
     let out = store.create(&gr, t.namespace.as_deref(), obj)?;
     controller::reconcile(store, &state.cfg);
@@ -155,9 +160,15 @@ fn commit_update(
 ) -> Result<Value, ApiError> {
     let gr = t.info.gr();
     if dry {
-        return store
-            .prepare_update(&gr, t.namespace.as_deref(), obj)
-            .map(|(o, _)| o);
+        // The stored object is untouched, so its resourceVersion stays current.
+        let current_rv = store
+            .get(&gr, t.namespace.as_deref(), name_of(&obj))
+            .and_then(|o| o["metadata"].get("resourceVersion").cloned());
+        let (mut out, _) = store.prepare_update(&gr, t.namespace.as_deref(), obj)?;
+        if let Some(rv) = current_rv {
+            out["metadata"]["resourceVersion"] = rv;
+        }
+        return Ok(out);
     }
     let out = store.update(&gr, t.namespace.as_deref(), obj)?;
     controller::reconcile(store, &state.cfg);
