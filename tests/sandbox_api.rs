@@ -192,6 +192,15 @@ async fn create_get_update_delete_status_codes() {
     assert_eq!(v["reason"], "Invalid");
     assert_eq!(v["details"]["causes"][0]["field"], "metadata.name");
     assert!(v["message"].as_str().unwrap().starts_with("ConfigMap \"Bad_Name\" is invalid: metadata.name: Invalid value: \"Bad_Name\": a lowercase RFC 1123 subdomain"));
+    let (code, v) = post(&c, path, &cm("team", "l", json!({"ok": "bad value"}))).await;
+    assert_eq!(code, 422);
+    assert_eq!(v["details"]["causes"][0]["field"], "metadata.labels");
+    assert!(
+        v["message"]
+            .as_str()
+            .unwrap()
+            .contains("Invalid value: \"bad value\": a valid label must be an empty string")
+    );
     let (code, v) = post(
         &c,
         "/api/v1/namespaces",
@@ -540,7 +549,12 @@ async fn dry_run_stores_nothing() {
     )
     .await;
     assert_eq!((code, v["data"]["k"].clone()), (200, json!("dry")));
-    assert_eq!(get(&c, &format!("{path}/real")).await.1["data"]["k"], "v");
+    let (_, live) = get(&c, &format!("{path}/real")).await;
+    assert_eq!(live["data"]["k"], "v");
+    assert_eq!(
+        v["metadata"]["resourceVersion"],
+        live["metadata"]["resourceVersion"]
+    );
     let (code, _) = call(&c, "DELETE", &format!("{path}/real?dryRun=All"), JSON, None).await;
     assert_eq!(code, 200);
     assert_eq!(get(&c, &format!("{path}/real")).await.0, 200);

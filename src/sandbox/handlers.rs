@@ -166,6 +166,44 @@ pub fn validate_name(info: &ResourceInfo, obj: &Value) -> Result<(), ApiError> {
     Ok(())
 }
 
+fn is_label_value(v: &str) -> bool {
+    v.is_empty()
+        || (v.len() <= 63
+            && v.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b))
+            && v.bytes().next().is_some_and(|b| b.is_ascii_alphanumeric())
+            && v.bytes().last().is_some_and(|b| b.is_ascii_alphanumeric()))
+}
+
+/// Label keys and values must be valid qualified names / label values (422 otherwise).
+fn validate_labels(obj: &Value) -> Vec<(String, String)> {
+    let mut causes = Vec::new();
+    let Some(labels) = obj["metadata"]["labels"].as_object() else {
+        return causes;
+    };
+    for (k, v) in labels {
+        let (prefix, name) = match k.rsplit_once('/') {
+            Some((p, n)) => (Some(p), n),
+            None => (None, k.as_str()),
+        };
+        let name_ok = !name.is_empty() && is_label_value(name);
+        if !name_ok || prefix.is_some_and(|p| !is_subdomain(p)) {
+            causes.push((
+                "metadata.labels".to_string(),
+                format!("Invalid value: {k:?}: name part must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyName',  or 'my.name',  or '123-abc', regex used for validation is '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]')"),
+            ));
+        }
+        let val = v.as_str().unwrap_or("");
+        if !v.is_string() || !is_label_value(val) {
+            causes.push((
+                "metadata.labels".to_string(),
+                format!("Invalid value: {val:?}: a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyValue',  or 'my_value',  or '12345', regex used for validation is '(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?')"),
+            ));
+        }
+    }
+    causes
+}
+
 fn role_ref_go(r: &Value) -> String {
     format!(
         "rbac.RoleRef{{APIGroup:{:?}, Kind:{:?}, Name:{:?}}}",
@@ -183,6 +221,15 @@ pub fn validate_object(
 ) -> Result<(), ApiError> {
     validate_name(info, obj)?;
     let name = name_of(obj);
+    let label_causes = validate_labels(obj);
+    if !label_causes.is_empty() {
+        return Err(ApiError::invalid(
+            &info.gr(),
+            &info.kind,
+            name,
+            label_causes,
+        ));
+    }
     if info.group == "rbac.authorization.k8s.io" && info.resource.ends_with("bindings") {
         let rr = &obj["roleRef"];
         let mut causes = Vec::new();
