@@ -456,3 +456,34 @@ async fn kubectl_auth_can_i_and_whoami() {
         forbidden.stderr
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kubectl_get_watch_prints_table_rows() {
+    let Some((_sb, k)) = setup().await else {
+        return;
+    };
+    let cm = k.file("cm.yaml", CM);
+    k.ok(&["create", "-f", &cm]).await;
+    let mut child = tokio::process::Command::new(&k.bin)
+        .args(["get", "cm", "c1", "-w"])
+        .env("KUBECONFIG", &k.kubeconfig)
+        .env("HOME", k.home.path())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(700)).await;
+    k.ok(&["label", "cm", "c1", "seen=yes"]).await;
+    tokio::time::sleep(std::time::Duration::from_millis(700)).await;
+    child.start_kill().unwrap();
+    let out = child.wait_with_output().await.unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let rows: Vec<&str> = stdout.lines().filter(|l| l.starts_with("c1 ")).collect();
+    assert_eq!(
+        rows.len(),
+        2,
+        "initial row and one update: {stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout.starts_with("NAME"), "{stdout}");
+}
