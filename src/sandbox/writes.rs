@@ -14,6 +14,7 @@ use super::handlers::{
 };
 use super::patch::{self, PatchKind};
 use super::registry::ResourceInfo;
+use super::schema;
 use super::server::{Body, Req, State, Target, json_response};
 use super::status::ApiError;
 use super::store::{GroupResource, Store};
@@ -89,6 +90,45 @@ fn split_status(info: &ResourceInfo, old: &Value, mut new: Value, sub: &str) -> 
         }
     }
     new
+}
+
+/// Prunes and validates a custom resource against its CRD schema; unknown fields are an
+/// error only under `fieldValidation=Strict` (kubectl's default), as in kube.
+fn apply_schema(
+    store: &Store,
+    info: &ResourceInfo,
+    req: &Req,
+    obj: &mut Value,
+) -> Result<(), ApiError> {
+    if !info.custom {
+        return Ok(());
+    }
+    let Some(root) = schema::crd_schema(store, info) else {
+        return Ok(());
+    };
+    let issues = schema::check(root, obj);
+    if !issues.unknown.is_empty() && req.q("fieldValidation") == Some("Strict") {
+        let fields: Vec<String> = issues
+            .unknown
+            .iter()
+            .map(|u| format!("unknown field \"{u}\""))
+            .collect();
+        return Err(ApiError::bad_request(format!(
+            "{kind} in version \"{v}\" cannot be handled as a {kind}: strict decoding error: {}",
+            fields.join(", "),
+            kind = info.kind,
+            v = info.version
+        )));
+    }
+    if !issues.invalid.is_empty() {
+        return Err(ApiError::invalid(
+            &info.gr(),
+            &info.kind,
+            name_of(obj),
+            issues.invalid,
+        ));
+    }
+    Ok(())
 }
 
 fn namespace_exists(store: &Store, ns: &str) -> Result<(), ApiError> {
@@ -198,6 +238,8 @@ pub fn create(state: &State, req: &Req, t: &Target) -> Result<Response<Body>, Ap
     }
     prepare_new(&t.info, &mut obj);
     validate_object(&t.info, &obj, None)?;
+    let mut store = state.lock();
+    apply_schema(&store, &t.info, req, &mut obj)?;
     apply::record_update(
         None,
         &mut obj,
@@ -206,7 +248,6 @@ pub fn create(state: &State, req: &Req, t: &Target) -> Result<Response<Body>, Ap
         "",
         t.info.custom,
     );
-    let mut store = state.lock();
     if let Some(ns) = &t.namespace {
         namespace_exists(&store, ns)?;
     }
@@ -246,6 +287,7 @@ pub fn update(state: &State, req: &Req, t: &Target) -> Result<Response<Body>, Ap
             m.remove("managedFields");
         }
     }
+    apply_schema(&store, &t.info, req, &mut new)?;
     validate_object(&t.info, &new, Some(&old))?;
     apply::record_update(
         Some(&old),
@@ -326,6 +368,7 @@ pub fn patch(state: &State, req: &Req, t: &Target) -> Result<Response<Body>, Api
         obj["kind"] = json!(t.info.kind);
         set_meta(&mut obj, "name", json!(name));
         prepare_new(&t.info, &mut obj);
+        apply_schema(&store, &t.info, req, &mut obj)?;
         validate_object(&t.info, &obj, None)?;
         let out = commit_create(state, &mut store, t, obj, dry)?;
         return Ok(json_response(201, &present(&t.info, &out)));
@@ -361,6 +404,7 @@ pub fn patch(state: &State, req: &Req, t: &Target) -> Result<Response<Body>, Api
         )));
     }
     let mut new = split_status(&t.info, &old, patched, &t.subresource);
+    apply_schema(&store, &t.info, req, &mut new)?;
     validate_object(&t.info, &new, Some(&old))?;
     if kind != PatchKind::Apply {
         apply::record_update(
