@@ -594,6 +594,21 @@ async fn finalizers_namespace_cascade_and_owner_gc() {
         404,
         "garbage collected"
     );
+    // Orphan propagation keeps dependents and strips the ownerReference.
+    let (_, owner) = post(&c, path, &cm("default", "owner2", json!({}))).await;
+    let mut kid = cm("default", "kid", json!({}));
+    kid["metadata"]["ownerReferences"] = json!([{"apiVersion":"v1","kind":"ConfigMap","name":"owner2","uid":owner["metadata"]["uid"]}]);
+    assert_eq!(post(&c, path, &kid).await.0, 201);
+    let orphan = json!({"propagationPolicy":"Orphan"});
+    assert_eq!(
+        call(&c, "DELETE", &format!("{path}/owner2"), JSON, Some(&orphan))
+            .await
+            .0,
+        200
+    );
+    let (code, kid) = get(&c, &format!("{path}/kid")).await;
+    assert_eq!(code, 200);
+    assert!(kid["metadata"].get("ownerReferences").is_none());
     assert_eq!(
         post(
             &c,

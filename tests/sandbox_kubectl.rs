@@ -332,6 +332,17 @@ async fn kubectl_apply_and_patch() {
         "alice2@example.com"
     );
     assert!(k.ok(&["get", "profiles"]).await.contains("alice"));
+    // kubectl validates strictly by default: the server rejects unknown fields.
+    let typo = k.file("typo.yaml", &PROFILE.replace("owner:", "ownr: x\n  owner:"));
+    let strict = k.run(&["apply", "-f", &typo], None).await;
+    assert!(!strict.ok);
+    assert!(
+        strict
+            .stderr
+            .contains("strict decoding error: unknown field \"spec.ownr\""),
+        "{}",
+        strict.stderr
+    );
     let bad = k
         .run(
             &[

@@ -380,6 +380,53 @@ impl Store {
         Ok(obj)
     }
 
+    /// Delete with `propagationPolicy: Orphan`: like [`Store::delete`], but when the object is
+    /// removed its dependents lose the ownerReference instead of being garbage-collected.
+    pub fn delete_orphaning(
+        &mut self,
+        gr: &GroupResource,
+        namespace: Option<&str>,
+        name: &str,
+    ) -> Result<Value, ApiError> {
+        let uid = self
+            .get(gr, namespace, name)
+            .and_then(|o| meta_str(o, "uid"))
+            .map(str::to_string);
+        let held = self.get(gr, namespace, name).is_some_and(has_finalizers);
+        if let (Some(uid), false) = (&uid, held) {
+            self.orphan_dependents(uid);
+        }
+        self.delete(gr, namespace, name)
+    }
+
+    fn orphan_dependents(&mut self, owner_uid: &str) {
+        let mut dependents = Vec::new();
+        for (gr, map) in &self.objects {
+            for ((ns, name), obj) in map {
+                let refs = obj["metadata"]["ownerReferences"].as_array();
+                if refs.is_some_and(|r| r.iter().any(|o| o["uid"].as_str() == Some(owner_uid))) {
+                    dependents.push((gr.clone(), ns.clone(), name.clone()));
+                }
+            }
+        }
+        for (gr, ns, name) in dependents {
+            let ns = (!ns.is_empty()).then_some(ns);
+            let Some(mut obj) = self.get(&gr, ns.as_deref(), &name).cloned() else {
+                continue;
+            };
+            if let Some(refs) = obj["metadata"]["ownerReferences"].as_array_mut() {
+                refs.retain(|o| o["uid"].as_str() != Some(owner_uid));
+                if refs.is_empty()
+                    && let Some(m) = obj["metadata"].as_object_mut()
+                {
+                    m.remove("ownerReferences");
+                }
+            }
+            // The object exists and its resourceVersion is current, so this cannot conflict.
+            let _ = self.update(&gr, ns.as_deref(), obj);
+        }
+    }
+
     fn remove_final(
         &mut self,
         gr: &GroupResource,

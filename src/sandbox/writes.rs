@@ -498,7 +498,13 @@ pub fn delete(state: &State, req: &Req, t: &Target) -> Result<Response<Body>, Ap
         let code = if has_finalizers { 202 } else { 200 };
         return Ok(json_response(code, &present(&t.info, &out)));
     }
-    let out = store.delete(&gr, t.namespace.as_deref(), &name)?;
+    let out = if opts["propagationPolicy"].as_str() == Some("Orphan")
+        || opts["orphanDependents"] == json!(true)
+    {
+        store.delete_orphaning(&gr, t.namespace.as_deref(), &name)?
+    } else {
+        store.delete(&gr, t.namespace.as_deref(), &name)?
+    };
     controller::reconcile(&mut store, &state.cfg);
     let still_there = store.get(&gr, t.namespace.as_deref(), &name).is_some();
     drop(store);
