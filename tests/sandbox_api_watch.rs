@@ -417,3 +417,67 @@ async fn watch_with_selector_reports_objects_entering_and_leaving() {
     ];
     assert_eq!(seen, want.map(|(a, b)| (a.to_string(), b.to_string())));
 }
+
+#[tokio::test]
+async fn kube_runtime_streaming_list_watcher_gets_initial_events_end() {
+    let sb = start(plain_options()).await;
+    let c = sb.client_for("sandbox-admin").await.unwrap();
+    let ar = ApiResource::from_gvk(&GroupVersionKind::gvk("kubeflow.org", "v1", "Profile"));
+    let api: Api<DynamicObject> = Api::all_with(c.clone(), &ar);
+    let obj: DynamicObject = serde_json::from_value(profile("streamed")).unwrap();
+    api.create(&PostParams::default(), &obj).await.unwrap();
+    let cfg = kube::runtime::watcher::Config::default().streaming_lists();
+    let mut stream = std::pin::pin!(kube::runtime::watcher(api, cfg));
+    let mut init = Vec::new();
+    loop {
+        let ev = tokio::time::timeout(Duration::from_secs(5), stream.try_next())
+            .await
+            .unwrap()
+            .unwrap()
+            .unwrap();
+        match ev {
+            kube::runtime::watcher::Event::InitApply(o) => init.push(o.metadata.name.unwrap()),
+            kube::runtime::watcher::Event::InitDone => break,
+            _ => {}
+        }
+    }
+    assert_eq!(init, ["streamed"]);
+}
+
+#[tokio::test]
+async fn delete_collection_honours_selectors() {
+    let sb = start(plain_options()).await;
+    let c = sb.client_for("sandbox-admin").await.unwrap();
+    let path = "/api/v1/namespaces/default/configmaps";
+    for (n, env) in [("a", "prod"), ("b", "dev"), ("c", "prod")] {
+        assert_eq!(
+            post(&c, path, &cm("default", n, json!({"env": env})))
+                .await
+                .0,
+            201
+        );
+    }
+    let (code, v) = call(
+        &c,
+        "DELETE",
+        &format!("{path}?labelSelector=env%3Dprod"),
+        JSON,
+        None,
+    )
+    .await;
+    assert_eq!(code, 200);
+    assert_eq!(v["kind"], "ConfigMapList");
+    assert_eq!(v["items"].as_array().unwrap().len(), 2);
+    let (_, left) = get(&c, path).await;
+    let names: Vec<&str> = left["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["metadata"]["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["b"]);
+    assert_eq!(
+        call(&c, "DELETE", "/api/v1/namespaces", JSON, None).await.0,
+        405
+    );
+}

@@ -73,3 +73,35 @@ pub fn build(url: &str, ca_pem: &str, users: &[SandboxUser]) -> Kubeconfig {
         ..Default::default()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+    use super::*;
+
+    #[test]
+    fn contexts_follow_the_contract() {
+        assert_eq!(
+            context_name("Alice.Smith@Example.com"),
+            "sandbox-as--lice-mith-xample-com"
+        );
+        assert_eq!(
+            context_name("bob@example.com"),
+            "sandbox-as-bob-example-com"
+        );
+        let users: Vec<SandboxUser> = ["sandbox-admin", "e2e-user@example.com", "bob@example.com"]
+            .iter()
+            .map(|n| SandboxUser {
+                name: n.to_string(),
+                groups: vec![],
+                token: format!("t-{n}"),
+            })
+            .collect();
+        let kc = build("https://127.0.0.1:1", "PEM", &users);
+        let names: Vec<&str> = kc.contexts.iter().map(|c| c.name.as_str()).collect();
+        assert_eq!(names, ["sandbox", "e2e-user", "sandbox-as-bob-example-com"]);
+        assert_eq!(kc.current_context.as_deref(), Some("sandbox"));
+        let cluster = kc.clusters[0].cluster.as_ref().unwrap();
+        assert_eq!(cluster.certificate_authority_data.as_deref(), Some("UEVN"));
+    }
+}
