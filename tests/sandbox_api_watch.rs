@@ -481,3 +481,51 @@ async fn delete_collection_honours_selectors() {
         405
     );
 }
+
+#[tokio::test]
+async fn metadata_only_get_list_and_watch() {
+    let sb = start(plain_options()).await;
+    let c = sb.client_for("sandbox-admin").await.unwrap();
+    let path = "/api/v1/namespaces/default/configmaps";
+    assert_eq!(
+        post(&c, path, &cm("default", "m", json!({"x":"y"})))
+            .await
+            .0,
+        201
+    );
+    let api: Api<k8s_openapi::api::core::v1::ConfigMap> = Api::namespaced(c.clone(), "default");
+    let meta = api.get_metadata("m").await.unwrap();
+    assert_eq!(meta.metadata.labels.unwrap()["x"], "y");
+    let list = api.list_metadata(&Default::default()).await.unwrap();
+    assert_eq!(list.items.len(), 1);
+    let (_, raw) = {
+        let req = http::Request::get(path)
+            .header(
+                "accept",
+                "application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1",
+            )
+            .body(kube::client::Body::empty())
+            .unwrap();
+        let resp = c.send(req).await.unwrap();
+        let bytes = resp.into_body().collect().await.unwrap().to_bytes();
+        ((), serde_json::from_slice::<Value>(&bytes).unwrap())
+    };
+    assert_eq!(raw["kind"], "PartialObjectMetadataList");
+    assert!(raw["items"][0].get("data").is_none());
+    let mut stream = std::pin::pin!(kube::runtime::metadata_watcher(api, Default::default()));
+    let mut seen = false;
+    while let Some(ev) = tokio::time::timeout(Duration::from_secs(5), stream.try_next())
+        .await
+        .unwrap()
+        .unwrap()
+    {
+        match ev {
+            kube::runtime::watcher::Event::InitApply(o) => {
+                seen = o.metadata.name.as_deref() == Some("m")
+            }
+            kube::runtime::watcher::Event::InitDone => break,
+            _ => {}
+        }
+    }
+    assert!(seen);
+}

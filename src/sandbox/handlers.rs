@@ -332,6 +332,9 @@ pub fn get(state: &State, req: &Req, t: &Target) -> Result<Response<Body>, ApiEr
         .ok_or_else(|| ApiError::not_found(&t.info.gr(), name))?;
     let obj = present(&t.info, obj);
     drop(store);
+    if table::wants_metadata(req) {
+        return Ok(json_response(200, &table::partial(&obj)));
+    }
     if table::wants_table(req) {
         let rv = obj["metadata"]["resourceVersion"]
             .as_str()
@@ -457,6 +460,14 @@ pub fn list(state: &State, req: &Req, t: &Target) -> Result<Response<Body>, ApiE
         return Ok(json_response(
             200,
             &table::table(&t.info, &presented, &rv.to_string(), token),
+        ));
+    }
+    if table::wants_metadata(req) {
+        let partials: Vec<Value> = items.iter().map(|o| table::partial(o)).collect();
+        drop(store);
+        return Ok(json_response(
+            200,
+            &json!({"kind": "PartialObjectMetadataList", "apiVersion": "meta.k8s.io/v1", "metadata": meta, "items": partials}),
         ));
     }
     // Serialize straight from the store (no per-item clone unless the stored apiVersion

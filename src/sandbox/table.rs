@@ -12,6 +12,17 @@ pub fn wants_table(req: &Req) -> bool {
     req.header("accept").contains("as=Table")
 }
 
+/// Whether the Accept header asks for PartialObjectMetadata (kube-rs `get_metadata`,
+/// `list_metadata`, `metadata_watcher`).
+pub fn wants_metadata(req: &Req) -> bool {
+    req.header("accept").contains("as=PartialObjectMetadata")
+}
+
+/// The PartialObjectMetadata view of an object.
+pub fn partial(obj: &Value) -> Value {
+    json!({"kind": "PartialObjectMetadata", "apiVersion": "meta.k8s.io/v1", "metadata": obj["metadata"]})
+}
+
 /// kube's `duration.HumanDuration` for an RFC 3339 timestamp.
 pub fn age(ts: &str) -> String {
     let Ok(t) = ts.parse::<jiff::Timestamp>() else {

@@ -38,6 +38,8 @@ struct Spec {
     filter: Filter,
     /// Render event objects as single-row Tables (`kubectl get -w`).
     table: bool,
+    /// Render event objects as PartialObjectMetadata (kube-rs metadata watchers).
+    metadata_only: bool,
 }
 
 fn key(obj: &Value) -> (String, String) {
@@ -103,6 +105,9 @@ impl Spec {
 
     fn event(&self, ty: &str, obj: &Value) -> Value {
         let obj = present(&self.info, obj);
+        if self.metadata_only {
+            return json!({"type": ty, "object": super::table::partial(&obj)});
+        }
         if self.table {
             let rv = obj["metadata"]["resourceVersion"]
                 .as_str()
@@ -140,6 +145,7 @@ pub fn watch(state: &State, req: &Req, t: &Target) -> Result<Response<Body>, Api
         name: t.name.clone(),
         filter,
         table: super::table::wants_table(req),
+        metadata_only: super::table::wants_metadata(req),
     };
     let rv_param = req.q("resourceVersion").map(str::to_string);
     let mut initial: Vec<Value> = Vec::new();
