@@ -512,7 +512,9 @@ async fn metadata_only_get_list_and_watch() {
     };
     assert_eq!(raw["kind"], "PartialObjectMetadataList");
     assert!(raw["items"][0].get("data").is_none());
-    let mut stream = std::pin::pin!(kube::runtime::metadata_watcher(api, Default::default()));
+    let meta_api: Api<kube::core::PartialObjectMeta<k8s_openapi::api::core::v1::ConfigMap>> =
+        Api::namespaced(c.clone(), "default");
+    let mut stream = std::pin::pin!(kube::runtime::watcher(meta_api, Default::default()));
     let mut seen = false;
     while let Some(ev) = tokio::time::timeout(Duration::from_secs(5), stream.try_next())
         .await
