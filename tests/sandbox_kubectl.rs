@@ -225,6 +225,62 @@ async fn kubectl_get_create_replace_delete() {
     .await;
     k.ok(&["create", "serviceaccount", "robot", "-n", "team"])
         .await;
+    k.ok(&[
+        "run",
+        "nginx",
+        "--image=nginx:1.27",
+        "-n",
+        "team",
+        "--env=A=1",
+        "--port=80",
+    ])
+    .await;
+    let pod = k
+        .json(&["get", "pod", "nginx", "-n", "team", "-o", "json"])
+        .await;
+    assert_eq!(pod["spec"]["containers"][0]["image"], "nginx:1.27");
+    assert_eq!(pod["spec"]["containers"][0]["env"][0]["name"], "A");
+    assert_eq!(
+        pod["spec"]["containers"][0]["ports"][0]["containerPort"],
+        80
+    );
+    assert_eq!(pod["status"]["phase"], "Pending");
+    k.ok(&[
+        "create",
+        "deployment",
+        "web",
+        "--image=nginx",
+        "--replicas=2",
+        "-n",
+        "team",
+    ])
+    .await;
+    let dep = k
+        .json(&["get", "deploy", "web", "-n", "team", "-o", "json"])
+        .await;
+    assert_eq!(dep["spec"]["replicas"], 2);
+    assert_eq!(dep["spec"]["selector"]["matchLabels"]["app"], "web");
+    assert_eq!(
+        dep["spec"]["template"]["spec"]["containers"][0]["image"],
+        "nginx"
+    );
+    k.ok(&[
+        "set",
+        "resources",
+        "deploy",
+        "web",
+        "-n",
+        "team",
+        "--requests=cpu=100m",
+    ])
+    .await;
+    let dep = k
+        .json(&["get", "deploy", "web", "-n", "team", "-o", "json"])
+        .await;
+    assert_eq!(
+        dep["spec"]["template"]["spec"]["containers"][0]["resources"]["requests"]["cpu"],
+        "100m"
+    );
     let rb = k
         .json(&["get", "rolebinding", "rb", "-n", "team", "-o", "json"])
         .await;

@@ -1,7 +1,7 @@
 //! Decoding of the protobuf request bodies kubectl sends. kubectl's typed clients (used by
 //! `kubectl auth can-i`, `kubectl auth whoami` and the generator commands such as
 //! `kubectl create namespace|configmap|serviceaccount|role|rolebinding|clusterrole|
-//! clusterrolebinding|quota`) POST `application/vnd.kubernetes.protobuf` bodies: the `k8s\0`
+//! clusterrolebinding|quota|deployment` and `kubectl run`) POST `application/vnd.kubernetes.protobuf` bodies: the `k8s\0`
 //! magic, then a `runtime.Unknown` envelope whose `raw` field holds the object. The kinds
 //! above are decoded with their proto field numbers into the JSON the handlers expect;
 //! responses are always JSON, which client-go accepts by Content-Type. Other kinds get 415.
@@ -62,6 +62,8 @@ fn fields(buf: &[u8]) -> Option<Vec<(u64, Wire<'_>)>> {
 enum Ty {
     Str,
     Bool,
+    /// int32/int64 varint
+    Int,
     Msg(&'static [F]),
     /// map<string,string>
     MapStr,
@@ -172,6 +174,72 @@ const SSRR: &[F] = &[
 ];
 const SSR: &[F] = &[(1, "metadata", Ty::Msg(META), false)];
 
+const RESOURCES: &[F] = &[
+    (1, "limits", Ty::MapQty, false),
+    (2, "requests", Ty::MapQty, false),
+];
+const PORT: &[F] = &[
+    (1, "name", Ty::Str, false),
+    (2, "hostPort", Ty::Int, false),
+    (3, "containerPort", Ty::Int, false),
+    (4, "protocol", Ty::Str, false),
+];
+const ENV: &[F] = &[(1, "name", Ty::Str, false), (2, "value", Ty::Str, false)];
+const MOUNT: &[F] = &[
+    (1, "name", Ty::Str, false),
+    (2, "readOnly", Ty::Bool, false),
+    (3, "mountPath", Ty::Str, false),
+    (4, "subPath", Ty::Str, false),
+];
+const CONTAINER: &[F] = &[
+    (1, "name", Ty::Str, false),
+    (2, "image", Ty::Str, false),
+    (3, "command", Ty::Str, true),
+    (4, "args", Ty::Str, true),
+    (5, "workingDir", Ty::Str, false),
+    (6, "ports", Ty::Msg(PORT), true),
+    (7, "env", Ty::Msg(ENV), true),
+    (8, "resources", Ty::Msg(RESOURCES), false),
+    (9, "volumeMounts", Ty::Msg(MOUNT), true),
+    (13, "terminationMessagePath", Ty::Str, false),
+    (14, "imagePullPolicy", Ty::Str, false),
+    (16, "stdin", Ty::Bool, false),
+    (17, "stdinOnce", Ty::Bool, false),
+    (18, "tty", Ty::Bool, false),
+];
+const POD_SPEC: &[F] = &[
+    (2, "containers", Ty::Msg(CONTAINER), true),
+    (3, "restartPolicy", Ty::Str, false),
+    (4, "terminationGracePeriodSeconds", Ty::Int, false),
+    (5, "activeDeadlineSeconds", Ty::Int, false),
+    (6, "dnsPolicy", Ty::Str, false),
+    (7, "nodeSelector", Ty::MapStr, false),
+    (8, "serviceAccountName", Ty::Str, false),
+    (10, "nodeName", Ty::Str, false),
+    (19, "schedulerName", Ty::Str, false),
+    (20, "initContainers", Ty::Msg(CONTAINER), true),
+    (24, "priorityClassName", Ty::Str, false),
+];
+const POD: &[F] = &[
+    (1, "metadata", Ty::Msg(META), false),
+    (2, "spec", Ty::Msg(POD_SPEC), false),
+];
+const STRATEGY: &[F] = &[(1, "type", Ty::Str, false)];
+const DEPLOYMENT_SPEC: &[F] = &[
+    (1, "replicas", Ty::Int, false),
+    (2, "selector", Ty::Msg(LABEL_SELECTOR), false),
+    (3, "template", Ty::Msg(POD), false),
+    (4, "strategy", Ty::Msg(STRATEGY), false),
+    (5, "minReadySeconds", Ty::Int, false),
+    (6, "revisionHistoryLimit", Ty::Int, false),
+    (7, "paused", Ty::Bool, false),
+    (9, "progressDeadlineSeconds", Ty::Int, false),
+];
+const DEPLOYMENT: &[F] = &[
+    (1, "metadata", Ty::Msg(META), false),
+    (2, "spec", Ty::Msg(DEPLOYMENT_SPEC), false),
+];
+
 fn schema_for(kind: &str) -> Option<&'static [F]> {
     Some(match kind {
         "RoleBinding" | "ClusterRoleBinding" => BINDING,
@@ -180,6 +248,8 @@ fn schema_for(kind: &str) -> Option<&'static [F]> {
         "Namespace" => NAMESPACE,
         "ServiceAccount" => SERVICEACCOUNT,
         "ResourceQuota" => QUOTA,
+        "Pod" => POD,
+        "Deployment" => DEPLOYMENT,
         "SelfSubjectAccessReview" => SSAR,
         "SelfSubjectRulesReview" => SSRR,
         "SelfSubjectReview" => SSR,
@@ -220,6 +290,8 @@ fn message(buf: &[u8], schema: &[F]) -> Option<Map<String, Value>> {
         };
         let value = match (ty, &w) {
             (Ty::Bool, Wire::Varint(v)) => json!(*v != 0),
+            // Two's complement for negative int64/int32 values.
+            (Ty::Int, Wire::Varint(v)) => json!(i64::from_ne_bytes(v.to_ne_bytes())),
             // proto2 emits empty strings for unset fields; JSON omits them.
             (Ty::Str, Wire::Bytes(b)) if b.is_empty() && !repeated => continue,
             (Ty::Str, Wire::Bytes(b)) => text(b),
@@ -353,6 +425,9 @@ mod tests {
         .concat();
         let v = decode(&envelope(b"v1", b"ConfigMap", &cm)).unwrap();
         assert_eq!(v["data"], json!({"k":"v"}));
-        assert_eq!(decode(&envelope(b"v1", b"Pod", b"")).unwrap_err().code, 415);
+        assert_eq!(
+            decode(&envelope(b"v1", b"Secret", b"")).unwrap_err().code,
+            415
+        );
     }
 }
