@@ -399,6 +399,17 @@ async fn kubectl_apply_and_patch() {
         "{}",
         strict.stderr
     );
+    let warned = k
+        .run(&["apply", "--validate=warn", "-f", &typo], None)
+        .await;
+    assert!(warned.ok, "{}", warned.stderr);
+    assert!(
+        warned
+            .stderr
+            .contains("Warning: unknown field \"spec.ownr\""),
+        "{}",
+        warned.stderr
+    );
     let bad = k
         .run(
             &[

@@ -93,18 +93,19 @@ fn split_status(info: &ResourceInfo, old: &Value, mut new: Value, sub: &str) -> 
 }
 
 /// Prunes and validates a custom resource against its CRD schema; unknown fields are an
-/// error only under `fieldValidation=Strict` (kubectl's default), as in kube.
+/// error under `fieldValidation=Strict` (kubectl's default), a warning under `Warn` (the
+/// server default) and silently dropped under `Ignore`, as in kube. Returns the warnings.
 fn apply_schema(
     store: &Store,
     info: &ResourceInfo,
     req: &Req,
     obj: &mut Value,
-) -> Result<(), ApiError> {
+) -> Result<Vec<String>, ApiError> {
     if !info.custom {
-        return Ok(());
+        return Ok(Vec::new());
     }
     let Some(root) = schema::crd_schema(store, info) else {
-        return Ok(());
+        return Ok(Vec::new());
     };
     let issues = schema::check(root, obj);
     if !issues.unknown.is_empty() && req.q("fieldValidation") == Some("Strict") {
@@ -128,7 +129,25 @@ fn apply_schema(
             issues.invalid,
         ));
     }
-    Ok(())
+    if req.q("fieldValidation") == Some("Ignore") {
+        return Ok(Vec::new());
+    }
+    Ok(issues
+        .unknown
+        .iter()
+        .map(|u| format!("unknown field \"{u}\""))
+        .collect())
+}
+
+/// Adds `Warning: 299 - "<text>"` headers (kubectl prints them as `Warning: <text>`).
+fn with_warnings(mut resp: Response<Body>, warnings: &[String]) -> Response<Body> {
+    for w in warnings {
+        let escaped = w.replace('\\', "\\\\").replace('"', "\\\"");
+        if let Ok(v) = http::HeaderValue::from_str(&format!("299 - \"{escaped}\"")) {
+            resp.headers_mut().append("warning", v);
+        }
+    }
+    resp
 }
 
 fn namespace_exists(store: &Store, ns: &str) -> Result<(), ApiError> {
@@ -239,7 +258,7 @@ pub fn create(state: &State, req: &Req, t: &Target) -> Result<Response<Body>, Ap
     prepare_new(&t.info, &mut obj);
     validate_object(&t.info, &obj, None)?;
     let mut store = state.lock();
-    apply_schema(&store, &t.info, req, &mut obj)?;
+    let warnings = apply_schema(&store, &t.info, req, &mut obj)?;
     apply::record_update(
         None,
         &mut obj,
@@ -253,7 +272,10 @@ pub fn create(state: &State, req: &Req, t: &Target) -> Result<Response<Body>, Ap
     }
     let out = commit_create(state, &mut store, t, obj, dry)?;
     drop(store);
-    Ok(json_response(201, &present(&t.info, &out)))
+    Ok(with_warnings(
+        json_response(201, &present(&t.info, &out)),
+        &warnings,
+    ))
 }
 
 /// PUT: replace (200), 404 when missing, 409 on a stale resourceVersion.
@@ -287,7 +309,7 @@ pub fn update(state: &State, req: &Req, t: &Target) -> Result<Response<Body>, Ap
             m.remove("managedFields");
         }
     }
-    apply_schema(&store, &t.info, req, &mut new)?;
+    let warnings = apply_schema(&store, &t.info, req, &mut new)?;
     validate_object(&t.info, &new, Some(&old))?;
     apply::record_update(
         Some(&old),
@@ -299,7 +321,10 @@ pub fn update(state: &State, req: &Req, t: &Target) -> Result<Response<Body>, Ap
     );
     let out = commit_update(state, &mut store, t, new, dry)?;
     drop(store);
-    Ok(json_response(200, &present(&t.info, &out)))
+    Ok(with_warnings(
+        json_response(200, &present(&t.info, &out)),
+        &warnings,
+    ))
 }
 
 /// PATCH in any of the four formats; apply creates missing objects (201).
@@ -368,10 +393,13 @@ pub fn patch(state: &State, req: &Req, t: &Target) -> Result<Response<Body>, Api
         obj["kind"] = json!(t.info.kind);
         set_meta(&mut obj, "name", json!(name));
         prepare_new(&t.info, &mut obj);
-        apply_schema(&store, &t.info, req, &mut obj)?;
+        let warnings = apply_schema(&store, &t.info, req, &mut obj)?;
         validate_object(&t.info, &obj, None)?;
         let out = commit_create(state, &mut store, t, obj, dry)?;
-        return Ok(json_response(201, &present(&t.info, &out)));
+        return Ok(with_warnings(
+            json_response(201, &present(&t.info, &out)),
+            &warnings,
+        ));
     };
     let patched = match kind {
         PatchKind::Json => patch::json_patch(&old, &body)?,
@@ -404,7 +432,7 @@ pub fn patch(state: &State, req: &Req, t: &Target) -> Result<Response<Body>, Api
         )));
     }
     let mut new = split_status(&t.info, &old, patched, &t.subresource);
-    apply_schema(&store, &t.info, req, &mut new)?;
+    let warnings = apply_schema(&store, &t.info, req, &mut new)?;
     validate_object(&t.info, &new, Some(&old))?;
     if kind != PatchKind::Apply {
         apply::record_update(
@@ -418,7 +446,10 @@ pub fn patch(state: &State, req: &Req, t: &Target) -> Result<Response<Body>, Api
     }
     let out = commit_update(state, &mut store, t, new, dry)?;
     drop(store);
-    Ok(json_response(200, &present(&t.info, &out)))
+    Ok(with_warnings(
+        json_response(200, &present(&t.info, &out)),
+        &warnings,
+    ))
 }
 
 fn check_preconditions(
