@@ -8,6 +8,24 @@
 //! RBAC on every request, impersonation) for kube-rs (including kube-runtime's watcher) and the
 //! real `kubectl` to work against it unchanged: get/create/apply (client- and server-side)/
 //! replace/patch (merge, json, strategic)/delete/auth can-i/auth whoami need no extra flags.
+//!
+//! # kubectl compatibility (v1.32)
+//!
+//! Works without flags: `get` (tables with per-kind columns, `-o yaml|json|name|jsonpath`,
+//! `-l`, `-A`, `--field-selector`, `-w`), `create -f`, the generators `create namespace|
+//! configmap|serviceaccount|role|clusterrole|rolebinding|clusterrolebinding|quota|deployment`
+//! and `run` (they send protobuf, decoded by [`protobuf`]), `apply -f` (client-side: kubectl's
+//! compiled-in strategic-merge metadata for built-ins, JSON merge patch for custom resources),
+//! `apply --server-side [--force-conflicts]`, `replace`, `patch --type merge|json|strategic`,
+//! `label`, `annotate`, `set resources`, `delete` (incl. `-l`, `--cascade=orphan`,
+//! `--dry-run=server`), `diff`, `describe`, `api-resources`, `api-versions`, `auth can-i`,
+//! `auth whoami`, `--as`/`--as-group`. `--validate=strict` (the default) is enforced by the
+//! server for custom resources through their CRD schema.
+//!
+//! Not supported: `explain` (no component schemas are served), `logs`/`exec`/`port-forward`
+//! (no kubelet), aggregated discovery (kubectl falls back to the legacy documents), protobuf
+//! bodies of kinds other than those listed in [`protobuf`], unknown-field detection for
+//! built-in kinds (no schemas), and `create secret` (secrets are not served).
 
 // ApiError mirrors metav1.Status (message, reason, details with serde_json's ordered map), so it
 // is large by design; errors are rare and returned once per request, boxing buys nothing.
