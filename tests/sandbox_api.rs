@@ -739,3 +739,37 @@ async fn custom_resources_are_pruned_and_validated_by_their_crd_schema() {
     assert_eq!(code, 200, "{v}");
     assert_eq!(v["spec"]["resourceQuotaSpec"]["hard"]["pods"], 10);
 }
+
+#[tokio::test]
+async fn namespace_with_held_content_stays_terminating() {
+    let sb = start(plain_options()).await;
+    let c = sb.client_for("sandbox-admin").await.unwrap();
+    make_ns(&c, "slow").await;
+    let path = "/api/v1/namespaces/slow/configmaps";
+    let mut held = cm("slow", "held", json!({}));
+    held["metadata"]["finalizers"] = json!(["example.com/hold"]);
+    assert_eq!(post(&c, path, &held).await.0, 201);
+    assert_eq!(post(&c, path, &cm("slow", "free", json!({}))).await.0, 201);
+    let (code, ns) = call(&c, "DELETE", "/api/v1/namespaces/slow", JSON, None).await;
+    assert_eq!(code, 202);
+    assert_eq!(ns["status"]["phase"], "Terminating");
+    assert_eq!(get(&c, &format!("{path}/free")).await.0, 404);
+    let (code, v) = post(&c, path, &cm("slow", "late", json!({}))).await;
+    assert_eq!(code, 403);
+    assert_eq!(
+        v["message"],
+        "configmaps \"late\" is forbidden: unable to create new content in namespace slow because it is being terminated"
+    );
+    let unhold = json!({"metadata":{"finalizers":null}});
+    assert_eq!(
+        call(&c, "PATCH", &format!("{path}/held"), MERGE, Some(&unhold))
+            .await
+            .0,
+        200
+    );
+    assert_eq!(
+        get(&c, "/api/v1/namespaces/slow").await.0,
+        404,
+        "namespace finalized"
+    );
+}

@@ -356,6 +356,24 @@ impl Store {
         };
         if gr.group.is_empty() && gr.resource == "namespaces" {
             self.delete_namespace_contents(name);
+            if self.namespace_has_content(name) && !has_finalizers(&old) {
+                // Something in it is held by finalizers: the namespace stays Terminating until
+                // the last object is gone (see remove_final).
+                if meta_str(&old, "deletionTimestamp").is_some() {
+                    return Ok(old);
+                }
+                let mut obj = old;
+                set_meta(&mut obj, "deletionTimestamp", json!(now_rfc3339()));
+                obj["status"] = json!({"phase": "Terminating"});
+                let rv = self.next_rv();
+                set_meta(&mut obj, "resourceVersion", json!(rv.to_string()));
+                self.objects
+                    .entry(gr.clone())
+                    .or_default()
+                    .insert(Self::key(namespace, name), obj.clone());
+                self.record(gr, "MODIFIED", obj.clone());
+                return Ok(obj);
+            }
         }
         if has_finalizers(&old) {
             if meta_str(&old, "deletionTimestamp").is_some() {
@@ -443,6 +461,35 @@ impl Store {
         if let Some(uid) = uid {
             self.collect_garbage(&uid);
         }
+        if let Some(ns) = namespace {
+            let nsgr = GroupResource::core("namespaces");
+            let terminating = self
+                .get(&nsgr, None, ns)
+                .is_some_and(|n| meta_str(n, "deletionTimestamp").is_some() && !has_finalizers(n));
+            if terminating && !self.namespace_has_content(ns) {
+                if let Some(mut n) = self.get(&nsgr, None, ns).cloned() {
+                    let rv = self.next_rv();
+                    set_meta(&mut n, "resourceVersion", json!(rv.to_string()));
+                    self.remove_final(&nsgr, None, ns, n, rv);
+                }
+            }
+        }
+    }
+
+    /// Whether any namespaced object still lives in `ns`.
+    pub fn namespace_has_content(&self, ns: &str) -> bool {
+        self.objects.values().any(|map| {
+            map.range((ns.to_string(), String::new())..)
+                .next()
+                .is_some_and(|((n, _), _)| n == ns)
+        })
+    }
+
+    /// Whether `ns` is being deleted (new content is refused, as kube's namespace lifecycle
+    /// admission does).
+    pub fn namespace_terminating(&self, ns: &str) -> bool {
+        self.get(&GroupResource::core("namespaces"), None, ns)
+            .is_some_and(|n| meta_str(n, "deletionTimestamp").is_some())
     }
 
     fn delete_namespace_contents(&mut self, ns: &str) {

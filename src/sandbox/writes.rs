@@ -150,12 +150,17 @@ fn with_warnings(mut resp: Response<Body>, warnings: &[String]) -> Response<Body
     resp
 }
 
-fn namespace_exists(store: &Store, ns: &str) -> Result<(), ApiError> {
-    if store
-        .get(&GroupResource::core("namespaces"), None, ns)
-        .is_none()
-    {
-        return Err(ApiError::not_found(&GroupResource::core("namespaces"), ns));
+fn namespace_exists(store: &Store, ns: &str, t: &Target, name: &str) -> Result<(), ApiError> {
+    let nsgr = GroupResource::core("namespaces");
+    if store.get(&nsgr, None, ns).is_none() {
+        return Err(ApiError::not_found(&nsgr, ns));
+    }
+    if store.namespace_terminating(ns) {
+        let gr = t.info.gr();
+        return Err(ApiError::forbidden(format!(
+            "{gr} \"{name}\" is forbidden: unable to create new content in namespace {ns} because it is being terminated"
+        ))
+        .for_resource(&gr, name));
     }
     Ok(())
 }
@@ -268,7 +273,7 @@ pub fn create(state: &State, req: &Req, t: &Target) -> Result<Response<Body>, Ap
         t.info.custom,
     );
     if let Some(ns) = &t.namespace {
-        namespace_exists(&store, ns)?;
+        namespace_exists(&store, ns, t, name_of(&obj))?;
     }
     let out = commit_create(state, &mut store, t, obj, dry)?;
     drop(store);
@@ -386,7 +391,7 @@ pub fn patch(state: &State, req: &Req, t: &Target) -> Result<Response<Body>, Api
         }
         check_namespace(t, &mut obj)?;
         if let Some(ns) = &t.namespace {
-            namespace_exists(&store, ns)?;
+            namespace_exists(&store, ns, t, name_of(&obj))?;
         }
         let mut obj = apply::apply(None, &obj, &manager, &av, force, t.info.custom, skip_status)?;
         obj["apiVersion"] = json!(av);
