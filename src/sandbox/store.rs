@@ -466,12 +466,13 @@ impl Store {
             let terminating = self
                 .get(&nsgr, None, ns)
                 .is_some_and(|n| meta_str(n, "deletionTimestamp").is_some() && !has_finalizers(n));
-            if terminating && !self.namespace_has_content(ns) {
-                if let Some(mut n) = self.get(&nsgr, None, ns).cloned() {
-                    let rv = self.next_rv();
-                    set_meta(&mut n, "resourceVersion", json!(rv.to_string()));
-                    self.remove_final(&nsgr, None, ns, n, rv);
-                }
+            if terminating
+                && !self.namespace_has_content(ns)
+                && let Some(mut n) = self.get(&nsgr, None, ns).cloned()
+            {
+                let rv = self.next_rv();
+                set_meta(&mut n, "resourceVersion", json!(rv.to_string()));
+                self.remove_final(&nsgr, None, ns, n, rv);
             }
         }
     }
