@@ -35,6 +35,7 @@ pub mod apply;
 pub mod auth;
 pub mod controller;
 pub mod discovery;
+pub mod escalation;
 pub mod handlers;
 pub mod kubeconfig;
 pub mod openapi;

@@ -1,7 +1,13 @@
-//! Authorization for the sandbox. Minimal initial version: only `system:masters` is allowed;
-//! the full RBAC evaluator replaces this.
+//! Authorization for the sandbox. Interim evaluator written by the core helper so the API
+//! server can be tested against real RBAC rules before the semantics helper lands the full
+//! one (which replaces this file): system:masters bypass, ClusterRoleBindings and
+//! RoleBindings (to Roles or ClusterRoles, scoped to the binding's namespace) matched on
+//! User/Group/ServiceAccount subjects, rules matched on verbs, apiGroups, resources (with
+//! subresources), resourceNames and nonResourceURLs, with `*` wildcards.
 
-use super::store::Store;
+use serde_json::Value;
+
+use super::store::{GroupResource, Store};
 
 /// An authenticated user; groups include system:authenticated (auth adds it).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -42,13 +48,106 @@ pub enum Decision {
     Deny,
 }
 
-/// Allows members of system:masters only.
-pub fn authorize(_store: &Store, user: &UserInfo, _attrs: &RequestAttributes) -> Decision {
-    if user.groups.iter().any(|g| g == "system:masters") {
-        Decision::Allow
-    } else {
-        Decision::Deny
+fn strs(v: &Value) -> impl Iterator<Item = &str> {
+    v.as_array().into_iter().flatten().filter_map(Value::as_str)
+}
+
+fn subject_matches(user: &UserInfo, subject: &Value, binding_ns: Option<&str>) -> bool {
+    let name = subject["name"].as_str().unwrap_or("");
+    match subject["kind"].as_str() {
+        Some("User") => user.name == name,
+        Some("Group") => user.groups.iter().any(|g| g == name),
+        Some("ServiceAccount") => {
+            let ns = subject["namespace"].as_str().or(binding_ns).unwrap_or("");
+            user.name == format!("system:serviceaccount:{ns}:{name}")
+        }
+        _ => false,
     }
+}
+
+fn rule_matches(rule: &Value, attrs: &RequestAttributes) -> bool {
+    let any = |v: &Value, want: &str| strs(v).any(|x| x == "*" || x == want);
+    if !any(&rule["verbs"], &attrs.verb) {
+        return false;
+    }
+    if !attrs.resource_request {
+        return strs(&rule["nonResourceURLs"]).any(|u| {
+            u == "*"
+                || u == attrs.path
+                || u.strip_suffix('*')
+                    .is_some_and(|p| attrs.path.starts_with(p))
+        });
+    }
+    let resource = if attrs.subresource.is_empty() {
+        attrs.resource.clone()
+    } else {
+        format!("{}/{}", attrs.resource, attrs.subresource)
+    };
+    let resource_ok = strs(&rule["resources"]).any(|r| {
+        r == "*"
+            || r == resource
+            || (!attrs.subresource.is_empty() && r == format!("*/{}", attrs.subresource))
+    });
+    let names: Vec<&str> = strs(&rule["resourceNames"]).collect();
+    let name_ok = names.is_empty() || attrs.name.as_deref().is_some_and(|n| names.contains(&n));
+    any(&rule["apiGroups"], &attrs.api_group) && resource_ok && name_ok
+}
+
+fn role_rules<'a>(store: &'a Store, role_ref: &Value, ns: Option<&str>) -> Vec<&'a Value> {
+    let name = role_ref["name"].as_str().unwrap_or("");
+    let role = match role_ref["kind"].as_str() {
+        Some("ClusterRole") => store.get(
+            &GroupResource::new("rbac.authorization.k8s.io", "clusterroles"),
+            None,
+            name,
+        ),
+        Some("Role") => store.get(
+            &GroupResource::new("rbac.authorization.k8s.io", "roles"),
+            ns,
+            name,
+        ),
+        _ => None,
+    };
+    role.and_then(|r| r["rules"].as_array())
+        .map(|a| a.iter().collect())
+        .unwrap_or_default()
+}
+
+/// RBAC evaluation over the store's (Cluster)Roles and (Cluster)RoleBindings
+/// (system:masters always allowed).
+pub fn authorize(store: &Store, user: &UserInfo, attrs: &RequestAttributes) -> Decision {
+    if user.groups.iter().any(|g| g == "system:masters") {
+        return Decision::Allow;
+    }
+    let crbs = GroupResource::new("rbac.authorization.k8s.io", "clusterrolebindings");
+    for b in store.list(&crbs, None) {
+        let subject_ok = b["subjects"]
+            .as_array()
+            .is_some_and(|s| s.iter().any(|s| subject_matches(user, s, None)));
+        if subject_ok
+            && role_rules(store, &b["roleRef"], None)
+                .iter()
+                .any(|r| rule_matches(r, attrs))
+        {
+            return Decision::Allow;
+        }
+    }
+    if let Some(ns) = attrs.namespace.as_deref() {
+        let rbs = GroupResource::new("rbac.authorization.k8s.io", "rolebindings");
+        for b in store.list(&rbs, Some(ns)) {
+            let subject_ok = b["subjects"]
+                .as_array()
+                .is_some_and(|s| s.iter().any(|s| subject_matches(user, s, Some(ns))));
+            if subject_ok
+                && role_rules(store, &b["roleRef"], Some(ns))
+                    .iter()
+                    .any(|r| rule_matches(r, attrs))
+            {
+                return Decision::Allow;
+            }
+        }
+    }
+    Decision::Deny
 }
 
 /// kube-apiserver's forbidden message.

@@ -8,6 +8,7 @@ use serde_json::{Value, json};
 
 use super::apply;
 use super::controller;
+use super::escalation;
 use super::handlers::{
     Filter, check_field_validation, check_type, decode_body, dry_run, field_manager, name_of,
     parse_body, present, validate_object,
@@ -197,11 +198,13 @@ fn random_suffix() -> String {
 fn commit_create(
     state: &State,
     store: &mut Store,
+    req: &Req,
     t: &Target,
     obj: Value,
     dry: bool,
 ) -> Result<Value, ApiError> {
     let gr = t.info.gr();
+    escalation::check(store, &req.user, &gr, t.namespace.as_deref(), &obj)?;
     if dry {
         // Never stored, so (as in kube) no resourceVersion is handed out.
         let mut out = store.prepare_create(&gr, t.namespace.as_deref(), obj)?;
@@ -218,11 +221,13 @@ fn commit_create(
 fn commit_update(
     state: &State,
     store: &mut Store,
+    req: &Req,
     t: &Target,
     obj: Value,
     dry: bool,
 ) -> Result<Value, ApiError> {
     let gr = t.info.gr();
+    escalation::check(store, &req.user, &gr, t.namespace.as_deref(), &obj)?;
     if dry {
         // The stored object is untouched, so its resourceVersion stays current.
         let current_rv = store
@@ -275,7 +280,7 @@ pub fn create(state: &State, req: &Req, t: &Target) -> Result<Response<Body>, Ap
     if let Some(ns) = &t.namespace {
         namespace_exists(&store, ns, t, name_of(&obj))?;
     }
-    let out = commit_create(state, &mut store, t, obj, dry)?;
+    let out = commit_create(state, &mut store, req, t, obj, dry)?;
     drop(store);
     Ok(with_warnings(
         json_response(201, &present(&t.info, &out)),
@@ -324,7 +329,7 @@ pub fn update(state: &State, req: &Req, t: &Target) -> Result<Response<Body>, Ap
         &t.subresource,
         t.info.custom,
     );
-    let out = commit_update(state, &mut store, t, new, dry)?;
+    let out = commit_update(state, &mut store, req, t, new, dry)?;
     drop(store);
     Ok(with_warnings(
         json_response(200, &present(&t.info, &out)),
@@ -400,7 +405,7 @@ pub fn patch(state: &State, req: &Req, t: &Target) -> Result<Response<Body>, Api
         prepare_new(&t.info, &mut obj);
         let warnings = apply_schema(&store, &t.info, req, &mut obj)?;
         validate_object(&t.info, &obj, None)?;
-        let out = commit_create(state, &mut store, t, obj, dry)?;
+        let out = commit_create(state, &mut store, req, t, obj, dry)?;
         return Ok(with_warnings(
             json_response(201, &present(&t.info, &out)),
             &warnings,
@@ -449,7 +454,7 @@ pub fn patch(state: &State, req: &Req, t: &Target) -> Result<Response<Body>, Api
             t.info.custom,
         );
     }
-    let out = commit_update(state, &mut store, t, new, dry)?;
+    let out = commit_update(state, &mut store, req, t, new, dry)?;
     drop(store);
     Ok(with_warnings(
         json_response(200, &present(&t.info, &out)),
