@@ -491,11 +491,29 @@ pub fn apply(
     let pos = entries
         .iter()
         .position(|e| e.manager == manager && e.operation == "Apply");
+    // A no-op apply keeps the entry's timestamp, so the object (and its resourceVersion) stay
+    // unchanged, as kube does.
+    let without_mf = |v: &Value| {
+        let mut v = v.clone();
+        if let Some(m) = v.get_mut("metadata").and_then(Value::as_object_mut) {
+            m.remove("managedFields");
+        }
+        v
+    };
+    let unchanged = pos.is_some_and(|i| {
+        entries[i].fields == applied_paths
+            && entries[i].api_version == api_version
+            && without_mf(&merged) == without_mf(&base)
+    });
+    let time = match pos {
+        Some(i) if unchanged => entries[i].time.clone(),
+        _ => now_rfc3339(),
+    };
     let entry = ManagerEntry {
         manager: manager.to_string(),
         operation: "Apply".into(),
         api_version: api_version.to_string(),
-        time: now_rfc3339(),
+        time,
         subresource: String::new(),
         fields: applied_paths,
     };
@@ -560,6 +578,17 @@ mod tests {
             err.message,
             "Apply failed with 1 conflict: conflict with \"one\": .data.a"
         );
+        let again = apply(
+            Some(&a),
+            &cm(json!({"a":"1"})),
+            "one",
+            "v1",
+            false,
+            false,
+            false,
+        )
+        .unwrap();
+        assert_eq!(again, a, "no-op apply changes nothing");
         let forced = apply(
             Some(&a),
             &cm(json!({"a":"2"})),
