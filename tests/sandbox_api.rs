@@ -675,6 +675,49 @@ async fn authentication_authorization_and_impersonation() {
             .contains("cannot impersonate resource \"users\""),
         "{v}"
     );
+    // Impersonating a service account adds its groups. (system:basic-user grants reviews to
+    // everyone on a real cluster; granted explicitly so this does not depend on the seed.)
+    let reviewer = json!({"apiVersion":"rbac.authorization.k8s.io/v1","kind":"ClusterRole","metadata":{"name":"t-reviewer"},
+        "rules":[{"apiGroups":["authentication.k8s.io"],"resources":["selfsubjectreviews"],"verbs":["create"]}]});
+    assert_eq!(
+        post(
+            &admin,
+            "/apis/rbac.authorization.k8s.io/v1/clusterroles",
+            &reviewer
+        )
+        .await
+        .0,
+        201
+    );
+    let crb = json!({"apiVersion":"rbac.authorization.k8s.io/v1","kind":"ClusterRoleBinding","metadata":{"name":"t-reviewer"},
+        "roleRef":{"apiGroup":"rbac.authorization.k8s.io","kind":"ClusterRole","name":"t-reviewer"},
+        "subjects":[{"apiGroup":"rbac.authorization.k8s.io","kind":"Group","name":"system:serviceaccounts:team"}]});
+    assert_eq!(
+        post(
+            &admin,
+            "/apis/rbac.authorization.k8s.io/v1/clusterrolebindings",
+            &crb
+        )
+        .await
+        .0,
+        201
+    );
+    let ssr = json!({"apiVersion":"authentication.k8s.io/v1","kind":"SelfSubjectReview"});
+    let req = http::Request::post("/apis/authentication.k8s.io/v1/selfsubjectreviews")
+        .header("Impersonate-User", "system:serviceaccount:team:robot")
+        .header("content-type", JSON)
+        .body(kube::client::Body::from(serde_json::to_vec(&ssr).unwrap()))
+        .unwrap();
+    let resp = admin.send(req).await.unwrap();
+    assert_eq!(resp.status(), 201);
+    let v: Value =
+        serde_json::from_slice(&resp.into_body().collect().await.unwrap().to_bytes()).unwrap();
+    assert_eq!(
+        v["status"]["userInfo"]["username"],
+        "system:serviceaccount:team:robot"
+    );
+    let groups = v["status"]["userInfo"]["groups"].to_string();
+    assert!(groups.contains("system:serviceaccounts:team"), "{groups}");
     // Self-subject reviews.
     let ssr = json!({"apiVersion":"authentication.k8s.io/v1","kind":"SelfSubjectReview"});
     let (code, v) = post(

@@ -79,12 +79,21 @@ pub fn impersonate(
         ));
     };
     let check = |resource: &str, name: &str| -> Result<(), ApiError> {
+        // Service accounts are impersonated through the serviceaccounts resource of their
+        // namespace, as kube-apiserver does.
+        let (resource, namespace, name) = match name
+            .strip_prefix("system:serviceaccount:")
+            .and_then(|r| r.split_once(':'))
+        {
+            Some((ns, sa)) if resource == "users" => ("serviceaccounts", Some(ns.to_string()), sa),
+            _ => (resource, None, name),
+        };
         let attrs = RequestAttributes {
             verb: "impersonate".into(),
             api_group: String::new(),
             resource: resource.into(),
             subresource: String::new(),
-            namespace: None,
+            namespace,
             name: Some(name.into()),
             resource_request: true,
             path: String::new(),
@@ -101,6 +110,20 @@ pub fn impersonate(
     check("users", &user)?;
     for g in &groups {
         check("groups", g)?;
+    }
+    let mut groups = groups;
+    if let Some((ns, _)) = user
+        .strip_prefix("system:serviceaccount:")
+        .and_then(|r| r.split_once(':'))
+    {
+        for g in [
+            "system:serviceaccounts".to_string(),
+            format!("system:serviceaccounts:{ns}"),
+        ] {
+            if !groups.contains(&g) {
+                groups.push(g);
+            }
+        }
     }
     Ok(UserInfo {
         name: user,
