@@ -816,3 +816,44 @@ async fn namespace_with_held_content_stays_terminating() {
         "namespace finalized"
     );
 }
+
+#[tokio::test]
+async fn pod_creation_is_refused_beyond_quota() {
+    let sb = start(plain_options()).await;
+    let c = sb.client_for("sandbox-admin").await.unwrap();
+    make_ns(&c, "q").await;
+    let quota = json!({"apiVersion":"v1","kind":"ResourceQuota","metadata":{"name":"kf-resource-quota"},
+        "spec":{"hard":{"pods":"1","requests.cpu":"1"}}});
+    assert_eq!(
+        post(&c, "/api/v1/namespaces/q/resourcequotas", &quota)
+            .await
+            .0,
+        201
+    );
+    let pod = |name: &str, cpu: &str| {
+        json!({"apiVersion":"v1","kind":"Pod","metadata":{"name":name},
+            "spec":{"containers":[{"name":"c","image":"x","resources":{"requests":{"cpu":cpu}}}]}})
+    };
+    let (code, v) = post(&c, "/api/v1/namespaces/q/pods", &pod("big", "1500m")).await;
+    assert_eq!(code, 403);
+    assert_eq!(
+        v["message"],
+        "pods \"big\" is forbidden: exceeded quota: kf-resource-quota, requested: requests.cpu=1500m, used: requests.cpu=0, limited: requests.cpu=1"
+    );
+    assert_eq!(v["details"], json!({"name":"big","kind":"pods"}));
+    assert_eq!(
+        post(&c, "/api/v1/namespaces/q/pods", &pod("a", "500m"))
+            .await
+            .0,
+        201
+    );
+    let (code, v) = post(&c, "/api/v1/namespaces/q/pods", &pod("b", "100m")).await;
+    assert_eq!(code, 403);
+    assert!(
+        v["message"]
+            .as_str()
+            .unwrap()
+            .contains("requested: pods=1, used: pods=1, limited: pods=1"),
+        "{v}"
+    );
+}

@@ -41,6 +41,7 @@ pub mod kubeconfig;
 pub mod openapi;
 pub mod patch;
 pub mod protobuf;
+pub mod quota;
 pub mod rbac;
 pub mod registry;
 pub mod reviews;

@@ -14,6 +14,7 @@ use super::handlers::{
     parse_body, present, validate_object,
 };
 use super::patch::{self, PatchKind};
+use super::quota;
 use super::registry::ResourceInfo;
 use super::schema;
 use super::server::{Body, Req, State, Target, json_response};
@@ -205,6 +206,9 @@ fn commit_create(
 ) -> Result<Value, ApiError> {
     let gr = t.info.gr();
     escalation::check(store, &req.user, &gr, t.namespace.as_deref(), &obj)?;
+    if let (true, Some(ns)) = (gr == GroupResource::core("pods"), t.namespace.as_deref()) {
+        quota::admit_pod(store, ns, &obj)?;
+    }
     if dry {
         // Never stored, so (as in kube) no resourceVersion is handed out.
         let mut out = store.prepare_create(&gr, t.namespace.as_deref(), obj)?;
