@@ -9,6 +9,11 @@
 //! real `kubectl` to work against it unchanged: get/create/apply (client- and server-side)/
 //! replace/patch (merge, json, strategic)/delete/auth can-i/auth whoami need no extra flags.
 //!
+//! Admission behaves like kube-apiserver's default plugins where the project needs it:
+//! namespace lifecycle (no new content in a Terminating namespace), LimitRanger defaults and
+//! ResourceQuota limits for pods ([`quota`]), RBAC escalation prevention for roles and
+//! bindings ([`escalation`]), and CRD structural schemas for custom resources ([`schema`]).
+//!
 //! # kubectl compatibility (v1.32)
 //!
 //! Works without flags: `get` (tables with per-kind columns, `-o yaml|json|name|jsonpath`,

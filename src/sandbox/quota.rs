@@ -102,6 +102,46 @@ fn pretty(m: &BTreeMap<String, f64>) -> String {
         .join(",")
 }
 
+/// LimitRanger defaulting: containers without requests/limits get the `defaultRequest` /
+/// `default` of the namespace's `Container` LimitRange items (requests fall back to the
+/// default limit), before quota admission sees the pod, as in kube.
+pub fn apply_limit_ranges(store: &Store, ns: &str, pod: &mut Value) {
+    for lr in store.list(&GroupResource::core("limitranges"), Some(ns)) {
+        for item in lr["spec"]["limits"].as_array().into_iter().flatten() {
+            if item["type"].as_str() != Some("Container") {
+                continue;
+            }
+            let defaults = [
+                ("limits", item["default"].as_object()),
+                (
+                    "requests",
+                    item["defaultRequest"]
+                        .as_object()
+                        .or(item["default"].as_object()),
+                ),
+            ];
+            let Some(containers) = pod["spec"]["containers"].as_array_mut() else {
+                continue;
+            };
+            for c in containers.iter_mut() {
+                for (kind, values) in &defaults {
+                    for (res, q) in values.iter().flat_map(|m| m.iter()) {
+                        if !c["resources"].is_object() {
+                            c["resources"] = serde_json::json!({});
+                        }
+                        if !c["resources"][*kind].is_object() {
+                            c["resources"][*kind] = serde_json::json!({});
+                        }
+                        if c["resources"][*kind].get(res).is_none() {
+                            c["resources"][*kind][res] = q.clone();
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
 /// Admission for a new pod in `ns`: Err(403) when any quota would be exceeded or a
 /// constrained compute resource is unspecified.
 pub fn admit_pod(store: &Store, ns: &str, pod: &Value) -> Result<(), ApiError> {

@@ -201,12 +201,13 @@ fn commit_create(
     store: &mut Store,
     req: &Req,
     t: &Target,
-    obj: Value,
+    mut obj: Value,
     dry: bool,
 ) -> Result<Value, ApiError> {
     let gr = t.info.gr();
     escalation::check(store, &req.user, &gr, t.namespace.as_deref(), &obj)?;
     if let (true, Some(ns)) = (gr == GroupResource::core("pods"), t.namespace.as_deref()) {
+        quota::apply_limit_ranges(store, ns, &mut obj);
         quota::admit_pod(store, ns, &obj)?;
     }
     if dry {
