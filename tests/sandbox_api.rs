@@ -857,3 +857,25 @@ async fn pod_creation_is_refused_beyond_quota() {
         "{v}"
     );
 }
+
+#[tokio::test]
+async fn written_kubeconfig_is_usable_by_kube_rs() {
+    let sb = start(plain_options()).await;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("kubeconfig");
+    sb.write_kubeconfig(&path).unwrap();
+    let kc = kube::config::Kubeconfig::read_from(&path).unwrap();
+    assert_eq!(kc.current_context.as_deref(), Some("sandbox"));
+    for ctx in ["sandbox", "e2e-user"] {
+        let opts = kube::config::KubeConfigOptions {
+            context: Some(ctx.to_string()),
+            ..Default::default()
+        };
+        let cfg = kube::Config::from_custom_kubeconfig(kc.clone(), &opts)
+            .await
+            .unwrap();
+        let client = kube::Client::try_from(cfg).unwrap();
+        let (code, _) = get(&client, "/api/v1/namespaces/default").await;
+        assert_eq!(code, if ctx == "sandbox" { 200 } else { 403 }, "{ctx}");
+    }
+}
