@@ -6,7 +6,7 @@
 mod sandbox_support;
 
 use kubectl_kubeflow::sandbox::E2E_USER;
-use sandbox_support::{make_ns, plain_options, post, start};
+use sandbox_support::{call, make_ns, plain_options, post, start};
 use serde_json::{Value, json};
 
 const RBAC: &str = "/apis/rbac.authorization.k8s.io/v1";
@@ -112,4 +112,62 @@ async fn binding_and_role_writes_cannot_escalate() {
         .0,
         201
     );
+}
+
+#[tokio::test]
+async fn server_side_apply_that_creates_needs_create() {
+    let sb = start(plain_options()).await;
+    let admin = sb.client_for("sandbox-admin").await.unwrap();
+    let user = sb.client_for(E2E_USER).await.unwrap();
+    make_ns(&admin, "team").await;
+    let patcher = cluster_role(
+        "cm-patcher",
+        json!([{"apiGroups":[""],"resources":["configmaps"],"verbs":["patch","get"]}]),
+    );
+    assert_eq!(
+        post(&admin, &format!("{RBAC}/clusterroles"), &patcher)
+            .await
+            .0,
+        201
+    );
+    let rb = binding("RoleBinding", "p", "ClusterRole", "cm-patcher", E2E_USER);
+    assert_eq!(
+        post(&admin, &format!("{RBAC}/namespaces/team/rolebindings"), &rb)
+            .await
+            .0,
+        201
+    );
+    let cm = json!({"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"c"},"data":{"a":"1"}});
+    let path = "/api/v1/namespaces/team/configmaps/c?fieldManager=me";
+    let (code, v) = call(
+        &user,
+        "PATCH",
+        path,
+        "application/apply-patch+yaml",
+        Some(&cm),
+    )
+    .await;
+    assert_eq!(code, 403);
+    assert!(
+        v["message"]
+            .as_str()
+            .unwrap()
+            .contains("cannot create resource \"configmaps\""),
+        "{v}"
+    );
+    assert_eq!(
+        post(&admin, "/api/v1/namespaces/team/configmaps", &cm)
+            .await
+            .0,
+        201
+    );
+    let (code, v) = call(
+        &user,
+        "PATCH",
+        path,
+        "application/apply-patch+yaml",
+        Some(&cm),
+    )
+    .await;
+    assert_eq!(code, 200, "{v}");
 }

@@ -15,6 +15,7 @@ use super::handlers::{
 };
 use super::patch::{self, PatchKind};
 use super::quota;
+use super::rbac;
 use super::registry::ResourceInfo;
 use super::schema;
 use super::server::{Body, Req, State, Target, json_response};
@@ -390,7 +391,23 @@ pub fn patch(state: &State, req: &Req, t: &Target) -> Result<Response<Body>, Api
         if kind != PatchKind::Apply || !t.subresource.is_empty() {
             return Err(ApiError::not_found(&gr, &name));
         }
-        // Server-side apply of a missing object creates it.
+        // Server-side apply of a missing object creates it, which needs `create` as well.
+        let attrs = rbac::RequestAttributes {
+            verb: "create".into(),
+            api_group: t.info.group.clone(),
+            resource: t.info.resource.clone(),
+            subresource: String::new(),
+            namespace: t.namespace.clone(),
+            name: Some(name.clone()),
+            resource_request: true,
+            path: req.path.clone(),
+        };
+        if rbac::authorize(&store, &req.user, &attrs) != rbac::Decision::Allow {
+            return Err(
+                ApiError::forbidden(rbac::forbidden_message(&req.user, &attrs))
+                    .for_resource(&gr, &name),
+            );
+        }
         let mut obj = body;
         check_type(&t.info, &obj)?;
         if name_of(&obj) != name {
