@@ -448,7 +448,10 @@ pub fn list(state: &State, req: &Req, t: &Target) -> Result<Response<Body>, ApiE
     meta.insert("resourceVersion".into(), json!(rv.to_string()));
     if let Some(start) = next {
         meta.insert("continue".into(), json!(encode_continue(rv, start)));
-        meta.insert("remainingItemCount".into(), json!(remaining));
+        // Like kube, the count is only exact (and only sent) for unfiltered lists.
+        if filter.labels.0.is_empty() && filter.fields.0.is_empty() {
+            meta.insert("remainingItemCount".into(), json!(remaining));
+        }
     }
     if table::wants_table(req) {
         let presented: Vec<Value> = items.iter().map(|o| present(&t.info, o)).collect();
