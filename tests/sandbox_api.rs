@@ -879,3 +879,56 @@ async fn written_kubeconfig_is_usable_by_kube_rs() {
         assert_eq!(code, if ctx == "sandbox" { 200 } else { 403 }, "{ctx}");
     }
 }
+
+#[tokio::test]
+async fn aggregated_and_legacy_discovery_agree_for_kube_rs() {
+    let sb = start(plain_options()).await;
+    let c = sb.client_for("sandbox-admin").await.unwrap();
+    let agg = kube::Discovery::new(c.clone())
+        .run_aggregated()
+        .await
+        .unwrap();
+    let legacy = kube::Discovery::new(c.clone()).run().await.unwrap();
+    for d in [&agg, &legacy] {
+        let (ar, caps) = d
+            .resolve_gvk(&kube::core::GroupVersionKind::gvk(
+                "kubeflow.org",
+                "v1",
+                "Profile",
+            ))
+            .unwrap();
+        assert_eq!(ar.plural, "profiles");
+        assert_eq!(caps.scope, kube::discovery::Scope::Cluster);
+        let (ns, caps) = d
+            .resolve_gvk(&kube::core::GroupVersionKind::gvk(
+                "",
+                "v1",
+                "ResourceQuota",
+            ))
+            .unwrap();
+        assert_eq!(ns.plural, "resourcequotas");
+        assert_eq!(caps.scope, kube::discovery::Scope::Namespaced);
+    }
+    let groups = |d: &kube::Discovery| {
+        let mut g: Vec<String> = d.groups().map(|g| g.name().to_string()).collect();
+        g.sort();
+        g
+    };
+    assert_eq!(groups(&agg), groups(&legacy));
+    let raw = c.list_api_groups_aggregated().await.unwrap();
+    let kf = raw
+        .items
+        .iter()
+        .find(|g| g.metadata.as_ref().and_then(|m| m.name.as_deref()) == Some("kubeflow.org"))
+        .unwrap();
+    assert_eq!(kf.versions[0].version.as_deref(), Some("v1"));
+    let profiles = kf.versions[0]
+        .resources
+        .iter()
+        .find(|r| r.resource.as_deref() == Some("profiles"))
+        .unwrap();
+    assert_eq!(
+        profiles.subresources[0].subresource.as_deref(),
+        Some("status")
+    );
+}

@@ -1,6 +1,7 @@
-//! Legacy (unaggregated) discovery documents: `/version`, `/api`, `/api/v1`, `/apis`,
-//! `/apis/<group>` and `/apis/<group>/<version>`, built from the registry so CRD-backed
-//! groups appear and disappear with their CRDs.
+//! Discovery documents: `/version`, legacy `/api`, `/api/v1`, `/apis`, `/apis/<group>` and
+//! `/apis/<group>/<version>`, and aggregated discovery (`apidiscovery.k8s.io/v2`) on `/api`
+//! and `/apis` when asked for, all built from the registry so CRD-backed groups appear and
+//! disappear with their CRDs.
 
 use serde_json::{Map, Value, json};
 
@@ -115,4 +116,99 @@ pub fn resource_list(resources: &[ResourceInfo], group: &str, version: &str) -> 
     Some(
         json!({"kind": "APIResourceList", "apiVersion": "v1", "groupVersion": gv, "resources": list}),
     )
+}
+
+/// Content-Type of aggregated discovery responses.
+pub const AGGREGATED_CONTENT_TYPE: &str =
+    "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList";
+
+/// Whether an Accept header asks for aggregated discovery v2 (kubectl, kube-rs
+/// `Discovery::run_aggregated`).
+pub fn wants_aggregated(accept: &str) -> bool {
+    accept.split(',').any(|part| {
+        part.contains("as=APIGroupDiscoveryList")
+            && part.contains("g=apidiscovery.k8s.io")
+            && part.split(';').any(|p| p.trim() == "v=v2")
+    })
+}
+
+/// The aggregated discovery document (`apidiscovery.k8s.io/v2`) for `/api` (core only) or
+/// `/apis` (every other group), built from the registry.
+pub fn aggregated(resources: &[ResourceInfo], core: bool) -> Value {
+    use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+    use kube::core::discovery::v2::{
+        APIGroupDiscovery, APIGroupDiscoveryList, APIResourceDiscovery, APISubresourceDiscovery,
+        APIVersionDiscovery, GroupVersionKind,
+    };
+    let mut groups: Vec<&str> = Vec::new();
+    for r in resources {
+        if r.group.is_empty() == core && !groups.contains(&r.group.as_str()) {
+            groups.push(&r.group);
+        }
+    }
+    let gvk = |r: &ResourceInfo| GroupVersionKind {
+        group: Some(r.group.clone()),
+        version: Some(r.version.clone()),
+        kind: Some(r.kind.clone()),
+    };
+    let items = groups
+        .iter()
+        .map(|g| APIGroupDiscovery {
+            metadata: Some(ObjectMeta {
+                name: (!g.is_empty()).then(|| g.to_string()),
+                ..Default::default()
+            }),
+            versions: registry::group_versions(resources, g)
+                .into_iter()
+                .map(|v| APIVersionDiscovery {
+                    resources: resources
+                        .iter()
+                        .filter(|r| r.group == *g && r.version == v)
+                        .map(|r| APIResourceDiscovery {
+                            resource: Some(r.resource.clone()),
+                            response_kind: Some(gvk(r)),
+                            scope: Some(
+                                if r.namespaced {
+                                    "Namespaced"
+                                } else {
+                                    "Cluster"
+                                }
+                                .into(),
+                            ),
+                            singular_resource: Some(r.singular.clone()),
+                            verbs: r.verbs.clone(),
+                            short_names: r.short_names.clone(),
+                            categories: r.categories.clone(),
+                            subresources: if r.has_status {
+                                vec![APISubresourceDiscovery {
+                                    subresource: Some("status".into()),
+                                    response_kind: Some(gvk(r)),
+                                    accepted_types: Vec::new(),
+                                    verbs: vec!["get".into(), "patch".into(), "update".into()],
+                                }]
+                            } else {
+                                Vec::new()
+                            },
+                        })
+                        .collect(),
+                    version: Some(v),
+                    freshness: Some("Current".into()),
+                })
+                .collect(),
+        })
+        .collect();
+    let list = APIGroupDiscoveryList {
+        metadata: None,
+        items,
+    };
+    let mut out = Map::new();
+    out.insert("kind".into(), json!("APIGroupDiscoveryList"));
+    out.insert("apiVersion".into(), json!("apidiscovery.k8s.io/v2"));
+    out.insert("metadata".into(), json!({}));
+    if let Ok(Value::Object(body)) = serde_json::to_value(&list) {
+        for (k, v) in body {
+            out.entry(k).or_insert(v);
+        }
+    }
+    Value::Object(out)
 }

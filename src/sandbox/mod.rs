@@ -24,11 +24,12 @@
 //! `apply --server-side [--force-conflicts]`, `replace`, `patch --type merge|json|strategic`,
 //! `label`, `annotate`, `set resources`, `delete` (incl. `-l`, `--cascade=orphan`,
 //! `--dry-run=server`), `diff`, `describe`, `api-resources`, `api-versions`, `auth can-i`,
-//! `auth whoami`, `--as`/`--as-group`. `--validate=strict` (the default) is enforced by the
+//! `auth whoami`, `--as`/`--as-group`. Discovery is served both aggregated
+//! (`apidiscovery.k8s.io/v2`, two requests for kubectl and kube-rs `run_aggregated`) and legacy. `--validate=strict` (the default) is enforced by the
 //! server for custom resources through their CRD schema.
 //!
 //! Not supported: `explain` (no component schemas are served), `logs`/`exec`/`port-forward`
-//! (no kubelet), aggregated discovery (kubectl falls back to the legacy documents), protobuf
+//! (no kubelet), protobuf
 //! bodies of kinds other than those listed in [`protobuf`], unknown-field detection for
 //! built-in kinds (no schemas), and `create secret` (secrets are not served).
 

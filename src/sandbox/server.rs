@@ -356,6 +356,15 @@ fn non_resource(state: &Arc<State>, req: &Req, segs: &[&str]) -> Result<Response
         return Err(not_found_path());
     }
     let resources = || registry::all(&store);
+    if matches!(segs, ["api"] | ["apis"]) && discovery::wants_aggregated(req.header("accept")) {
+        let doc = discovery::aggregated(&resources(), segs == ["api"]);
+        let mut resp = json_response(200, &doc);
+        resp.headers_mut().insert(
+            http::header::CONTENT_TYPE,
+            http::HeaderValue::from_static(discovery::AGGREGATED_CONTENT_TYPE),
+        );
+        return Ok(resp);
+    }
     let doc = match segs {
         ["version"] => Some(discovery::version()),
         ["healthz" | "livez" | "readyz"] => {
