@@ -24,14 +24,14 @@
 //! `apply --server-side [--force-conflicts]`, `replace`, `patch --type merge|json|strategic`,
 //! `label`, `annotate`, `set resources`, `delete` (incl. `-l`, `--cascade=orphan`,
 //! `--dry-run=server`), `diff`, `describe`, `api-resources`, `api-versions`, `auth can-i`,
-//! `auth whoami`, `--as`/`--as-group`. Discovery is served both aggregated
-//! (`apidiscovery.k8s.io/v2`, two requests for kubectl and kube-rs `run_aggregated`) and legacy. `--validate=strict` (the default) is enforced by the
-//! server for custom resources through their CRD schema.
+//! `auth whoami`, `--as`/`--as-group`. `--validate=strict` (the default) is enforced by the
+//! server for custom resources through their CRD schema. Discovery is served both aggregated
+//! (`apidiscovery.k8s.io/v2`: two requests for kubectl and kube-rs `run_aggregated`) and legacy.
 //!
 //! Not supported: `explain` (no component schemas are served), `logs`/`exec`/`port-forward`
-//! (no kubelet), protobuf
-//! bodies of kinds other than those listed in [`protobuf`], unknown-field detection for
-//! built-in kinds (no schemas), and `create secret` (secrets are not served).
+//! (no kubelet), protobuf bodies of kinds other than those listed in [`protobuf`],
+//! unknown-field detection for built-in kinds (no schemas), and `create secret` (secrets are
+//! not served).
 
 // ApiError mirrors metav1.Status (message, reason, details with serde_json's ordered map), so it
 // is large by design; errors are rare and returned once per request, boxing buys nothing.
