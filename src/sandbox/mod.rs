@@ -28,7 +28,9 @@
 //! server for custom resources through their CRD schema. Discovery is served both aggregated
 //! (`apidiscovery.k8s.io/v2`: two requests for kubectl and kube-rs `run_aggregated`) and legacy.
 //!
-//! Not supported: `explain` (no component schemas are served), `logs`/`exec`/`port-forward`
+//! `explain` works for custom resources (their CRD schemas are served in OpenAPI v3).
+//!
+//! Not supported: `explain` for built-in kinds (no schemas are served for them), `logs`/`exec`/`port-forward`
 //! (no kubelet), protobuf bodies of kinds other than those listed in [`protobuf`],
 //! unknown-field detection for built-in kinds (no schemas), and `create secret` (secrets are
 //! not served).

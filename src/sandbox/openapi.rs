@@ -2,15 +2,18 @@
 //! each group/version document declares the PATCH operation of every kind with its
 //! `x-kubernetes-group-version-kind` and the `fieldValidation` query parameter: that is what
 //! kubectl checks to decide that the server validates fields itself, so it skips client-side
-//! schema validation and no `--validate=false` is needed. No component schemas are served, so
-//! kubectl computes client-side-apply strategic merge patches from its compiled-in types
-//! (exactly right for the built-in kinds) and uses JSON merge patch for custom resources.
+//! schema validation and no `--validate=false` is needed. No component schemas are served for
+//! built-in kinds, so kubectl computes client-side-apply strategic merge patches from its
+//! compiled-in types (exactly right for them); custom resources get their CRD schema (for
+//! `kubectl explain`) and JSON merge patches.
 //! `/openapi/v2` is served as a valid, empty Swagger document for older code paths.
 
 use serde_json::{Map, Value, json};
 
 use super::discovery;
 use super::registry::ResourceInfo;
+use super::schema;
+use super::store::Store;
 
 /// `/openapi/v2`: a valid document without definitions.
 pub fn v2(_resources: &[ResourceInfo]) -> Value {
@@ -57,7 +60,12 @@ fn param(name: &str) -> Value {
 }
 
 /// `/openapi/v3/<api/v1|apis/G/V>`: PATCH operations per kind, or None if not served.
-pub fn v3_group_version(resources: &[ResourceInfo], group: &str, version: &str) -> Option<Value> {
+pub fn v3_group_version(
+    store: &Store,
+    resources: &[ResourceInfo],
+    group: &str,
+    version: &str,
+) -> Option<Value> {
     let served: Vec<&ResourceInfo> = resources
         .iter()
         .filter(|r| r.group == group && r.version == version && !r.virtual_review)
@@ -106,8 +114,41 @@ pub fn v3_group_version(resources: &[ResourceInfo], group: &str, version: &str) 
         "openapi": "3.0.0",
         "info": {"title": "Kubernetes", "version": discovery::version()["gitVersion"]},
         "paths": paths,
-        // Present but empty: kubectl then falls back to its compiled-in patch metadata
-        // instead of warning that the components are missing.
-        "components": {"schemas": {}}
+        // Built-in kinds get no schema: kubectl then uses its compiled-in patch metadata
+        // (instead of warning about missing components). Custom resources get their CRD
+        // schema, which is what `kubectl explain` reads.
+        "components": {"schemas": crd_schemas(store, resources, group, version)}
     }))
+}
+
+/// Component schemas for the custom resources of one group/version, named like kube does
+/// (reversed group + version + kind) and tagged with their group/version/kind.
+fn crd_schemas(
+    store: &Store,
+    resources: &[ResourceInfo],
+    group: &str,
+    version: &str,
+) -> Map<String, Value> {
+    let mut out = Map::new();
+    for r in resources
+        .iter()
+        .filter(|r| r.custom && r.group == group && r.version == version)
+    {
+        let Some(schema) = schema::crd_schema(store, r) else {
+            continue;
+        };
+        let mut schema = schema.clone();
+        if let Some(m) = schema.as_object_mut() {
+            m.insert(
+                "x-kubernetes-group-version-kind".into(),
+                json!([{"group": group, "version": version, "kind": r.kind}]),
+            );
+        }
+        let reversed: Vec<&str> = group.split('.').rev().collect();
+        out.insert(
+            format!("{}.{version}.{}", reversed.join("."), r.kind),
+            schema,
+        );
+    }
+    out
 }

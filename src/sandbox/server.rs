@@ -382,8 +382,8 @@ fn non_resource(state: &Arc<State>, req: &Req, segs: &[&str]) -> Result<Response
         ["apis", g, v] => discovery::resource_list(&resources(), g, v),
         ["openapi", "v2"] => Some(openapi::v2(&resources())),
         ["openapi", "v3"] => Some(openapi::v3_root(&resources())),
-        ["openapi", "v3", "api", "v1"] => openapi::v3_group_version(&resources(), "", "v1"),
-        ["openapi", "v3", "apis", g, v] => openapi::v3_group_version(&resources(), g, v),
+        ["openapi", "v3", "api", "v1"] => openapi::v3_group_version(&store, &resources(), "", "v1"),
+        ["openapi", "v3", "apis", g, v] => openapi::v3_group_version(&store, &resources(), g, v),
         _ => None,
     };
     doc.map(|d| json_response(200, &d))
