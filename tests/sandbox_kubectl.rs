@@ -388,6 +388,11 @@ async fn kubectl_apply_and_patch() {
         "alice2@example.com"
     );
     assert!(k.ok(&["get", "profiles"]).await.contains("alice"));
+    let explained = k.ok(&["explain", "profile.spec"]).await;
+    assert!(
+        explained.contains("ProfileSpec defines the desired state of Profile"),
+        "{explained}"
+    );
     // kubectl validates strictly by default: the server rejects unknown fields.
     let typo = k.file("typo.yaml", &PROFILE.replace("owner:", "ownr: x\n  owner:"));
     let strict = k.run(&["apply", "-f", &typo], None).await;
