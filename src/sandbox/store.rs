@@ -327,7 +327,7 @@ impl Store {
         if meta_str(&obj, "deletionTimestamp").is_some() && !has_finalizers(&obj) {
             let rv = self.next_rv();
             set_meta(&mut obj, "resourceVersion", json!(rv.to_string()));
-            self.remove_final(gr, namespace, &name, obj.clone(), rv);
+            self.remove_final(gr, namespace, &name, obj.clone());
             return Ok(obj);
         }
         let rv = self.next_rv();
@@ -394,7 +394,7 @@ impl Store {
         let mut obj = old;
         let rv = self.next_rv();
         set_meta(&mut obj, "resourceVersion", json!(rv.to_string()));
-        self.remove_final(gr, namespace, name, obj.clone(), rv);
+        self.remove_final(gr, namespace, name, obj.clone());
         Ok(obj)
     }
 
@@ -451,7 +451,6 @@ impl Store {
         namespace: Option<&str>,
         name: &str,
         obj: Value,
-        _rv: u64,
     ) {
         if let Some(map) = self.objects.get_mut(gr) {
             map.remove(&Self::key(namespace, name));
@@ -472,7 +471,7 @@ impl Store {
             {
                 let rv = self.next_rv();
                 set_meta(&mut n, "resourceVersion", json!(rv.to_string()));
-                self.remove_final(&nsgr, None, ns, n, rv);
+                self.remove_final(&nsgr, None, ns, n);
             }
         }
     }
