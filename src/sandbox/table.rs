@@ -101,7 +101,36 @@ fn builtin_columns(info: &ResourceInfo) -> Vec<Col> {
                 o["roleRef"]["name"].as_str().unwrap_or("")
             ))
         })],
-        "pods" => vec![("Status", "string", |o| cell(path(o, "status.phase")))],
+        "pods" => vec![
+            ("Ready", "string", |o| {
+                let statuses = o["status"]["containerStatuses"].as_array();
+                let ready = statuses.map_or(0, |s| {
+                    s.iter()
+                        .filter(|c| c["ready"].as_bool() == Some(true))
+                        .count()
+                });
+                let total = o["spec"]["containers"].as_array().map_or(0, |c| c.len());
+                json!(format!("{ready}/{total}"))
+            }),
+            ("Status", "string", |o| cell(path(o, "status.phase"))),
+            ("Restarts", "integer", |o| {
+                let restarts: i64 = o["status"]["containerStatuses"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|c| c["restartCount"].as_i64())
+                    .sum();
+                json!(restarts)
+            }),
+        ],
+        "resourcequotas" => vec![
+            ("Age", "string", created_age),
+            ("Request", "string", |o| quota_cell(o, false)),
+            ("Limit", "string", |o| quota_cell(o, true)),
+        ],
+        "clusterroles" | "roles" => vec![("Created At", "date", |o| {
+            cell(path(o, "metadata.creationTimestamp"))
+        })],
         "deployments" => vec![("Ready", "string", |o| {
             json!(format!(
                 "{}/{}",
@@ -111,6 +140,26 @@ fn builtin_columns(info: &ResourceInfo) -> Vec<Col> {
         })],
         _ => Vec::new(),
     }
+}
+
+fn created_age(o: &Value) -> Value {
+    json!(age(o["metadata"]["creationTimestamp"]
+        .as_str()
+        .unwrap_or("")))
+}
+
+/// `kubectl get quota`'s REQUEST/LIMIT cells: `key: used/hard` for every hard limit.
+fn quota_cell(o: &Value, limits: bool) -> Value {
+    let mut parts = Vec::new();
+    for (k, hard) in o["spec"]["hard"].as_object().into_iter().flatten() {
+        if k.starts_with("limits.") != limits {
+            continue;
+        }
+        let used = o["status"]["used"][k].as_str().unwrap_or("0");
+        parts.push(format!("{k}: {used}/{}", hard.as_str().unwrap_or("")));
+    }
+    parts.sort();
+    json!(parts.join(", "))
 }
 
 /// A Table of objects (rows carry PartialObjectMetadata as kubectl expects by default).
@@ -130,7 +179,11 @@ pub fn table(
     for (n, ty, _) in &info.printer_columns {
         defs.push(json!({"name": n, "type": ty, "format": "", "description": "", "priority": 0}));
     }
-    let has_age = info.printer_columns.iter().any(|(n, _, _)| n == "Age");
+    // Roles print "Created At" instead of an age; quotas place Age themselves.
+    let has_age = info.printer_columns.iter().any(|(n, _, _)| n == "Age")
+        || builtin
+            .iter()
+            .any(|(n, _, _)| *n == "Age" || *n == "Created At");
     if !has_age {
         defs.push(json!({"name": "Age", "type": "string", "format": "", "description": "CreationTimestamp is a timestamp representing the server time when this object was created.", "priority": 0}));
     }
