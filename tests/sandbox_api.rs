@@ -932,3 +932,23 @@ async fn aggregated_and_legacy_discovery_agree_for_kube_rs() {
         Some("status")
     );
 }
+
+#[tokio::test]
+async fn dropping_or_shutting_down_releases_the_port() {
+    let sb = start(plain_options()).await;
+    let url = sb.url();
+    let port: u16 = url.rsplit(':').next().unwrap().parse().unwrap();
+    drop(sb);
+    let mut rebound = false;
+    for _ in 0..50 {
+        if tokio::net::TcpListener::bind(("127.0.0.1", port))
+            .await
+            .is_ok()
+        {
+            rebound = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    assert!(rebound, "port {port} still in use after drop");
+}

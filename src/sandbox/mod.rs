@@ -160,7 +160,14 @@ pub struct Sandbox {
     users: Vec<SandboxUser>,
     store: Arc<Mutex<Store>>,
     shutdown: tokio::sync::watch::Sender<bool>,
-    task: tokio::task::JoinHandle<()>,
+    task: Option<tokio::task::JoinHandle<()>>,
+}
+
+impl Drop for Sandbox {
+    /// Dropping a sandbox stops it too (connections close, the port is released).
+    fn drop(&mut self) {
+        let _ = self.shutdown.send(true);
+    }
 }
 
 fn token() -> String {
@@ -235,7 +242,7 @@ impl Sandbox {
             users,
             store,
             shutdown: tx,
-            task,
+            task: Some(task),
         })
     }
 
@@ -310,8 +317,10 @@ impl Sandbox {
     }
 
     /// Stops accepting connections and closes open ones.
-    pub async fn shutdown(self) {
+    pub async fn shutdown(mut self) {
         let _ = self.shutdown.send(true);
-        let _ = self.task.await;
+        if let Some(task) = self.task.take() {
+            let _ = task.await;
+        }
     }
 }
