@@ -214,6 +214,18 @@ async fn create_get_update_delete_status_codes() {
     )
     .await;
     assert_eq!(code, 400);
+    let (code, v) = post(
+        &c,
+        path,
+        &json!({"apiVersion":"v1","kind":"ConfigMap","metadata":"x"}),
+    )
+    .await;
+    assert_eq!((code, v["reason"].clone()), (400, json!("BadRequest")));
+    let pod =
+        json!({"apiVersion":"v1","kind":"Pod","metadata":{"name":"odd"},"spec":"not-an-object"});
+    let (code, _) = post(&c, "/api/v1/namespaces/team/pods", &pod).await;
+    assert!(code < 500, "odd shapes never crash the server: {code}");
+    assert_eq!(get(&c, "/api/v1/namespaces/team/configmaps/a").await.0, 200);
     // Update: ok, then stale.
     let mut upd = created.clone();
     upd["data"]["k"] = json!("v2");

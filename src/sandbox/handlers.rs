@@ -80,6 +80,22 @@ pub fn check_type(info: &ResourceInfo, obj: &Value) -> Result<(), ApiError> {
             info.api_version()
         )));
     }
+    if let Some(meta) = obj.get("metadata")
+        && !meta.is_object()
+        && !meta.is_null()
+    {
+        return Err(ApiError::bad_request(format!(
+            "{kind} in version \"{v}\" cannot be handled as a {kind}: json: cannot unmarshal {} into Go struct field {kind}.metadata of type v1.ObjectMeta",
+            match meta {
+                Value::String(_) => "string",
+                Value::Array(_) => "array",
+                Value::Number(_) => "number",
+                _ => "bool",
+            },
+            kind = info.kind,
+            v = info.version
+        )));
+    }
     if kind != info.kind {
         return Err(ApiError::bad_request(format!(
             "the kind in the data ({kind}) does not match the expected kind ({}) of {}",

@@ -120,10 +120,14 @@ pub fn apply_limit_ranges(store: &Store, ns: &str, pod: &mut Value) {
                         .or(item["default"].as_object()),
                 ),
             ];
-            let Some(containers) = pod["spec"]["containers"].as_array_mut() else {
+            let Some(containers) = pod
+                .get_mut("spec")
+                .and_then(|s| s.get_mut("containers"))
+                .and_then(Value::as_array_mut)
+            else {
                 continue;
             };
-            for c in containers.iter_mut() {
+            for c in containers.iter_mut().filter(|c| c.is_object()) {
                 for (kind, values) in &defaults {
                     for (res, q) in values.iter().flat_map(|m| m.iter()) {
                         if !c["resources"].is_object() {
