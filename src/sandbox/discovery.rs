@@ -1,0 +1,214 @@
+//! Discovery documents: `/version`, legacy `/api`, `/api/v1`, `/apis`, `/apis/<group>` and
+//! `/apis/<group>/<version>`, and aggregated discovery (`apidiscovery.k8s.io/v2`) on `/api`
+//! and `/apis` when asked for, all built from the registry so CRD-backed groups appear and
+//! disappear with their CRDs.
+
+use serde_json::{Map, Value, json};
+
+use super::registry::{self, ResourceInfo};
+
+/// The `/version` document of a believable v1.34 server.
+pub fn version() -> Value {
+    json!({
+        "major": "1",
+        "minor": "34",
+        "emulationMajor": "1",
+        "emulationMinor": "34",
+        "minCompatibilityMajor": "1",
+        "minCompatibilityMinor": "33",
+        "gitVersion": "v1.34.1",
+        "gitCommit": "93248f9ae092f571eb870b7664c534bfc7d00f03",
+        "gitTreeState": "clean",
+        "buildDate": "2025-09-09T19:43:12Z",
+        "goVersion": "go1.24.6",
+        "compiler": "gc",
+        "platform": "linux/amd64"
+    })
+}
+
+/// `/api`: the core group's versions.
+pub fn api_versions(server_address: &str) -> Value {
+    json!({
+        "kind": "APIVersions",
+        "versions": ["v1"],
+        "serverAddressByClientCIDRs": [{"clientCIDR": "0.0.0.0/0", "serverAddress": server_address}]
+    })
+}
+
+fn group_doc(resources: &[ResourceInfo], group: &str) -> Option<Value> {
+    let versions = registry::group_versions(resources, group);
+    let first = versions.first()?;
+    let gv = |v: &String| json!({"groupVersion": format!("{group}/{v}"), "version": v});
+    Some(json!({
+        "name": group,
+        "versions": versions.iter().map(gv).collect::<Vec<_>>(),
+        "preferredVersion": gv(first),
+    }))
+}
+
+/// `/apis`: every non-core group (built-ins first, then CRD groups by name).
+pub fn api_group_list(resources: &[ResourceInfo]) -> Value {
+    let mut groups: Vec<&str> = Vec::new();
+    for r in resources {
+        if !r.group.is_empty() && !groups.contains(&r.group.as_str()) {
+            groups.push(&r.group);
+        }
+    }
+    let docs: Vec<Value> = groups
+        .iter()
+        .filter_map(|g| group_doc(resources, g))
+        .collect();
+    json!({"kind": "APIGroupList", "apiVersion": "v1", "groups": docs})
+}
+
+/// `/apis/<group>`, or None when the group is not served.
+pub fn api_group(resources: &[ResourceInfo], group: &str) -> Option<Value> {
+    let mut doc = group_doc(resources, group)?;
+    if let Value::Object(m) = &mut doc {
+        let mut out = Map::new();
+        out.insert("kind".into(), json!("APIGroup"));
+        out.insert("apiVersion".into(), json!("v1"));
+        out.extend(std::mem::take(m));
+        return Some(Value::Object(out));
+    }
+    Some(doc)
+}
+
+/// `/api/v1` or `/apis/<group>/<version>`, or None when not served.
+pub fn resource_list(resources: &[ResourceInfo], group: &str, version: &str) -> Option<Value> {
+    let served: Vec<&ResourceInfo> = resources
+        .iter()
+        .filter(|r| r.group == group && r.version == version)
+        .collect();
+    if served.is_empty() {
+        return None;
+    }
+    let mut list = Vec::new();
+    for r in served {
+        let mut m = Map::new();
+        m.insert("name".into(), json!(r.resource));
+        m.insert("singularName".into(), json!(r.singular));
+        m.insert("namespaced".into(), json!(r.namespaced));
+        m.insert("kind".into(), json!(r.kind));
+        m.insert("verbs".into(), json!(r.verbs));
+        if !r.short_names.is_empty() {
+            m.insert("shortNames".into(), json!(r.short_names));
+        }
+        if !r.categories.is_empty() {
+            m.insert("categories".into(), json!(r.categories));
+        }
+        list.push(Value::Object(m));
+        if r.has_status {
+            list.push(json!({
+                "name": format!("{}/status", r.resource),
+                "singularName": "",
+                "namespaced": r.namespaced,
+                "kind": r.kind,
+                "verbs": ["get", "patch", "update"],
+            }));
+        }
+    }
+    let gv = if group.is_empty() {
+        version.to_string()
+    } else {
+        format!("{group}/{version}")
+    };
+    Some(
+        json!({"kind": "APIResourceList", "apiVersion": "v1", "groupVersion": gv, "resources": list}),
+    )
+}
+
+/// Content-Type of aggregated discovery responses.
+pub const AGGREGATED_CONTENT_TYPE: &str =
+    "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList";
+
+/// Whether an Accept header asks for aggregated discovery v2 (kubectl, kube-rs
+/// `Discovery::run_aggregated`).
+pub fn wants_aggregated(accept: &str) -> bool {
+    accept.split(',').any(|part| {
+        part.contains("as=APIGroupDiscoveryList")
+            && part.contains("g=apidiscovery.k8s.io")
+            && part.split(';').any(|p| p.trim() == "v=v2")
+    })
+}
+
+/// The aggregated discovery document (`apidiscovery.k8s.io/v2`) for `/api` (core only) or
+/// `/apis` (every other group), built from the registry.
+pub fn aggregated(resources: &[ResourceInfo], core: bool) -> Value {
+    use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+    use kube::core::discovery::v2::{
+        APIGroupDiscovery, APIGroupDiscoveryList, APIResourceDiscovery, APISubresourceDiscovery,
+        APIVersionDiscovery, GroupVersionKind,
+    };
+    let mut groups: Vec<&str> = Vec::new();
+    for r in resources {
+        if r.group.is_empty() == core && !groups.contains(&r.group.as_str()) {
+            groups.push(&r.group);
+        }
+    }
+    let gvk = |r: &ResourceInfo| GroupVersionKind {
+        group: Some(r.group.clone()),
+        version: Some(r.version.clone()),
+        kind: Some(r.kind.clone()),
+    };
+    let items = groups
+        .iter()
+        .map(|g| APIGroupDiscovery {
+            metadata: Some(ObjectMeta {
+                name: (!g.is_empty()).then(|| g.to_string()),
+                ..Default::default()
+            }),
+            versions: registry::group_versions(resources, g)
+                .into_iter()
+                .map(|v| APIVersionDiscovery {
+                    resources: resources
+                        .iter()
+                        .filter(|r| r.group == *g && r.version == v)
+                        .map(|r| APIResourceDiscovery {
+                            resource: Some(r.resource.clone()),
+                            response_kind: Some(gvk(r)),
+                            scope: Some(
+                                if r.namespaced {
+                                    "Namespaced"
+                                } else {
+                                    "Cluster"
+                                }
+                                .into(),
+                            ),
+                            singular_resource: Some(r.singular.clone()),
+                            verbs: r.verbs.clone(),
+                            short_names: r.short_names.clone(),
+                            categories: r.categories.clone(),
+                            subresources: if r.has_status {
+                                vec![APISubresourceDiscovery {
+                                    subresource: Some("status".into()),
+                                    response_kind: Some(gvk(r)),
+                                    accepted_types: Vec::new(),
+                                    verbs: vec!["get".into(), "patch".into(), "update".into()],
+                                }]
+                            } else {
+                                Vec::new()
+                            },
+                        })
+                        .collect(),
+                    version: Some(v),
+                    freshness: Some("Current".into()),
+                })
+                .collect(),
+        })
+        .collect();
+    let list = APIGroupDiscoveryList {
+        metadata: None,
+        items,
+    };
+    let mut out = Map::new();
+    out.insert("kind".into(), json!("APIGroupDiscoveryList"));
+    out.insert("apiVersion".into(), json!("apidiscovery.k8s.io/v2"));
+    out.insert("metadata".into(), json!({}));
+    if let Ok(Value::Object(body)) = serde_json::to_value(&list) {
+        for (k, v) in body {
+            out.entry(k).or_insert(v);
+        }
+    }
+    Value::Object(out)
+}

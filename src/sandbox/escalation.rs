@@ -1,0 +1,205 @@
+//! RBAC privilege-escalation prevention, as kube-apiserver's RBAC storage enforces it: a user
+//! may create or update a Role/ClusterRole only with permissions they already hold (or with
+//! the `escalate` verb on it), and may bind a role only if they hold all of its permissions
+//! (or have the `bind` verb on it). Permissions are checked rule by rule through
+//! [`rbac::authorize`], so the real RBAC evaluator decides what "held" means.
+
+use serde_json::Value;
+
+use super::rbac::{self, Decision, RequestAttributes, UserInfo};
+use super::status::ApiError;
+use super::store::{GroupResource, Store};
+
+const RBAC: &str = "rbac.authorization.k8s.io";
+
+fn strs(v: &Value) -> Vec<String> {
+    v.as_array()
+        .map(|a| {
+            a.iter()
+                .filter_map(Value::as_str)
+                .map(str::to_string)
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn allowed(store: &Store, user: &UserInfo, attrs: &RequestAttributes) -> bool {
+    rbac::authorize(store, user, attrs) == Decision::Allow
+}
+
+fn quoted(v: &[String]) -> String {
+    let q: Vec<String> = v.iter().map(|s| format!("{s:?}")).collect();
+    format!("[{}]", q.join(" "))
+}
+
+/// Rules of `rules` the user does not hold in `namespace`, rendered like kube's PolicyRule
+/// strings (`{APIGroups:["x"], Resources:["y"], Verbs:["get" "list"]}`).
+fn missing_rules(
+    store: &Store,
+    user: &UserInfo,
+    rules: &Value,
+    namespace: Option<&str>,
+) -> Vec<String> {
+    let mut missing = Vec::new();
+    for rule in rules.as_array().into_iter().flatten() {
+        let verbs = strs(&rule["verbs"]);
+        let urls = strs(&rule["nonResourceURLs"]);
+        for url in &urls {
+            let lacking: Vec<String> = verbs
+                .iter()
+                .filter(|v| {
+                    !allowed(
+                        store,
+                        user,
+                        &RequestAttributes {
+                            verb: (*v).clone(),
+                            path: url.clone(),
+                            resource_request: false,
+                            ..Default::default()
+                        },
+                    )
+                })
+                .cloned()
+                .collect();
+            if !lacking.is_empty() {
+                missing.push(format!(
+                    "{{NonResourceURLs:{}, Verbs:{}}}",
+                    quoted(std::slice::from_ref(url)),
+                    quoted(&lacking)
+                ));
+            }
+        }
+        let names = strs(&rule["resourceNames"]);
+        for group in strs(&rule["apiGroups"]) {
+            for resource in strs(&rule["resources"]) {
+                let (res, sub) = match resource.split_once('/') {
+                    Some((r, s)) => (r.to_string(), s.to_string()),
+                    None => (resource.clone(), String::new()),
+                };
+                let targets: Vec<Option<String>> = if names.is_empty() {
+                    vec![None]
+                } else {
+                    names.iter().cloned().map(Some).collect()
+                };
+                let lacking: Vec<String> = verbs
+                    .iter()
+                    .filter(|v| {
+                        targets.iter().any(|name| {
+                            !allowed(
+                                store,
+                                user,
+                                &RequestAttributes {
+                                    verb: (*v).clone(),
+                                    api_group: group.clone(),
+                                    resource: res.clone(),
+                                    subresource: sub.clone(),
+                                    namespace: namespace.map(str::to_string),
+                                    name: name.clone(),
+                                    resource_request: true,
+                                    path: String::new(),
+                                },
+                            )
+                        })
+                    })
+                    .cloned()
+                    .collect();
+                if !lacking.is_empty() {
+                    let mut s = format!(
+                        "{{APIGroups:{}, Resources:{}",
+                        quoted(std::slice::from_ref(&group)),
+                        quoted(std::slice::from_ref(&resource))
+                    );
+                    if !names.is_empty() {
+                        s.push_str(&format!(", ResourceNames:{}", quoted(&names)));
+                    }
+                    s.push_str(&format!(", Verbs:{}}}", quoted(&lacking)));
+                    missing.push(s);
+                }
+            }
+        }
+    }
+    missing
+}
+
+fn forbidden(gr: &GroupResource, name: &str, user: &UserInfo, missing: &[String]) -> ApiError {
+    ApiError::forbidden(format!(
+        "{gr} \"{name}\" is forbidden: user {:?} (groups={}) is attempting to grant RBAC permissions not currently held:\n{}",
+        user.name,
+        quoted(&user.groups),
+        missing.join("\n")
+    ))
+    .for_resource(gr, name)
+}
+
+fn verb_allowed(
+    store: &Store,
+    user: &UserInfo,
+    verb: &str,
+    resource: &str,
+    name: &str,
+    namespace: Option<&str>,
+) -> bool {
+    allowed(
+        store,
+        user,
+        &RequestAttributes {
+            verb: verb.into(),
+            api_group: RBAC.into(),
+            resource: resource.into(),
+            subresource: String::new(),
+            namespace: namespace.map(str::to_string),
+            name: Some(name.to_string()),
+            resource_request: true,
+            path: String::new(),
+        },
+    )
+}
+
+/// Refuses writes of roles and bindings that would grant the user more than they hold.
+pub fn check(
+    store: &Store,
+    user: &UserInfo,
+    gr: &GroupResource,
+    namespace: Option<&str>,
+    obj: &Value,
+) -> Result<(), ApiError> {
+    if gr.group != RBAC {
+        return Ok(());
+    }
+    let name = obj["metadata"]["name"].as_str().unwrap_or("");
+    match gr.resource.as_str() {
+        "roles" | "clusterroles" => {
+            if verb_allowed(store, user, "escalate", &gr.resource, name, namespace) {
+                return Ok(());
+            }
+            let missing = missing_rules(store, user, &obj["rules"], namespace);
+            if missing.is_empty() {
+                Ok(())
+            } else {
+                Err(forbidden(gr, name, user, &missing))
+            }
+        }
+        "rolebindings" | "clusterrolebindings" => {
+            let role_ref = &obj["roleRef"];
+            let role_name = role_ref["name"].as_str().unwrap_or("");
+            let (role_gr, role_ns) = if role_ref["kind"].as_str() == Some("Role") {
+                (GroupResource::new(RBAC, "roles"), namespace)
+            } else {
+                (GroupResource::new(RBAC, "clusterroles"), None)
+            };
+            if verb_allowed(store, user, "bind", &role_gr.resource, role_name, role_ns) {
+                return Ok(());
+            }
+            let Some(role) = store.get(&role_gr, role_ns, role_name) else {
+                return Err(ApiError::not_found(&role_gr, role_name));
+            };
+            let missing = missing_rules(store, user, &role["rules"], namespace);
+            if missing.is_empty() {
+                Ok(())
+            } else {
+                Err(forbidden(gr, name, user, &missing))
+            }
+        }
+        _ => Ok(()),
+    }
+}

@@ -1,0 +1,329 @@
+//! A local Kubernetes API server with Kubeflow semantics: the demo default, the test backbone
+//! and the benchmark target.
+//!
+//! [`Sandbox::start`] generates a CA and server certificate, seeds an in-memory [`store::Store`],
+//! runs the controllers to a fixed point and serves HTTPS on 127.0.0.1. It speaks enough of
+//! kube-apiserver's API (discovery, CRUD with kube's status codes and Status bodies, four patch
+//! formats including server-side apply, selectors, pagination, watch with bookmarks and 410,
+//! RBAC on every request, impersonation) for kube-rs (including kube-runtime's watcher) and the
+//! real `kubectl` to work against it unchanged: get/create/apply (client- and server-side)/
+//! replace/patch (merge, json, strategic)/delete/auth can-i/auth whoami need no extra flags.
+//!
+//! Admission behaves like kube-apiserver's default plugins where the project needs it:
+//! namespace lifecycle (no new content in a Terminating namespace), LimitRanger defaults and
+//! ResourceQuota limits for pods ([`quota`]), RBAC escalation prevention for roles and
+//! bindings ([`escalation`]), and CRD structural schemas for custom resources ([`schema`]).
+//!
+//! # kubectl compatibility (v1.32)
+//!
+//! Works without flags: `get` (tables with per-kind columns, `-o yaml|json|name|jsonpath`,
+//! `-l`, `-A`, `--field-selector`, `-w`), `create -f`, the generators `create namespace|
+//! configmap|serviceaccount|role|clusterrole|rolebinding|clusterrolebinding|quota|deployment`
+//! and `run` (they send protobuf, decoded by [`protobuf`]), `apply -f` (client-side: kubectl's
+//! compiled-in strategic-merge metadata for built-ins, JSON merge patch for custom resources),
+//! `apply --server-side [--force-conflicts]`, `replace`, `patch --type merge|json|strategic`,
+//! `label`, `annotate`, `set resources`, `delete` (incl. `-l`, `--cascade=orphan`,
+//! `--dry-run=server`), `diff`, `describe`, `api-resources`, `api-versions`, `auth can-i`,
+//! `auth whoami`, `--as`/`--as-group`. `--validate=strict` (the default) is enforced by the
+//! server for custom resources through their CRD schema. Discovery is served both aggregated
+//! (`apidiscovery.k8s.io/v2`: two requests for kubectl and kube-rs `run_aggregated`) and legacy.
+//!
+//! `explain` works for custom resources (their CRD schemas are served in OpenAPI v3).
+//!
+//! Not supported: `explain` for built-in kinds (no schemas are served for them), `logs`/`exec`/`port-forward`
+//! (no kubelet), protobuf bodies of kinds other than those listed in [`protobuf`],
+//! unknown-field detection for built-in kinds (no schemas), and `create secret` (secrets are
+//! not served).
+
+// ApiError mirrors metav1.Status (message, reason, details with serde_json's ordered map), so it
+// is large by design; errors are rare and returned once per request, boxing buys nothing.
+#![allow(clippy::result_large_err)]
+
+pub mod apply;
+pub mod auth;
+pub mod controller;
+pub mod discovery;
+pub mod escalation;
+pub mod handlers;
+pub mod kubeconfig;
+pub mod openapi;
+pub mod patch;
+pub mod protobuf;
+pub mod quota;
+pub mod rbac;
+pub mod registry;
+pub mod reviews;
+pub mod schema;
+pub mod seed;
+pub mod selectors;
+pub mod server;
+pub mod status;
+pub mod store;
+pub mod table;
+pub mod tls;
+pub mod watch;
+pub mod writes;
+
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+
+use controller::ControllerConfig;
+use seed::{Seed, SeedOptions, SeedUser};
+use store::Store;
+
+/// Why a sandbox could not start or hand out access.
+#[derive(Debug, thiserror::Error)]
+pub enum SandboxError {
+    /// Certificate generation or TLS setup failed.
+    #[error(transparent)]
+    Tls(#[from] tls::TlsError),
+    /// The listening socket could not be bound.
+    #[error("cannot listen on {addr}: {source}; choose another --port or free the address")]
+    Bind {
+        /// Requested address.
+        addr: SocketAddr,
+        /// Underlying error.
+        source: std::io::Error,
+    },
+    /// Writing the kubeconfig failed.
+    #[error("cannot write the kubeconfig to {path}: {source}")]
+    WriteKubeconfig {
+        /// Target path.
+        path: std::path::PathBuf,
+        /// Underlying error.
+        source: std::io::Error,
+    },
+    /// Serializing the kubeconfig failed.
+    #[error("cannot serialize the kubeconfig: {0}")]
+    SerializeKubeconfig(String),
+    /// The requested user has no token in this sandbox.
+    #[error("no sandbox user named {0:?}; known users are listed by Sandbox::users()")]
+    UnknownUser(String),
+    /// Building a kube client failed.
+    #[error("cannot build a kube client for the sandbox: {0}")]
+    Client(#[from] kube::Error),
+    /// The kubeconfig could not be turned into a client configuration.
+    #[error("cannot build a client configuration from the sandbox kubeconfig: {0}")]
+    Kubeconfig(#[from] kube::config::KubeconfigError),
+}
+
+/// How to start a sandbox.
+#[derive(Clone, Debug)]
+pub struct SandboxOptions {
+    /// Listening address (default 127.0.0.1:0, an ephemeral port).
+    pub addr: SocketAddr,
+    /// Data set to seed.
+    pub seed: Seed,
+    /// Which optional CRDs to install.
+    pub seed_options: SeedOptions,
+    /// Controller settings (Kubeflow emulation on/off, userid header ...).
+    pub controller: ControllerConfig,
+    /// Additional users to mint tokens for.
+    pub extra_users: Vec<SeedUser>,
+}
+
+impl Default for SandboxOptions {
+    fn default() -> Self {
+        Self {
+            addr: SocketAddr::from(([127, 0, 0, 1], 0)),
+            seed: Seed::Empty,
+            seed_options: SeedOptions {
+                profile_crd: true,
+                istio_crd: true,
+            },
+            controller: ControllerConfig::default(),
+            extra_users: Vec::new(),
+        }
+    }
+}
+
+/// A user with a bearer token valid for this sandbox.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SandboxUser {
+    /// User name.
+    pub name: String,
+    /// Groups (system:authenticated is implied).
+    pub groups: Vec<String>,
+    /// Bearer token.
+    pub token: String,
+}
+
+/// The admin user's name.
+pub const ADMIN_USER: &str = "sandbox-admin";
+/// The always-present non-admin test user.
+pub const E2E_USER: &str = "e2e-user@example.com";
+
+/// A running sandbox API server.
+pub struct Sandbox {
+    url: String,
+    ca_pem: String,
+    users: Vec<SandboxUser>,
+    store: Arc<Mutex<Store>>,
+    shutdown: tokio::sync::watch::Sender<bool>,
+    task: Option<tokio::task::JoinHandle<()>>,
+}
+
+impl Drop for Sandbox {
+    /// Dropping a sandbox stops it too (connections close, the port is released).
+    fn drop(&mut self) {
+        let _ = self.shutdown.send(true);
+    }
+}
+
+fn token() -> String {
+    uuid::Uuid::new_v4().simple().to_string()
+}
+
+impl Sandbox {
+    /// Seeds the store, reconciles, binds and serves. Completes in well under 100 ms.
+    pub async fn start(opts: SandboxOptions) -> Result<Sandbox, SandboxError> {
+        let material = tls::generate()?;
+        let mut store = Store::new();
+        let seed_users = seed::apply_seed(&mut store, &opts.seed, &opts.seed_options);
+        controller::reconcile(&mut store, &opts.controller);
+        // Nobody can have watched the seeding: drop its events (as an etcd compaction would)
+        // so a 5,000-profile seed does not keep a second copy of every object in the history.
+        store.compact();
+
+        let mut users = vec![
+            SandboxUser {
+                name: ADMIN_USER.into(),
+                groups: vec!["system:masters".into()],
+                token: token(),
+            },
+            SandboxUser {
+                name: E2E_USER.into(),
+                groups: Vec::new(),
+                token: token(),
+            },
+        ];
+        for u in seed_users.iter().chain(&opts.extra_users) {
+            if users.iter().any(|x| x.name == u.name) {
+                continue;
+            }
+            users.push(SandboxUser {
+                name: u.name.clone(),
+                groups: u.groups.clone(),
+                token: token(),
+            });
+        }
+        let mut authn = auth::Authenticator::default();
+        for u in &users {
+            authn.add(&u.token, &u.name, &u.groups);
+        }
+
+        let listener = tokio::net::TcpListener::bind(opts.addr)
+            .await
+            .map_err(|source| SandboxError::Bind {
+                addr: opts.addr,
+                source,
+            })?;
+        let addr = listener.local_addr().map_err(|source| SandboxError::Bind {
+            addr: opts.addr,
+            source,
+        })?;
+        let store = Arc::new(Mutex::new(store));
+        let state = Arc::new(server::State {
+            store: store.clone(),
+            auth: authn,
+            cfg: opts.controller.clone(),
+            addr,
+        });
+        let (tx, rx) = tokio::sync::watch::channel(false);
+        let acceptor = tokio_rustls::TlsAcceptor::from(material.server_config.clone());
+        let task = tokio::spawn(server::serve(listener, acceptor, state, rx));
+        let host = if addr.ip().is_unspecified() {
+            "127.0.0.1".to_string()
+        } else if addr.is_ipv6() {
+            format!("[{}]", addr.ip())
+        } else {
+            addr.ip().to_string()
+        };
+        Ok(Sandbox {
+            url: format!("https://{host}:{}", addr.port()),
+            ca_pem: material.ca_pem,
+            users,
+            store,
+            shutdown: tx,
+            task: Some(task),
+        })
+    }
+
+    /// `https://127.0.0.1:PORT`.
+    pub fn url(&self) -> String {
+        self.url.clone()
+    }
+
+    /// The CA certificate (PEM) clients must trust.
+    pub fn ca_pem(&self) -> &str {
+        &self.ca_pem
+    }
+
+    /// The admin ("sandbox-admin", group system:masters).
+    pub fn admin(&self) -> &SandboxUser {
+        &self.users[0]
+    }
+
+    /// Admin first, then "e2e-user@example.com", then seed and extra users.
+    pub fn users(&self) -> &[SandboxUser] {
+        &self.users
+    }
+
+    /// A user by name.
+    pub fn user(&self, name: &str) -> Option<&SandboxUser> {
+        self.users.iter().find(|u| u.name == name)
+    }
+
+    /// Contexts "sandbox" (admin, current), "e2e-user" and "sandbox-as-<user>" for the others.
+    pub fn kubeconfig(&self) -> kube::config::Kubeconfig {
+        kubeconfig::build(&self.url, &self.ca_pem, &self.users)
+    }
+
+    /// Writes [`Sandbox::kubeconfig`] as YAML (mode 0600 on Unix: it holds tokens).
+    pub fn write_kubeconfig(&self, path: &std::path::Path) -> Result<(), SandboxError> {
+        let yaml = serde_saphyr::to_string(&self.kubeconfig())
+            .map_err(|e| SandboxError::SerializeKubeconfig(e.to_string()))?;
+        let io_err = |source| SandboxError::WriteKubeconfig {
+            path: path.to_path_buf(),
+            source,
+        };
+        std::fs::write(path, yaml).map_err(io_err)?;
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))
+                .map_err(io_err)?;
+        }
+        Ok(())
+    }
+
+    /// A kube client authenticated as `user` (by name).
+    pub async fn client_for(&self, user: &str) -> Result<kube::Client, SandboxError> {
+        let u = self
+            .user(user)
+            .ok_or_else(|| SandboxError::UnknownUser(user.to_string()))?;
+        let kc = kubeconfig::build(&self.url, &self.ca_pem, std::slice::from_ref(u));
+        let cfg = kube::Config::from_custom_kubeconfig(
+            kc,
+            &kube::config::KubeConfigOptions {
+                context: Some("sandbox".into()),
+                ..Default::default()
+            },
+        )
+        .await?;
+        Ok(kube::Client::try_from(cfg)?)
+    }
+
+    /// Direct access to the store (tests use it to act as "another client").
+    pub fn store(&self) -> Arc<Mutex<Store>> {
+        self.store.clone()
+    }
+
+    /// Stops accepting connections and closes open ones.
+    pub async fn shutdown(mut self) {
+        let _ = self.shutdown.send(true);
+        if let Some(task) = self.task.take() {
+            let _ = task.await;
+        }
+    }
+}

@@ -1,0 +1,67 @@
+//! Seeds. Minimal initial version: the namespaces default and kube-system only.
+
+use serde_json::json;
+
+use super::store::{GroupResource, Store};
+
+/// Which data set to load.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Seed {
+    /// Only system objects.
+    Empty,
+    /// A believable organisation.
+    Demo,
+    /// N profiles for benchmarks.
+    Scale(usize),
+}
+
+/// Error for an unknown seed name.
+#[derive(Debug, thiserror::Error)]
+#[error("unknown seed {0:?}: expected empty, demo or scale:N")]
+pub struct SeedParseError(String);
+
+impl std::str::FromStr for Seed {
+    type Err = SeedParseError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "empty" => Ok(Seed::Empty),
+            "demo" => Ok(Seed::Demo),
+            _ => s
+                .strip_prefix("scale:")
+                .and_then(|n| n.parse().ok())
+                .map(Seed::Scale)
+                .ok_or_else(|| SeedParseError(s.to_string())),
+        }
+    }
+}
+
+/// Switches for optional CRDs.
+#[derive(Clone, Debug)]
+pub struct SeedOptions {
+    /// Install the Profile CRD.
+    pub profile_crd: bool,
+    /// Install the AuthorizationPolicy CRD.
+    pub istio_crd: bool,
+}
+
+/// A user the seed wants a token for.
+#[derive(Clone, Debug)]
+pub struct SeedUser {
+    /// User name.
+    pub name: String,
+    /// Groups.
+    pub groups: Vec<String>,
+}
+
+/// Fills the store (namespaces only for now).
+pub fn apply_seed(store: &mut Store, _seed: &Seed, _opts: &SeedOptions) -> Vec<SeedUser> {
+    let gr = GroupResource::core("namespaces");
+    for ns in ["default", "kube-system"] {
+        let _ = store.create(
+            &gr,
+            None,
+            json!({"apiVersion":"v1","kind":"Namespace","metadata":{"name":ns}}),
+        );
+    }
+    Vec::new()
+}

@@ -1,0 +1,391 @@
+//! HTTPS transport and request routing: TLS accept, HTTP/1.1 via hyper, authentication and
+//! impersonation, path parsing into resource/non-resource requests, RBAC authorization with
+//! kube's verb mapping, then dispatch to discovery, OpenAPI, reviews, CRUD handlers or watch.
+
+use std::collections::HashMap;
+use std::convert::Infallible;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use bytes::Bytes;
+use http::{HeaderMap, Method, Request, Response, StatusCode};
+use http_body_util::{BodyExt, Full, combinators::BoxBody};
+use hyper::body::Incoming;
+use serde_json::Value;
+use tokio::net::TcpListener;
+use tokio_rustls::TlsAcceptor;
+
+use super::auth::{self, Authenticator};
+use super::controller::ControllerConfig;
+use super::rbac::{self, Decision, RequestAttributes, UserInfo};
+use super::registry::{self, ResourceInfo};
+use super::status::ApiError;
+use super::store::Store;
+use super::{discovery, handlers, openapi, reviews, watch};
+
+/// Response body type: full bodies and streamed watch bodies alike.
+pub type Body = BoxBody<Bytes, Infallible>;
+
+/// Largest request body accepted (kube-apiserver's limit is 3 MiB).
+const MAX_BODY: usize = 3 * 1024 * 1024;
+
+/// State shared by every connection.
+pub struct State {
+    /// The object store (short critical sections only).
+    pub store: Arc<Mutex<Store>>,
+    /// Token table.
+    pub auth: Authenticator,
+    /// Controller configuration passed to reconcile after writes.
+    pub cfg: ControllerConfig,
+    /// Address clients reach us on (for `/api` serverAddressByClientCIDRs).
+    pub addr: SocketAddr,
+}
+
+impl State {
+    /// Locks the store, recovering from a poisoned lock (a panicking handler must not wedge
+    /// the whole server).
+    pub fn lock(&self) -> MutexGuard<'_, Store> {
+        self.store.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+/// A parsed request as the handlers see it.
+pub struct Req {
+    /// HTTP method.
+    pub method: Method,
+    /// URL path.
+    pub path: String,
+    /// Decoded query parameters (last value wins).
+    pub query: HashMap<String, String>,
+    /// Request headers.
+    pub headers: HeaderMap,
+    /// Raw body.
+    pub body: Bytes,
+    /// Authenticated (possibly impersonated) user.
+    pub user: UserInfo,
+}
+
+impl Req {
+    /// A query parameter, if present and non-empty.
+    pub fn q(&self, k: &str) -> Option<&str> {
+        self.query
+            .get(k)
+            .map(String::as_str)
+            .filter(|v| !v.is_empty())
+    }
+
+    /// Whether a boolean query parameter is "true"/"1".
+    pub fn flag(&self, k: &str) -> bool {
+        matches!(self.q(k), Some("true" | "1"))
+    }
+
+    /// A header as a string ("" if absent).
+    pub fn header(&self, k: &str) -> &str {
+        self.headers
+            .get(k)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+    }
+}
+
+/// A resource request target after path parsing.
+pub struct Target {
+    /// The resource being addressed.
+    pub info: ResourceInfo,
+    /// Namespace from the path.
+    pub namespace: Option<String>,
+    /// Object name from the path.
+    pub name: Option<String>,
+    /// Subresource ("" or "status").
+    pub subresource: String,
+}
+
+/// Serializes a JSON response.
+pub fn json_response(code: u16, v: &Value) -> Response<Body> {
+    bytes_response(code, serde_json::to_vec(v).unwrap_or_default())
+}
+
+/// A response carrying already-encoded JSON.
+pub fn bytes_response(code: u16, bytes: Vec<u8>) -> Response<Body> {
+    let mut resp = Response::new(Full::new(Bytes::from(bytes)).boxed());
+    *resp.status_mut() = StatusCode::from_u16(code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    resp.headers_mut().insert(
+        http::header::CONTENT_TYPE,
+        http::HeaderValue::from_static("application/json"),
+    );
+    resp
+}
+
+/// The Status response for an error.
+pub fn error_response(e: &ApiError) -> Response<Body> {
+    json_response(e.code, &e.to_status())
+}
+
+fn not_found_path() -> ApiError {
+    ApiError::new(
+        404,
+        "NotFound",
+        "the server could not find the requested resource",
+    )
+    .with_details(serde_json::json!({}))
+}
+
+fn parse_query(q: Option<&str>) -> HashMap<String, String> {
+    url::form_urlencoded::parse(q.unwrap_or("").as_bytes())
+        .into_owned()
+        .collect()
+}
+
+/// Accepts TLS connections until `shutdown` flips to true.
+pub async fn serve(
+    listener: TcpListener,
+    acceptor: TlsAcceptor,
+    state: Arc<State>,
+    mut shutdown: tokio::sync::watch::Receiver<bool>,
+) {
+    loop {
+        let accepted = tokio::select! {
+            a = listener.accept() => a,
+            _ = shutdown.changed() => return,
+        };
+        let Ok((tcp, _peer)) = accepted else {
+            continue;
+        };
+        let _ = tcp.set_nodelay(true);
+        let acceptor = acceptor.clone();
+        let state = state.clone();
+        let mut conn_shutdown = shutdown.clone();
+        tokio::spawn(async move {
+            let Ok(tls) = acceptor.accept(tcp).await else {
+                return;
+            };
+            let io = hyper_util::rt::TokioIo::new(tls);
+            let svc = hyper::service::service_fn(move |req| {
+                let state = state.clone();
+                async move { Ok::<_, Infallible>(handle(state, req).await) }
+            });
+            let conn = hyper::server::conn::http1::Builder::new()
+                .keep_alive(true)
+                .serve_connection(io, svc);
+            tokio::pin!(conn);
+            tokio::select! {
+                _ = conn.as_mut() => {}
+                _ = conn_shutdown.changed() => {}
+            }
+        });
+    }
+}
+
+async fn handle(state: Arc<State>, req: Request<Incoming>) -> Response<Body> {
+    match handle_inner(state, req).await {
+        Ok(r) => r,
+        Err(e) => error_response(&e),
+    }
+}
+
+async fn handle_inner(
+    state: Arc<State>,
+    req: Request<Incoming>,
+) -> Result<Response<Body>, ApiError> {
+    let (parts, body) = req.into_parts();
+    let caller = state.auth.authenticate(&parts.headers)?;
+    let body = body
+        .collect()
+        .await
+        .map_err(|e| ApiError::bad_request(format!("reading the request body failed: {e}")))?
+        .to_bytes();
+    if body.len() > MAX_BODY {
+        return Err(ApiError::new(
+            413,
+            "RequestEntityTooLarge",
+            "Request entity too large: limit is 3145728",
+        ));
+    }
+    let user = {
+        let store = state.lock();
+        auth::impersonate(&store, caller, &parts.headers)?
+    };
+    let req = Req {
+        method: parts.method,
+        path: parts.uri.path().to_string(),
+        query: parse_query(parts.uri.query()),
+        headers: parts.headers,
+        body,
+        user,
+    };
+    route(&state, req).await
+}
+
+fn segments(path: &str) -> Vec<&str> {
+    path.split('/').filter(|s| !s.is_empty()).collect()
+}
+
+async fn route(state: &Arc<State>, mut req: Req) -> Result<Response<Body>, ApiError> {
+    let path = req.path.clone();
+    let segs = segments(&path);
+    // (group, version, rest) for resource-ish paths.
+    let (group, version, rest): (&str, &str, &[&str]) = match segs.as_slice() {
+        ["api", "v1", rest @ ..] => ("", "v1", rest),
+        ["apis", g, v, rest @ ..] => (g, v, rest),
+        _ => return non_resource(state, &req, &segs),
+    };
+    if rest.is_empty() {
+        return non_resource(state, &req, &segs);
+    }
+    let mut rest: Vec<&str> = rest.to_vec();
+    if rest.first() == Some(&"watch") {
+        rest.remove(0);
+        req.query.insert("watch".into(), "true".into());
+    }
+    let (namespace, resource, name, sub) = match rest.as_slice() {
+        ["namespaces", ns, "status" | "finalize"] if rest.len() == 3 => {
+            (None, "namespaces", Some(*ns), rest[2])
+        }
+        ["namespaces", ns, r] => (Some(*ns), *r, None, ""),
+        ["namespaces", ns, r, n] => (Some(*ns), *r, Some(*n), ""),
+        ["namespaces", ns, r, n, s] => (Some(*ns), *r, Some(*n), *s),
+        [r] => (None, *r, None, ""),
+        [r, n] => (None, *r, Some(*n), ""),
+        [r, n, s] => (None, *r, Some(*n), *s),
+        _ => return Err(not_found_path()),
+    };
+    let info = {
+        let store = state.lock();
+        registry::find(&store, group, version, resource)
+    }
+    .ok_or_else(not_found_path)?;
+    // Cluster-scoped resources cannot be addressed inside a namespace and vice versa for names.
+    if namespace.is_some() && !info.namespaced {
+        return Err(not_found_path());
+    }
+    let subresource_ok = match sub {
+        "" => true,
+        "status" => info.has_status,
+        _ => false,
+    };
+    if !subresource_ok {
+        return Err(not_found_path());
+    }
+    let target = Target {
+        info,
+        namespace: namespace.map(str::to_string),
+        name: name.map(str::to_string),
+        subresource: sub.to_string(),
+    };
+    let watching = req.flag("watch");
+    let verb = match (&req.method, target.name.is_some()) {
+        (&Method::GET, _) if watching => "watch",
+        (&Method::GET, true) => "get",
+        (&Method::GET, false) => "list",
+        (&Method::POST, _) => "create",
+        (&Method::PUT, _) => "update",
+        (&Method::PATCH, _) => "patch",
+        (&Method::DELETE, true) => "delete",
+        (&Method::DELETE, false) => "deletecollection",
+        _ => {
+            return Err(ApiError::method_not_allowed(
+                "the server does not allow this method on the requested resource",
+            ));
+        }
+    };
+    let attrs = RequestAttributes {
+        verb: verb.to_string(),
+        api_group: target.info.group.clone(),
+        resource: target.info.resource.clone(),
+        subresource: target.subresource.clone(),
+        namespace: target.namespace.clone(),
+        name: target.name.clone(),
+        resource_request: true,
+        path: req.path.clone(),
+    };
+    {
+        let store = state.lock();
+        if rbac::authorize(&store, &req.user, &attrs) != Decision::Allow {
+            let mut details = serde_json::Map::new();
+            if let Some(n) = &target.name {
+                details.insert("name".into(), Value::from(n.clone()));
+            }
+            if !target.info.group.is_empty() {
+                details.insert("group".into(), Value::from(target.info.group.clone()));
+            }
+            details.insert("kind".into(), Value::from(target.info.resource.clone()));
+            return Err(
+                ApiError::forbidden(rbac::forbidden_message(&req.user, &attrs))
+                    .with_details(Value::Object(details)),
+            );
+        }
+    }
+    if target.info.virtual_review {
+        if verb != "create" {
+            return Err(ApiError::method_not_allowed(
+                "the server does not allow this method on the requested resource",
+            ));
+        }
+        let body = handlers::decode_body(&req)?;
+        let store = state.lock();
+        let out = reviews::handle_review(&store, &req.user, &target.info.resource, body)?;
+        return Ok(json_response(201, &out));
+    }
+    match verb {
+        "watch" => watch::watch(state, &req, &target),
+        "get" => handlers::get(state, &req, &target),
+        "list" => handlers::list(state, &req, &target),
+        "create" => handlers::create(state, &req, &target),
+        "update" => handlers::update(state, &req, &target),
+        "patch" => handlers::patch(state, &req, &target),
+        "delete" => handlers::delete(state, &req, &target),
+        _ => handlers::delete_collection(state, &req, &target),
+    }
+}
+
+fn non_resource(state: &Arc<State>, req: &Req, segs: &[&str]) -> Result<Response<Body>, ApiError> {
+    let attrs = RequestAttributes {
+        verb: req.method.as_str().to_lowercase(),
+        path: req.path.clone(),
+        resource_request: false,
+        ..Default::default()
+    };
+    let store = state.lock();
+    if rbac::authorize(&store, &req.user, &attrs) != Decision::Allow {
+        return Err(
+            ApiError::forbidden(rbac::forbidden_message(&req.user, &attrs))
+                .with_details(serde_json::json!({})),
+        );
+    }
+    if req.method != Method::GET {
+        return Err(not_found_path());
+    }
+    let resources = || registry::all(&store);
+    if matches!(segs, ["api"] | ["apis"]) && discovery::wants_aggregated(req.header("accept")) {
+        let doc = discovery::aggregated(&resources(), segs == ["api"]);
+        let mut resp = json_response(200, &doc);
+        resp.headers_mut().insert(
+            http::header::CONTENT_TYPE,
+            http::HeaderValue::from_static(discovery::AGGREGATED_CONTENT_TYPE),
+        );
+        return Ok(resp);
+    }
+    let doc = match segs {
+        ["version"] => Some(discovery::version()),
+        ["healthz" | "livez" | "readyz"] => {
+            let mut resp = Response::new(Full::new(Bytes::from_static(b"ok")).boxed());
+            resp.headers_mut().insert(
+                http::header::CONTENT_TYPE,
+                http::HeaderValue::from_static("text/plain; charset=utf-8"),
+            );
+            return Ok(resp);
+        }
+        ["api"] => Some(discovery::api_versions(&state.addr.to_string())),
+        ["api", "v1"] => discovery::resource_list(&resources(), "", "v1"),
+        ["apis"] => Some(discovery::api_group_list(&resources())),
+        ["apis", g] => discovery::api_group(&resources(), g),
+        ["apis", g, v] => discovery::resource_list(&resources(), g, v),
+        ["openapi", "v2"] => Some(openapi::v2(&resources())),
+        ["openapi", "v3"] => Some(openapi::v3_root(&resources())),
+        ["openapi", "v3", "api", "v1"] => openapi::v3_group_version(&store, &resources(), "", "v1"),
+        ["openapi", "v3", "apis", g, v] => openapi::v3_group_version(&store, &resources(), g, v),
+        _ => None,
+    };
+    doc.map(|d| json_response(200, &d))
+        .ok_or_else(not_found_path)
+}

@@ -1,0 +1,632 @@
+//! The sandbox's in-memory object store: full JSON objects keyed by group/resource, namespace
+//! and name, one global resourceVersion counter, a bounded event history (for watch resume and
+//! 410 Gone) and a broadcast channel for live watchers. It implements the storage-level
+//! semantics of kube-apiserver: uid/resourceVersion/creationTimestamp/generation bookkeeping,
+//! optimistic concurrency, finalizers with deletionTimestamp, namespace content deletion and
+//! ownerReference garbage collection.
+
+use std::collections::{BTreeMap, HashMap, VecDeque};
+
+use serde_json::{Value, json};
+use tokio::sync::broadcast;
+
+use super::status::ApiError;
+
+/// API group + plural resource ("" is the core group).
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct GroupResource {
+    /// API group, "" for the core group.
+    pub group: String,
+    /// Plural lower-case resource name ("profiles").
+    pub resource: String,
+}
+
+impl GroupResource {
+    /// A group/resource pair.
+    pub fn new(group: &str, resource: &str) -> Self {
+        Self {
+            group: group.to_string(),
+            resource: resource.to_string(),
+        }
+    }
+
+    /// A core-group (`""`) resource.
+    pub fn core(resource: &str) -> Self {
+        Self::new("", resource)
+    }
+}
+
+impl std::fmt::Display for GroupResource {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.group.is_empty() {
+            write!(f, "{}", self.resource)
+        } else {
+            write!(f, "{}.{}", self.resource, self.group)
+        }
+    }
+}
+
+/// One watch event as recorded by the store (type = ADDED|MODIFIED|DELETED).
+#[derive(Clone, Debug)]
+pub struct StoreEvent {
+    /// resourceVersion the event produced.
+    pub rv: u64,
+    /// Which resource the object belongs to.
+    pub gr: GroupResource,
+    /// ADDED, MODIFIED or DELETED.
+    pub event_type: &'static str,
+    /// The object after the change (for DELETED: as it was, with the deletion rv).
+    pub object: Value,
+}
+
+/// How many events the store keeps for watch resume; older resourceVersions get 410 Gone.
+pub const HISTORY_LIMIT: usize = 100_000;
+const CHANNEL_CAPACITY: usize = 16_384;
+
+type Key = (String, String);
+
+/// In-memory object store. Objects are full JSON (apiVersion, kind, metadata, ...). One global
+/// resourceVersion counter. Every mutation is recorded as a StoreEvent (bounded history for
+/// watch resume / 410 Gone) and sent on a tokio broadcast channel.
+pub struct Store {
+    objects: HashMap<GroupResource, BTreeMap<Key, Value>>,
+    rv: u64,
+    history: VecDeque<StoreEvent>,
+    history_limit: usize,
+    /// Highest rv no longer in history (events_since(x) needs x >= compacted).
+    compacted: u64,
+    tx: broadcast::Sender<StoreEvent>,
+}
+
+impl Default for Store {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+fn meta_str<'a>(obj: &'a Value, field: &str) -> Option<&'a str> {
+    obj.get("metadata")?.get(field)?.as_str()
+}
+
+fn set_meta(obj: &mut Value, field: &str, value: Value) {
+    if !obj.is_object() {
+        return;
+    }
+    if !obj.get("metadata").is_some_and(Value::is_object) {
+        obj["metadata"] = json!({});
+    }
+    obj["metadata"][field] = value;
+}
+
+fn remove_meta(obj: &mut Value, field: &str) {
+    if let Some(m) = obj.get_mut("metadata").and_then(Value::as_object_mut) {
+        m.remove(field);
+    }
+}
+
+/// The current time as kube formats timestamps (RFC 3339, whole seconds, UTC).
+pub fn now_rfc3339() -> String {
+    jiff::Timestamp::now()
+        .strftime("%Y-%m-%dT%H:%M:%SZ")
+        .to_string()
+}
+
+/// The object without metadata and status: what `generation` tracks.
+fn spec_part(obj: &Value) -> Value {
+    let mut v = obj.clone();
+    if let Some(m) = v.as_object_mut() {
+        m.remove("metadata");
+        m.remove("status");
+    }
+    v
+}
+
+fn has_finalizers(obj: &Value) -> bool {
+    obj.get("metadata")
+        .and_then(|m| m.get("finalizers"))
+        .and_then(Value::as_array)
+        .is_some_and(|a| !a.is_empty())
+}
+
+impl Store {
+    /// An empty store (resourceVersion starts at 1).
+    pub fn new() -> Self {
+        Self::with_history_limit(HISTORY_LIMIT)
+    }
+
+    /// An empty store keeping at most `limit` events (tests use small limits to provoke 410).
+    pub fn with_history_limit(limit: usize) -> Self {
+        let (tx, _) = broadcast::channel(CHANNEL_CAPACITY);
+        Self {
+            objects: HashMap::new(),
+            rv: 1,
+            history: VecDeque::new(),
+            history_limit: limit.max(1),
+            compacted: 1,
+            tx,
+        }
+    }
+
+    fn key(namespace: Option<&str>, name: &str) -> Key {
+        (namespace.unwrap_or("").to_string(), name.to_string())
+    }
+
+    /// The stored object, if present.
+    pub fn get(&self, gr: &GroupResource, namespace: Option<&str>, name: &str) -> Option<&Value> {
+        self.objects.get(gr)?.get(&Self::key(namespace, name))
+    }
+
+    /// namespace None = all namespaces (or cluster-scoped resources). Sorted by (namespace, name).
+    pub fn list(&self, gr: &GroupResource, namespace: Option<&str>) -> Vec<&Value> {
+        let Some(map) = self.objects.get(gr) else {
+            return Vec::new();
+        };
+        match namespace {
+            None => map.values().collect(),
+            Some(ns) => map
+                .range((ns.to_string(), String::new())..)
+                .take_while(|((n, _), _)| n == ns)
+                .map(|(_, v)| v)
+                .collect(),
+        }
+    }
+
+    /// Every group/resource that currently holds at least one object.
+    pub fn resources(&self) -> Vec<GroupResource> {
+        let mut v: Vec<GroupResource> = self
+            .objects
+            .iter()
+            .filter(|(_, m)| !m.is_empty())
+            .map(|(g, _)| g.clone())
+            .collect();
+        v.sort();
+        v
+    }
+
+    fn record(&mut self, gr: &GroupResource, event_type: &'static str, object: Value) {
+        let ev = StoreEvent {
+            rv: self.rv,
+            gr: gr.clone(),
+            event_type,
+            object,
+        };
+        // A send error only means nobody is watching right now.
+        let _ = self.tx.send(ev.clone());
+        self.history.push_back(ev);
+        while self.history.len() > self.history_limit {
+            if let Some(old) = self.history.pop_front() {
+                self.compacted = old.rv;
+            }
+        }
+    }
+
+    fn next_rv(&mut self) -> u64 {
+        self.rv += 1;
+        self.rv
+    }
+
+    /// Builds the object `create` would store, without storing it (for dryRun and validation).
+    pub fn prepare_create(
+        &self,
+        gr: &GroupResource,
+        namespace: Option<&str>,
+        mut obj: Value,
+    ) -> Result<Value, ApiError> {
+        let name = meta_str(&obj, "name").unwrap_or("").to_string();
+        if self.get(gr, namespace, &name).is_some() {
+            return Err(ApiError::already_exists(gr, &name));
+        }
+        if let Some(ns) = namespace {
+            set_meta(&mut obj, "namespace", json!(ns));
+        } else {
+            remove_meta(&mut obj, "namespace");
+        }
+        set_meta(&mut obj, "uid", json!(uuid::Uuid::new_v4().to_string()));
+        set_meta(
+            &mut obj,
+            "resourceVersion",
+            json!((self.rv + 1).to_string()),
+        );
+        set_meta(&mut obj, "creationTimestamp", json!(now_rfc3339()));
+        set_meta(&mut obj, "generation", json!(1));
+        remove_meta(&mut obj, "deletionTimestamp");
+        remove_meta(&mut obj, "selfLink");
+        Ok(obj)
+    }
+
+    /// Sets metadata.uid, resourceVersion, creationTimestamp (RFC3339, seconds), generation=1,
+    /// defaults metadata.namespace from the argument; 409 AlreadyExists if present. Returns stored obj.
+    pub fn create(
+        &mut self,
+        gr: &GroupResource,
+        namespace: Option<&str>,
+        obj: Value,
+    ) -> Result<Value, ApiError> {
+        let mut obj = self.prepare_create(gr, namespace, obj)?;
+        let rv = self.next_rv();
+        set_meta(&mut obj, "resourceVersion", json!(rv.to_string()));
+        let name = meta_str(&obj, "name").unwrap_or("").to_string();
+        self.objects
+            .entry(gr.clone())
+            .or_default()
+            .insert(Self::key(namespace, &name), obj.clone());
+        self.record(gr, "ADDED", obj.clone());
+        Ok(obj)
+    }
+
+    /// Builds the object `update` would store. `Ok(None)` means "nothing changed" (returns the
+    /// current object unchanged through the second tuple field).
+    pub fn prepare_update(
+        &self,
+        gr: &GroupResource,
+        namespace: Option<&str>,
+        mut obj: Value,
+    ) -> Result<(Value, bool), ApiError> {
+        let name = meta_str(&obj, "name").unwrap_or("").to_string();
+        let Some(old) = self.get(gr, namespace, &name) else {
+            return Err(ApiError::not_found(gr, &name));
+        };
+        let old_rv = meta_str(old, "resourceVersion").unwrap_or("").to_string();
+        if let Some(rv) = meta_str(&obj, "resourceVersion")
+            && !rv.is_empty()
+            && rv != old_rv
+        {
+            return Err(ApiError::stale(gr, &name));
+        }
+        match namespace {
+            Some(ns) => set_meta(&mut obj, "namespace", json!(ns)),
+            None => remove_meta(&mut obj, "namespace"),
+        }
+        for field in [
+            "uid",
+            "creationTimestamp",
+            "deletionTimestamp",
+            "generation",
+        ] {
+            match old.get("metadata").and_then(|m| m.get(field)) {
+                Some(v) => set_meta(&mut obj, field, v.clone()),
+                None => remove_meta(&mut obj, field),
+            }
+        }
+        set_meta(&mut obj, "resourceVersion", json!(old_rv));
+        remove_meta(&mut obj, "selfLink");
+        if &obj == old {
+            return Ok((obj, false));
+        }
+        if spec_part(&obj) != spec_part(old) {
+            let gen_ = old
+                .get("metadata")
+                .and_then(|m| m.get("generation"))
+                .and_then(Value::as_i64)
+                .unwrap_or(0);
+            set_meta(&mut obj, "generation", json!(gen_ + 1));
+        }
+        set_meta(
+            &mut obj,
+            "resourceVersion",
+            json!((self.rv + 1).to_string()),
+        );
+        Ok((obj, true))
+    }
+
+    /// Replace. If obj.metadata.resourceVersion is set and differs -> 409 Conflict. Keeps uid and
+    /// creationTimestamp; bumps resourceVersion; generation+1 when anything but metadata/status changed.
+    /// 404 if missing. Returns stored obj. No event and no rv bump when nothing changed.
+    pub fn update(
+        &mut self,
+        gr: &GroupResource,
+        namespace: Option<&str>,
+        obj: Value,
+    ) -> Result<Value, ApiError> {
+        let (mut obj, changed) = self.prepare_update(gr, namespace, obj)?;
+        if !changed {
+            return Ok(obj);
+        }
+        let name = meta_str(&obj, "name").unwrap_or("").to_string();
+        // Removing the last finalizer of an object being deleted completes its deletion.
+        if meta_str(&obj, "deletionTimestamp").is_some() && !has_finalizers(&obj) {
+            let rv = self.next_rv();
+            set_meta(&mut obj, "resourceVersion", json!(rv.to_string()));
+            self.remove_final(gr, namespace, &name, obj.clone());
+            return Ok(obj);
+        }
+        let rv = self.next_rv();
+        set_meta(&mut obj, "resourceVersion", json!(rv.to_string()));
+        self.objects
+            .entry(gr.clone())
+            .or_default()
+            .insert(Self::key(namespace, &name), obj.clone());
+        self.record(gr, "MODIFIED", obj.clone());
+        Ok(obj)
+    }
+
+    /// Delete honouring finalizers (if metadata.finalizers non-empty: set deletionTimestamp,
+    /// MODIFIED event, object stays until finalizers are removed by an update, which then
+    /// deletes it). Deleting a namespace removes every namespaced object in it. Final removal of
+    /// any object garbage-collects objects whose metadata.ownerReferences point at its uid
+    /// (background propagation). Returns the object as deleted (or as marked).
+    pub fn delete(
+        &mut self,
+        gr: &GroupResource,
+        namespace: Option<&str>,
+        name: &str,
+    ) -> Result<Value, ApiError> {
+        let Some(old) = self.get(gr, namespace, name).cloned() else {
+            return Err(ApiError::not_found(gr, name));
+        };
+        if gr.group.is_empty() && gr.resource == "namespaces" {
+            self.delete_namespace_contents(name);
+            if self.namespace_has_content(name) && !has_finalizers(&old) {
+                // Something in it is held by finalizers: the namespace stays Terminating until
+                // the last object is gone (see remove_final).
+                if meta_str(&old, "deletionTimestamp").is_some() {
+                    return Ok(old);
+                }
+                let mut obj = old;
+                set_meta(&mut obj, "deletionTimestamp", json!(now_rfc3339()));
+                obj["status"] = json!({"phase": "Terminating"});
+                let rv = self.next_rv();
+                set_meta(&mut obj, "resourceVersion", json!(rv.to_string()));
+                self.objects
+                    .entry(gr.clone())
+                    .or_default()
+                    .insert(Self::key(namespace, name), obj.clone());
+                self.record(gr, "MODIFIED", obj.clone());
+                return Ok(obj);
+            }
+        }
+        if has_finalizers(&old) {
+            if meta_str(&old, "deletionTimestamp").is_some() {
+                return Ok(old);
+            }
+            let mut obj = old;
+            set_meta(&mut obj, "deletionTimestamp", json!(now_rfc3339()));
+            set_meta(&mut obj, "deletionGracePeriodSeconds", json!(0));
+            let rv = self.next_rv();
+            set_meta(&mut obj, "resourceVersion", json!(rv.to_string()));
+            self.objects
+                .entry(gr.clone())
+                .or_default()
+                .insert(Self::key(namespace, name), obj.clone());
+            self.record(gr, "MODIFIED", obj.clone());
+            return Ok(obj);
+        }
+        let mut obj = old;
+        let rv = self.next_rv();
+        set_meta(&mut obj, "resourceVersion", json!(rv.to_string()));
+        self.remove_final(gr, namespace, name, obj.clone());
+        Ok(obj)
+    }
+
+    /// Delete with `propagationPolicy: Orphan`: like [`Store::delete`], but when the object is
+    /// removed its dependents lose the ownerReference instead of being garbage-collected.
+    pub fn delete_orphaning(
+        &mut self,
+        gr: &GroupResource,
+        namespace: Option<&str>,
+        name: &str,
+    ) -> Result<Value, ApiError> {
+        let uid = self
+            .get(gr, namespace, name)
+            .and_then(|o| meta_str(o, "uid"))
+            .map(str::to_string);
+        let held = self.get(gr, namespace, name).is_some_and(has_finalizers);
+        if let (Some(uid), false) = (&uid, held) {
+            self.orphan_dependents(uid);
+        }
+        self.delete(gr, namespace, name)
+    }
+
+    fn orphan_dependents(&mut self, owner_uid: &str) {
+        let mut dependents = Vec::new();
+        for (gr, map) in &self.objects {
+            for ((ns, name), obj) in map {
+                let refs = obj["metadata"]["ownerReferences"].as_array();
+                if refs.is_some_and(|r| r.iter().any(|o| o["uid"].as_str() == Some(owner_uid))) {
+                    dependents.push((gr.clone(), ns.clone(), name.clone()));
+                }
+            }
+        }
+        for (gr, ns, name) in dependents {
+            let ns = (!ns.is_empty()).then_some(ns);
+            let Some(mut obj) = self.get(&gr, ns.as_deref(), &name).cloned() else {
+                continue;
+            };
+            if let Some(refs) = obj["metadata"]["ownerReferences"].as_array_mut() {
+                refs.retain(|o| o["uid"].as_str() != Some(owner_uid));
+                if refs.is_empty()
+                    && let Some(m) = obj["metadata"].as_object_mut()
+                {
+                    m.remove("ownerReferences");
+                }
+            }
+            // The object exists and its resourceVersion is current, so this cannot conflict.
+            let _ = self.update(&gr, ns.as_deref(), obj);
+        }
+    }
+
+    fn remove_final(
+        &mut self,
+        gr: &GroupResource,
+        namespace: Option<&str>,
+        name: &str,
+        obj: Value,
+    ) {
+        if let Some(map) = self.objects.get_mut(gr) {
+            map.remove(&Self::key(namespace, name));
+        }
+        let uid = meta_str(&obj, "uid").map(str::to_string);
+        self.record(gr, "DELETED", obj);
+        if let Some(uid) = uid {
+            self.collect_garbage(&uid);
+        }
+        if let Some(ns) = namespace {
+            let nsgr = GroupResource::core("namespaces");
+            let terminating = self
+                .get(&nsgr, None, ns)
+                .is_some_and(|n| meta_str(n, "deletionTimestamp").is_some() && !has_finalizers(n));
+            if terminating
+                && !self.namespace_has_content(ns)
+                && let Some(mut n) = self.get(&nsgr, None, ns).cloned()
+            {
+                let rv = self.next_rv();
+                set_meta(&mut n, "resourceVersion", json!(rv.to_string()));
+                self.remove_final(&nsgr, None, ns, n);
+            }
+        }
+    }
+
+    /// Whether any namespaced object still lives in `ns`.
+    pub fn namespace_has_content(&self, ns: &str) -> bool {
+        self.objects.values().any(|map| {
+            map.range((ns.to_string(), String::new())..)
+                .next()
+                .is_some_and(|((n, _), _)| n == ns)
+        })
+    }
+
+    /// Whether `ns` is being deleted (new content is refused, as kube's namespace lifecycle
+    /// admission does).
+    pub fn namespace_terminating(&self, ns: &str) -> bool {
+        self.get(&GroupResource::core("namespaces"), None, ns)
+            .is_some_and(|n| meta_str(n, "deletionTimestamp").is_some())
+    }
+
+    fn delete_namespace_contents(&mut self, ns: &str) {
+        let mut victims = Vec::new();
+        for (gr, map) in &self.objects {
+            for (n, name) in map.keys() {
+                if n == ns {
+                    victims.push((gr.clone(), name.clone()));
+                }
+            }
+        }
+        for (gr, name) in victims {
+            // Objects may already be gone through garbage collection of an earlier victim.
+            let _ = self.delete(&gr, Some(ns), &name);
+        }
+    }
+
+    fn collect_garbage(&mut self, owner_uid: &str) {
+        let mut victims = Vec::new();
+        for (gr, map) in &self.objects {
+            for ((ns, name), obj) in map {
+                let owned = obj
+                    .get("metadata")
+                    .and_then(|m| m.get("ownerReferences"))
+                    .and_then(Value::as_array)
+                    .is_some_and(|refs| {
+                        refs.iter()
+                            .any(|r| r.get("uid").and_then(Value::as_str) == Some(owner_uid))
+                    });
+                if owned {
+                    victims.push((gr.clone(), ns.clone(), name.clone()));
+                }
+            }
+        }
+        for (gr, ns, name) in victims {
+            let ns = (!ns.is_empty()).then_some(ns);
+            let _ = self.delete(&gr, ns.as_deref(), &name);
+        }
+    }
+
+    /// The newest resourceVersion handed out.
+    pub fn resource_version(&self) -> u64 {
+        self.rv
+    }
+
+    /// A receiver of every event recorded from now on.
+    pub fn subscribe(&self) -> broadcast::Receiver<StoreEvent> {
+        self.tx.subscribe()
+    }
+
+    /// Events with rv > since, or Err(ApiError::gone) if history no longer reaches back that far.
+    pub fn events_since(&self, since: u64) -> Result<Vec<StoreEvent>, ApiError> {
+        if since < self.compacted {
+            return Err(ApiError::gone(format!(
+                "too old resource version: {since} ({})",
+                self.compacted + 1
+            )));
+        }
+        let start = self.history.partition_point(|e| e.rv <= since);
+        Ok(self.history.range(start..).cloned().collect())
+    }
+
+    /// Drops the whole event history, as etcd compaction does: watches and continue tokens
+    /// from before now answer 410 Gone. Tests use it to exercise relist paths.
+    pub fn compact(&mut self) {
+        self.history.clear();
+        self.compacted = self.rv;
+    }
+
+    /// The oldest resourceVersion from which a watch can still resume.
+    pub fn oldest_resumable(&self) -> u64 {
+        self.compacted
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+    use super::*;
+
+    fn cm(name: &str) -> Value {
+        json!({"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":name},"data":{"a":"1"}})
+    }
+
+    #[test]
+    fn create_update_conflict_and_history() {
+        let gr = GroupResource::core("configmaps");
+        let mut s = Store::with_history_limit(3);
+        let a = s.create(&gr, Some("ns"), cm("a")).unwrap();
+        assert_eq!(a["metadata"]["namespace"], "ns");
+        assert_eq!(a["metadata"]["generation"], 1);
+        assert_eq!(
+            s.create(&gr, Some("ns"), cm("a")).unwrap_err().reason,
+            "AlreadyExists"
+        );
+        let mut b = a.clone();
+        b["data"]["a"] = json!("2");
+        let b = s.update(&gr, Some("ns"), b).unwrap();
+        assert_eq!(b["metadata"]["generation"], 2);
+        assert_ne!(
+            b["metadata"]["resourceVersion"],
+            a["metadata"]["resourceVersion"]
+        );
+        let e = s.update(&gr, Some("ns"), a.clone()).unwrap_err();
+        assert_eq!(e.code, 409);
+        let rv = s.resource_version();
+        assert_eq!(s.update(&gr, Some("ns"), b.clone()).unwrap(), b);
+        assert_eq!(s.resource_version(), rv);
+        for n in ["b", "c", "d"] {
+            s.create(&gr, Some("ns"), cm(n)).unwrap();
+        }
+        assert_eq!(s.events_since(1).unwrap_err().code, 410);
+        assert_eq!(s.events_since(s.resource_version() - 1).unwrap().len(), 1);
+    }
+
+    #[test]
+    fn finalizers_namespace_and_gc() {
+        let ns = GroupResource::core("namespaces");
+        let cms = GroupResource::core("configmaps");
+        let mut s = Store::new();
+        s.create(&ns, None, json!({"metadata":{"name":"x"}}))
+            .unwrap();
+        let owner = s.create(&cms, Some("x"), cm("owner")).unwrap();
+        let mut child = cm("child");
+        child["metadata"]["ownerReferences"] = json!([{"uid": owner["metadata"]["uid"], "name":"owner","kind":"ConfigMap","apiVersion":"v1"}]);
+        s.create(&cms, Some("y"), child).unwrap();
+        let mut fin = cm("fin");
+        fin["metadata"]["finalizers"] = json!(["x/y"]);
+        s.create(&cms, Some("y"), fin).unwrap();
+        s.delete(&ns, None, "x").unwrap();
+        assert!(s.list(&cms, Some("x")).is_empty());
+        assert!(s.get(&cms, Some("y"), "child").is_none());
+        let marked = s.delete(&cms, Some("y"), "fin").unwrap();
+        assert!(marked["metadata"]["deletionTimestamp"].is_string());
+        let mut cleared = marked.clone();
+        cleared["metadata"]["finalizers"] = json!([]);
+        s.update(&cms, Some("y"), cleared).unwrap();
+        assert!(s.get(&cms, Some("y"), "fin").is_none());
+    }
+}

@@ -1,0 +1,281 @@
+//! Watch: newline-delimited JSON events (`ADDED`/`MODIFIED`/`DELETED`/`BOOKMARK`/`ERROR`) from
+//! a resourceVersion, with selectors, `allowWatchBookmarks`, `timeoutSeconds` and
+//! `sendInitialEvents`. A resourceVersion older than the store's history yields one ERROR
+//! event carrying a 410 Expired Status, exactly what kube-runtime's watcher relists on.
+
+use std::collections::HashSet;
+use std::convert::Infallible;
+use std::time::Duration;
+
+use bytes::Bytes;
+use http::Response;
+use http_body_util::{BodyExt, StreamBody};
+use hyper::body::Frame;
+use serde_json::{Value, json};
+use tokio::sync::{broadcast, mpsc};
+
+use super::handlers::{Filter, present};
+use super::registry::ResourceInfo;
+use super::server::{Body, Req, State, Target};
+use super::status::ApiError;
+use super::store::StoreEvent;
+
+/// How often a watch with allowWatchBookmarks receives a BOOKMARK.
+pub const BOOKMARK_INTERVAL: Duration = Duration::from_secs(1);
+/// Default watch lifetime when timeoutSeconds is absent (kube picks 30-60 minutes).
+const DEFAULT_TIMEOUT: Duration = Duration::from_secs(1800);
+
+fn line(v: &Value) -> Bytes {
+    let mut b = serde_json::to_vec(v).unwrap_or_default();
+    b.push(b'\n');
+    Bytes::from(b)
+}
+
+struct Spec {
+    info: ResourceInfo,
+    namespace: Option<String>,
+    name: Option<String>,
+    filter: Filter,
+    /// Render event objects as single-row Tables (`kubectl get -w`).
+    table: bool,
+    /// Render event objects as PartialObjectMetadata (kube-rs metadata watchers).
+    metadata_only: bool,
+}
+
+fn key(obj: &Value) -> (String, String) {
+    let m = &obj["metadata"];
+    (
+        m["namespace"].as_str().unwrap_or("").to_string(),
+        m["name"].as_str().unwrap_or("").to_string(),
+    )
+}
+
+impl Spec {
+    /// Whether the event's object is in scope (resource, namespace, name) regardless of
+    /// selectors.
+    fn in_scope(&self, ev: &StoreEvent) -> bool {
+        if ev.gr != self.info.gr() {
+            return false;
+        }
+        let meta = &ev.object["metadata"];
+        if let Some(ns) = &self.namespace
+            && meta["namespace"].as_str() != Some(ns)
+        {
+            return false;
+        }
+        if let Some(n) = &self.name
+            && meta["name"].as_str() != Some(n)
+        {
+            return false;
+        }
+        true
+    }
+
+    fn wants(&self, ev: &StoreEvent) -> bool {
+        self.in_scope(ev) && self.filter.matches(&ev.object)
+    }
+
+    /// Translates a store event for this watcher: objects entering the selection become
+    /// ADDED, objects leaving it DELETED, as kube-apiserver's watch cache does.
+    fn translate(&self, ev: &StoreEvent, known: &mut HashSet<(String, String)>) -> Option<Value> {
+        if !self.in_scope(ev) {
+            return None;
+        }
+        let k = key(&ev.object);
+        let matches = self.filter.matches(&ev.object);
+        let ty = match (ev.event_type, matches, known.contains(&k)) {
+            ("DELETED", _, true) | ("DELETED", true, false) => {
+                known.remove(&k);
+                "DELETED"
+            }
+            ("DELETED", false, false) => return None,
+            (_, true, true) => "MODIFIED",
+            (_, true, false) => {
+                known.insert(k);
+                "ADDED"
+            }
+            (_, false, true) => {
+                known.remove(&k);
+                "DELETED"
+            }
+            (_, false, false) => return None,
+        };
+        Some(self.event(ty, &ev.object))
+    }
+
+    fn event(&self, ty: &str, obj: &Value) -> Value {
+        let obj = present(&self.info, obj);
+        if self.metadata_only {
+            return json!({"type": ty, "object": super::table::partial(&obj)});
+        }
+        if self.table {
+            let rv = obj["metadata"]["resourceVersion"]
+                .as_str()
+                .unwrap_or("")
+                .to_string();
+            return json!({"type": ty, "object": super::table::table(&self.info, &[obj], &rv, None)});
+        }
+        json!({"type": ty, "object": obj})
+    }
+
+    fn bookmark(&self, rv: u64, initial_end: bool) -> Value {
+        let mut meta = json!({"resourceVersion": rv.to_string()});
+        if initial_end {
+            meta["annotations"] = json!({"k8s.io/initial-events-end": "true"});
+        }
+        json!({"type": "BOOKMARK", "object": {"kind": self.info.kind, "apiVersion": self.info.api_version(), "metadata": meta}})
+    }
+}
+
+/// Starts a watch; the response streams until timeout, client disconnect or lagging.
+pub fn watch(state: &State, req: &Req, t: &Target) -> Result<Response<Body>, ApiError> {
+    let filter = Filter::from_req(req, &t.info)?;
+    let bookmarks = req.flag("allowWatchBookmarks");
+    let send_initial = req.flag("sendInitialEvents");
+    let timeout = match req.q("timeoutSeconds") {
+        Some(s) => Duration::from_secs(
+            s.parse()
+                .map_err(|_| ApiError::bad_request(format!("invalid timeoutSeconds {s:?}")))?,
+        ),
+        None => DEFAULT_TIMEOUT,
+    };
+    let spec = Spec {
+        info: t.info.clone(),
+        namespace: t.namespace.clone(),
+        name: t.name.clone(),
+        filter,
+        table: super::table::wants_table(req),
+        metadata_only: super::table::wants_metadata(req),
+    };
+    let rv_param = req.q("resourceVersion").map(str::to_string);
+    let mut initial: Vec<Value> = Vec::new();
+    let mut known: HashSet<(String, String)> = HashSet::new();
+    let (rx, start_rv) = {
+        let store = state.lock();
+        let now = store.resource_version();
+        for obj in store.list(&spec.info.gr(), spec.namespace.as_deref()) {
+            if spec.filter.matches(obj) {
+                known.insert(key(obj));
+            }
+        }
+        match rv_param.as_deref() {
+            None | Some("0") => {
+                for obj in store.list(&spec.info.gr(), spec.namespace.as_deref()) {
+                    let ev = StoreEvent {
+                        rv: now,
+                        gr: spec.info.gr(),
+                        event_type: "ADDED",
+                        object: obj.clone(),
+                    };
+                    if spec.wants(&ev) {
+                        initial.push(spec.event("ADDED", obj));
+                    }
+                }
+                if send_initial && bookmarks {
+                    initial.push(spec.bookmark(now, true));
+                }
+            }
+            Some(rv) => {
+                let since: u64 = rv.parse().map_err(|_| {
+                    ApiError::bad_request(format!("invalid resource version {rv:?}"))
+                })?;
+                if send_initial {
+                    for obj in store.list(&spec.info.gr(), spec.namespace.as_deref()) {
+                        let ev = StoreEvent {
+                            rv: now,
+                            gr: spec.info.gr(),
+                            event_type: "ADDED",
+                            object: obj.clone(),
+                        };
+                        if spec.wants(&ev) {
+                            initial.push(spec.event("ADDED", obj));
+                        }
+                    }
+                    if bookmarks {
+                        initial.push(spec.bookmark(now, true));
+                    }
+                } else {
+                    match store.events_since(since) {
+                        Ok(evs) => {
+                            for ev in evs.iter().filter(|e| spec.wants(e)) {
+                                initial.push(spec.event(ev.event_type, &ev.object));
+                            }
+                        }
+                        Err(e) => initial.push(json!({"type": "ERROR", "object": e.to_status()})),
+                    }
+                }
+            }
+        }
+        (store.subscribe(), now)
+    };
+    let expired = initial.last().is_some_and(|e| e["type"] == "ERROR");
+    let (tx, body_rx) = mpsc::channel::<Bytes>(256);
+    let bookmarks = bookmarks && !expired && !spec.table;
+    tokio::spawn(pump(
+        spec, known, initial, rx, tx, start_rv, bookmarks, timeout, expired,
+    ));
+    let stream = futures::stream::unfold(body_rx, |mut rx| async move {
+        rx.recv()
+            .await
+            .map(|b| (Ok::<_, Infallible>(Frame::data(b)), rx))
+    });
+    let mut resp = Response::new(BodyExt::boxed(StreamBody::new(stream)));
+    resp.headers_mut().insert(
+        http::header::CONTENT_TYPE,
+        http::HeaderValue::from_static("application/json"),
+    );
+    Ok(resp)
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn pump(
+    spec: Spec,
+    mut known: HashSet<(String, String)>,
+    initial: Vec<Value>,
+    mut rx: broadcast::Receiver<StoreEvent>,
+    tx: mpsc::Sender<Bytes>,
+    start_rv: u64,
+    bookmarks: bool,
+    timeout: Duration,
+    expired: bool,
+) {
+    for ev in &initial {
+        if tx.send(line(ev)).await.is_err() {
+            return;
+        }
+    }
+    if expired {
+        return;
+    }
+    let mut last_rv = start_rv;
+    let deadline = tokio::time::sleep(timeout);
+    tokio::pin!(deadline);
+    let mut tick = tokio::time::interval(BOOKMARK_INTERVAL);
+    tick.tick().await;
+    loop {
+        tokio::select! {
+            _ = &mut deadline => return,
+            _ = tx.closed() => return,
+            _ = tick.tick(), if bookmarks => {
+                if tx.send(line(&spec.bookmark(last_rv, false))).await.is_err() {
+                    return;
+                }
+            }
+            ev = rx.recv() => match ev {
+                Ok(ev) => {
+                    if ev.rv <= last_rv {
+                        continue;
+                    }
+                    last_rv = ev.rv;
+                    if let Some(out) = spec.translate(&ev, &mut known)
+                        && tx.send(line(&out)).await.is_err()
+                    {
+                        return;
+                    }
+                }
+                // Lagged or closed: end the stream; clients resume from their last rv.
+                Err(_) => return,
+            }
+        }
+    }
+}

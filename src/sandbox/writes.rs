@@ -1,0 +1,617 @@
+//! Write handlers: create, update (PUT), patch (JSON, merge, strategic, server-side apply),
+//! delete with preconditions and deletecollection. Every write honours `dryRun=All`,
+//! maintains managedFields, keeps `.status` and the main resource apart for resources with a
+//! status subresource, and runs the controllers to a fixed point after committing.
+
+use http::Response;
+use serde_json::{Value, json};
+
+use super::apply;
+use super::controller;
+use super::escalation;
+use super::handlers::{
+    Filter, check_field_validation, check_type, decode_body, dry_run, field_manager, name_of,
+    parse_body, present, validate_object,
+};
+use super::patch::{self, PatchKind};
+use super::quota;
+use super::rbac;
+use super::registry::ResourceInfo;
+use super::schema;
+use super::server::{Body, Req, State, Target, json_response};
+use super::status::ApiError;
+use super::store::{GroupResource, Store};
+
+fn set_meta(obj: &mut Value, k: &str, v: Value) {
+    if !obj.get("metadata").is_some_and(Value::is_object) {
+        obj["metadata"] = json!({});
+    }
+    obj["metadata"][k] = v;
+}
+
+/// Defaults and status reset applied to new objects, as kube's create strategies do.
+fn prepare_new(info: &ResourceInfo, obj: &mut Value) {
+    if info.has_status
+        && let Some(m) = obj.as_object_mut()
+    {
+        m.remove("status");
+    }
+    match (info.group.as_str(), info.resource.as_str()) {
+        ("", "namespaces") => {
+            let name = name_of(obj).to_string();
+            if !obj["metadata"].get("labels").is_some_and(Value::is_object) {
+                obj["metadata"]["labels"] = json!({});
+            }
+            obj["metadata"]["labels"]["kubernetes.io/metadata.name"] = json!(name);
+            obj["spec"] = json!({"finalizers": ["kubernetes"]});
+            obj["status"] = json!({"phase": "Active"});
+        }
+        ("", "pods") => obj["status"] = json!({"phase": "Pending", "qosClass": "BestEffort"}),
+        ("apiextensions.k8s.io", "customresourcedefinitions") => {
+            let storage: Vec<Value> = obj["spec"]["versions"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter(|v| v["storage"].as_bool() == Some(true))
+                .map(|v| v["name"].clone())
+                .collect();
+            let now = super::store::now_rfc3339();
+            obj["status"] = json!({
+                "acceptedNames": obj["spec"]["names"].clone(),
+                "conditions": [
+                    {"type": "NamesAccepted", "status": "True", "reason": "NoConflicts", "message": "no conflicts found", "lastTransitionTime": now},
+                    {"type": "Established", "status": "True", "reason": "InitialNamesAccepted", "message": "the initial names have been accepted", "lastTransitionTime": now}
+                ],
+                "storedVersions": storage,
+            });
+        }
+        _ => {}
+    }
+}
+
+/// Keeps status and main resource apart: writes to `status` only change status, writes to the
+/// main resource keep the stored status.
+fn split_status(info: &ResourceInfo, old: &Value, mut new: Value, sub: &str) -> Value {
+    if sub == "status" {
+        let mut out = old.clone();
+        out["status"] = new.get("status").cloned().unwrap_or(json!({}));
+        if let Some(rv) = new.get("metadata").and_then(|m| m.get("resourceVersion")) {
+            out["metadata"]["resourceVersion"] = rv.clone();
+        }
+        return out;
+    }
+    if info.has_status
+        && let Some(m) = new.as_object_mut()
+    {
+        match old.get("status") {
+            Some(s) => {
+                m.insert("status".into(), s.clone());
+            }
+            None => {
+                m.remove("status");
+            }
+        }
+    }
+    new
+}
+
+/// Prunes and validates a custom resource against its CRD schema; unknown fields are an
+/// error under `fieldValidation=Strict` (kubectl's default), a warning under `Warn` (the
+/// server default) and silently dropped under `Ignore`, as in kube. Returns the warnings.
+fn apply_schema(
+    store: &Store,
+    info: &ResourceInfo,
+    req: &Req,
+    obj: &mut Value,
+) -> Result<Vec<String>, ApiError> {
+    if !info.custom {
+        return Ok(Vec::new());
+    }
+    let Some(root) = schema::crd_schema(store, info) else {
+        return Ok(Vec::new());
+    };
+    let issues = schema::check(root, obj);
+    if !issues.unknown.is_empty() && req.q("fieldValidation") == Some("Strict") {
+        let fields: Vec<String> = issues
+            .unknown
+            .iter()
+            .map(|u| format!("unknown field \"{u}\""))
+            .collect();
+        return Err(ApiError::bad_request(format!(
+            "{kind} in version \"{v}\" cannot be handled as a {kind}: strict decoding error: {}",
+            fields.join(", "),
+            kind = info.kind,
+            v = info.version
+        )));
+    }
+    if !issues.invalid.is_empty() {
+        return Err(ApiError::invalid(
+            &info.gr(),
+            &info.kind,
+            name_of(obj),
+            issues.invalid,
+        ));
+    }
+    if req.q("fieldValidation") == Some("Ignore") {
+        return Ok(Vec::new());
+    }
+    Ok(issues
+        .unknown
+        .iter()
+        .map(|u| format!("unknown field \"{u}\""))
+        .collect())
+}
+
+/// Adds `Warning: 299 - "<text>"` headers (kubectl prints them as `Warning: <text>`).
+fn with_warnings(mut resp: Response<Body>, warnings: &[String]) -> Response<Body> {
+    for w in warnings {
+        let escaped = w.replace('\\', "\\\\").replace('"', "\\\"");
+        if let Ok(v) = http::HeaderValue::from_str(&format!("299 - \"{escaped}\"")) {
+            resp.headers_mut().append("warning", v);
+        }
+    }
+    resp
+}
+
+fn namespace_exists(store: &Store, ns: &str, t: &Target, name: &str) -> Result<(), ApiError> {
+    let nsgr = GroupResource::core("namespaces");
+    if store.get(&nsgr, None, ns).is_none() {
+        return Err(ApiError::not_found(&nsgr, ns));
+    }
+    if store.namespace_terminating(ns) {
+        let gr = t.info.gr();
+        return Err(ApiError::forbidden(format!(
+            "{gr} \"{name}\" is forbidden: unable to create new content in namespace {ns} because it is being terminated"
+        ))
+        .for_resource(&gr, name));
+    }
+    Ok(())
+}
+
+fn check_namespace(t: &Target, obj: &mut Value) -> Result<(), ApiError> {
+    let body_ns = obj["metadata"]["namespace"].as_str().map(str::to_string);
+    match (&t.namespace, body_ns) {
+        (Some(url), Some(body)) if !body.is_empty() && &body != url => Err(ApiError::bad_request(
+            "the namespace of the provided object does not match the namespace sent on the request",
+        )),
+        (None, _) if !t.info.namespaced => {
+            if let Some(m) = obj["metadata"].as_object_mut() {
+                m.remove("namespace");
+            }
+            Ok(())
+        }
+        (None, _) => Err(ApiError::bad_request(
+            "the server could not find the requested resource: namespaced resources must be created in a namespace",
+        )),
+        _ => Ok(()),
+    }
+}
+
+fn random_suffix() -> String {
+    const ALPHABET: &[u8] = b"bcdfghjklmnpqrstvwxz2456789";
+    let id = uuid::Uuid::new_v4();
+    id.as_bytes()
+        .iter()
+        .take(5)
+        .map(|b| ALPHABET[*b as usize % ALPHABET.len()] as char)
+        .collect()
+}
+
+fn commit_create(
+    state: &State,
+    store: &mut Store,
+    req: &Req,
+    t: &Target,
+    mut obj: Value,
+    dry: bool,
+) -> Result<Value, ApiError> {
+    let gr = t.info.gr();
+    escalation::check(store, &req.user, &gr, t.namespace.as_deref(), &obj)?;
+    if let (true, Some(ns)) = (gr == GroupResource::core("pods"), t.namespace.as_deref()) {
+        quota::apply_limit_ranges(store, ns, &mut obj);
+        quota::admit_pod(store, ns, &obj)?;
+    }
+    if dry {
+        // Never stored, so (as in kube) no resourceVersion is handed out.
+        let mut out = store.prepare_create(&gr, t.namespace.as_deref(), obj)?;
+        if let Some(m) = out["metadata"].as_object_mut() {
+            m.remove("resourceVersion");
+        }
+        return Ok(out);
+    }
+    let out = store.create(&gr, t.namespace.as_deref(), obj)?;
+    controller::reconcile(store, &state.cfg);
+    Ok(out)
+}
+
+fn commit_update(
+    state: &State,
+    store: &mut Store,
+    req: &Req,
+    t: &Target,
+    obj: Value,
+    dry: bool,
+) -> Result<Value, ApiError> {
+    let gr = t.info.gr();
+    escalation::check(store, &req.user, &gr, t.namespace.as_deref(), &obj)?;
+    if dry {
+        // The stored object is untouched, so its resourceVersion stays current.
+        let current_rv = store
+            .get(&gr, t.namespace.as_deref(), name_of(&obj))
+            .and_then(|o| o["metadata"].get("resourceVersion").cloned());
+        let (mut out, _) = store.prepare_update(&gr, t.namespace.as_deref(), obj)?;
+        if let Some(rv) = current_rv {
+            out["metadata"]["resourceVersion"] = rv;
+        }
+        return Ok(out);
+    }
+    let out = store.update(&gr, t.namespace.as_deref(), obj)?;
+    controller::reconcile(store, &state.cfg);
+    Ok(out)
+}
+
+/// POST: create (201), 409 AlreadyExists, 404 for a missing namespace, 422 for bad names.
+pub fn create(state: &State, req: &Req, t: &Target) -> Result<Response<Body>, ApiError> {
+    if t.name.is_some() || !t.subresource.is_empty() {
+        return Err(ApiError::method_not_allowed(
+            "the server does not allow this method on the requested resource",
+        ));
+    }
+    check_field_validation(req)?;
+    let dry = dry_run(req, None)?;
+    let mut obj = decode_body(req)?;
+    check_type(&t.info, &obj)?;
+    check_namespace(t, &mut obj)?;
+    if name_of(&obj).is_empty()
+        && let Some(prefix) = obj["metadata"]["generateName"].as_str().map(str::to_string)
+    {
+        set_meta(
+            &mut obj,
+            "name",
+            json!(format!("{prefix}{}", random_suffix())),
+        );
+    }
+    prepare_new(&t.info, &mut obj);
+    validate_object(&t.info, &obj, None)?;
+    let mut store = state.lock();
+    let warnings = apply_schema(&store, &t.info, req, &mut obj)?;
+    apply::record_update(
+        None,
+        &mut obj,
+        &field_manager(req),
+        &t.info.api_version(),
+        "",
+        t.info.custom,
+    );
+    if let Some(ns) = &t.namespace {
+        namespace_exists(&store, ns, t, name_of(&obj))?;
+    }
+    let out = commit_create(state, &mut store, req, t, obj, dry)?;
+    drop(store);
+    Ok(with_warnings(
+        json_response(201, &present(&t.info, &out)),
+        &warnings,
+    ))
+}
+
+/// PUT: replace (200), 404 when missing, 409 on a stale resourceVersion.
+pub fn update(state: &State, req: &Req, t: &Target) -> Result<Response<Body>, ApiError> {
+    check_field_validation(req)?;
+    let dry = dry_run(req, None)?;
+    let url_name = t.name.clone().unwrap_or_default();
+    let mut obj = decode_body(req)?;
+    check_type(&t.info, &obj)?;
+    check_namespace(t, &mut obj)?;
+    let body_name = name_of(&obj).to_string();
+    if body_name.is_empty() {
+        set_meta(&mut obj, "name", json!(url_name));
+    } else if body_name != url_name {
+        return Err(ApiError::bad_request(format!(
+            "the name of the object ({body_name}) does not match the name on the URL ({url_name})"
+        )));
+    }
+    let mut store = state.lock();
+    let gr = t.info.gr();
+    let old = store
+        .get(&gr, t.namespace.as_deref(), &url_name)
+        .cloned()
+        .ok_or_else(|| ApiError::not_found(&gr, &url_name))?;
+    let mut new = split_status(&t.info, &old, obj, &t.subresource);
+    if t.subresource.is_empty() {
+        // managedFields come from the server's bookkeeping, not from the client.
+        if let Some(mf) = old["metadata"].get("managedFields") {
+            new["metadata"]["managedFields"] = mf.clone();
+        } else if let Some(m) = new["metadata"].as_object_mut() {
+            m.remove("managedFields");
+        }
+    }
+    let warnings = apply_schema(&store, &t.info, req, &mut new)?;
+    validate_object(&t.info, &new, Some(&old))?;
+    apply::record_update(
+        Some(&old),
+        &mut new,
+        &field_manager(req),
+        &t.info.api_version(),
+        &t.subresource,
+        t.info.custom,
+    );
+    let out = commit_update(state, &mut store, req, t, new, dry)?;
+    drop(store);
+    Ok(with_warnings(
+        json_response(200, &present(&t.info, &out)),
+        &warnings,
+    ))
+}
+
+/// PATCH in any of the four formats; apply creates missing objects (201).
+pub fn patch(state: &State, req: &Req, t: &Target) -> Result<Response<Body>, ApiError> {
+    check_field_validation(req)?;
+    let dry = dry_run(req, None)?;
+    let kind = PatchKind::from_content_type(req.header("content-type"))?;
+    if kind == PatchKind::Strategic && t.info.custom {
+        return Err(patch::unsupported(req.header("content-type"), false));
+    }
+    let force = req.flag("force");
+    if kind != PatchKind::Apply && force {
+        return Err(ApiError::invalid(
+            &GroupResource::new("meta.k8s.io", "patchoptions"),
+            "PatchOptions",
+            "",
+            vec![(
+                "force".into(),
+                "Forbidden: may not be specified for non-apply patch".into(),
+            )],
+        ));
+    }
+    let manager = if kind == PatchKind::Apply {
+        req.q("fieldManager").map(str::to_string).ok_or_else(|| {
+            ApiError::invalid(
+                &GroupResource::new("meta.k8s.io", "patchoptions"),
+                "PatchOptions",
+                "",
+                vec![(
+                    "fieldManager".into(),
+                    "Required value: is required for apply patch".into(),
+                )],
+            )
+        })?
+    } else {
+        field_manager(req)
+    };
+    let body = parse_body(&req.body)?;
+    let name = t.name.clone().unwrap_or_default();
+    let gr = t.info.gr();
+    let av = t.info.api_version();
+    let skip_status = t.info.has_status && t.subresource.is_empty();
+    let mut store = state.lock();
+    let Some(old) = store
+        .get(&gr, t.namespace.as_deref(), &name)
+        .map(|o| present(&t.info, o))
+    else {
+        if kind != PatchKind::Apply || !t.subresource.is_empty() {
+            return Err(ApiError::not_found(&gr, &name));
+        }
+        // Server-side apply of a missing object creates it, which needs `create` as well.
+        let attrs = rbac::RequestAttributes {
+            verb: "create".into(),
+            api_group: t.info.group.clone(),
+            resource: t.info.resource.clone(),
+            subresource: String::new(),
+            namespace: t.namespace.clone(),
+            name: Some(name.clone()),
+            resource_request: true,
+            path: req.path.clone(),
+        };
+        if rbac::authorize(&store, &req.user, &attrs) != rbac::Decision::Allow {
+            return Err(
+                ApiError::forbidden(rbac::forbidden_message(&req.user, &attrs))
+                    .for_resource(&gr, &name),
+            );
+        }
+        let mut obj = body;
+        check_type(&t.info, &obj)?;
+        if name_of(&obj) != name {
+            return Err(ApiError::bad_request(format!(
+                "the name of the object ({}) does not match the name on the URL ({name})",
+                name_of(&obj)
+            )));
+        }
+        check_namespace(t, &mut obj)?;
+        if let Some(ns) = &t.namespace {
+            namespace_exists(&store, ns, t, name_of(&obj))?;
+        }
+        let mut obj = apply::apply(None, &obj, &manager, &av, force, t.info.custom, skip_status)?;
+        obj["apiVersion"] = json!(av);
+        obj["kind"] = json!(t.info.kind);
+        set_meta(&mut obj, "name", json!(name));
+        prepare_new(&t.info, &mut obj);
+        let warnings = apply_schema(&store, &t.info, req, &mut obj)?;
+        validate_object(&t.info, &obj, None)?;
+        let out = commit_create(state, &mut store, req, t, obj, dry)?;
+        return Ok(with_warnings(
+            json_response(201, &present(&t.info, &out)),
+            &warnings,
+        ));
+    };
+    let patched = match kind {
+        PatchKind::Json => patch::json_patch(&old, &body)?,
+        PatchKind::Merge => patch::merge_patch(&old, &body),
+        PatchKind::Strategic => patch::strategic_merge(&old, &body)?,
+        PatchKind::Apply => {
+            check_type(&t.info, &body)?;
+            if !name_of(&body).is_empty() && name_of(&body) != name {
+                return Err(ApiError::bad_request(format!(
+                    "the name of the object ({}) does not match the name on the URL ({name})",
+                    name_of(&body)
+                )));
+            }
+            apply::apply(
+                Some(&old),
+                &body,
+                &manager,
+                &av,
+                force,
+                t.info.custom,
+                skip_status,
+            )?
+        }
+    };
+    check_type(&t.info, &patched)?;
+    if name_of(&patched) != name {
+        return Err(ApiError::bad_request(format!(
+            "the name of the object ({}) does not match the name on the URL ({name})",
+            name_of(&patched)
+        )));
+    }
+    let mut new = split_status(&t.info, &old, patched, &t.subresource);
+    let warnings = apply_schema(&store, &t.info, req, &mut new)?;
+    validate_object(&t.info, &new, Some(&old))?;
+    if kind != PatchKind::Apply {
+        apply::record_update(
+            Some(&old),
+            &mut new,
+            &manager,
+            &av,
+            &t.subresource,
+            t.info.custom,
+        );
+    }
+    let out = commit_update(state, &mut store, req, t, new, dry)?;
+    drop(store);
+    Ok(with_warnings(
+        json_response(200, &present(&t.info, &out)),
+        &warnings,
+    ))
+}
+
+fn check_preconditions(
+    gr: &GroupResource,
+    name: &str,
+    obj: &Value,
+    opts: &Value,
+) -> Result<(), ApiError> {
+    let pre = &opts["preconditions"];
+    if let Some(uid) = pre["uid"].as_str() {
+        let have = obj["metadata"]["uid"].as_str().unwrap_or("");
+        if uid != have {
+            return Err(ApiError::conflict(
+                gr,
+                name,
+                &format!(
+                    "Precondition failed: UID in precondition: {uid}, UID in object meta: {have}"
+                ),
+            ));
+        }
+    }
+    if let Some(rv) = pre["resourceVersion"].as_str() {
+        let have = obj["metadata"]["resourceVersion"].as_str().unwrap_or("");
+        if rv != have {
+            return Err(ApiError::conflict(
+                gr,
+                name,
+                &format!(
+                    "Precondition failed: ResourceVersion in precondition: {rv}, ResourceVersion in object meta: {have}"
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
+fn delete_options(req: &Req) -> Result<Value, ApiError> {
+    let opts = parse_body(&req.body)?;
+    if let Some(p) = opts.get("propagationPolicy").and_then(Value::as_str)
+        && !["Background", "Foreground", "Orphan"].contains(&p)
+    {
+        return Err(ApiError::invalid(
+            &GroupResource::new("meta.k8s.io", "deleteoptions"),
+            "DeleteOptions",
+            "",
+            vec![(
+                "propagationPolicy".into(),
+                format!(
+                    "Unsupported value: {p:?}: supported values: \"Foreground\", \"Background\", \"Orphan\", \"nil\""
+                ),
+            )],
+        ));
+    }
+    Ok(opts)
+}
+
+/// DELETE of one object: 200 with the object when gone, 202 while finalizers hold it.
+pub fn delete(state: &State, req: &Req, t: &Target) -> Result<Response<Body>, ApiError> {
+    let opts = delete_options(req)?;
+    let dry = dry_run(req, Some(&opts))?;
+    let name = t.name.clone().unwrap_or_default();
+    let gr = t.info.gr();
+    let mut store = state.lock();
+    let old = store
+        .get(&gr, t.namespace.as_deref(), &name)
+        .cloned()
+        .ok_or_else(|| ApiError::not_found(&gr, &name))?;
+    check_preconditions(&gr, &name, &old, &opts)?;
+    let has_finalizers = old["metadata"]["finalizers"]
+        .as_array()
+        .is_some_and(|f| !f.is_empty());
+    if dry {
+        let mut out = old;
+        if has_finalizers && out["metadata"].get("deletionTimestamp").is_none() {
+            out["metadata"]["deletionTimestamp"] = json!(super::store::now_rfc3339());
+        }
+        let code = if has_finalizers { 202 } else { 200 };
+        return Ok(json_response(code, &present(&t.info, &out)));
+    }
+    let out = if opts["propagationPolicy"].as_str() == Some("Orphan")
+        || opts["orphanDependents"] == json!(true)
+    {
+        store.delete_orphaning(&gr, t.namespace.as_deref(), &name)?
+    } else {
+        store.delete(&gr, t.namespace.as_deref(), &name)?
+    };
+    controller::reconcile(&mut store, &state.cfg);
+    let still_there = store.get(&gr, t.namespace.as_deref(), &name).is_some();
+    drop(store);
+    let code = if still_there { 202 } else { 200 };
+    Ok(json_response(code, &present(&t.info, &out)))
+}
+
+/// DELETE of a collection: deletes every object matching the selectors, returns them as a list.
+pub fn delete_collection(state: &State, req: &Req, t: &Target) -> Result<Response<Body>, ApiError> {
+    if !t.info.verbs.iter().any(|v| v == "deletecollection") {
+        return Err(ApiError::method_not_allowed(
+            "the server does not allow this method on the requested resource",
+        ));
+    }
+    let opts = delete_options(req)?;
+    let dry = dry_run(req, Some(&opts))?;
+    let filter = Filter::from_req(req, &t.info)?;
+    let gr = t.info.gr();
+    let mut store = state.lock();
+    let victims: Vec<Value> = store
+        .list(&gr, t.namespace.as_deref())
+        .into_iter()
+        .filter(|o| filter.matches(o))
+        .cloned()
+        .collect();
+    let mut items = Vec::new();
+    for v in victims {
+        let ns = v["metadata"]["namespace"].as_str().map(str::to_string);
+        let name = name_of(&v).to_string();
+        if dry {
+            items.push(present(&t.info, &v));
+            continue;
+        }
+        if let Ok(out) = store.delete(&gr, ns.as_deref(), &name) {
+            items.push(present(&t.info, &out));
+        }
+    }
+    if !dry {
+        controller::reconcile(&mut store, &state.cfg);
+    }
+    let rv = store.resource_version();
+    drop(store);
+    Ok(json_response(
+        200,
+        &json!({"apiVersion": t.info.api_version(), "kind": t.info.list_kind(), "metadata": {"resourceVersion": rv.to_string()}, "items": items}),
+    ))
+}

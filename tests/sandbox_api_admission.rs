@@ -1,0 +1,242 @@
+//! Admission-like behaviour of the sandbox API server: finalizers and garbage collection,
+//! namespace lifecycle, ResourceQuota/LimitRange for pods, RBAC binding validation and
+//! CRD schema pruning/validation, each pinned with kube's status codes and messages.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod sandbox_support;
+
+use http_body_util::BodyExt;
+use sandbox_support::{call, get, make_ns, plain_options, post, start};
+use serde_json::{Value, json};
+
+const JSON: &str = "application/json";
+const MERGE: &str = "application/merge-patch+json";
+
+fn cm(ns: &str, name: &str, labels: Value) -> Value {
+    json!({"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":name,"namespace":ns,"labels":labels},"data":{"k":"v"}})
+}
+
+fn profile(name: &str) -> Value {
+    json!({"apiVersion":"kubeflow.org/v1","kind":"Profile","metadata":{"name":name},
+        "spec":{"owner":{"kind":"User","name":format!("{name}@example.com")}}})
+}
+
+#[tokio::test]
+async fn rolebinding_roleref_is_immutable() {
+    let sb = start(plain_options()).await;
+    let c = sb.client_for("sandbox-admin").await.unwrap();
+    make_ns(&c, "team").await;
+    let path = "/apis/rbac.authorization.k8s.io/v1/namespaces/team/rolebindings";
+    let rb = json!({"apiVersion":"rbac.authorization.k8s.io/v1","kind":"RoleBinding","metadata":{"name":"rb"},
+        "roleRef":{"apiGroup":"rbac.authorization.k8s.io","kind":"ClusterRole","name":"kubeflow-edit"},
+        "subjects":[{"apiGroup":"rbac.authorization.k8s.io","kind":"User","name":"bob@example.com"}]});
+    let (code, _) = post(&c, path, &rb).await;
+    assert_eq!(code, 201);
+    let patch = json!({"roleRef":{"name":"kubeflow-view"}});
+    let (code, v) = call(&c, "PATCH", &format!("{path}/rb"), MERGE, Some(&patch)).await;
+    assert_eq!(code, 422);
+    assert_eq!(
+        v["message"],
+        "RoleBinding.rbac.authorization.k8s.io \"rb\" is invalid: roleRef: Invalid value: rbac.RoleRef{APIGroup:\"rbac.authorization.k8s.io\", Kind:\"ClusterRole\", Name:\"kubeflow-view\"}: cannot change roleRef"
+    );
+    let mut bad = rb.clone();
+    bad["metadata"]["name"] = json!("rb2");
+    bad["roleRef"]["kind"] = json!("Nope");
+    let (code, v) = post(&c, path, &bad).await;
+    assert_eq!(
+        (code, v["details"]["causes"][0]["field"].clone()),
+        (422, json!("roleRef.kind"))
+    );
+    // Names with ':' are valid for RBAC objects.
+    let cr = json!({"apiVersion":"rbac.authorization.k8s.io/v1","kind":"ClusterRole","metadata":{"name":"kubeflow:x"},"rules":[]});
+    let (code, _) = post(&c, "/apis/rbac.authorization.k8s.io/v1/clusterroles", &cr).await;
+    assert_eq!(code, 201);
+}
+
+#[tokio::test]
+async fn finalizers_namespace_cascade_and_owner_gc() {
+    let sb = start(plain_options()).await;
+    let c = sb.client_for("sandbox-admin").await.unwrap();
+    make_ns(&c, "doomed").await;
+    let path = "/api/v1/namespaces/default/configmaps";
+    let mut fin = cm("default", "held", json!({}));
+    fin["metadata"]["finalizers"] = json!(["example.com/hold"]);
+    let (_, owner) = post(&c, path, &fin).await;
+    let mut child = cm("default", "child", json!({}));
+    child["metadata"]["ownerReferences"] = json!([{"apiVersion":"v1","kind":"ConfigMap","name":"held","uid":owner["metadata"]["uid"]}]);
+    assert_eq!(post(&c, path, &child).await.0, 201);
+    let (code, v) = call(&c, "DELETE", &format!("{path}/held"), JSON, None).await;
+    assert_eq!(code, 202);
+    assert!(v["metadata"]["deletionTimestamp"].is_string());
+    assert_eq!(
+        get(&c, &format!("{path}/child")).await.0,
+        200,
+        "owner still exists"
+    );
+    let (code, _) = call(
+        &c,
+        "PATCH",
+        &format!("{path}/held"),
+        MERGE,
+        Some(&json!({"metadata":{"finalizers":null}})),
+    )
+    .await;
+    assert_eq!(code, 200);
+    assert_eq!(get(&c, &format!("{path}/held")).await.0, 404);
+    assert_eq!(
+        get(&c, &format!("{path}/child")).await.0,
+        404,
+        "garbage collected"
+    );
+    // Orphan propagation keeps dependents and strips the ownerReference.
+    let (_, owner) = post(&c, path, &cm("default", "owner2", json!({}))).await;
+    let mut kid = cm("default", "kid", json!({}));
+    kid["metadata"]["ownerReferences"] = json!([{"apiVersion":"v1","kind":"ConfigMap","name":"owner2","uid":owner["metadata"]["uid"]}]);
+    assert_eq!(post(&c, path, &kid).await.0, 201);
+    let orphan = json!({"propagationPolicy":"Orphan"});
+    assert_eq!(
+        call(&c, "DELETE", &format!("{path}/owner2"), JSON, Some(&orphan))
+            .await
+            .0,
+        200
+    );
+    let (code, kid) = get(&c, &format!("{path}/kid")).await;
+    assert_eq!(code, 200);
+    assert!(kid["metadata"].get("ownerReferences").is_none());
+    assert_eq!(
+        post(
+            &c,
+            "/api/v1/namespaces/doomed/configmaps",
+            &cm("doomed", "x", json!({}))
+        )
+        .await
+        .0,
+        201
+    );
+    assert_eq!(
+        call(&c, "DELETE", "/api/v1/namespaces/doomed", JSON, None)
+            .await
+            .0,
+        200
+    );
+    assert_eq!(
+        get(&c, "/api/v1/namespaces/doomed/configmaps/x").await.0,
+        404
+    );
+}
+
+#[tokio::test]
+async fn custom_resources_are_pruned_and_validated_by_their_crd_schema() {
+    let sb = start(plain_options()).await;
+    let c = sb.client_for("sandbox-admin").await.unwrap();
+    let path = "/apis/kubeflow.org/v1/profiles";
+    let mut typo = profile("typo");
+    typo["spec"]["ownr"] = json!("x");
+    let (code, v) = post(&c, &format!("{path}?fieldValidation=Strict"), &typo).await;
+    assert_eq!(code, 400);
+    assert_eq!(
+        v["message"],
+        "Profile in version \"v1\" cannot be handled as a Profile: strict decoding error: unknown field \"spec.ownr\""
+    );
+    let req = http::Request::post(path)
+        .header("content-type", JSON)
+        .body(kube::client::Body::from(serde_json::to_vec(&typo).unwrap()))
+        .unwrap();
+    let resp = c.send(req).await.unwrap();
+    assert_eq!(resp.status(), 201);
+    assert_eq!(
+        resp.headers()["warning"],
+        "299 - \"unknown field \\\"spec.ownr\\\"\""
+    );
+    let v: Value =
+        serde_json::from_slice(&resp.into_body().collect().await.unwrap().to_bytes()).unwrap();
+    assert!(v["spec"].get("ownr").is_none(), "unknown fields are pruned");
+    let mut bad = profile("bad");
+    bad["spec"]["owner"]["name"] = json!(42);
+    let (code, v) = post(&c, path, &bad).await;
+    assert_eq!(code, 422);
+    assert_eq!(v["details"]["causes"][0]["field"], "spec.owner.name");
+    assert_eq!(
+        v["message"],
+        "Profile.kubeflow.org \"bad\" is invalid: spec.owner.name: Invalid value: \"integer\": spec.owner.name in body must be of type string: \"integer\""
+    );
+    let quota = json!({"spec":{"resourceQuotaSpec":{"hard":{"cpu":"2","pods":10}}}});
+    let (code, v) = call(&c, "PATCH", &format!("{path}/typo"), MERGE, Some(&quota)).await;
+    assert_eq!(code, 200, "{v}");
+    assert_eq!(v["spec"]["resourceQuotaSpec"]["hard"]["pods"], 10);
+}
+
+#[tokio::test]
+async fn namespace_with_held_content_stays_terminating() {
+    let sb = start(plain_options()).await;
+    let c = sb.client_for("sandbox-admin").await.unwrap();
+    make_ns(&c, "slow").await;
+    let path = "/api/v1/namespaces/slow/configmaps";
+    let mut held = cm("slow", "held", json!({}));
+    held["metadata"]["finalizers"] = json!(["example.com/hold"]);
+    assert_eq!(post(&c, path, &held).await.0, 201);
+    assert_eq!(post(&c, path, &cm("slow", "free", json!({}))).await.0, 201);
+    let (code, ns) = call(&c, "DELETE", "/api/v1/namespaces/slow", JSON, None).await;
+    assert_eq!(code, 202);
+    assert_eq!(ns["status"]["phase"], "Terminating");
+    assert_eq!(get(&c, &format!("{path}/free")).await.0, 404);
+    let (code, v) = post(&c, path, &cm("slow", "late", json!({}))).await;
+    assert_eq!(code, 403);
+    assert_eq!(
+        v["message"],
+        "configmaps \"late\" is forbidden: unable to create new content in namespace slow because it is being terminated"
+    );
+    let unhold = json!({"metadata":{"finalizers":null}});
+    assert_eq!(
+        call(&c, "PATCH", &format!("{path}/held"), MERGE, Some(&unhold))
+            .await
+            .0,
+        200
+    );
+    assert_eq!(
+        get(&c, "/api/v1/namespaces/slow").await.0,
+        404,
+        "namespace finalized"
+    );
+}
+
+#[tokio::test]
+async fn pod_creation_is_refused_beyond_quota() {
+    let sb = start(plain_options()).await;
+    let c = sb.client_for("sandbox-admin").await.unwrap();
+    make_ns(&c, "q").await;
+    let quota = json!({"apiVersion":"v1","kind":"ResourceQuota","metadata":{"name":"kf-resource-quota"},
+        "spec":{"hard":{"pods":"1","requests.cpu":"1"}}});
+    assert_eq!(
+        post(&c, "/api/v1/namespaces/q/resourcequotas", &quota)
+            .await
+            .0,
+        201
+    );
+    let pod = |name: &str, cpu: &str| {
+        json!({"apiVersion":"v1","kind":"Pod","metadata":{"name":name},
+            "spec":{"containers":[{"name":"c","image":"x","resources":{"requests":{"cpu":cpu}}}]}})
+    };
+    let (code, v) = post(&c, "/api/v1/namespaces/q/pods", &pod("big", "1500m")).await;
+    assert_eq!(code, 403);
+    assert_eq!(
+        v["message"],
+        "pods \"big\" is forbidden: exceeded quota: kf-resource-quota, requested: requests.cpu=1500m, used: requests.cpu=0, limited: requests.cpu=1"
+    );
+    assert_eq!(v["details"], json!({"name":"big","kind":"pods"}));
+    assert_eq!(
+        post(&c, "/api/v1/namespaces/q/pods", &pod("a", "500m"))
+            .await
+            .0,
+        201
+    );
+    let (code, v) = post(&c, "/api/v1/namespaces/q/pods", &pod("b", "100m")).await;
+    assert_eq!(code, 403);
+    assert!(
+        v["message"]
+            .as_str()
+            .unwrap()
+            .contains("requested: pods=1, used: pods=1, limited: pods=1"),
+        "{v}"
+    );
+}

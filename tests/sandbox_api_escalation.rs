@@ -1,0 +1,173 @@
+//! RBAC escalation prevention on role and binding writes: a non-admin can bind only roles
+//! whose permissions they hold (or that they may `bind`), and can write roles only with
+//! permissions they hold (or with `escalate`). Relies on the real RBAC evaluator.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod sandbox_support;
+
+use kubectl_kubeflow::sandbox::E2E_USER;
+use sandbox_support::{call, make_ns, plain_options, post, start};
+use serde_json::{Value, json};
+
+const RBAC: &str = "/apis/rbac.authorization.k8s.io/v1";
+
+fn cluster_role(name: &str, rules: Value) -> Value {
+    json!({"apiVersion":"rbac.authorization.k8s.io/v1","kind":"ClusterRole","metadata":{"name":name},"rules":rules})
+}
+
+fn binding(kind: &str, name: &str, role_kind: &str, role: &str, user: &str) -> Value {
+    json!({"apiVersion":"rbac.authorization.k8s.io/v1","kind":kind,"metadata":{"name":name},
+        "roleRef":{"apiGroup":"rbac.authorization.k8s.io","kind":role_kind,"name":role},
+        "subjects":[{"apiGroup":"rbac.authorization.k8s.io","kind":"User","name":user}]})
+}
+
+#[tokio::test]
+async fn binding_and_role_writes_cannot_escalate() {
+    let sb = start(plain_options()).await;
+    let admin = sb.client_for("sandbox-admin").await.unwrap();
+    let user = sb.client_for(E2E_USER).await.unwrap();
+    make_ns(&admin, "team").await;
+    let manager = json!([
+        {"apiGroups":["rbac.authorization.k8s.io"],"resources":["rolebindings","roles"],"verbs":["create","get"]},
+        {"apiGroups":[""],"resources":["configmaps"],"verbs":["get","list"]}
+    ]);
+    for (name, rules) in [
+        ("team-manager", manager),
+        (
+            "cm-reader",
+            json!([{"apiGroups":[""],"resources":["configmaps"],"verbs":["get"]}]),
+        ),
+        (
+            "cm-deleter",
+            json!([{"apiGroups":[""],"resources":["configmaps"],"verbs":["delete","get"]}]),
+        ),
+    ] {
+        let (code, v) = post(
+            &admin,
+            &format!("{RBAC}/clusterroles"),
+            &cluster_role(name, rules),
+        )
+        .await;
+        assert_eq!(code, 201, "{v}");
+    }
+    let rb = binding(
+        "RoleBinding",
+        "manager",
+        "ClusterRole",
+        "team-manager",
+        E2E_USER,
+    );
+    assert_eq!(
+        post(&admin, &format!("{RBAC}/namespaces/team/rolebindings"), &rb)
+            .await
+            .0,
+        201
+    );
+
+    let ok = binding(
+        "RoleBinding",
+        "reader",
+        "ClusterRole",
+        "cm-reader",
+        "bob@example.com",
+    );
+    let (code, v) = post(&user, &format!("{RBAC}/namespaces/team/rolebindings"), &ok).await;
+    assert_eq!(code, 201, "permissions held: {v}");
+
+    let bad = binding(
+        "RoleBinding",
+        "deleter",
+        "ClusterRole",
+        "cm-deleter",
+        "bob@example.com",
+    );
+    let (code, v) = post(&user, &format!("{RBAC}/namespaces/team/rolebindings"), &bad).await;
+    assert_eq!(code, 403, "{v}");
+    assert_eq!(v["reason"], "Forbidden");
+    assert_eq!(
+        v["message"],
+        format!(
+            "rolebindings.rbac.authorization.k8s.io \"deleter\" is forbidden: user \"{E2E_USER}\" (groups=[\"system:authenticated\"]) is attempting to grant RBAC permissions not currently held:\n{{APIGroups:[\"\"], Resources:[\"configmaps\"], Verbs:[\"delete\"]}}"
+        )
+    );
+    let role = json!({"apiVersion":"rbac.authorization.k8s.io/v1","kind":"Role","metadata":{"name":"r"},
+        "rules":[{"apiGroups":[""],"resources":["configmaps"],"verbs":["list","watch"]}]});
+    let (code, v) = post(&user, &format!("{RBAC}/namespaces/team/roles"), &role).await;
+    assert_eq!(code, 403);
+    assert!(
+        v["message"]
+            .as_str()
+            .unwrap()
+            .ends_with("Verbs:[\"watch\"]}"),
+        "{v}"
+    );
+    // The admin (system:masters) may grant anything.
+    assert_eq!(
+        post(
+            &admin,
+            &format!("{RBAC}/namespaces/team/rolebindings"),
+            &bad
+        )
+        .await
+        .0,
+        201
+    );
+}
+
+#[tokio::test]
+async fn server_side_apply_that_creates_needs_create() {
+    let sb = start(plain_options()).await;
+    let admin = sb.client_for("sandbox-admin").await.unwrap();
+    let user = sb.client_for(E2E_USER).await.unwrap();
+    make_ns(&admin, "team").await;
+    let patcher = cluster_role(
+        "cm-patcher",
+        json!([{"apiGroups":[""],"resources":["configmaps"],"verbs":["patch","get"]}]),
+    );
+    assert_eq!(
+        post(&admin, &format!("{RBAC}/clusterroles"), &patcher)
+            .await
+            .0,
+        201
+    );
+    let rb = binding("RoleBinding", "p", "ClusterRole", "cm-patcher", E2E_USER);
+    assert_eq!(
+        post(&admin, &format!("{RBAC}/namespaces/team/rolebindings"), &rb)
+            .await
+            .0,
+        201
+    );
+    let cm = json!({"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"c"},"data":{"a":"1"}});
+    let path = "/api/v1/namespaces/team/configmaps/c?fieldManager=me";
+    let (code, v) = call(
+        &user,
+        "PATCH",
+        path,
+        "application/apply-patch+yaml",
+        Some(&cm),
+    )
+    .await;
+    assert_eq!(code, 403);
+    assert!(
+        v["message"]
+            .as_str()
+            .unwrap()
+            .contains("cannot create resource \"configmaps\""),
+        "{v}"
+    );
+    assert_eq!(
+        post(&admin, "/api/v1/namespaces/team/configmaps", &cm)
+            .await
+            .0,
+        201
+    );
+    let (code, v) = call(
+        &user,
+        "PATCH",
+        path,
+        "application/apply-patch+yaml",
+        Some(&cm),
+    )
+    .await;
+    assert_eq!(code, 200, "{v}");
+}

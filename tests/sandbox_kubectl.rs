@@ -1,0 +1,572 @@
+//! Drives the real `kubectl` (v1.32 on these machines) against an in-process sandbox through
+//! get/create/apply (client- and server-side)/replace/patch/delete/auth can-i/auth whoami and
+//! the typed generator commands (`create namespace|rolebinding|configmap`, which send
+//! protobuf). Skips with a printed reason when kubectl is not installed.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod sandbox_support;
+
+use std::path::{Path, PathBuf};
+
+use kubectl_kubeflow::sandbox::Sandbox;
+use sandbox_support::{plain_options, start};
+use serde_json::Value;
+
+struct Kubectl {
+    bin: PathBuf,
+    kubeconfig: PathBuf,
+    home: tempfile::TempDir,
+}
+
+struct Out {
+    ok: bool,
+    stdout: String,
+    stderr: String,
+}
+
+impl Kubectl {
+    fn find() -> Option<PathBuf> {
+        let candidates = [
+            PathBuf::from("/usr/bin/kubectl"),
+            PathBuf::from("/usr/local/bin/kubectl"),
+        ];
+        candidates.into_iter().find(|p| p.exists())
+    }
+
+    fn new(sb: &Sandbox) -> Option<Self> {
+        let bin = Self::find()?;
+        let home = tempfile::tempdir().unwrap();
+        let kubeconfig = home.path().join("kubeconfig");
+        sb.write_kubeconfig(&kubeconfig).unwrap();
+        Some(Self {
+            bin,
+            kubeconfig,
+            home,
+        })
+    }
+
+    async fn run(&self, args: &[&str], stdin: Option<&str>) -> Out {
+        use tokio::io::AsyncWriteExt;
+        let mut cmd = tokio::process::Command::new(&self.bin);
+        cmd.args(args)
+            .env("KUBECONFIG", &self.kubeconfig)
+            .env("HOME", self.home.path())
+            .env_remove("KUBECTL_KUBEFLOW_E2E_KUBECONFIG")
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped());
+        let mut child = cmd.spawn().unwrap();
+        let mut pipe = child.stdin.take().unwrap();
+        if let Some(input) = stdin {
+            pipe.write_all(input.as_bytes()).await.unwrap();
+        }
+        drop(pipe);
+        let out = child.wait_with_output().await.unwrap();
+        Out {
+            ok: out.status.success(),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        }
+    }
+
+    async fn ok(&self, args: &[&str]) -> String {
+        let out = self.run(args, None).await;
+        assert!(out.ok, "kubectl {args:?} failed: {}", out.stderr);
+        out.stdout
+    }
+
+    async fn ok_stdin(&self, args: &[&str], input: &str) -> String {
+        let out = self.run(args, Some(input)).await;
+        assert!(out.ok, "kubectl {args:?} failed: {}", out.stderr);
+        out.stdout
+    }
+
+    async fn json(&self, args: &[&str]) -> Value {
+        serde_json::from_str(&self.ok(args).await).unwrap()
+    }
+
+    fn file(&self, name: &str, content: &str) -> String {
+        let p: &Path = self.home.path();
+        let path = p.join(name);
+        std::fs::write(&path, content).unwrap();
+        path.to_string_lossy().into_owned()
+    }
+}
+
+const CM: &str = "apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: c1
+  namespace: default
+  labels: {app: x}
+data:
+  a: \"1\"
+";
+
+const DEPLOY: &str = "apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+  namespace: default
+spec:
+  replicas: 1
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec:
+      containers:
+      - name: web
+        image: nginx
+        env:
+        - {name: A, value: \"1\"}
+        - {name: B, value: \"2\"}
+";
+
+const PROFILE: &str = "apiVersion: kubeflow.org/v1
+kind: Profile
+metadata:
+  name: alice
+spec:
+  owner: {kind: User, name: alice@example.com}
+";
+
+async fn setup() -> Option<(Sandbox, Kubectl)> {
+    let sb = start(plain_options()).await;
+    match Kubectl::new(&sb) {
+        Some(k) => Some((sb, k)),
+        None => {
+            println!("skipping: kubectl not found in /usr/bin or /usr/local/bin");
+            None
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kubectl_get_create_replace_delete() {
+    let Some((_sb, k)) = setup().await else {
+        return;
+    };
+    let out = k.ok(&["get", "ns"]).await;
+    assert!(out.starts_with("NAME"), "{out}");
+    assert!(out.contains("default"));
+    let cm = k.file("cm.yaml", CM);
+    assert!(
+        k.ok(&["create", "-f", &cm])
+            .await
+            .contains("configmap/c1 created")
+    );
+    let again = k.run(&["create", "-f", &cm], None).await;
+    assert!(!again.ok);
+    assert!(again.stderr.contains("(AlreadyExists)"), "{}", again.stderr);
+    let v = k.json(&["get", "cm", "c1", "-o", "json"]).await;
+    assert_eq!(v["data"]["a"], "1");
+    let yaml = k.ok(&["get", "configmap/c1", "-o", "yaml"]).await;
+    assert!(yaml.contains("resourceVersion:"));
+    assert!(
+        k.ok(&["get", "cm", "-l", "app=x", "-A"])
+            .await
+            .contains("c1")
+    );
+    assert!(k.ok(&["get", "cm", "-l", "app!=x", "-A"]).await.is_empty());
+    assert_eq!(
+        k.ok(&[
+            "get",
+            "cm",
+            "--field-selector",
+            "metadata.name=c1",
+            "-o",
+            "name"
+        ])
+        .await
+        .trim(),
+        "configmap/c1"
+    );
+    // replace with the fetched object, then with a stale copy.
+    let replaced = yaml.replace("a: \"1\"", "a: \"2\"");
+    assert!(
+        k.ok_stdin(&["replace", "-f", "-"], &replaced)
+            .await
+            .contains("configmap/c1 replaced")
+    );
+    let stale = k.run(&["replace", "-f", "-"], Some(&replaced)).await;
+    assert!(!stale.ok);
+    assert!(
+        stale.stderr.contains("the object has been modified"),
+        "{}",
+        stale.stderr
+    );
+    assert!(
+        k.ok(&["delete", "-f", &cm])
+            .await
+            .contains("configmap \"c1\" deleted")
+    );
+    let gone = k.run(&["get", "cm", "c1"], None).await;
+    assert!(gone.stderr.contains("(NotFound)"), "{}", gone.stderr);
+    // Typed generator commands post protobuf bodies.
+    k.ok(&["create", "namespace", "team"]).await;
+    k.ok(&[
+        "create",
+        "configmap",
+        "gen",
+        "--from-literal=k=v",
+        "-n",
+        "team",
+    ])
+    .await;
+    k.ok(&[
+        "create",
+        "rolebinding",
+        "rb",
+        "--clusterrole=view",
+        "--user=bob@example.com",
+        "-n",
+        "team",
+    ])
+    .await;
+    k.ok(&["create", "serviceaccount", "robot", "-n", "team"])
+        .await;
+    k.ok(&[
+        "run",
+        "nginx",
+        "--image=nginx:1.27",
+        "-n",
+        "team",
+        "--env=A=1",
+        "--port=80",
+    ])
+    .await;
+    let pod = k
+        .json(&["get", "pod", "nginx", "-n", "team", "-o", "json"])
+        .await;
+    assert_eq!(pod["spec"]["containers"][0]["image"], "nginx:1.27");
+    assert_eq!(pod["spec"]["containers"][0]["env"][0]["name"], "A");
+    assert_eq!(
+        pod["spec"]["containers"][0]["ports"][0]["containerPort"],
+        80
+    );
+    assert_eq!(pod["status"]["phase"], "Pending");
+    k.ok(&[
+        "create",
+        "deployment",
+        "web",
+        "--image=nginx",
+        "--replicas=2",
+        "-n",
+        "team",
+    ])
+    .await;
+    let dep = k
+        .json(&["get", "deploy", "web", "-n", "team", "-o", "json"])
+        .await;
+    assert_eq!(dep["spec"]["replicas"], 2);
+    assert_eq!(dep["spec"]["selector"]["matchLabels"]["app"], "web");
+    assert_eq!(
+        dep["spec"]["template"]["spec"]["containers"][0]["image"],
+        "nginx"
+    );
+    k.ok(&[
+        "set",
+        "resources",
+        "deploy",
+        "web",
+        "-n",
+        "team",
+        "--requests=cpu=100m",
+    ])
+    .await;
+    let dep = k
+        .json(&["get", "deploy", "web", "-n", "team", "-o", "json"])
+        .await;
+    assert_eq!(
+        dep["spec"]["template"]["spec"]["containers"][0]["resources"]["requests"]["cpu"],
+        "100m"
+    );
+    let rb = k
+        .json(&["get", "rolebinding", "rb", "-n", "team", "-o", "json"])
+        .await;
+    assert_eq!(rb["roleRef"]["name"], "view");
+    assert_eq!(rb["subjects"][0]["name"], "bob@example.com");
+    let ns = k.json(&["get", "ns", "team", "-o", "json"]).await;
+    assert_eq!(ns["status"]["phase"], "Active");
+    assert!(k.ok(&["delete", "ns", "team"]).await.contains("deleted"));
+    assert!(
+        k.run(&["get", "cm", "gen", "-n", "team"], None)
+            .await
+            .stderr
+            .contains("NotFound")
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kubectl_apply_and_patch() {
+    let Some((_sb, k)) = setup().await else {
+        return;
+    };
+    let dep = k.file("dep.yaml", DEPLOY);
+    assert!(
+        k.ok(&["apply", "-f", &dep])
+            .await
+            .contains("deployment.apps/web created")
+    );
+    let dep2 = k.file(
+        "dep2.yaml",
+        &DEPLOY
+            .replace("value: \"2\"", "value: \"3\"")
+            .replace("replicas: 1", "replicas: 2"),
+    );
+    let out = k.run(&["apply", "-f", &dep2], None).await;
+    assert!(out.ok, "{}", out.stderr);
+    assert!(out.stdout.contains("deployment.apps/web configured"));
+    assert!(
+        !out.stderr.contains("warning"),
+        "no OpenAPI warnings: {}",
+        out.stderr
+    );
+    let v = k.json(&["get", "deploy", "web", "-o", "json"]).await;
+    assert_eq!(v["spec"]["replicas"], 2);
+    assert_eq!(
+        v["spec"]["template"]["spec"]["containers"][0]["env"][1]["value"],
+        "3"
+    );
+    // Strategic merge keeps other containers' fields; merge and json patches.
+    k.ok(&[
+        "patch",
+        "deploy",
+        "web",
+        "-p",
+        r#"{"spec":{"template":{"spec":{"containers":[{"name":"web","image":"nginx:2"}]}}}}"#,
+    ])
+    .await;
+    let v = k.json(&["get", "deploy", "web", "-o", "json"]).await;
+    let c0 = &v["spec"]["template"]["spec"]["containers"][0];
+    assert_eq!(
+        (c0["image"].as_str(), c0["env"].as_array().map(Vec::len)),
+        (Some("nginx:2"), Some(2))
+    );
+    k.ok(&[
+        "patch",
+        "deploy",
+        "web",
+        "--type",
+        "merge",
+        "-p",
+        r#"{"metadata":{"labels":{"m":"1"}}}"#,
+    ])
+    .await;
+    k.ok(&[
+        "patch",
+        "deploy",
+        "web",
+        "--type",
+        "json",
+        "-p",
+        r#"[{"op":"replace","path":"/spec/replicas","value":4}]"#,
+    ])
+    .await;
+    let v = k.json(&["get", "deploy", "web", "-o", "json"]).await;
+    assert_eq!(
+        (
+            v["metadata"]["labels"]["m"].as_str(),
+            v["spec"]["replicas"].as_i64()
+        ),
+        (Some("1"), Some(4))
+    );
+    // Custom resources: client-side apply (merge patch) and get through the CRD.
+    let prof = k.file("profile.yaml", PROFILE);
+    assert!(
+        k.ok(&["apply", "-f", &prof])
+            .await
+            .contains("profile.kubeflow.org/alice created")
+    );
+    let prof2 = k.file(
+        "profile2.yaml",
+        &PROFILE.replace("alice@example.com", "alice2@example.com"),
+    );
+    assert!(k.ok(&["apply", "-f", &prof2]).await.contains("configured"));
+    assert_eq!(
+        k.json(&["get", "profile", "alice", "-o", "json"]).await["spec"]["owner"]["name"],
+        "alice2@example.com"
+    );
+    assert!(k.ok(&["get", "profiles"]).await.contains("alice"));
+    let explained = k.ok(&["explain", "profile.spec"]).await;
+    assert!(
+        explained.contains("ProfileSpec defines the desired state of Profile"),
+        "{explained}"
+    );
+    // kubectl validates strictly by default: the server rejects unknown fields.
+    let typo = k.file("typo.yaml", &PROFILE.replace("owner:", "ownr: x\n  owner:"));
+    let strict = k.run(&["apply", "-f", &typo], None).await;
+    assert!(!strict.ok);
+    assert!(
+        strict
+            .stderr
+            .contains("strict decoding error: unknown field \"spec.ownr\""),
+        "{}",
+        strict.stderr
+    );
+    let warned = k
+        .run(&["apply", "--validate=warn", "-f", &typo], None)
+        .await;
+    assert!(warned.ok, "{}", warned.stderr);
+    assert!(
+        warned
+            .stderr
+            .contains("Warning: unknown field \"spec.ownr\""),
+        "{}",
+        warned.stderr
+    );
+    let bad = k
+        .run(
+            &[
+                "patch",
+                "profile",
+                "alice",
+                "--type",
+                "strategic",
+                "-p",
+                "{}",
+            ],
+            None,
+        )
+        .await;
+    assert!(!bad.ok);
+    // Server-side apply with a conflict against kubectl patch's field manager.
+    let cm = k.file("cm.yaml", CM);
+    assert!(
+        k.ok(&["apply", "--server-side", "-f", &cm])
+            .await
+            .contains("serverside-applied")
+    );
+    k.ok(&[
+        "patch",
+        "cm",
+        "c1",
+        "--type",
+        "merge",
+        "-p",
+        r#"{"data":{"a":"other"}}"#,
+    ])
+    .await;
+    let conflict = k.run(&["apply", "--server-side", "-f", &cm], None).await;
+    assert!(!conflict.ok);
+    assert!(
+        conflict.stderr.contains("conflict with \"kubectl-patch\""),
+        "{}",
+        conflict.stderr
+    );
+    k.ok(&["apply", "--server-side", "--force-conflicts", "-f", &cm])
+        .await;
+    assert_eq!(
+        k.json(&["get", "cm", "c1", "-o", "json"]).await["data"]["a"],
+        "1"
+    );
+    let mf = k
+        .json(&["get", "cm", "c1", "-o", "json", "--show-managed-fields"])
+        .await;
+    assert!(
+        mf["metadata"]["managedFields"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["manager"] == "kubectl" && e["operation"] == "Apply")
+    );
+    // dry run
+    k.ok(&["delete", "deploy", "web", "--dry-run=server"]).await;
+    assert!(
+        k.ok(&["get", "deploy", "web", "-o", "name"])
+            .await
+            .contains("web")
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kubectl_auth_can_i_and_whoami() {
+    let Some((_sb, k)) = setup().await else {
+        return;
+    };
+    assert_eq!(
+        k.ok(&["auth", "can-i", "create", "namespaces"])
+            .await
+            .trim(),
+        "yes"
+    );
+    let who = k.json(&["auth", "whoami", "-o", "json"]).await;
+    assert_eq!(who["status"]["userInfo"]["username"], "sandbox-admin");
+    // Let the e2e user ask (on a real cluster system:basic-user grants this to everyone).
+    k.ok(&[
+        "create",
+        "clusterrole",
+        "can-i-asker",
+        "--verb=create",
+        "--resource=selfsubjectaccessreviews.authorization.k8s.io",
+    ])
+    .await;
+    k.ok(&[
+        "create",
+        "clusterrolebinding",
+        "can-i-asker",
+        "--clusterrole=can-i-asker",
+        "--user=e2e-user@example.com",
+    ])
+    .await;
+    let no = k
+        .run(
+            &[
+                "auth",
+                "can-i",
+                "delete",
+                "namespaces",
+                "--context",
+                "e2e-user",
+            ],
+            None,
+        )
+        .await;
+    assert!(!no.ok);
+    assert_eq!(no.stdout.trim(), "no");
+    let forbidden = k.run(&["get", "ns", "--context", "e2e-user"], None).await;
+    assert!(!forbidden.ok);
+    assert!(
+        forbidden.stderr.contains("(Forbidden)"),
+        "{}",
+        forbidden.stderr
+    );
+    assert!(
+        forbidden
+            .stderr
+            .contains("cannot list resource \"namespaces\""),
+        "{}",
+        forbidden.stderr
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kubectl_get_watch_prints_table_rows() {
+    let Some((_sb, k)) = setup().await else {
+        return;
+    };
+    let cm = k.file("cm.yaml", CM);
+    k.ok(&["create", "-f", &cm]).await;
+    let mut child = tokio::process::Command::new(&k.bin)
+        .args(["get", "cm", "c1", "-w"])
+        .env("KUBECONFIG", &k.kubeconfig)
+        .env("HOME", k.home.path())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(700)).await;
+    k.ok(&["label", "cm", "c1", "seen=yes"]).await;
+    tokio::time::sleep(std::time::Duration::from_millis(700)).await;
+    child.start_kill().unwrap();
+    let out = child.wait_with_output().await.unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let rows: Vec<&str> = stdout.lines().filter(|l| l.starts_with("c1 ")).collect();
+    assert_eq!(
+        rows.len(),
+        2,
+        "initial row and one update: {stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout.starts_with("NAME"), "{stdout}");
+}
