@@ -1,1 +1,3 @@
 //! kubectl-kubeflow library.
+
+pub mod dist;
