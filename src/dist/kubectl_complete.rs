@@ -67,9 +67,10 @@ pub fn complete_cobra(
         args.push(OsString::new());
     }
     let index = args.len() - 1;
+    let current_word = args[index].to_string_lossy().into_owned();
     let current_dir = std::env::current_dir().ok();
     match clap_complete::engine::complete(&mut cmd, args, index, current_dir.as_deref()) {
-        Ok(candidates) => write_cobra(&candidates, out),
+        Ok(candidates) => write_cobra(&candidates, &current_word, out),
         Err(_) => {
             writeln!(out, ":{}", directive::ERROR)?;
             Ok(())
@@ -81,13 +82,20 @@ pub fn complete_cobra(
 /// candidates (the engine completes paths itself for path arguments), no space after a word
 /// that is a prefix to continue (`--flag=`, `dir/`), and the shell's default when there is
 /// nothing to offer (so a free-form argument such as `--kubeconfig FILE` still completes files).
+/// As in kubectl, flags are offered only once the word starts with `-`, unless they are all
+/// there is to offer.
 fn write_cobra(
     candidates: &[CompletionCandidate],
+    current_word: &str,
     out: &mut dyn Write,
 ) -> Result<(), KubectlCompleteError> {
+    let is_flag = |c: &&CompletionCandidate| c.get_value().to_string_lossy().starts_with('-');
+    let visible: Vec<&CompletionCandidate> =
+        candidates.iter().filter(|c| !c.is_hide_set()).collect();
+    let hide_flags = !current_word.starts_with('-') && visible.iter().any(|c| !is_flag(c));
     let mut shown = 0usize;
     let mut all_continue = true;
-    for candidate in candidates.iter().filter(|c| !c.is_hide_set()) {
+    for candidate in visible.into_iter().filter(|c| !(hide_flags && is_flag(c))) {
         let value = candidate.get_value().to_string_lossy();
         if value.is_empty() || value.contains(['\n', '\t']) {
             continue;
@@ -275,6 +283,23 @@ mod tests {
             "{lines:?}"
         );
         assert_eq!(bits, directive::NO_FILE_COMP);
+    }
+
+    #[test]
+    fn flags_wait_for_a_dash_when_there_is_anything_else() {
+        let (lines, _) = answer(sample(), &[""]);
+        assert!(!lines.iter().any(|l| l.starts_with('-')), "{lines:?}");
+        let (lines, _) = answer(sample(), &["-"]);
+        assert!(
+            lines.iter().any(|l| l.starts_with("--context")),
+            "{lines:?}"
+        );
+        // Nothing but flags to offer: show them rather than nothing.
+        let (lines, _) = answer(sample(), &["version", ""]);
+        assert!(
+            lines.iter().any(|l| l.starts_with("--context")),
+            "{lines:?}"
+        );
     }
 
     #[test]
