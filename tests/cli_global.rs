@@ -20,7 +20,11 @@ fn version_client_needs_no_cluster() {
 
 #[test]
 fn usage_errors_exit_2_and_help_says_kubectl_kubeflow() {
-    Command::cargo_bin("kubectl-kubeflow").unwrap().arg("no-such-command").assert().code(2);
+    Command::cargo_bin("kubectl-kubeflow")
+        .unwrap()
+        .arg("no-such-command")
+        .assert()
+        .code(2);
     Command::cargo_bin("kubectl-kubeflow")
         .unwrap()
         .args(["--request-timeout", "5 parsecs", "version", "--client"])
@@ -43,7 +47,10 @@ async fn version_shows_the_server_version() {
         .args(["version", "-o", "json"])
         .assert()
         .success()
-        .stdout(predicate::str::contains("\"serverVersion\"").and(predicate::str::contains("\"gitVersion\"")));
+        .stdout(
+            predicate::str::contains("\"serverVersion\"")
+                .and(predicate::str::contains("\"gitVersion\"")),
+        );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -55,7 +62,10 @@ async fn unknown_context_lists_the_known_ones() {
         .args(["--context", "nope", "version"])
         .assert()
         .code(1)
-        .stderr(predicate::str::contains("context \"nope\" does not exist").and(predicate::str::contains(cluster.admin_context.as_str())));
+        .stderr(
+            predicate::str::contains("context \"nope\" does not exist")
+                .and(predicate::str::contains(cluster.admin_context.as_str())),
+        );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -75,7 +85,9 @@ async fn kubeconfig_env_merges_several_files_and_skips_missing_ones() {
 async fn as_flag_impersonates() {
     let cluster = TestCluster::start().await;
     if cluster.is_external() {
-        eprintln!("skipping as_flag_impersonates on an external cluster: it needs a known non-admin user name");
+        eprintln!(
+            "skipping as_flag_impersonates on an external cluster: it needs a known non-admin user name"
+        );
         return;
     }
     // The admin may impersonate; as the no-permission user the create is refused.
@@ -84,5 +96,8 @@ async fn as_flag_impersonates() {
         .args(["--as", "e2e-user@example.com", "onboard", "leo@example.com"])
         .assert()
         .code(1)
-        .stderr(predicate::str::contains("e2e-user@example.com").and(predicate::str::contains("forbidden")));
+        .stderr(
+            predicate::str::contains("e2e-user@example.com")
+                .and(predicate::str::contains("forbidden")),
+        );
 }

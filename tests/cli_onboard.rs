@@ -44,7 +44,11 @@ impl Tripwire {
             "apiVersion: v1\nkind: Config\ncurrent-context: trip\nclusters:\n- name: trip\n  cluster:\n    server: https://127.0.0.1:{port}\n    insecure-skip-tls-verify: true\nusers:\n- name: trip\n  user:\n    token: t\ncontexts:\n- name: trip\n  context:\n    cluster: trip\n    user: trip\n"
         )
         .unwrap();
-        Tripwire { connections, _dir: dir, kubeconfig }
+        Tripwire {
+            connections,
+            _dir: dir,
+            kubeconfig,
+        }
     }
 
     fn cmd(&self) -> Command {
@@ -54,7 +58,11 @@ impl Tripwire {
     }
 
     fn assert_untouched(&self) {
-        assert_eq!(self.connections.load(Ordering::SeqCst), 0, "a request reached the server");
+        assert_eq!(
+            self.connections.load(Ordering::SeqCst),
+            0,
+            "a request reached the server"
+        );
     }
 }
 
@@ -105,19 +113,38 @@ fn dry_run_client_json_is_a_kubectl_list() {
     assert_eq!(value["kind"], "List");
     assert_eq!(value["items"][0]["kind"], "Profile");
     assert_eq!(value["items"][0]["metadata"]["name"], "team-bob");
-    assert_eq!(value["items"][0]["spec"]["resourceQuotaSpec"]["hard"]["requests.storage"], "100Gi");
+    assert_eq!(
+        value["items"][0]["spec"]["resourceQuotaSpec"]["hard"]["requests.storage"],
+        "100Gi"
+    );
     assert_eq!(value["items"][1]["kind"], "LimitRange");
     assert_eq!(value["items"][1]["metadata"]["namespace"], "team-bob");
-    assert_eq!(value["items"][1]["spec"]["limits"][0]["default"]["cpu"], "2");
+    assert_eq!(
+        value["items"][1]["spec"]["limits"][0]["default"]["cpu"],
+        "2"
+    );
     trip.assert_untouched();
 }
 
 #[test]
 fn dry_run_client_name_and_summary_lines() {
     let trip = Tripwire::new();
-    let names = stdout_of(trip.cmd().args(["onboard", "carol@example.com", "--limit-range", "--dry-run=client", "-o", "name"]));
-    assert_eq!(names, "profile.kubeflow.org/carol\nlimitrange/cpu-mem-limit-range\n");
-    let lines = stdout_of(trip.cmd().args(["onboard", "carol@example.com", "--dry-run=client"]));
+    let names = stdout_of(trip.cmd().args([
+        "onboard",
+        "carol@example.com",
+        "--limit-range",
+        "--dry-run=client",
+        "-o",
+        "name",
+    ]));
+    assert_eq!(
+        names,
+        "profile.kubeflow.org/carol\nlimitrange/cpu-mem-limit-range\n"
+    );
+    let lines = stdout_of(
+        trip.cmd()
+            .args(["onboard", "carol@example.com", "--dry-run=client"]),
+    );
     assert_eq!(lines, "profile.kubeflow.org/carol created (dry run)\n");
     trip.assert_untouched();
 }
@@ -127,12 +154,35 @@ fn bad_inputs_exit_2_with_specific_messages_and_send_nothing() {
     let trip = Tripwire::new();
     let cases: &[(&[&str], &str)] = &[
         (&["onboard", "not-an-email"], "@"),
-        (&["onboard", "alice@example.com", "--profile", "Alice_Smith"], "Alice_Smith"),
-        (&["onboard", "alice@example.com", "--profile", "kube-system"], "kube-system"),
-        (&["onboard", "alice@example.com", "--cpu", "8 cores"], "8 cores"),
-        (&["onboard", "alice@example.com", "--quota", "memory"], "memory"),
-        (&["onboard", "alice@example.com", "--quota", "bad key!=1"], "bad key!"),
-        (&["onboard", "alice@example.com", "--limit-range-memory", "1.5.5Gi"], "1.5.5Gi"),
+        (
+            &["onboard", "alice@example.com", "--profile", "Alice_Smith"],
+            "Alice_Smith",
+        ),
+        (
+            &["onboard", "alice@example.com", "--profile", "kube-system"],
+            "kube-system",
+        ),
+        (
+            &["onboard", "alice@example.com", "--cpu", "8 cores"],
+            "8 cores",
+        ),
+        (
+            &["onboard", "alice@example.com", "--quota", "memory"],
+            "memory",
+        ),
+        (
+            &["onboard", "alice@example.com", "--quota", "bad key!=1"],
+            "bad key!",
+        ),
+        (
+            &[
+                "onboard",
+                "alice@example.com",
+                "--limit-range-memory",
+                "1.5.5Gi",
+            ],
+            "1.5.5Gi",
+        ),
     ];
     for (args, mentions) in cases {
         trip.cmd()
@@ -148,7 +198,13 @@ fn bad_inputs_exit_2_with_specific_messages_and_send_nothing() {
 fn mixed_case_email_warns_but_keeps_case() {
     let trip = Tripwire::new();
     trip.cmd()
-        .args(["onboard", "Alice.Smith@Example.com", "--dry-run=client", "-o", "yaml"])
+        .args([
+            "onboard",
+            "Alice.Smith@Example.com",
+            "--dry-run=client",
+            "-o",
+            "yaml",
+        ])
         .assert()
         .success()
         .stdout(predicate::str::contains("name: Alice.Smith@Example.com"))
@@ -158,7 +214,11 @@ fn mixed_case_email_warns_but_keeps_case() {
 #[test]
 fn unreachable_server_names_the_server() {
     // Bind and drop to get a port with nothing listening.
-    let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let port = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("config");
     std::fs::write(
@@ -172,7 +232,10 @@ fn unreachable_server_names_the_server() {
         .args(["onboard", "dave@example.com"])
         .assert()
         .code(1)
-        .stderr(predicate::str::contains(format!("127.0.0.1:{port}")).and(predicate::str::contains("gone")));
+        .stderr(
+            predicate::str::contains(format!("127.0.0.1:{port}"))
+                .and(predicate::str::contains("gone")),
+        );
 }
 
 #[test]
@@ -182,19 +245,46 @@ fn runs_through_kubectl_plugin_discovery() {
     }
     let bin = assert_cmd::cargo::cargo_bin("kubectl-kubeflow");
     let dir = bin.parent().unwrap();
-    let path = format!("{}:{}", dir.display(), std::env::var("PATH").unwrap_or_default());
+    let path = format!(
+        "{}:{}",
+        dir.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
     let trip = Tripwire::new();
     let out = std::process::Command::new("kubectl")
         .env("PATH", &path)
         .env("KUBECONFIG", &trip.kubeconfig)
-        .args(["kubeflow", "onboard", "erin@example.com", "--dry-run=client", "-o", "name"])
+        .args([
+            "kubeflow",
+            "onboard",
+            "erin@example.com",
+            "--dry-run=client",
+            "-o",
+            "name",
+        ])
         .output()
         .unwrap();
-    assert!(out.status.success(), "stderr: {}", String::from_utf8_lossy(&out.stderr));
-    assert_eq!(String::from_utf8_lossy(&out.stdout), "profile.kubeflow.org/erin\n");
-    let help = std::process::Command::new("kubectl").env("PATH", &path).args(["kubeflow", "onboard", "--help"]).output().unwrap();
+    assert!(
+        out.status.success(),
+        "stderr: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "profile.kubeflow.org/erin\n"
+    );
+    let help = std::process::Command::new("kubectl")
+        .env("PATH", &path)
+        .args(["kubeflow", "onboard", "--help"])
+        .output()
+        .unwrap();
     assert!(String::from_utf8_lossy(&help.stdout).contains("Usage: kubectl kubeflow onboard"));
-    let bad = std::process::Command::new("kubectl").env("PATH", &path).env("KUBECONFIG", &trip.kubeconfig).args(["kubeflow", "onboard", "nope"]).output().unwrap();
+    let bad = std::process::Command::new("kubectl")
+        .env("PATH", &path)
+        .env("KUBECONFIG", &trip.kubeconfig)
+        .args(["kubeflow", "onboard", "nope"])
+        .output()
+        .unwrap();
     assert_eq!(bad.status.code(), Some(2));
     trip.assert_untouched();
 }
@@ -210,20 +300,41 @@ async fn onboard_creates_profile_and_limit_range() {
     }
     let out = cluster
         .plugin()
-        .args(["onboard", &email, "--profile", &name, "--cpu", "4", "--memory", "8Gi", "--limit-range"])
+        .args([
+            "onboard",
+            &email,
+            "--profile",
+            &name,
+            "--cpu",
+            "4",
+            "--memory",
+            "8Gi",
+            "--limit-range",
+        ])
         .assert()
         .success()
         .get_output()
         .stdout
         .clone();
     let out = String::from_utf8(out).unwrap();
-    assert!(out.contains(&format!("profile.kubeflow.org/{name} created")), "{out}");
-    assert!(out.contains("limitrange/cpu-mem-limit-range created"), "{out}");
+    assert!(
+        out.contains(&format!("profile.kubeflow.org/{name} created")),
+        "{out}"
+    );
+    assert!(
+        out.contains("limitrange/cpu-mem-limit-range created"),
+        "{out}"
+    );
     let profiles: Api<Profile> = Api::all(cluster.admin.clone());
     let profile = profiles.get(&name).await.unwrap();
     assert_eq!(profile.spec.owner.as_ref().unwrap().name, email);
     let labels = profile.metadata.labels.clone().unwrap_or_default();
-    assert_eq!(labels.get("app.kubernetes.io/managed-by").map(String::as_str), Some("kubectl-kubeflow"));
+    assert_eq!(
+        labels
+            .get("app.kubernetes.io/managed-by")
+            .map(String::as_str),
+        Some("kubectl-kubeflow")
+    );
     let lrs: Api<LimitRange> = Api::namespaced(cluster.admin.clone(), &name);
     let lr = lrs.get("cpu-mem-limit-range").await.unwrap();
     let limits = &lr.spec.unwrap().limits[0];
@@ -237,7 +348,11 @@ async fn second_onboard_with_same_name_fails_and_leaves_the_first_untouched() {
     let name = cluster.name("shared");
     let first = cluster.email("grace");
     let second = cluster.email("heidi");
-    cluster.plugin().args(["onboard", &first, "--profile", &name, "--cpu", "2"]).assert().success();
+    cluster
+        .plugin()
+        .args(["onboard", &first, "--profile", &name, "--cpu", "2"])
+        .assert()
+        .success();
     let profiles: Api<Profile> = Api::all(cluster.admin.clone());
     let before = profiles.get(&name).await.unwrap();
     cluster
@@ -245,9 +360,15 @@ async fn second_onboard_with_same_name_fails_and_leaves_the_first_untouched() {
         .args(["onboard", &second, "--profile", &name, "--cpu", "64"])
         .assert()
         .code(1)
-        .stderr(predicate::str::contains("already exists").and(predicate::str::contains(first.as_str())));
+        .stderr(
+            predicate::str::contains("already exists")
+                .and(predicate::str::contains(first.as_str())),
+        );
     let after = profiles.get(&name).await.unwrap();
-    assert_eq!(before.metadata.resource_version, after.metadata.resource_version);
+    assert_eq!(
+        before.metadata.resource_version,
+        after.metadata.resource_version
+    );
     assert_eq!(after.spec.owner.unwrap().name, first);
     cluster.cleanup().await;
 }
@@ -258,14 +379,26 @@ async fn dry_run_server_creates_nothing() {
     let name = cluster.name("ivan");
     let out = cluster
         .plugin()
-        .args(["onboard", &cluster.email("ivan"), "--profile", &name, "--limit-range", "--dry-run=server"])
+        .args([
+            "onboard",
+            &cluster.email("ivan"),
+            "--profile",
+            &name,
+            "--limit-range",
+            "--dry-run=server",
+        ])
         .assert()
         .success()
         .get_output()
         .stdout
         .clone();
     let out = String::from_utf8(out).unwrap();
-    assert!(out.contains(&format!("profile.kubeflow.org/{name} created (server dry run)")), "{out}");
+    assert!(
+        out.contains(&format!(
+            "profile.kubeflow.org/{name} created (server dry run)"
+        )),
+        "{out}"
+    );
     let profiles: Api<Profile> = Api::all(cluster.admin.clone());
     assert!(profiles.get_opt(&name).await.unwrap().is_none());
     let namespaces: Api<k8s_openapi::api::core::v1::Namespace> = Api::all(cluster.admin.clone());
@@ -276,7 +409,9 @@ async fn dry_run_server_creates_nothing() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn non_admin_gets_an_explained_403_and_nothing_changes() {
     let cluster = TestCluster::start().await;
-    let Some(mut cmd) = cluster.plugin_as_user() else { return };
+    let Some(mut cmd) = cluster.plugin_as_user() else {
+        return;
+    };
     let name = cluster.name("judy");
     cmd.args(["onboard", &cluster.email("judy"), "--profile", &name])
         .assert()
@@ -297,5 +432,7 @@ async fn missing_profile_crd_is_explained() {
         .args(["onboard", "kim@example.com"])
         .assert()
         .code(1)
-        .stderr(predicate::str::contains("is Kubeflow installed on context \"sandbox\""));
+        .stderr(predicate::str::contains(
+            "is Kubeflow installed on context \"sandbox\"",
+        ));
 }

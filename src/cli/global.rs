@@ -62,15 +62,24 @@ pub fn parse_request_timeout(text: &str) -> Result<Duration, String> {
     while !rest.is_empty() {
         let digits = rest
             .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-            .ok_or_else(|| format!("invalid duration {text:?}: missing unit (use h, m, s or ms)"))?;
+            .ok_or_else(|| {
+                format!("invalid duration {text:?}: missing unit (use h, m, s or ms)")
+            })?;
         if digits == 0 {
-            return Err(format!("invalid duration {text:?}: expected a number before the unit"));
+            return Err(format!(
+                "invalid duration {text:?}: expected a number before the unit"
+            ));
         }
-        let number: f64 = rest[..digits]
-            .parse()
-            .map_err(|_| format!("invalid duration {text:?}: {:?} is not a number", &rest[..digits]))?;
+        let number: f64 = rest[..digits].parse().map_err(|_| {
+            format!(
+                "invalid duration {text:?}: {:?} is not a number",
+                &rest[..digits]
+            )
+        })?;
         rest = &rest[digits..];
-        let unit_len = rest.find(|c: char| c.is_ascii_digit()).unwrap_or(rest.len());
+        let unit_len = rest
+            .find(|c: char| c.is_ascii_digit())
+            .unwrap_or(rest.len());
         let factor = match &rest[..unit_len] {
             "h" => 3600.0,
             "m" => 60.0,
@@ -97,7 +106,10 @@ mod tests {
         assert_eq!(parse_request_timeout("0"), Ok(Duration::ZERO));
         assert_eq!(parse_request_timeout("15"), Ok(Duration::from_secs(15)));
         assert_eq!(parse_request_timeout("1m30s"), Ok(Duration::from_secs(90)));
-        assert_eq!(parse_request_timeout("500ms"), Ok(Duration::from_millis(500)));
+        assert_eq!(
+            parse_request_timeout("500ms"),
+            Ok(Duration::from_millis(500))
+        );
         assert_eq!(parse_request_timeout("2h"), Ok(Duration::from_secs(7200)));
         assert!(parse_request_timeout("5 parsecs").is_err());
         assert!(parse_request_timeout("s").is_err());

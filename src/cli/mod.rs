@@ -9,9 +9,21 @@ mod output;
 mod sandbox;
 mod version;
 
+use std::ffi::OsString;
+use std::io::Write as _;
+use std::path::PathBuf;
 use std::process::ExitCode;
+use std::time::Duration;
 
+use anyhow::Context as _;
 use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
+
+use crate::cluster::{Cluster, ConnectOptions};
+use crate::dist::completion::{COMPLETION_AFTER_HELP, CompletionShell, run_completion};
+use crate::dist::kubectl_complete::{
+    COMPLETE_SUBCOMMAND, attach_value_candidates, cluster_candidates, complete_cobra, flag_value,
+};
+use crate::dist::man::{render_man, write_man_pages};
 
 pub use global::{GlobalArgs, parse_request_timeout};
 
@@ -45,6 +57,33 @@ pub enum Command {
     Version(version::VersionArgs),
     /// Run a local Kubernetes API server with Kubeflow semantics (demo and tests).
     Sandbox(sandbox::SandboxArgs),
+    /// Print a shell completion script for kubectl-kubeflow (bash, zsh, fish, powershell).
+    #[command(after_help = COMPLETION_AFTER_HELP)]
+    Completion(CompletionArgs),
+    /// Print the man page, or write one page per command into a directory.
+    #[command(after_help = "Examples:\n  \
+        # Read the manual now\n  \
+        kubectl kubeflow man | man -l -\n\n  \
+        # Install the pages (kubectl-kubeflow.1, kubectl-kubeflow-onboard.1, ...)\n  \
+        kubectl kubeflow man --dir /usr/local/share/man/man1")]
+    Man(ManArgs),
+}
+
+/// Flags of `completion`.
+#[derive(Debug, clap::Args)]
+pub struct CompletionArgs {
+    /// The shell to write a script for.
+    #[arg(value_enum)]
+    pub shell: CompletionShell,
+}
+
+/// Flags of `man`.
+#[derive(Debug, clap::Args)]
+pub struct ManArgs {
+    /// Write kubectl-kubeflow.1 and one page per subcommand into DIR instead of printing the
+    /// main page.
+    #[arg(long, value_name = "DIR")]
+    pub dir: Option<PathBuf>,
 }
 
 /// A failure with the exit code it maps to.
@@ -86,6 +125,10 @@ pub fn command(display: &'static str) -> clap::Command {
 pub fn main() -> ExitCode {
     let argv0 = std::env::args().next();
     let display = display_name(argv0.as_deref());
+    let args: Vec<OsString> = std::env::args_os().collect();
+    if args.get(1).is_some_and(|a| a == COMPLETE_SUBCOMMAND) {
+        return complete(display, &args[2..]);
+    }
     let matches = match command(display).try_get_matches() {
         Ok(m) => m,
         Err(e) => {
@@ -100,7 +143,10 @@ pub fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("error: cannot start the async runtime: {e}");
@@ -120,12 +166,60 @@ pub fn main() -> ExitCode {
     }
 }
 
+/// `kubectl-kubeflow __complete WORDS...`, run by kubectl_complete-kubeflow: cobra-format
+/// candidates, with profile names read from the cluster the typed global flags select.
+fn complete(display: &'static str, words: &[OsString]) -> ExitCode {
+    let opts = ConnectOptions {
+        kubeconfig: flag_value(words, "kubeconfig", None).map(PathBuf::from),
+        context: flag_value(words, "context", None),
+        cluster: flag_value(words, "cluster", None),
+        user: flag_value(words, "user", None),
+        ..ConnectOptions::default()
+    };
+    let profiles = cluster_candidates(Duration::from_secs(3), move || {
+        let opts = opts.clone();
+        async move { Cluster::connect(&opts).await?.profile_names().await }
+    });
+    let cmd = attach_value_candidates(command(display), "profile", &profiles);
+    match complete_cobra(cmd, words, &mut std::io::stdout().lock()) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::from(1)
+        }
+    }
+}
+
 /// Runs one parsed command.
 pub async fn run(cli: Cli) -> CliResult {
     match cli.command {
         Command::Onboard(args) => onboard::run(&cli.global, args).await,
         Command::Version(args) => version::run(&cli.global, args).await,
         Command::Sandbox(args) => sandbox::run(args).await,
+        Command::Completion(args) => run_completion(
+            args.shell,
+            command("kubectl kubeflow"),
+            &mut std::io::stdout().lock(),
+        )
+        .map_err(|e| CliError::Failed(e.into())),
+        Command::Man(args) => match args.dir {
+            Some(dir) => {
+                let paths = write_man_pages(command("kubectl kubeflow"), &dir)
+                    .map_err(|e| CliError::Failed(e.into()))?;
+                for path in paths {
+                    println!("{}", path.display());
+                }
+                Ok(())
+            }
+            None => {
+                let roff = render_man(command("kubectl kubeflow"))
+                    .map_err(|e| CliError::Failed(e.into()))?;
+                std::io::stdout()
+                    .write_all(&roff)
+                    .context("writing the man page")?;
+                Ok(())
+            }
+        },
     }
 }
 
@@ -135,7 +229,10 @@ mod tests {
 
     #[test]
     fn display_name_follows_argv0() {
-        assert_eq!(display_name(Some("/usr/local/bin/kubectl-kubeflow")), "kubectl kubeflow");
+        assert_eq!(
+            display_name(Some("/usr/local/bin/kubectl-kubeflow")),
+            "kubectl kubeflow"
+        );
         assert_eq!(display_name(Some("kubectl-kubeflow")), "kubectl kubeflow");
         assert_eq!(display_name(Some("./target/debug/kk")), "kubectl-kubeflow");
         assert_eq!(display_name(None), "kubectl kubeflow");

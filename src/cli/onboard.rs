@@ -87,21 +87,35 @@ pub async fn run(global: &GlobalArgs, args: OnboardArgs) -> CliResult {
             Some(manifest::to_value(&objects.profile)),
             objects.limit_range.as_ref().map(manifest::to_value),
         ];
-        let values: Vec<_> = values.into_iter().flatten().collect::<Result<_, _>>().map_err(anyhow::Error::new)?;
+        let values: Vec<_> = values
+            .into_iter()
+            .flatten()
+            .collect::<Result<_, _>>()
+            .map_err(anyhow::Error::new)?;
         return match args.output {
             Some(format) => print_objects(&values, format).map_err(CliError::Failed),
             None => {
-                for value in &values {
-                    println!("{} created{}", manifest::reference(value), DryRun::Client.suffix());
+                let names = manifest::render_objects(&values, OutputFormat::Name)
+                    .map_err(|e| CliError::Failed(e.into()))?;
+                for name in names.lines() {
+                    println!("{name} created{}", DryRun::Client.suffix());
                 }
                 Ok(())
             }
         };
     }
-    let cluster = Cluster::connect(&global.connect_options()).await.map_err(anyhow::Error::new)?;
+    let cluster = Cluster::connect(&global.connect_options())
+        .await
+        .map_err(anyhow::Error::new)?;
     let applied = onboard(&cluster, &objects, args.dry_run, args.wait_timeout)
         .await
-        .with_context(|| format!("onboarding {} on context {:?}", args.email, cluster.context()))?;
+        .with_context(|| {
+            format!(
+                "onboarding {} on context {:?}",
+                args.email,
+                cluster.context()
+            )
+        })?;
     print_applied(&applied, args.output, args.dry_run).map_err(CliError::Failed)
 }
 
@@ -129,11 +143,13 @@ fn plan(args: &OnboardArgs) -> Result<OnboardObjects, CliError> {
     ];
     for (key, value) in named {
         if let Some(value) = value {
-            quota.set_pair(&format!("{key}={value}")).map_err(usage)?;
+            let (name, value) = Quota::parse_pair(&format!("{key}={value}")).map_err(usage)?;
+            quota.insert_unique(name, value).map_err(usage)?;
         }
     }
     for pair in &args.quota {
-        quota.set_pair(pair).map_err(usage)?;
+        let (name, value) = Quota::parse_pair(pair).map_err(usage)?;
+        quota.insert_unique(name, value).map_err(usage)?;
     }
     let wants_limit_range = args.limit_range
         || args.limit_range_cpu.is_some()
@@ -143,10 +159,26 @@ fn plan(args: &OnboardArgs) -> Result<OnboardObjects, CliError> {
     let limit_range = if wants_limit_range {
         let mut defaults = LimitRangeDefaults::default();
         let overrides = [
-            (&args.limit_range_cpu, &mut defaults.default_cpu, "--limit-range-cpu"),
-            (&args.limit_range_memory, &mut defaults.default_memory, "--limit-range-memory"),
-            (&args.limit_range_request_cpu, &mut defaults.request_cpu, "--limit-range-request-cpu"),
-            (&args.limit_range_request_memory, &mut defaults.request_memory, "--limit-range-request-memory"),
+            (
+                &args.limit_range_cpu,
+                &mut defaults.default_cpu,
+                "--limit-range-cpu",
+            ),
+            (
+                &args.limit_range_memory,
+                &mut defaults.default_memory,
+                "--limit-range-memory",
+            ),
+            (
+                &args.limit_range_request_cpu,
+                &mut defaults.default_request_cpu,
+                "--limit-range-request-cpu",
+            ),
+            (
+                &args.limit_range_request_memory,
+                &mut defaults.default_request_memory,
+                "--limit-range-request-memory",
+            ),
         ];
         for (value, slot, flag) in overrides {
             if let Some(value) = value {
@@ -166,5 +198,8 @@ fn plan(args: &OnboardArgs) -> Result<OnboardObjects, CliError> {
         None
     };
     let quota = (!quota.is_empty()).then_some(quota);
-    Ok(OnboardObjects { profile: manifest::profile(&name, &email, quota.as_ref()), limit_range })
+    Ok(OnboardObjects {
+        profile: manifest::profile(&name, &email, quota.as_ref()),
+        limit_range,
+    })
 }

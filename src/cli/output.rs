@@ -16,7 +16,11 @@ pub fn print_objects(objects: &[serde_json::Value], format: OutputFormat) -> any
 }
 
 /// Prints what happened: objects in `format` if given, else `kind.group/name action` lines.
-pub fn print_applied(applied: &[Applied], format: Option<OutputFormat>, dry_run: DryRun) -> anyhow::Result<()> {
+pub fn print_applied(
+    applied: &[Applied],
+    format: Option<OutputFormat>,
+    dry_run: DryRun,
+) -> anyhow::Result<()> {
     match format {
         Some(format) => {
             let objects: Vec<_> = applied.iter().map(|a| a.object.clone()).collect();

@@ -51,13 +51,15 @@ pub async fn run(args: SandboxArgs) -> CliResult {
     options.seed_options.profile_crd = !args.without_profile_crd;
     options.seed_options.istio_crd = !args.without_istio_crd;
     let started = Instant::now();
-    let sandbox = Sandbox::start(options).await.context("starting the sandbox API server")?;
+    let sandbox = Sandbox::start(options)
+        .await
+        .context("starting the sandbox API server")?;
     let elapsed = started.elapsed();
     let url = sandbox.url();
     let port = url.rsplit(':').next().unwrap_or("0").to_string();
-    let path = args
-        .kubeconfig_out
-        .unwrap_or_else(|| std::env::temp_dir().join(format!("kubectl-kubeflow-sandbox-{port}.kubeconfig")));
+    let path = args.kubeconfig_out.unwrap_or_else(|| {
+        std::env::temp_dir().join(format!("kubectl-kubeflow-sandbox-{port}.kubeconfig"))
+    });
     sandbox
         .write_kubeconfig(&path)
         .with_context(|| format!("writing the kubeconfig to {}", path.display()))?;
@@ -67,11 +69,16 @@ pub async fn run(args: SandboxArgs) -> CliResult {
         elapsed.as_millis(),
         sandbox.users().len()
     );
-    println!("kubeconfig: {} (contexts: sandbox = admin, e2e-user = no permissions, sandbox-as-<user> per seeded user)", path.display());
+    println!(
+        "kubeconfig: {} (contexts: sandbox = admin, e2e-user = no permissions, sandbox-as-<user> per seeded user)",
+        path.display()
+    );
     println!("  export KUBECONFIG={}", path.display());
     println!("  kubectl get profiles.kubeflow.org");
     println!("Press Ctrl-C to stop.");
-    tokio::signal::ctrl_c().await.context("waiting for Ctrl-C")?;
+    tokio::signal::ctrl_c()
+        .await
+        .context("waiting for Ctrl-C")?;
     sandbox.shutdown().await;
     Ok(())
 }

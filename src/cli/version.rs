@@ -20,7 +20,9 @@ pub enum VersionOutput {
 
 /// Flags of `version`.
 #[derive(Debug, Args)]
-#[command(after_help = "Examples:\n  kubectl kubeflow version\n  kubectl kubeflow version --client -o json")]
+#[command(
+    after_help = "Examples:\n  kubectl kubeflow version\n  kubectl kubeflow version --client -o json"
+)]
 pub struct VersionArgs {
     /// Only print the plugin version; do not contact the cluster.
     #[arg(long)]
@@ -62,7 +64,8 @@ pub async fn run(global: &GlobalArgs, args: VersionArgs) -> CliResult {
         VersionOutput::Json | VersionOutput::Yaml => {
             let mut doc = json!({ "pluginVersion": { "gitVersion": plugin_version() } });
             if let Some(info) = server_info {
-                doc["serverVersion"] = serde_json::to_value(info).context("encoding the server version")?;
+                doc["serverVersion"] =
+                    serde_json::to_value(info).context("encoding the server version")?;
             }
             let text = if args.output == VersionOutput::Json {
                 serde_json::to_string_pretty(&doc).context("encoding JSON")?
@@ -73,7 +76,9 @@ pub async fn run(global: &GlobalArgs, args: VersionArgs) -> CliResult {
         }
     }
     match server {
-        Some(Err(e)) => Err(CliError::Failed(anyhow::Error::new(e).context("cannot get the server version"))),
+        Some(Err(e)) => Err(CliError::Failed(
+            anyhow::Error::new(e).context("cannot get the server version"),
+        )),
         _ => Ok(()),
     }
 }

@@ -9,7 +9,9 @@ pub enum ClusterError {
     #[error("kubeconfig: {0}")]
     Kubeconfig(String),
     /// The server could not be reached at all.
-    #[error("cannot reach the Kubernetes API server {server} (context {context:?}): {detail}. Is the cluster running and is this the right --context/--kubeconfig?")]
+    #[error(
+        "cannot reach the Kubernetes API server {server} (context {context:?}): {detail}. Is the cluster running and is this the right --context/--kubeconfig?"
+    )]
     Unreachable {
         /// API server URL.
         server: String,
@@ -25,7 +27,9 @@ pub enum ClusterError {
         message: String,
     },
     /// RBAC denied the request.
-    #[error("forbidden: {message}\nhint: ask a cluster admin for this permission, or check who you are with `kubectl auth whoami`")]
+    #[error(
+        "forbidden: {message}\nhint: ask a cluster admin for this permission, or check who you are with `kubectl auth whoami`"
+    )]
     Forbidden {
         /// The server's message, which names the user, verb and resource.
         message: String,
@@ -37,7 +41,9 @@ pub enum ClusterError {
         message: String,
     },
     /// A concurrent change (stale resourceVersion or failed precondition).
-    #[error("{message}\nhint: someone changed the object since it was read; re-run to see the current state")]
+    #[error(
+        "{message}\nhint: someone changed the object since it was read; re-run to see the current state"
+    )]
     Conflict {
         /// The server's message.
         message: String,
@@ -75,7 +81,12 @@ impl ClusterError {
 }
 
 /// Maps one `kube::Error` for a request about `resource` on `context`/`server`.
-pub(super) fn translate(err: kube::Error, resource: &str, context: &str, server: &str) -> ClusterError {
+pub(super) fn translate(
+    err: kube::Error,
+    resource: &str,
+    context: &str,
+    server: &str,
+) -> ClusterError {
     match err {
         kube::Error::Api(status) => from_status(&status, resource, context),
         kube::Error::HyperError(e) => ClusterError::Unreachable {
@@ -95,10 +106,15 @@ pub(super) fn translate(err: kube::Error, resource: &str, context: &str, server:
 fn from_status(status: &Status, resource: &str, context: &str) -> ClusterError {
     let message = status.message.clone();
     match status.code {
-        401 => ClusterError::Unauthorized { context: context.into(), message },
+        401 => ClusterError::Unauthorized {
+            context: context.into(),
+            message,
+        },
         403 => ClusterError::Forbidden { message },
         404 if status.details.as_ref().is_none_or(|d| d.name.is_empty()) => {
-            ClusterError::CrdMissing { message: missing_type_message(resource, context) }
+            ClusterError::CrdMissing {
+                message: missing_type_message(resource, context),
+            }
         }
         404 => ClusterError::NotFound { message },
         409 if status.reason == "AlreadyExists" => ClusterError::AlreadyExists { message },

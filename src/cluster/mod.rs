@@ -63,10 +63,18 @@ impl Cluster {
                 if let Some(wanted) = &opts.context
                     && !kubeconfig.contexts.iter().any(|c| &c.name == wanted)
                 {
-                    let known: Vec<_> = kubeconfig.contexts.iter().map(|c| c.name.as_str()).collect();
+                    let known: Vec<_> = kubeconfig
+                        .contexts
+                        .iter()
+                        .map(|c| c.name.as_str())
+                        .collect();
                     return Err(ClusterError::Kubeconfig(format!(
                         "context {wanted:?} does not exist in the kubeconfig (known: {})",
-                        if known.is_empty() { "none".to_string() } else { known.join(", ") }
+                        if known.is_empty() {
+                            "none".to_string()
+                        } else {
+                            known.join(", ")
+                        }
                     )));
                 }
                 let options = KubeConfigOptions {
@@ -105,15 +113,27 @@ impl Cluster {
                 config.connect_timeout = timeout;
             }
         }
-        let server = config.cluster_url.to_string().trim_end_matches('/').to_string();
+        let server = config
+            .cluster_url
+            .to_string()
+            .trim_end_matches('/')
+            .to_string();
         let client = kube::Client::try_from(config)
             .map_err(|e| ClusterError::Kubeconfig(format!("cannot build a client: {e}")))?;
-        Ok(Self { client, context, server })
+        Ok(Self {
+            client,
+            context,
+            server,
+        })
     }
 
     /// Wraps an existing client (tests, the in-process sandbox).
     pub fn from_client(client: kube::Client, context: &str, server: &str) -> Self {
-        Self { client, context: context.to_string(), server: server.to_string() }
+        Self {
+            client,
+            context: context.to_string(),
+            server: server.to_string(),
+        }
     }
 
     /// The kubeconfig context name, for messages.
@@ -136,9 +156,31 @@ impl Cluster {
         error::translate(err, resource, &self.context, &self.server)
     }
 
+    /// Profile names with their owner, for shell completion.
+    pub async fn profile_names(&self) -> Result<Vec<(String, Option<String>)>, ClusterError> {
+        let api: kube::Api<crate::model::Profile> = kube::Api::all(self.client.clone());
+        let list = api
+            .list(&kube::api::ListParams::default())
+            .await
+            .map_err(|e| self.explain(e, "profiles.kubeflow.org"))?;
+        Ok(list
+            .items
+            .into_iter()
+            .filter_map(|p| {
+                let owner = p.spec.owner.as_ref().map(|o| o.name.clone());
+                p.metadata.name.map(|n| (n, owner))
+            })
+            .collect())
+    }
+
     /// `GET /version`.
-    pub async fn server_version(&self) -> Result<k8s_openapi::apimachinery::pkg::version::Info, ClusterError> {
-        self.client.apiserver_version().await.map_err(|e| self.explain(e, "version"))
+    pub async fn server_version(
+        &self,
+    ) -> Result<k8s_openapi::apimachinery::pkg::version::Info, ClusterError> {
+        self.client
+            .apiserver_version()
+            .await
+            .map_err(|e| self.explain(e, "version"))
     }
 }
 
@@ -146,8 +188,9 @@ impl Cluster {
 /// `KUBECONFIG` (merged, first value wins), then `~/.kube/config`. `None` means no file at all.
 fn load_kubeconfig(explicit: Option<&Path>) -> Result<Option<Kubeconfig>, ClusterError> {
     let read = |path: &Path| {
-        Kubeconfig::read_from(path)
-            .map_err(|e| ClusterError::Kubeconfig(format!("cannot read kubeconfig {}: {e}", path.display())))
+        Kubeconfig::read_from(path).map_err(|e| {
+            ClusterError::Kubeconfig(format!("cannot read kubeconfig {}: {e}", path.display()))
+        })
     };
     if let Some(path) = explicit {
         return read(path).map(Some);
@@ -159,9 +202,9 @@ fn load_kubeconfig(explicit: Option<&Path>) -> Result<Option<Kubeconfig>, Cluste
         if !paths.is_empty() {
             let mut merged = Kubeconfig::default();
             for path in paths {
-                merged = merged
-                    .merge(read(&path)?)
-                    .map_err(|e| ClusterError::Kubeconfig(format!("cannot merge {}: {e}", path.display())))?;
+                merged = merged.merge(read(&path)?).map_err(|e| {
+                    ClusterError::Kubeconfig(format!("cannot merge {}: {e}", path.display()))
+                })?;
             }
             return Ok(Some(merged));
         }

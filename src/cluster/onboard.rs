@@ -33,7 +33,9 @@ pub struct Applied {
 #[derive(Debug, thiserror::Error)]
 pub enum OnboardError {
     /// A Profile with that name exists; nothing was changed.
-    #[error("profile {name:?} already exists (owner: {owner}); nothing was changed. Pick another name with --profile, or use `kubectl kubeflow grant` to give {user} access to it")]
+    #[error(
+        "profile {name:?} already exists (owner: {owner}); nothing was changed. Pick another name with --profile, or use `kubectl kubeflow grant` to give {user} access to it"
+    )]
     ProfileExists {
         /// Profile name.
         name: String,
@@ -43,7 +45,9 @@ pub enum OnboardError {
         user: String,
     },
     /// A namespace with that name exists; the profile controller would refuse it.
-    #[error("namespace {name:?} already exists (owner annotation: {owner}); the profile controller refuses to adopt a namespace it does not own, so nothing was changed. Pick another name with --profile")]
+    #[error(
+        "namespace {name:?} already exists (owner annotation: {owner}); the profile controller refuses to adopt a namespace it does not own, so nothing was changed. Pick another name with --profile"
+    )]
     NamespaceExists {
         /// Namespace name.
         name: String,
@@ -75,8 +79,16 @@ pub async fn onboard(
     let name = objects.profile.metadata.name.clone().unwrap_or_default();
     let user = owner_of(&objects.profile);
     let profiles: Api<Profile> = Api::all(cluster.client().clone());
-    if let Some(existing) = profiles.get_opt(&name).await.map_err(|e| cluster.explain(e, PROFILES))? {
-        return Err(OnboardError::ProfileExists { name, owner: owner_of(&existing), user });
+    if let Some(existing) = profiles
+        .get_opt(&name)
+        .await
+        .map_err(|e| cluster.explain(e, PROFILES))?
+    {
+        return Err(OnboardError::ProfileExists {
+            name,
+            owner: owner_of(&existing),
+            user,
+        });
     }
     let namespaces: Api<Namespace> = Api::all(cluster.client().clone());
     match namespaces.get_opt(&name).await {
@@ -96,7 +108,10 @@ pub async fn onboard(
         Err(e) => return Err(cluster.explain(e, "namespaces").into()),
     }
 
-    let params = PostParams { dry_run: dry_run == DryRun::Server, ..Default::default() };
+    let params = PostParams {
+        dry_run: dry_run == DryRun::Server,
+        ..Default::default()
+    };
     let created = match profiles.create(&params, &objects.profile).await {
         Ok(p) => p,
         Err(kube::Error::Api(s)) if s.code == 409 => {
@@ -122,12 +137,19 @@ pub async fn onboard(
             // cannot validate a namespaced object in it; say so instead of pretending.
             applied.push(Applied {
                 reference,
-                action: format!("not validated (namespace {name} is created by the profile controller)"),
+                action: format!(
+                    "not validated (namespace {name} is created by the profile controller)"
+                ),
                 object: to_json(limit_range),
             });
         } else {
-            let created = create_when_namespace_exists(cluster, &name, limit_range, namespace_wait).await?;
-            applied.push(Applied { reference, action: "created".into(), object: to_json(&created) });
+            let created =
+                create_when_namespace_exists(cluster, &name, limit_range, namespace_wait).await?;
+            applied.push(Applied {
+                reference,
+                action: "created".into(),
+                object: to_json(&created),
+            });
         }
     }
     Ok(applied)
@@ -149,7 +171,10 @@ async fn create_when_namespace_exists(
                 if s.code == 404 && s.details.as_ref().is_some_and(|d| d.kind == "namespaces") =>
             {
                 if started.elapsed() >= wait {
-                    return Err(OnboardError::NamespaceTimeout { name: namespace.into(), waited: wait });
+                    return Err(OnboardError::NamespaceTimeout {
+                        name: namespace.into(),
+                        waited: wait,
+                    });
                 }
                 tokio::time::sleep(Duration::from_millis(200)).await;
             }

@@ -67,8 +67,8 @@ pub mod writes;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 
-use controller::ControllerConfig;
-use seed::{Seed, SeedOptions, SeedUser};
+pub use controller::ControllerConfig;
+pub use seed::{Seed, SeedOptions, SeedUser};
 use store::Store;
 
 /// Why a sandbox could not start or hand out access.

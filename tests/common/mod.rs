@@ -54,7 +54,10 @@ impl TestCluster {
         let dir = tempfile::tempdir().unwrap();
         let kubeconfig = dir.path().join("kubeconfig");
         sandbox.write_kubeconfig(&kubeconfig).unwrap();
-        let admin = sandbox.client_for(&sandbox.admin().name.clone()).await.unwrap();
+        let admin = sandbox
+            .client_for(&sandbox.admin().name.clone())
+            .await
+            .unwrap();
         TestCluster {
             kubeconfig,
             admin_context: "sandbox".into(),
@@ -68,13 +71,21 @@ impl TestCluster {
 
     /// A sandbox with the demo seed.
     pub async fn demo() -> TestCluster {
-        Self::sandbox(SandboxOptions { seed: Seed::Demo, ..SandboxOptions::default() }).await
+        Self::sandbox(SandboxOptions {
+            seed: Seed::Demo,
+            ..SandboxOptions::default()
+        })
+        .await
     }
 
     async fn external(path: PathBuf) -> TestCluster {
         let dir = tempfile::tempdir().unwrap();
-        let kubeconfig_data = kube::config::Kubeconfig::read_from(&path).expect("readable kubeconfig");
-        let admin_context = kubeconfig_data.current_context.clone().expect("current-context set");
+        let kubeconfig_data =
+            kube::config::Kubeconfig::read_from(&path).expect("readable kubeconfig");
+        let admin_context = kubeconfig_data
+            .current_context
+            .clone()
+            .expect("current-context set");
         let user_context = kubeconfig_data
             .contexts
             .iter()
@@ -85,8 +96,18 @@ impl TestCluster {
             .unwrap();
         let admin = kube::Client::try_from(config).unwrap();
         let run_id = format!("e2e{}", &uuid::Uuid::new_v4().simple().to_string()[..8]);
-        kubectl_kubeflow::sandbox::install_prerequisites(&admin).await.expect("CRDs and roles installed");
-        TestCluster { kubeconfig: path, admin_context, user_context, run_id, admin, sandbox: None, _dir: dir }
+        kubectl_kubeflow::sandbox::install_prerequisites(&admin)
+            .await
+            .expect("CRDs and roles installed");
+        TestCluster {
+            kubeconfig: path,
+            admin_context,
+            user_context,
+            run_id,
+            admin,
+            sandbox: None,
+            _dir: dir,
+        }
     }
 
     /// True when running against `KUBECTL_KUBEFLOW_E2E_KUBECONFIG`.
@@ -96,7 +117,11 @@ impl TestCluster {
 
     /// A unique object name for this run (unchanged on the sandbox).
     pub fn name(&self, base: &str) -> String {
-        if self.run_id.is_empty() { base.to_string() } else { format!("{}-{base}", self.run_id) }
+        if self.run_id.is_empty() {
+            base.to_string()
+        } else {
+            format!("{}-{base}", self.run_id)
+        }
     }
 
     /// A unique email for this run.
@@ -111,19 +136,27 @@ impl TestCluster {
     /// A client for the non-admin user, or `None` (with a printed reason) when there is none.
     pub async fn user_client(&self) -> Option<kube::Client> {
         let Some(context) = &self.user_context else {
-            eprintln!("skipping non-admin checks: the kubeconfig has no context named {E2E_USER_CONTEXT:?}");
+            eprintln!(
+                "skipping non-admin checks: the kubeconfig has no context named {E2E_USER_CONTEXT:?}"
+            );
             return None;
         };
         let kubeconfig = kube::config::Kubeconfig::read_from(&self.kubeconfig).unwrap();
-        let options = kube::config::KubeConfigOptions { context: Some(context.clone()), ..Default::default() };
-        let config = kube::Config::from_custom_kubeconfig(kubeconfig, &options).await.unwrap();
+        let options = kube::config::KubeConfigOptions {
+            context: Some(context.clone()),
+            ..Default::default()
+        };
+        let config = kube::Config::from_custom_kubeconfig(kubeconfig, &options)
+            .await
+            .unwrap();
         Some(kube::Client::try_from(config).unwrap())
     }
 
     /// The plugin binary with this cluster's kubeconfig and admin context.
     pub fn plugin(&self) -> assert_cmd::Command {
         let mut cmd = assert_cmd::Command::cargo_bin("kubectl-kubeflow").unwrap();
-        cmd.env("KUBECONFIG", &self.kubeconfig).env_remove(E2E_KUBECONFIG_ENV);
+        cmd.env("KUBECONFIG", &self.kubeconfig)
+            .env_remove(E2E_KUBECONFIG_ENV);
         cmd.arg("--context").arg(&self.admin_context);
         cmd.timeout(Duration::from_secs(120));
         cmd
@@ -133,7 +166,9 @@ impl TestCluster {
     pub fn plugin_as_user(&self) -> Option<assert_cmd::Command> {
         let context = self.user_context.as_ref()?;
         let mut cmd = assert_cmd::Command::cargo_bin("kubectl-kubeflow").unwrap();
-        cmd.env("KUBECONFIG", &self.kubeconfig).arg("--context").arg(context);
+        cmd.env("KUBECONFIG", &self.kubeconfig)
+            .arg("--context")
+            .arg(context);
         cmd.timeout(Duration::from_secs(120));
         Some(cmd)
     }
@@ -160,14 +195,36 @@ impl TestCluster {
         }
         let profiles: Api<kubectl_kubeflow::model::Profile> = Api::all(self.admin.clone());
         if let Ok(list) = profiles.list(&ListParams::default()).await {
-            for p in list.items.into_iter().filter(|p| p.metadata.name.as_deref().unwrap_or("").starts_with(&self.run_id)) {
-                let _ = profiles.delete(p.metadata.name.as_deref().unwrap_or(""), &DeleteParams::default()).await;
+            for p in list.items.into_iter().filter(|p| {
+                p.metadata
+                    .name
+                    .as_deref()
+                    .unwrap_or("")
+                    .starts_with(&self.run_id)
+            }) {
+                let _ = profiles
+                    .delete(
+                        p.metadata.name.as_deref().unwrap_or(""),
+                        &DeleteParams::default(),
+                    )
+                    .await;
             }
         }
         let namespaces: Api<Namespace> = Api::all(self.admin.clone());
         if let Ok(list) = namespaces.list(&ListParams::default()).await {
-            for ns in list.items.into_iter().filter(|n| n.metadata.name.as_deref().unwrap_or("").starts_with(&self.run_id)) {
-                let _ = namespaces.delete(ns.metadata.name.as_deref().unwrap_or(""), &DeleteParams::default()).await;
+            for ns in list.items.into_iter().filter(|n| {
+                n.metadata
+                    .name
+                    .as_deref()
+                    .unwrap_or("")
+                    .starts_with(&self.run_id)
+            }) {
+                let _ = namespaces
+                    .delete(
+                        ns.metadata.name.as_deref().unwrap_or(""),
+                        &DeleteParams::default(),
+                    )
+                    .await;
             }
         }
     }
@@ -175,7 +232,11 @@ impl TestCluster {
 
 /// True when `kubectl` is on PATH; otherwise prints why the calling test skips.
 pub fn kubectl_available(test: &str) -> bool {
-    let ok = std::process::Command::new("kubectl").arg("version").arg("--client").output().is_ok_and(|o| o.status.success());
+    let ok = std::process::Command::new("kubectl")
+        .arg("version")
+        .arg("--client")
+        .output()
+        .is_ok_and(|o| o.status.success());
     if !ok {
         eprintln!("skipping {test}: kubectl is not installed");
     }
