@@ -52,7 +52,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Create a Profile (and its namespace via the profile controller) for a new user.
-    Onboard(onboard::OnboardArgs),
+    Onboard(Box<onboard::OnboardArgs>),
     /// Print the plugin version and, when a cluster is reachable, the server version.
     Version(version::VersionArgs),
     /// Run a local Kubernetes API server with Kubeflow semantics (demo and tests).
@@ -193,7 +193,7 @@ fn complete(display: &'static str, words: &[OsString]) -> ExitCode {
 /// Runs one parsed command.
 pub async fn run(cli: Cli) -> CliResult {
     match cli.command {
-        Command::Onboard(args) => onboard::run(&cli.global, args).await,
+        Command::Onboard(args) => onboard::run(&cli.global, *args).await,
         Command::Version(args) => version::run(&cli.global, args).await,
         Command::Sandbox(args) => sandbox::run(args).await,
         Command::Completion(args) => run_completion(

@@ -124,7 +124,7 @@ pub async fn onboard(
         Err(e) => return Err(cluster.explain(e, PROFILES).into()),
     };
     let mut applied = vec![Applied {
-        reference: format!("{PROFILES}/{name}"),
+        reference: format!("profile.kubeflow.org/{name}"),
         action: "created".into(),
         object: to_json(&created),
     }];

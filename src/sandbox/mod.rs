@@ -42,6 +42,7 @@
 pub mod apply;
 pub mod auth;
 pub mod controller;
+pub mod crds;
 pub mod discovery;
 pub mod escalation;
 pub mod handlers;
@@ -68,6 +69,7 @@ use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 
 pub use controller::ControllerConfig;
+pub use crds::install_prerequisites;
 pub use seed::{Seed, SeedOptions, SeedUser};
 use store::Store;
 

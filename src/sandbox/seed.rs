@@ -2,6 +2,7 @@
 
 use serde_json::json;
 
+use super::crds;
 use super::store::{GroupResource, Store};
 
 /// Which data set to load.
@@ -53,8 +54,8 @@ pub struct SeedUser {
     pub groups: Vec<String>,
 }
 
-/// Fills the store (namespaces only for now).
-pub fn apply_seed(store: &mut Store, _seed: &Seed, _opts: &SeedOptions) -> Vec<SeedUser> {
+/// Fills the store: system namespaces, the CRDs the options ask for, the kubeflow roles.
+pub fn apply_seed(store: &mut Store, _seed: &Seed, opts: &SeedOptions) -> Vec<SeedUser> {
     let gr = GroupResource::core("namespaces");
     for ns in ["default", "kube-system"] {
         let _ = store.create(
@@ -62,6 +63,21 @@ pub fn apply_seed(store: &mut Store, _seed: &Seed, _opts: &SeedOptions) -> Vec<S
             None,
             json!({"apiVersion":"v1","kind":"Namespace","metadata":{"name":ns}}),
         );
+    }
+    let crds = GroupResource::new("apiextensions.k8s.io", "customresourcedefinitions");
+    if opts.profile_crd {
+        // The embedded file is checked by a unit test in `crds`; a parse failure cannot happen
+        // at run time, and if it did the sandbox would simply lack the CRD.
+        if let Ok(crd) = crds::profile_crd() {
+            let _ = store.create(&crds, None, crd);
+        }
+    }
+    if opts.istio_crd {
+        let _ = store.create(&crds, None, crds::authorization_policy_crd());
+    }
+    let roles = GroupResource::new("rbac.authorization.k8s.io", "clusterroles");
+    for role in crds::kubeflow_cluster_roles().unwrap_or_default() {
+        let _ = store.create(&roles, None, role);
     }
     Vec::new()
 }

@@ -1,0 +1,178 @@
+//! The CustomResourceDefinitions and ClusterRoles a Kubeflow cluster has, as embedded data.
+//!
+//! The Profile CRD and the kubeflow-* ClusterRoles are the unmodified upstream files in
+//! `assets/upstream/` (see the README there); the Istio AuthorizationPolicy CRD is the subset
+//! of Istio's that this tool relies on (group, version, kind, scope), with the spec left open
+//! as Istio's own CRD does (`x-kubernetes-preserve-unknown-fields`).
+//!
+//! [`install_prerequisites`] puts them on any cluster through a `kube::Client` (used by the
+//! e2e suite when it runs against a real cluster that lacks them).
+
+use kube::api::{Api, DynamicObject, Patch, PatchParams};
+use kube::core::{ApiResource, GroupVersionKind};
+use serde_json::{Value, json};
+
+/// The upstream Profile CRD (kubeflow/manifests v1.10.2).
+pub const PROFILE_CRD_YAML: &str =
+    include_str!("../../assets/upstream/profiles.kubeflow.org-crd.v1.10.2.yaml");
+
+/// The upstream kubeflow-roles ClusterRoles (kubeflow/manifests v1.10.2).
+pub const KUBEFLOW_ROLES_YAML: &str =
+    include_str!("../../assets/upstream/kubeflow-roles-cluster-roles.v1.10.2.yaml");
+
+/// Why embedded data could not be read or installed.
+#[derive(Debug, thiserror::Error)]
+pub enum CrdError {
+    /// An embedded YAML document did not parse (a build defect).
+    #[error("embedded manifest {name} is not valid YAML: {message}")]
+    Embedded {
+        /// Which file.
+        name: &'static str,
+        /// Parser message.
+        message: String,
+    },
+    /// The cluster refused an object.
+    #[error("cannot install {what}: {source}")]
+    Api {
+        /// Which object.
+        what: String,
+        /// The API error.
+        #[source]
+        source: kube::Error,
+    },
+}
+
+fn documents(name: &'static str, text: &str) -> Result<Vec<Value>, CrdError> {
+    let docs: Vec<Value> = serde_saphyr::from_multiple(text).map_err(|e| CrdError::Embedded {
+        name,
+        message: e.to_string(),
+    })?;
+    Ok(docs.into_iter().filter(|d| d.is_object()).collect())
+}
+
+/// The Profile CRD as JSON.
+pub fn profile_crd() -> Result<Value, CrdError> {
+    let mut docs = documents("profiles.kubeflow.org-crd", PROFILE_CRD_YAML)?;
+    let mut crd = docs.pop().ok_or(CrdError::Embedded {
+        name: "profiles.kubeflow.org-crd",
+        message: "no document".into(),
+    })?;
+    // `creationTimestamp: null` is controller-gen noise; the server sets it.
+    if let Some(meta) = crd.get_mut("metadata").and_then(Value::as_object_mut) {
+        meta.remove("creationTimestamp");
+    }
+    Ok(crd)
+}
+
+/// The kubeflow-admin/edit/view ClusterRoles and their aggregated kubeflow-kubernetes-* parts.
+pub fn kubeflow_cluster_roles() -> Result<Vec<Value>, CrdError> {
+    documents("kubeflow-roles-cluster-roles", KUBEFLOW_ROLES_YAML)
+}
+
+/// Istio's `authorizationpolicies.security.istio.io` CRD, reduced to what clients need.
+pub fn authorization_policy_crd() -> Value {
+    let version = |name: &str, storage: bool| {
+        json!({
+            "name": name,
+            "served": true,
+            "storage": storage,
+            "subresources": {"status": {}},
+            "schema": {"openAPIV3Schema": {
+                "type": "object",
+                "properties": {
+                    "spec": {"type": "object", "x-kubernetes-preserve-unknown-fields": true},
+                    "status": {"type": "object", "x-kubernetes-preserve-unknown-fields": true}
+                }
+            }}
+        })
+    };
+    json!({
+        "apiVersion": "apiextensions.k8s.io/v1",
+        "kind": "CustomResourceDefinition",
+        "metadata": {
+            "name": "authorizationpolicies.security.istio.io",
+            "labels": {"app": "istio-pilot", "istio": "security"}
+        },
+        "spec": {
+            "group": "security.istio.io",
+            "names": {
+                "kind": "AuthorizationPolicy",
+                "listKind": "AuthorizationPolicyList",
+                "plural": "authorizationpolicies",
+                "singular": "authorizationpolicy",
+                "shortNames": ["ap"],
+                "categories": ["istio-io", "security-istio-io"]
+            },
+            "scope": "Namespaced",
+            "versions": [version("v1", false), version("v1beta1", true)]
+        }
+    })
+}
+
+async fn apply(
+    client: &kube::Client,
+    gvk: GroupVersionKind,
+    plural: &str,
+    obj: Value,
+) -> Result<(), CrdError> {
+    let name = obj
+        .pointer("/metadata/name")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_string();
+    let what = format!("{}/{name}", gvk.kind);
+    let ar = ApiResource::from_gvk_with_plural(&gvk, plural);
+    let api: Api<DynamicObject> = Api::all_with(client.clone(), &ar);
+    let params = PatchParams::apply("kubectl-kubeflow-e2e").force();
+    api.patch(&name, &params, &Patch::Apply(obj))
+        .await
+        .map(|_| ())
+        .map_err(|source| CrdError::Api { what, source })
+}
+
+/// Installs the Profile and AuthorizationPolicy CRDs and the kubeflow ClusterRoles with
+/// server-side apply (idempotent). Needs cluster-admin.
+pub async fn install_prerequisites(client: &kube::Client) -> Result<(), CrdError> {
+    let crd = GroupVersionKind::gvk("apiextensions.k8s.io", "v1", "CustomResourceDefinition");
+    apply(
+        client,
+        crd.clone(),
+        "customresourcedefinitions",
+        profile_crd()?,
+    )
+    .await?;
+    apply(
+        client,
+        crd,
+        "customresourcedefinitions",
+        authorization_policy_crd(),
+    )
+    .await?;
+    let role = GroupVersionKind::gvk("rbac.authorization.k8s.io", "v1", "ClusterRole");
+    for obj in kubeflow_cluster_roles()? {
+        apply(client, role.clone(), "clusterroles", obj).await?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    #[test]
+    fn embedded_documents_parse() {
+        let crd = profile_crd().unwrap();
+        assert_eq!(crd["metadata"]["name"], "profiles.kubeflow.org");
+        let roles = kubeflow_cluster_roles().unwrap();
+        let names: Vec<_> = roles
+            .iter()
+            .map(|r| r["metadata"]["name"].as_str().unwrap().to_string())
+            .collect();
+        assert!(names.contains(&"kubeflow-admin".to_string()), "{names:?}");
+        assert!(
+            names.contains(&"kubeflow-kubernetes-view".to_string()),
+            "{names:?}"
+        );
+    }
+}
