@@ -20,6 +20,10 @@ pub const PROFILE_CRD_YAML: &str =
 pub const KUBEFLOW_ROLES_YAML: &str =
     include_str!("../../assets/upstream/kubeflow-roles-cluster-roles.v1.10.2.yaml");
 
+/// The profile controller's default namespace-labels file (kubeflow/manifests v1.10.2).
+pub const PROFILE_NAMESPACE_LABELS_YAML: &str =
+    include_str!("../../assets/upstream/profile-namespace-labels.v1.10.2.yaml");
+
 /// Why embedded data could not be read or installed.
 #[derive(Debug, thiserror::Error)]
 pub enum CrdError {

@@ -65,7 +65,7 @@ pub fn format_quantity(v: f64) -> String {
     format!("{whole}")
 }
 
-fn canonical(resource: &str) -> String {
+pub(crate) fn canonical(resource: &str) -> String {
     match resource {
         "cpu" | "memory" | "ephemeral-storage" => format!("requests.{resource}"),
         "count/pods" => "pods".to_string(),

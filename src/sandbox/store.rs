@@ -76,6 +76,9 @@ pub struct Store {
     /// Highest rv no longer in history (events_since(x) needs x >= compacted).
     compacted: u64,
     tx: broadcast::Sender<StoreEvent>,
+    /// The resourceVersion up to which the controllers have processed events (see
+    /// `controller::reconcile`); 0 means "never ran: reconcile everything".
+    controller_mark: u64,
 }
 
 impl Default for Store {
@@ -144,6 +147,7 @@ impl Store {
             history_limit: limit.max(1),
             compacted: 1,
             tx,
+            controller_mark: 0,
         }
     }
 
@@ -557,6 +561,16 @@ impl Store {
     pub fn compact(&mut self) {
         self.history.clear();
         self.compacted = self.rv;
+    }
+
+    /// The resourceVersion the controllers have processed events up to.
+    pub fn controller_mark(&self) -> u64 {
+        self.controller_mark
+    }
+
+    /// Records that the controllers have processed every event up to `rv`.
+    pub fn set_controller_mark(&mut self, rv: u64) {
+        self.controller_mark = rv;
     }
 
     /// The oldest resourceVersion from which a watch can still resume.
