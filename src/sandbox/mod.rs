@@ -183,6 +183,16 @@ impl Sandbox {
         let mut store = Store::new();
         let seed_users = seed::apply_seed(&mut store, &opts.seed, &opts.seed_options);
         controller::reconcile(&mut store, &opts.controller);
+        // The seed's deliberate drift happens "while the profile controller was down": the
+        // core controllers see it (quota status), the profile controller does not.
+        seed::apply_drift(&mut store, &opts.seed);
+        controller::reconcile(
+            &mut store,
+            &ControllerConfig {
+                kubeflow: false,
+                ..opts.controller.clone()
+            },
+        );
         // Nobody can have watched the seeding: drop its events (as an etcd compaction would)
         // so a 5,000-profile seed does not keep a second copy of every object in the history.
         store.compact();

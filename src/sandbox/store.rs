@@ -101,6 +101,19 @@ fn set_meta(obj: &mut Value, field: &str, value: Value) {
     obj["metadata"][field] = value;
 }
 
+/// What kube's namespace strategy sets on a new namespace: the `kubernetes.io/metadata.name`
+/// label, the `kubernetes` finalizer and phase Active. Also applied to namespaces the seed and
+/// the controllers create directly in the store.
+pub(crate) fn namespace_defaults(obj: &mut Value) {
+    let name = meta_str(obj, "name").unwrap_or_default().to_string();
+    if !obj["metadata"].get("labels").is_some_and(Value::is_object) {
+        obj["metadata"]["labels"] = json!({});
+    }
+    obj["metadata"]["labels"]["kubernetes.io/metadata.name"] = json!(name);
+    obj["spec"] = json!({"finalizers": ["kubernetes"]});
+    obj["status"] = json!({"phase": "Active"});
+}
+
 fn remove_meta(obj: &mut Value, field: &str) {
     if let Some(m) = obj.get_mut("metadata").and_then(Value::as_object_mut) {
         m.remove(field);
@@ -224,6 +237,9 @@ impl Store {
             set_meta(&mut obj, "namespace", json!(ns));
         } else {
             remove_meta(&mut obj, "namespace");
+        }
+        if gr.group.is_empty() && gr.resource == "namespaces" && obj.get("status").is_none() {
+            namespace_defaults(&mut obj);
         }
         set_meta(&mut obj, "uid", json!(uuid::Uuid::new_v4().to_string()));
         set_meta(

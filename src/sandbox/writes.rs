@@ -37,15 +37,7 @@ fn prepare_new(info: &ResourceInfo, obj: &mut Value) {
         m.remove("status");
     }
     match (info.group.as_str(), info.resource.as_str()) {
-        ("", "namespaces") => {
-            let name = name_of(obj).to_string();
-            if !obj["metadata"].get("labels").is_some_and(Value::is_object) {
-                obj["metadata"]["labels"] = json!({});
-            }
-            obj["metadata"]["labels"]["kubernetes.io/metadata.name"] = json!(name);
-            obj["spec"] = json!({"finalizers": ["kubernetes"]});
-            obj["status"] = json!({"phase": "Active"});
-        }
+        ("", "namespaces") => super::store::namespace_defaults(obj),
         ("", "pods") => obj["status"] = json!({"phase": "Pending", "qosClass": "BestEffort"}),
         ("apiextensions.k8s.io", "customresourcedefinitions") => {
             let storage: Vec<Value> = obj["spec"]["versions"]

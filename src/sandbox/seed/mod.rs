@@ -1,9 +1,16 @@
-//! Seeds. Minimal initial version: the namespaces default and kube-system only.
+//! Seeds: what the sandbox holds when it starts. `empty` is a fresh Kubeflow install (system
+//! namespaces, bootstrap RBAC, CRDs, kubeflow roles, central dashboard); `demo` adds ACME's
+//! teams with the deliberate problems of [`demo_problems`]; `scale:N` adds N uniform
+//! profiles for benchmarks. All are deterministic.
 
-use serde_json::json;
+mod bootstrap;
+mod demo;
+mod scale;
 
 use super::crds;
 use super::store::{GroupResource, Store};
+pub use bootstrap::{SYSTEM_NAMESPACES, central_dashboard};
+pub use demo::{DemoProblem, demo_problems};
 
 /// Which data set to load.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -54,16 +61,11 @@ pub struct SeedUser {
     pub groups: Vec<String>,
 }
 
-/// Fills the store: system namespaces, the CRDs the options ask for, the kubeflow roles.
-pub fn apply_seed(store: &mut Store, _seed: &Seed, opts: &SeedOptions) -> Vec<SeedUser> {
-    let gr = GroupResource::core("namespaces");
-    for ns in ["default", "kube-system"] {
-        let _ = store.create(
-            &gr,
-            None,
-            json!({"apiVersion":"v1","kind":"Namespace","metadata":{"name":ns}}),
-        );
-    }
+/// Fills the store: system namespaces and bootstrap RBAC, the CRDs the options ask for, the
+/// kubeflow roles, and the seed's organisation. Runs before the controllers; [`apply_drift`]
+/// runs after them. Returns the users to mint tokens for.
+pub fn apply_seed(store: &mut Store, seed: &Seed, opts: &SeedOptions) -> Vec<SeedUser> {
+    bootstrap::install(store);
     let crds = GroupResource::new("apiextensions.k8s.io", "customresourcedefinitions");
     if opts.profile_crd {
         // The embedded file is checked by a unit test in `crds`; a parse failure cannot happen
@@ -79,5 +81,22 @@ pub fn apply_seed(store: &mut Store, _seed: &Seed, opts: &SeedOptions) -> Vec<Se
     for role in crds::kubeflow_cluster_roles().unwrap_or_default() {
         let _ = store.create(&roles, None, role);
     }
-    Vec::new()
+    if !opts.profile_crd {
+        return Vec::new();
+    }
+    match seed {
+        Seed::Empty => Vec::new(),
+        Seed::Demo => demo::install(store),
+        Seed::Scale(n) => {
+            scale::install(store, *n);
+            Vec::new()
+        }
+    }
+}
+
+/// The seed's deliberate drift, applied after the controllers settled (see `demo::drift`).
+pub fn apply_drift(store: &mut Store, seed: &Seed) {
+    if *seed == Seed::Demo {
+        demo::drift(store);
+    }
 }

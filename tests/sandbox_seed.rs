@@ -1,0 +1,255 @@
+//! The seeds as clients see them: the demo organisation with each deliberate problem really
+//! present, determinism, personas whose tokens work under RBAC, and the empty seed's
+//! bootstrap policy.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use kube::api::{Api, DynamicObject, ListParams};
+use kube::core::{ApiResource, GroupVersionKind};
+use kubectl_kubeflow::sandbox::seed::{Seed, demo_problems};
+use kubectl_kubeflow::sandbox::{Sandbox, SandboxOptions};
+use serde_json::Value;
+
+fn ar(group: &str, version: &str, kind: &str, plural: &str) -> ApiResource {
+    ApiResource::from_gvk_with_plural(&GroupVersionKind::gvk(group, version, kind), plural)
+}
+
+fn resource(kind: &str) -> ApiResource {
+    match kind {
+        "Profile" => ar("kubeflow.org", "v1", "Profile", "profiles"),
+        "Namespace" => ar("", "v1", "Namespace", "namespaces"),
+        "RoleBinding" => ar(
+            "rbac.authorization.k8s.io",
+            "v1",
+            "RoleBinding",
+            "rolebindings",
+        ),
+        "ClusterRoleBinding" => ar(
+            "rbac.authorization.k8s.io",
+            "v1",
+            "ClusterRoleBinding",
+            "clusterrolebindings",
+        ),
+        "ResourceQuota" => ar("", "v1", "ResourceQuota", "resourcequotas"),
+        "AuthorizationPolicy" => ar(
+            "security.istio.io",
+            "v1beta1",
+            "AuthorizationPolicy",
+            "authorizationpolicies",
+        ),
+        other => panic!("no resource for {other}"),
+    }
+}
+
+fn namespaced(kind: &str) -> bool {
+    matches!(
+        kind,
+        "RoleBinding" | "ResourceQuota" | "AuthorizationPolicy"
+    )
+}
+
+async fn demo() -> Sandbox {
+    Sandbox::start(SandboxOptions {
+        seed: Seed::Demo,
+        ..SandboxOptions::default()
+    })
+    .await
+    .unwrap()
+}
+
+async fn names(client: &kube::Client, ar: &ApiResource) -> Vec<String> {
+    let api: Api<DynamicObject> = Api::all_with(client.clone(), ar);
+    api.list(&ListParams::default())
+        .await
+        .unwrap()
+        .items
+        .into_iter()
+        .filter_map(|o| o.metadata.name)
+        .collect()
+}
+
+#[tokio::test]
+async fn demo_has_the_organisation_and_every_deliberate_problem() {
+    let sb = demo().await;
+    let c = sb.client_for(&sb.admin().name).await.unwrap();
+    let profiles = names(&c, &resource("Profile")).await;
+    assert!(
+        (30..=40).contains(&profiles.len()),
+        "{} profiles",
+        profiles.len()
+    );
+
+    let rbs: Api<DynamicObject> = Api::all_with(c.clone(), &resource("RoleBinding"));
+    let users: std::collections::BTreeSet<String> = rbs
+        .list(&ListParams::default())
+        .await
+        .unwrap()
+        .items
+        .iter()
+        .flat_map(|rb| {
+            let v = serde_json::to_value(rb).unwrap();
+            v["subjects"].as_array().cloned().unwrap_or_default()
+        })
+        .filter(|s| s["kind"] == "User")
+        .filter_map(|s| s["name"].as_str().map(str::to_string))
+        .collect();
+    assert!(users.len() >= 60, "{} users with bindings", users.len());
+
+    for problem in demo_problems() {
+        let ar = resource(problem.kind);
+        let api: Api<DynamicObject> = if namespaced(problem.kind) {
+            Api::namespaced_with(c.clone(), problem.profile.unwrap(), &ar)
+        } else {
+            Api::all_with(c.clone(), &ar)
+        };
+        let found = api.get_opt(&problem.name).await.unwrap();
+        match problem.code {
+            "missing-default-viewer" => assert!(found.is_none(), "{problem:?} should be absent"),
+            "binding-multiple-subjects" => {
+                let v = serde_json::to_value(found.unwrap()).unwrap();
+                assert_eq!(v["subjects"].as_array().unwrap().len(), 2, "{problem:?}");
+            }
+            "contributor-missing-policy" => {
+                assert!(found.is_some(), "{problem:?}");
+                let aps: Api<DynamicObject> = Api::namespaced_with(
+                    c.clone(),
+                    problem.profile.unwrap(),
+                    &resource("AuthorizationPolicy"),
+                );
+                assert!(
+                    aps.get_opt(&problem.name).await.unwrap().is_none(),
+                    "{problem:?} policy"
+                );
+            }
+            "policy-missing-binding" => {
+                assert!(found.is_some(), "{problem:?}");
+                let rbs: Api<DynamicObject> = Api::namespaced_with(
+                    c.clone(),
+                    problem.profile.unwrap(),
+                    &resource("RoleBinding"),
+                );
+                assert!(
+                    rbs.get_opt(&problem.name).await.unwrap().is_none(),
+                    "{problem:?} binding"
+                );
+            }
+            "quota-drift" => {
+                let v = serde_json::to_value(found.unwrap()).unwrap();
+                let p: Api<DynamicObject> = Api::all_with(c.clone(), &resource("Profile"));
+                let p =
+                    serde_json::to_value(p.get(problem.profile.unwrap()).await.unwrap()).unwrap();
+                assert_ne!(
+                    v["spec"]["hard"], p["spec"]["resourceQuotaSpec"]["hard"],
+                    "{problem:?}"
+                );
+            }
+            "owner-annotation-mismatch" => {
+                let v = serde_json::to_value(found.unwrap()).unwrap();
+                let p: Api<DynamicObject> = Api::all_with(c.clone(), &resource("Profile"));
+                let p =
+                    serde_json::to_value(p.get(problem.profile.unwrap()).await.unwrap()).unwrap();
+                assert_ne!(
+                    v["metadata"]["annotations"]["owner"], p["spec"]["owner"]["name"],
+                    "{problem:?}"
+                );
+            }
+            _ => assert!(found.is_some(), "{problem:?} should exist"),
+        }
+    }
+    // The foreign namespace was refused: no owner binding there.
+    let rbs: Api<DynamicObject> =
+        Api::namespaced_with(c.clone(), "shared-datasets", &resource("RoleBinding"));
+    assert!(rbs.get_opt("namespaceAdmin").await.unwrap().is_none());
+}
+
+#[tokio::test]
+async fn demo_is_deterministic() {
+    let a = demo().await;
+    let b = demo().await;
+    let ca = a.client_for(&a.admin().name).await.unwrap();
+    let cb = b.client_for(&b.admin().name).await.unwrap();
+    for kind in [
+        "Profile",
+        "RoleBinding",
+        "AuthorizationPolicy",
+        "ClusterRoleBinding",
+    ] {
+        assert_eq!(
+            names(&ca, &resource(kind)).await,
+            names(&cb, &resource(kind)).await,
+            "{kind}"
+        );
+    }
+    let q = |c: kube::Client| async move {
+        let api: Api<DynamicObject> = Api::namespaced_with(c, "vision", &resource("ResourceQuota"));
+        let v: Value = serde_json::to_value(api.get("kf-resource-quota").await.unwrap()).unwrap();
+        v["status"].clone()
+    };
+    assert_eq!(q(ca).await, q(cb).await);
+}
+
+#[tokio::test]
+async fn personas_get_what_their_bindings_give() {
+    let sb = demo().await;
+    let names: Vec<String> = sb.users().iter().map(|u| u.name.clone()).collect();
+    assert!(
+        names.contains(&"maria.garcia@acme.io".to_string()),
+        "{names:?}"
+    );
+    let owner = sb.client_for("maria.garcia@acme.io").await.unwrap();
+    let pods = ar("", "v1", "Pod", "pods");
+    let own: Api<DynamicObject> = Api::namespaced_with(owner.clone(), "ml-platform", &pods);
+    assert_eq!(
+        own.list(&ListParams::default()).await.unwrap().items.len(),
+        2
+    );
+    let other: Api<DynamicObject> = Api::namespaced_with(owner, "vision", &pods);
+    let err = other.list(&ListParams::default()).await.unwrap_err();
+    assert!(
+        matches!(err, kube::Error::Api(ref s) if s.code == 403),
+        "{err:?}"
+    );
+}
+
+#[tokio::test]
+async fn empty_seed_has_bootstrap_policy_and_the_dashboard() {
+    let sb = Sandbox::start(SandboxOptions::default()).await.unwrap();
+    let c = sb.client_for(&sb.admin().name).await.unwrap();
+    let roles = names(
+        &c,
+        &ar(
+            "rbac.authorization.k8s.io",
+            "v1",
+            "ClusterRole",
+            "clusterroles",
+        ),
+    )
+    .await;
+    for r in [
+        "cluster-admin",
+        "admin",
+        "edit",
+        "view",
+        "system:basic-user",
+        "system:discovery",
+        "kubeflow-admin",
+        "kubeflow-edit",
+        "kubeflow-view",
+    ] {
+        assert!(roles.contains(&r.to_string()), "missing {r}");
+    }
+    assert!(names(&c, &resource("Profile")).await.is_empty());
+    let deps: Api<DynamicObject> = Api::namespaced_with(
+        c,
+        "kubeflow",
+        &ar("apps", "v1", "Deployment", "deployments"),
+    );
+    let d = serde_json::to_value(deps.get("centraldashboard").await.unwrap()).unwrap();
+    let env = d["spec"]["template"]["spec"]["containers"][0]["env"]
+        .as_array()
+        .unwrap()
+        .clone();
+    assert!(
+        env.iter()
+            .any(|e| e["name"] == "REGISTRATION_FLOW" && e["value"] == "true")
+    );
+}
