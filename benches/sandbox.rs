@@ -1,4 +1,4 @@
-//! Sandbox benchmark: startup time (empty and 5,000-profile seeds) and requests/s for GET of
+//! Sandbox benchmark: startup time (empty, demo and 5,000-profile seeds) and requests/s for GET of
 //! one Profile and LIST of all 5,000 Profiles over TLS with kube::Client. Prints medians of
 //! several runs. Run with `cargo bench --bench sandbox`.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -9,7 +9,6 @@ use http_body_util::BodyExt;
 use kubectl_kubeflow::sandbox::seed::Seed;
 use kubectl_kubeflow::sandbox::store::GroupResource;
 use kubectl_kubeflow::sandbox::{Sandbox, SandboxOptions};
-use serde_json::json;
 
 const PROFILES: usize = 5000;
 const RUNS: usize = 5;
@@ -59,7 +58,12 @@ async fn throughput(client: &kube::Client, paths: &[String], total: usize) -> f6
 async fn main() {
     let mut empty_ms = Vec::new();
     let mut scale_ms = Vec::new();
+    let mut demo_ms = Vec::new();
     for _ in 0..RUNS {
+        let t0 = Instant::now();
+        let sb = Sandbox::start(options(Seed::Demo)).await.unwrap();
+        demo_ms.push(t0.elapsed().as_secs_f64() * 1e3);
+        sb.shutdown().await;
         let t0 = Instant::now();
         let sb = Sandbox::start(options(Seed::Empty)).await.unwrap();
         empty_ms.push(t0.elapsed().as_secs_f64() * 1e3);
@@ -76,6 +80,10 @@ async fn main() {
         median(empty_ms)
     );
     println!(
+        "startup (seed demo):       median {:.1} ms over {RUNS} runs",
+        median(demo_ms)
+    );
+    println!(
         "startup (seed scale:{PROFILES}): median {:.1} ms over {RUNS} runs",
         median(scale_ms)
     );
@@ -86,31 +94,9 @@ async fn main() {
     let gr = GroupResource::new("kubeflow.org", "profiles");
     let names: Vec<String> = {
         let store = sb.store();
-        let mut s = store.lock().unwrap();
-        let crds = GroupResource::new("apiextensions.k8s.io", "customresourcedefinitions");
-        if s.get(&crds, None, "profiles.kubeflow.org").is_none() {
-            println!("note: the seed installed no Profile CRD; installing the upstream one");
-            let text = std::fs::read_to_string(concat!(
-                env!("CARGO_MANIFEST_DIR"),
-                "/assets/upstream/profiles.kubeflow.org-crd.v1.10.2.yaml"
-            ))
-            .unwrap();
-            let crd: serde_json::Value =
-                serde_saphyr::from_str(text.trim_start_matches("---").trim_start()).unwrap();
-            s.create(&crds, None, crd).unwrap();
-        }
+        let s = store.lock().unwrap();
         let have = s.list(&gr, None).len();
-        if have < PROFILES {
-            println!(
-                "note: the seed produced {have} profiles; adding {} directly to the store",
-                PROFILES - have
-            );
-            for i in have..PROFILES {
-                let p = json!({"apiVersion":"kubeflow.org/v1","kind":"Profile","metadata":{"name":format!("bench-{i:05}")},
-                    "spec":{"owner":{"kind":"User","name":format!("bench-{i:05}@example.com")}}});
-                s.create(&gr, None, p).unwrap();
-            }
-        }
+        assert_eq!(have, PROFILES, "the scale seed makes one profile per N");
         s.list(&gr, None)
             .iter()
             .filter_map(|p| p["metadata"]["name"].as_str().map(str::to_string))

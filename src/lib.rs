@@ -14,3 +14,4 @@ pub mod dist;
 pub mod manifest;
 pub mod model;
 pub mod sandbox;
+pub mod tenancy;

@@ -6,7 +6,9 @@
 mod global;
 mod onboard;
 mod output;
+mod read;
 mod sandbox;
+mod table;
 mod version;
 
 use std::ffi::OsString;
@@ -53,6 +55,14 @@ pub struct Cli {
 pub enum Command {
     /// Create a Profile (and its namespace via the profile controller) for a new user.
     Onboard(Box<onboard::OnboardArgs>),
+    /// List profiles with owner, contributors, quota usage and health.
+    Profiles(read::ProfilesArgs),
+    /// List every identity with what it owns and can reach; `users show USER` for one.
+    Users(read::UsersArgs),
+    /// The users x profiles access matrix (O owner, A admin, E edit, V view).
+    Access(read::AccessArgs),
+    /// Audit profiles, contributors, quotas and cluster-wide grants; exit 3 when findings exist.
+    Doctor(read::DoctorArgs),
     /// Print the plugin version and, when a cluster is reachable, the server version.
     Version(version::VersionArgs),
     /// Run a local Kubernetes API server with Kubeflow semantics (demo and tests).
@@ -93,6 +103,8 @@ pub enum CliError {
     Usage(anyhow::Error),
     /// Anything else: exit 1.
     Failed(anyhow::Error),
+    /// The command ran and found problems (doctor): exit 3, output already printed.
+    Findings,
 }
 
 impl From<anyhow::Error> for CliError {
@@ -163,6 +175,7 @@ pub fn main() -> ExitCode {
             eprintln!("error: {e:#}");
             ExitCode::from(1)
         }
+        Err(CliError::Findings) => ExitCode::from(3),
     }
 }
 
@@ -194,6 +207,10 @@ fn complete(display: &'static str, words: &[OsString]) -> ExitCode {
 pub async fn run(cli: Cli) -> CliResult {
     match cli.command {
         Command::Onboard(args) => onboard::run(&cli.global, *args).await,
+        Command::Profiles(args) => read::profiles(&cli.global, args).await,
+        Command::Users(args) => read::users(&cli.global, args).await,
+        Command::Access(args) => read::access(&cli.global, args).await,
+        Command::Doctor(args) => read::doctor(&cli.global, args).await,
         Command::Version(args) => version::run(&cli.global, args).await,
         Command::Sandbox(args) => sandbox::run(args).await,
         Command::Completion(args) => run_completion(

@@ -28,7 +28,7 @@ pub enum ClusterError {
     },
     /// RBAC denied the request.
     #[error(
-        "forbidden: {message}\nhint: ask a cluster admin for this permission, or check who you are with `kubectl auth whoami`"
+        "{message}\nhint: ask a cluster admin for this permission, or check who you are with `kubectl auth whoami`"
     )]
     Forbidden {
         /// The server's message, which names the user, verb and resource.
@@ -124,7 +124,7 @@ fn from_status(status: &Status, resource: &str, context: &str) -> ClusterError {
     }
 }
 
-fn missing_type_message(resource: &str, context: &str) -> String {
+pub(super) fn missing_type_message(resource: &str, context: &str) -> String {
     match resource {
         r if r.ends_with("kubeflow.org") => format!(
             "the server does not serve {r}: is Kubeflow installed on context {context:?}? \

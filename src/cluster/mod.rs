@@ -6,6 +6,7 @@
 
 mod error;
 pub mod onboard;
+pub mod snapshot;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;

@@ -1,0 +1,596 @@
+//! The read commands: `profiles`, `users`, `users show`, `access`, `doctor`. Each loads one
+//! snapshot, builds the tenancy model (the same one the TUI shows) and prints it.
+
+use std::collections::BTreeMap;
+
+use anyhow::Context as _;
+use clap::{Args, Subcommand, ValueEnum};
+use serde::Serialize;
+use serde_json::json;
+
+use super::table::render;
+use super::{CliError, CliResult, GlobalArgs};
+use crate::cluster::Cluster;
+use crate::cluster::snapshot::load_snapshot;
+use crate::manifest::{OutputFormat, render_objects};
+use crate::tenancy::{
+    AccessLevel, Finding, ProfileRow, QuotaLine, Severity, Tenancy, UserRow, age,
+};
+
+/// `-o` of the list commands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ListOutput {
+    /// More columns.
+    Wide,
+    /// JSON document.
+    Json,
+    /// YAML document.
+    Yaml,
+    /// One `kind/name` per line.
+    Name,
+}
+
+/// Flags of `profiles`.
+#[derive(Debug, Args)]
+#[command(after_help = "Examples:\n  \
+    # Every profile with owner, contributors, quota use and health\n  \
+    kubectl kubeflow profiles\n\n  \
+    # Busiest first, with LimitRange and namespace columns\n  \
+    kubectl kubeflow profiles --sort-by cpu -o wide\n\n  \
+    # Only profiles with a label, as JSON\n  \
+    kubectl kubeflow profiles -l team=vision -o json")]
+pub struct ProfilesArgs {
+    /// Output format (default: table).
+    #[arg(short = 'o', long = "output", value_enum)]
+    pub output: Option<ListOutput>,
+    /// Label selector on Profiles (`k=v`, `k!=v`, `k`, `!k`, comma-separated).
+    #[arg(short = 'l', long = "selector")]
+    pub selector: Option<String>,
+    /// Sort column.
+    #[arg(long, value_enum, default_value = "name")]
+    pub sort_by: ProfileSort,
+}
+
+/// Sort keys of `profiles`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ProfileSort {
+    /// Profile name.
+    Name,
+    /// Owner email.
+    Owner,
+    /// Number of contributors (most first).
+    Contributors,
+    /// CPU use in percent of the quota (highest first).
+    Cpu,
+    /// Memory use in percent (highest first).
+    Memory,
+    /// Findings (worst first).
+    Health,
+    /// Oldest first.
+    Age,
+}
+
+/// Flags of `users`.
+#[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true)]
+#[command(after_help = "Examples:\n  \
+    # Every identity: owned profiles, per-profile roles, cluster-wide roles\n  \
+    kubectl kubeflow users\n\n  \
+    # Everything one user can reach, and why\n  \
+    kubectl kubeflow users show alice@example.com")]
+pub struct UsersArgs {
+    /// `show USER`.
+    #[command(subcommand)]
+    pub command: Option<UsersCommand>,
+    /// Output format (default: table).
+    #[arg(short = 'o', long = "output", value_enum)]
+    pub output: Option<ListOutput>,
+}
+
+/// Subcommands of `users`.
+#[derive(Debug, Subcommand)]
+pub enum UsersCommand {
+    /// Everything one user (or group) can reach and why.
+    Show {
+        /// The email or group name, exactly as in the bindings.
+        #[arg(value_name = "USER")]
+        identity: String,
+        /// Output format (default: text).
+        #[arg(short = 'o', long = "output", value_enum)]
+        output: Option<ListOutput>,
+    },
+}
+
+/// Flags of `access`.
+#[derive(Debug, Args)]
+#[command(after_help = "Examples:\n  \
+    # Who can reach what: O owner, A admin, E edit, V view\n  \
+    kubectl kubeflow access\n\n  \
+    kubectl kubeflow access -o json")]
+pub struct AccessArgs {
+    /// Output format (default: matrix).
+    #[arg(short = 'o', long = "output", value_enum)]
+    pub output: Option<ListOutput>,
+}
+
+/// Flags of `doctor`.
+#[derive(Debug, Args)]
+#[command(after_help = "Examples:\n  \
+    # Audit everything; exit code 3 when something is found\n  \
+    kubectl kubeflow doctor\n\n  \
+    # Two profiles, machine-readable\n  \
+    kubectl kubeflow doctor vision nlp -o json\n\n\
+Exit codes: 0 clean, 3 findings, 1 error.")]
+pub struct DoctorArgs {
+    /// Only these profiles (cluster-wide findings are shown when no profile is given).
+    pub profiles: Vec<String>,
+    /// Output format (default: text).
+    #[arg(short = 'o', long = "output", value_enum)]
+    pub output: Option<ListOutput>,
+}
+
+/// "Now" for ages: `KUBECTL_KUBEFLOW_NOW` (RFC 3339, for reproducible output) or the clock.
+fn now() -> jiff::Timestamp {
+    std::env::var("KUBECTL_KUBEFLOW_NOW")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(jiff::Timestamp::now)
+}
+
+async fn load(global: &GlobalArgs) -> Result<Tenancy, CliError> {
+    let cluster = Cluster::connect(&global.connect_options())
+        .await
+        .map_err(anyhow::Error::new)?;
+    let snapshot = load_snapshot(&cluster)
+        .await
+        .with_context(|| format!("reading tenancy from context {:?}", cluster.context()))?;
+    for (resource, message) in &snapshot.forbidden {
+        eprintln!(
+            "Warning: cannot list {resource}: {message}; the data shown is incomplete (ask for list permission on {resource})"
+        );
+    }
+    if snapshot.authorization_policies.is_none() {
+        eprintln!(
+            "Warning: Istio's AuthorizationPolicy CRD is not installed; contributor policies are not checked"
+        );
+    }
+    Ok(Tenancy::build(&snapshot))
+}
+
+fn print_structured<T: Serialize>(value: &T, format: ListOutput) -> CliResult {
+    let value = serde_json::to_value(value).context("serializing output")?;
+    let format = match format {
+        ListOutput::Yaml => OutputFormat::Yaml,
+        _ => OutputFormat::Json,
+    };
+    let text = render_objects(&[value], format).context("rendering output")?;
+    print!("{text}");
+    Ok(())
+}
+
+fn usage_cell(q: Option<&QuotaLine>) -> String {
+    match q {
+        None => "-".into(),
+        Some(q) => format!("{}/{}", q.used.as_deref().unwrap_or("?"), q.hard),
+    }
+}
+
+fn percent(q: Option<&QuotaLine>) -> i64 {
+    q.and_then(QuotaLine::percent).map(i64::from).unwrap_or(-1)
+}
+
+/// `k=v`, `k!=v`, `k`, `!k`, comma-separated; all must hold.
+fn selector_matches(selector: &str, labels: &BTreeMap<String, String>) -> Result<bool, CliError> {
+    for term in selector.split(',').map(str::trim).filter(|t| !t.is_empty()) {
+        let ok = if let Some((k, v)) = term.split_once("!=") {
+            labels.get(k.trim()).map(String::as_str) != Some(v.trim())
+        } else if let Some((k, v)) = term.split_once('=') {
+            let v = v.trim_start_matches('=');
+            labels.get(k.trim()).map(String::as_str) == Some(v.trim())
+        } else if let Some(k) = term.strip_prefix('!') {
+            !labels.contains_key(k.trim())
+        } else if term
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_./".contains(c))
+        {
+            labels.contains_key(term)
+        } else {
+            return Err(CliError::Usage(anyhow::anyhow!(
+                "unsupported selector term {term:?}: use k=v, k!=v, k or !k"
+            )));
+        };
+        if !ok {
+            return Ok(false);
+        }
+    }
+    Ok(true)
+}
+
+/// `kubectl kubeflow profiles`.
+pub async fn profiles(global: &GlobalArgs, args: ProfilesArgs) -> CliResult {
+    let tenancy = load(global).await?;
+    let mut rows: Vec<&ProfileRow> = Vec::new();
+    for p in tenancy.profiles() {
+        if let Some(sel) = &args.selector
+            && !selector_matches(sel, &p.labels)?
+        {
+            continue;
+        }
+        rows.push(p);
+    }
+    match args.sort_by {
+        ProfileSort::Name => {}
+        ProfileSort::Owner => rows.sort_by(|a, b| a.owner.cmp(&b.owner)),
+        ProfileSort::Contributors => rows.sort_by_key(|p| std::cmp::Reverse(p.contributors.len())),
+        ProfileSort::Cpu => rows.sort_by_key(|p| std::cmp::Reverse(percent(p.quota_for("cpu")))),
+        ProfileSort::Memory => {
+            rows.sort_by_key(|p| std::cmp::Reverse(percent(p.quota_for("memory"))))
+        }
+        ProfileSort::Health => {
+            rows.sort_by_key(|p| std::cmp::Reverse((p.health.errors, p.health.warnings)))
+        }
+        ProfileSort::Age => rows.sort_by_key(|p| p.created),
+    }
+    let now = now();
+    match args.output {
+        Some(ListOutput::Name) => {
+            for p in rows {
+                println!("profile.kubeflow.org/{}", p.name);
+            }
+        }
+        Some(f @ (ListOutput::Json | ListOutput::Yaml)) => {
+            let items: Vec<_> = rows
+                .iter()
+                .map(|p| ProfileOut {
+                    row: p,
+                    age: age(p.created, now),
+                })
+                .collect();
+            print_structured(&json!({"kind": "ProfileSummaryList", "items": items}), f)?;
+        }
+        wide => {
+            let wide = wide == Some(ListOutput::Wide);
+            let mut headers = vec![
+                "NAME",
+                "OWNER",
+                "CONTRIBUTORS",
+                "CPU",
+                "MEMORY",
+                "GPU",
+                "HEALTH",
+                "AGE",
+            ];
+            if wide {
+                headers.extend(["LIMITRANGE", "NAMESPACE", "POLICIES"]);
+            }
+            let table: Vec<Vec<String>> = rows
+                .iter()
+                .map(|p| {
+                    let mut r = vec![
+                        p.name.clone(),
+                        p.owner.clone().unwrap_or_else(|| "<none>".into()),
+                        p.contributors.len().to_string(),
+                        usage_cell(p.quota_for("cpu")),
+                        usage_cell(p.quota_for("memory")),
+                        usage_cell(p.quota_for("nvidia.com/gpu")),
+                        p.health.label(),
+                        age(p.created, now),
+                    ];
+                    if wide {
+                        r.push(if p.limit_range { "yes" } else { "no" }.into());
+                        r.push(
+                            if p.namespace_exists {
+                                "present"
+                            } else {
+                                "missing"
+                            }
+                            .into(),
+                        );
+                        let with = p
+                            .contributors
+                            .iter()
+                            .filter(|c| c.authorization_policy.is_some())
+                            .count();
+                        r.push(if tenancy.istio() {
+                            format!("{with}/{}", p.contributors.len())
+                        } else {
+                            "n/a".into()
+                        });
+                    }
+                    r
+                })
+                .collect();
+            if table.is_empty() {
+                eprintln!("No profiles found.");
+            } else {
+                print!("{}", render(&headers, &table));
+            }
+        }
+    }
+    Ok(())
+}
+
+#[derive(Serialize)]
+struct ProfileOut<'a> {
+    #[serde(flatten)]
+    row: &'a ProfileRow,
+    age: String,
+}
+
+fn list_cell(items: &[&str], wide: bool) -> String {
+    match items.len() {
+        0 => "-".into(),
+        n if wide || n <= 3 => items.join(","),
+        n => format!("{},+{}", items[..2].join(","), n - 2),
+    }
+}
+
+/// `kubectl kubeflow users` and `users show USER`.
+pub async fn users(global: &GlobalArgs, args: UsersArgs) -> CliResult {
+    if let Some(UsersCommand::Show { identity, output }) = args.command {
+        return show_user(global, &identity, output.or(args.output)).await;
+    }
+    let tenancy = load(global).await?;
+    match args.output {
+        Some(ListOutput::Name) => {
+            for u in tenancy.users() {
+                println!(
+                    "{}/{}",
+                    if u.kind == crate::tenancy::SubjectKind::User {
+                        "user"
+                    } else {
+                        "group"
+                    },
+                    u.identity
+                );
+            }
+        }
+        Some(f @ (ListOutput::Json | ListOutput::Yaml)) => {
+            print_structured(
+                &json!({"kind": "UserSummaryList", "items": tenancy.users()}),
+                f,
+            )?;
+        }
+        wide => {
+            let wide = wide == Some(ListOutput::Wide);
+            let table: Vec<Vec<String>> = tenancy
+                .users()
+                .iter()
+                .map(|u| {
+                    let owns: Vec<&str> = u.owns.iter().map(String::as_str).collect();
+                    let cw: Vec<String> = u
+                        .cluster_wide
+                        .iter()
+                        .map(|c| format!("kubeflow-{}", c.role.short_name()))
+                        .collect();
+                    let cw: Vec<&str> = cw.iter().map(String::as_str).collect();
+                    vec![
+                        if u.kind == crate::tenancy::SubjectKind::Group {
+                            format!("group:{}", u.identity)
+                        } else {
+                            u.identity.clone()
+                        },
+                        list_cell(&owns, wide),
+                        list_cell(&u.profiles_with(AccessLevel::Admin), wide),
+                        list_cell(&u.profiles_with(AccessLevel::Edit), wide),
+                        list_cell(&u.profiles_with(AccessLevel::View), wide),
+                        if cw.is_empty() {
+                            "-".into()
+                        } else {
+                            format!("{} (!)", cw.join(","))
+                        },
+                    ]
+                })
+                .collect();
+            print!(
+                "{}",
+                render(
+                    &["USER", "OWNS", "ADMIN", "EDIT", "VIEW", "CLUSTER-WIDE"],
+                    &table
+                )
+            );
+        }
+    }
+    Ok(())
+}
+
+#[derive(Serialize)]
+struct UserDetail<'a> {
+    #[serde(flatten)]
+    user: &'a UserRow,
+    findings: Vec<&'a Finding>,
+}
+
+async fn show_user(global: &GlobalArgs, identity: &str, output: Option<ListOutput>) -> CliResult {
+    let tenancy = load(global).await?;
+    let Some(user) = tenancy.user(identity) else {
+        let lower = identity.to_lowercase();
+        let similar: Vec<&str> = tenancy
+            .users()
+            .iter()
+            .filter(|u| {
+                u.identity.to_lowercase() == lower || u.identity.to_lowercase().contains(&lower)
+            })
+            .map(|u| u.identity.as_str())
+            .take(5)
+            .collect();
+        let hint = if similar.is_empty() {
+            String::new()
+        } else {
+            format!(
+                " (did you mean {}? names are compared byte for byte)",
+                similar.join(", ")
+            )
+        };
+        return Err(CliError::Failed(anyhow::anyhow!(
+            "{identity:?} owns no profile and appears in no Kubeflow binding{hint}"
+        )));
+    };
+    let findings: Vec<&Finding> = tenancy
+        .findings()
+        .iter()
+        .filter(|f| f.message.contains(&user.identity))
+        .collect();
+    match output {
+        Some(f @ (ListOutput::Json | ListOutput::Yaml)) => {
+            print_structured(&UserDetail { user, findings }, f)
+        }
+        Some(ListOutput::Name) => {
+            println!("{}", user.identity);
+            Ok(())
+        }
+        _ => {
+            println!("Identity:      {} ({:?})", user.identity, user.kind);
+            println!(
+                "Owns:          {}",
+                if user.owns.is_empty() {
+                    "-".to_string()
+                } else {
+                    user.owns.join(", ")
+                }
+            );
+            if user.cluster_wide.is_empty() {
+                println!("Cluster-wide:  -");
+            } else {
+                for c in &user.cluster_wide {
+                    println!(
+                        "Cluster-wide:  kubeflow-{} in EVERY namespace, via ClusterRoleBinding {}",
+                        c.role.short_name(),
+                        c.binding
+                    );
+                }
+            }
+            println!();
+            let rows: Vec<Vec<String>> = user
+                .access
+                .iter()
+                .map(|a| {
+                    vec![
+                        a.profile.clone(),
+                        format!("{:?}", a.level).to_lowercase(),
+                        a.via.clone(),
+                    ]
+                })
+                .collect();
+            if rows.is_empty() {
+                println!("No per-profile access.");
+            } else {
+                print!("{}", render(&["PROFILE", "ACCESS", "VIA"], &rows));
+            }
+            for f in findings {
+                println!("\n{}: {} ({})", f.severity, f.message, f.code);
+            }
+            Ok(())
+        }
+    }
+}
+
+/// `kubectl kubeflow access`.
+pub async fn access(global: &GlobalArgs, args: AccessArgs) -> CliResult {
+    let tenancy = load(global).await?;
+    let m = tenancy.access_matrix();
+    match args.output {
+        Some(f @ (ListOutput::Json | ListOutput::Yaml)) => {
+            let rows: Vec<_> = m
+                .users
+                .iter()
+                .enumerate()
+                .map(|(ui, u)| {
+                    let cells: BTreeMap<&str, AccessLevel> = m
+                        .profiles
+                        .iter()
+                        .enumerate()
+                        .filter_map(|(pi, p)| m.cell(ui, pi).map(|c| (p.as_str(), c)))
+                        .collect();
+                    json!({"user": u, "access": cells})
+                })
+                .collect();
+            print_structured(
+                &json!({"kind": "AccessMatrix", "profiles": m.profiles, "users": rows}),
+                f,
+            )
+        }
+        Some(ListOutput::Name) => Err(CliError::Usage(anyhow::anyhow!(
+            "-o name does not apply to the access matrix; use json, yaml or wide"
+        ))),
+        _ => {
+            let mut headers: Vec<&str> = vec!["USER"];
+            headers.extend(m.profiles.iter().map(String::as_str));
+            let rows: Vec<Vec<String>> = m
+                .users
+                .iter()
+                .enumerate()
+                .map(|(ui, u)| {
+                    let mut r = vec![u.clone()];
+                    r.extend((0..m.profiles.len()).map(|pi| {
+                        m.cell(ui, pi)
+                            .map_or(".".to_string(), |c| c.letter().to_string())
+                    }));
+                    r
+                })
+                .collect();
+            print!("{}", render(&headers, &rows));
+            println!(
+                "\nO owner   A kubeflow-admin   E kubeflow-edit   V kubeflow-view   . none (cluster-wide roles: see `users`)"
+            );
+            Ok(())
+        }
+    }
+}
+
+/// `kubectl kubeflow doctor`.
+pub async fn doctor(global: &GlobalArgs, args: DoctorArgs) -> CliResult {
+    let tenancy = load(global).await?;
+    for p in &args.profiles {
+        if tenancy.profile(p).is_none() {
+            return Err(CliError::Failed(anyhow::anyhow!("profile {p:?} not found")));
+        }
+    }
+    let findings: Vec<&Finding> = tenancy
+        .findings()
+        .iter()
+        .filter(|f| {
+            args.profiles.is_empty()
+                || f.profile
+                    .as_ref()
+                    .is_some_and(|p| args.profiles.contains(p))
+        })
+        .collect();
+    match args.output {
+        Some(f @ (ListOutput::Json | ListOutput::Yaml)) => {
+            print_structured(&json!({"kind": "DoctorReport", "findings": findings}), f)?;
+        }
+        _ => {
+            for f in &findings {
+                let obj = match &f.object.namespace {
+                    Some(ns) => format!("{} {ns}/{}", f.object.kind, f.object.name),
+                    None => format!("{} {}", f.object.kind, f.object.name),
+                };
+                println!(
+                    "{:<7} {}  {obj}",
+                    f.severity.to_string().to_uppercase(),
+                    f.code
+                );
+                println!("        {}", f.message);
+                println!("        fix: {}\n", f.hint);
+            }
+            let count = |s: Severity| findings.iter().filter(|f| f.severity == s).count();
+            if findings.is_empty() {
+                println!("No problems found.");
+            } else {
+                println!(
+                    "{} findings: {} errors, {} warnings, {} info",
+                    findings.len(),
+                    count(Severity::Error),
+                    count(Severity::Warning),
+                    count(Severity::Info)
+                );
+            }
+        }
+    }
+    if findings.is_empty() {
+        Ok(())
+    } else {
+        Err(CliError::Findings)
+    }
+}

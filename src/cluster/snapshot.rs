@@ -1,0 +1,131 @@
+//! Reads everything the tenancy model needs, in parallel, degrading instead of failing: a
+//! list refused with 403 is recorded in `Snapshot::forbidden`, a missing Istio CRD makes
+//! `authorization_policies` `None`; only an unreadable Profile list is an error.
+
+use k8s_openapi::api::core::v1::{LimitRange, Namespace, ResourceQuota};
+use k8s_openapi::api::rbac::v1::{ClusterRole, ClusterRoleBinding, RoleBinding};
+use kube::api::{Api, ListParams};
+use serde::de::DeserializeOwned;
+
+use super::{Cluster, ClusterError};
+use crate::model::{AuthorizationPolicy, Profile};
+use crate::tenancy::Snapshot;
+
+/// One list, as data, "forbidden" or "type not served".
+enum Listed<T> {
+    Items(Vec<T>),
+    Forbidden(String),
+    Missing,
+}
+
+async fn list<K>(cluster: &Cluster, api: Api<K>, resource: &str) -> Result<Listed<K>, ClusterError>
+where
+    K: Clone + DeserializeOwned + std::fmt::Debug,
+{
+    match api.list(&ListParams::default()).await {
+        Ok(list) => Ok(Listed::Items(list.items)),
+        Err(e) => match cluster.explain(e, resource) {
+            ClusterError::Forbidden { message } => Ok(Listed::Forbidden(message)),
+            ClusterError::CrdMissing { .. } => Ok(Listed::Missing),
+            other => Err(other),
+        },
+    }
+}
+
+fn keep<T>(listed: Listed<T>, resource: &str, forbidden: &mut Vec<(String, String)>) -> Vec<T> {
+    match listed {
+        Listed::Items(items) => items,
+        Listed::Forbidden(message) => {
+            forbidden.push((resource.to_string(), message));
+            Vec::new()
+        }
+        Listed::Missing => Vec::new(),
+    }
+}
+
+/// Lists Profiles, Namespaces, RoleBindings, ClusterRoleBindings, ClusterRoles,
+/// AuthorizationPolicies, ResourceQuotas and LimitRanges (all namespaces) concurrently.
+pub async fn load_snapshot(cluster: &Cluster) -> Result<Snapshot, ClusterError> {
+    let c = cluster.client();
+    let (profiles, namespaces, rbs, crbs, crs, aps, quotas, lrs) = futures::join!(
+        list(
+            cluster,
+            Api::<Profile>::all(c.clone()),
+            "profiles.kubeflow.org"
+        ),
+        list(cluster, Api::<Namespace>::all(c.clone()), "namespaces"),
+        list(
+            cluster,
+            Api::<RoleBinding>::all(c.clone()),
+            "rolebindings.rbac.authorization.k8s.io"
+        ),
+        list(
+            cluster,
+            Api::<ClusterRoleBinding>::all(c.clone()),
+            "clusterrolebindings.rbac.authorization.k8s.io"
+        ),
+        list(
+            cluster,
+            Api::<ClusterRole>::all(c.clone()),
+            "clusterroles.rbac.authorization.k8s.io"
+        ),
+        list(
+            cluster,
+            Api::<AuthorizationPolicy>::all(c.clone()),
+            "authorizationpolicies.security.istio.io"
+        ),
+        list(
+            cluster,
+            Api::<ResourceQuota>::all(c.clone()),
+            "resourcequotas"
+        ),
+        list(cluster, Api::<LimitRange>::all(c.clone()), "limitranges"),
+    );
+    let mut forbidden = Vec::new();
+    let profiles = match profiles? {
+        Listed::Items(items) => items,
+        Listed::Forbidden(message) => return Err(ClusterError::Forbidden { message }),
+        Listed::Missing => {
+            return Err(ClusterError::CrdMissing {
+                message: super::error::missing_type_message(
+                    "profiles.kubeflow.org",
+                    cluster.context(),
+                ),
+            });
+        }
+    };
+    let authorization_policies = match aps? {
+        Listed::Items(items) => Some(items),
+        Listed::Forbidden(message) => {
+            forbidden.push((
+                "authorizationpolicies.security.istio.io".to_string(),
+                message,
+            ));
+            Some(Vec::new())
+        }
+        Listed::Missing => None,
+    };
+    Ok(Snapshot {
+        profiles,
+        namespaces: keep(namespaces?, "namespaces", &mut forbidden),
+        role_bindings: keep(
+            rbs?,
+            "rolebindings.rbac.authorization.k8s.io",
+            &mut forbidden,
+        ),
+        cluster_role_bindings: keep(
+            crbs?,
+            "clusterrolebindings.rbac.authorization.k8s.io",
+            &mut forbidden,
+        ),
+        cluster_roles: keep(
+            crs?,
+            "clusterroles.rbac.authorization.k8s.io",
+            &mut forbidden,
+        ),
+        authorization_policies,
+        resource_quotas: keep(quotas?, "resourcequotas", &mut forbidden),
+        limit_ranges: keep(lrs?, "limitranges", &mut forbidden),
+        forbidden,
+    })
+}

@@ -1,0 +1,585 @@
+//! The tenancy read model: who owns and who can reach which profile, with quota usage and
+//! health, computed from one [`Snapshot`] of the cluster. Pure (no I/O): the CLI's `profiles`,
+//! `users`, `access` and `doctor` commands and the TUI show exactly what this computes.
+//!
+//! Building is O(objects) with hash maps, so it can be redone on every watch event.
+
+pub mod doctor;
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use k8s_openapi::api::core::v1::{LimitRange, Namespace, ResourceQuota};
+use k8s_openapi::api::rbac::v1::{ClusterRole, ClusterRoleBinding, RoleBinding};
+use serde::Serialize;
+
+use crate::model::{AuthorizationPolicy, Profile, Quantity, Role};
+
+pub use doctor::{Finding, Severity, diagnose};
+
+/// The RoleBinding the profile controller makes for the owner.
+pub const OWNER_BINDING: &str = "namespaceAdmin";
+/// The AuthorizationPolicy the profile controller makes for the owner.
+pub const OWNER_POLICY: &str = "ns-owner-access-istio";
+/// The ResourceQuota the profile controller makes from `spec.resourceQuotaSpec`.
+pub const QUOTA_NAME: &str = "kf-resource-quota";
+
+/// Every object the model is computed from. Lists the user may not read are recorded in
+/// `forbidden`, not fatal.
+#[derive(Clone, Debug, Default)]
+pub struct Snapshot {
+    /// Kubeflow Profiles.
+    pub profiles: Vec<Profile>,
+    /// All namespaces.
+    pub namespaces: Vec<Namespace>,
+    /// RoleBindings in all namespaces.
+    pub role_bindings: Vec<RoleBinding>,
+    /// ClusterRoleBindings.
+    pub cluster_role_bindings: Vec<ClusterRoleBinding>,
+    /// ClusterRoles (for the roles chart).
+    pub cluster_roles: Vec<ClusterRole>,
+    /// `None` when the Istio AuthorizationPolicy CRD is not installed.
+    pub authorization_policies: Option<Vec<AuthorizationPolicy>>,
+    /// ResourceQuotas in all namespaces.
+    pub resource_quotas: Vec<ResourceQuota>,
+    /// LimitRanges in all namespaces.
+    pub limit_ranges: Vec<LimitRange>,
+    /// Lists refused with 403: (resource, server message).
+    pub forbidden: Vec<(String, String)>,
+}
+
+/// How a subject reaches a profile, strongest first.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum AccessLevel {
+    /// Owns the profile (`spec.owner`).
+    Owner,
+    /// Contributor with `kubeflow-admin`.
+    Admin,
+    /// Contributor with `kubeflow-edit`.
+    Edit,
+    /// Contributor with `kubeflow-view`.
+    View,
+}
+
+impl AccessLevel {
+    /// The matrix letter: O, A, E, V.
+    pub fn letter(self) -> char {
+        match self {
+            AccessLevel::Owner => 'O',
+            AccessLevel::Admin => 'A',
+            AccessLevel::Edit => 'E',
+            AccessLevel::View => 'V',
+        }
+    }
+
+    fn from_role(role: Role) -> Self {
+        match role {
+            Role::Admin => AccessLevel::Admin,
+            Role::Edit => AccessLevel::Edit,
+            Role::View => AccessLevel::View,
+        }
+    }
+}
+
+/// Kind of an RBAC subject.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub enum SubjectKind {
+    /// A user (email).
+    User,
+    /// A group.
+    Group,
+}
+
+/// One contributor of a profile: a RoleBinding to a kubeflow role, and whether its Istio
+/// AuthorizationPolicy half exists.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Contributor {
+    /// User email or group name.
+    pub name: String,
+    /// User or Group.
+    pub kind: SubjectKind,
+    /// The role granted.
+    pub role: Role,
+    /// The RoleBinding (absent when only the policy half exists).
+    pub role_binding: Option<String>,
+    /// The AuthorizationPolicy (absent: missing half, or Istio not installed).
+    pub authorization_policy: Option<String>,
+}
+
+/// One line of a profile's quota.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct QuotaLine {
+    /// Resource name (`cpu`, `requests.nvidia.com/gpu`, ...).
+    pub resource: String,
+    /// From `spec.resourceQuotaSpec.hard`.
+    pub hard: String,
+    /// From the live `kf-resource-quota` status, when known.
+    pub used: Option<String>,
+}
+
+impl QuotaLine {
+    /// used / hard in percent, when both parse and hard is not zero.
+    pub fn percent(&self) -> Option<u32> {
+        let hard = Quantity::parse(&self.hard).ok()?.as_nanos();
+        let used = Quantity::parse(self.used.as_deref()?).ok()?.as_nanos();
+        (hard > 0).then(|| u32::try_from(used * 100 / hard).unwrap_or(u32::MAX))
+    }
+}
+
+/// Findings counted per severity.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Health {
+    /// Error findings.
+    pub errors: usize,
+    /// Warning findings.
+    pub warnings: usize,
+}
+
+impl Health {
+    /// `ok`, `2 warnings`, `1 error` — the HEALTH column.
+    pub fn label(&self) -> String {
+        match (self.errors, self.warnings) {
+            (0, 0) => "ok".into(),
+            (0, w) => format!("{w} warning{}", if w == 1 { "" } else { "s" }),
+            (e, _) => format!("{e} error{}", if e == 1 { "" } else { "s" }),
+        }
+    }
+}
+
+/// One profile as the `profiles` command and the TUI show it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct ProfileRow {
+    /// Profile (and namespace) name.
+    pub name: String,
+    /// `spec.owner.name`.
+    pub owner: Option<String>,
+    /// Contributors, sorted by role then name.
+    pub contributors: Vec<Contributor>,
+    /// Quota lines, sorted by resource.
+    pub quota: Vec<QuotaLine>,
+    /// A LimitRange exists in the namespace.
+    pub limit_range: bool,
+    /// The namespace exists.
+    pub namespace_exists: bool,
+    /// Doctor findings for this profile.
+    pub health: Health,
+    /// Profile labels (for `-l`).
+    #[serde(skip)]
+    pub labels: BTreeMap<String, String>,
+    /// creationTimestamp.
+    pub created: Option<jiff::Timestamp>,
+}
+
+impl ProfileRow {
+    /// The quota line for `resource` (also matching `requests.<resource>`).
+    pub fn quota_for(&self, resource: &str) -> Option<&QuotaLine> {
+        let req = format!("requests.{resource}");
+        self.quota
+            .iter()
+            .find(|q| q.resource == resource)
+            .or_else(|| self.quota.iter().find(|q| q.resource == req))
+    }
+}
+
+/// One identity as the `users` command and the TUI show it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct UserRow {
+    /// Email or group name.
+    pub identity: String,
+    /// User or Group.
+    pub kind: SubjectKind,
+    /// Profiles it owns.
+    pub owns: Vec<String>,
+    /// Per-profile access (owner included), sorted by profile.
+    pub access: Vec<ProfileAccess>,
+    /// Cluster-wide kubeflow roles.
+    pub cluster_wide: Vec<ClusterWide>,
+}
+
+impl UserRow {
+    /// Profiles where the identity has exactly `level`.
+    pub fn profiles_with(&self, level: AccessLevel) -> Vec<&str> {
+        self.access
+            .iter()
+            .filter(|a| a.level == level)
+            .map(|a| a.profile.as_str())
+            .collect()
+    }
+}
+
+/// Access to one profile and the object granting it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct ProfileAccess {
+    /// The profile.
+    pub profile: String,
+    /// Owner, admin, edit or view.
+    pub level: AccessLevel,
+    /// Why: `spec.owner`, or `RoleBinding <name>` (+ policy).
+    pub via: String,
+}
+
+/// A cluster-wide kubeflow role.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct ClusterWide {
+    /// The role.
+    pub role: Role,
+    /// The ClusterRoleBinding granting it.
+    pub binding: String,
+}
+
+/// The computed model.
+#[derive(Clone, Debug, Default)]
+pub struct Tenancy {
+    profiles: Vec<ProfileRow>,
+    users: Vec<UserRow>,
+    findings: Vec<Finding>,
+    istio: bool,
+}
+
+/// `user`/`group` annotation or the single subject of a binding to a kubeflow role.
+fn contributor_of(rb: &RoleBinding) -> Option<(Role, Vec<(SubjectKind, String)>)> {
+    if rb.role_ref.kind != "ClusterRole" {
+        return None;
+    }
+    let role: Role = rb.role_ref.name.strip_prefix("kubeflow-")?.parse().ok()?;
+    let subjects = rb
+        .subjects
+        .iter()
+        .flatten()
+        .filter_map(|s| match s.kind.as_str() {
+            "User" => Some((SubjectKind::User, s.name.clone())),
+            "Group" => Some((SubjectKind::Group, s.name.clone())),
+            _ => None,
+        })
+        .collect();
+    Some((role, subjects))
+}
+
+/// `user` + `role` annotations of a KFAM-style policy.
+pub(crate) fn policy_contributor(ap: &AuthorizationPolicy) -> Option<(SubjectKind, String, Role)> {
+    let ann = ap.metadata.annotations.as_ref()?;
+    let role: Role = ann.get("role")?.parse().ok()?;
+    if let Some(user) = ann.get("user") {
+        return Some((SubjectKind::User, user.clone(), role));
+    }
+    ann.get("group")
+        .map(|g| (SubjectKind::Group, g.clone(), role))
+}
+
+fn name_of(meta: &k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta) -> String {
+    meta.name.clone().unwrap_or_default()
+}
+
+fn ns_of(meta: &k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta) -> String {
+    meta.namespace.clone().unwrap_or_default()
+}
+
+impl Tenancy {
+    /// Computes profiles, users and findings from a snapshot.
+    pub fn build(snapshot: &Snapshot) -> Tenancy {
+        let findings = diagnose(snapshot);
+        let mut health: HashMap<&str, Health> = HashMap::new();
+        for f in &findings {
+            if let Some(p) = &f.profile {
+                let h = health.entry(p.as_str()).or_default();
+                match f.severity {
+                    Severity::Error => h.errors += 1,
+                    Severity::Warning => h.warnings += 1,
+                    Severity::Info => {}
+                }
+            }
+        }
+        let profile_names: BTreeSet<String> = snapshot
+            .profiles
+            .iter()
+            .map(|p| name_of(&p.metadata))
+            .collect();
+        let namespaces: BTreeSet<String> = snapshot
+            .namespaces
+            .iter()
+            .map(|n| name_of(&n.metadata))
+            .collect();
+        let mut policies: HashMap<(String, String), &AuthorizationPolicy> = HashMap::new();
+        for ap in snapshot.authorization_policies.iter().flatten() {
+            policies.insert((ns_of(&ap.metadata), name_of(&ap.metadata)), ap);
+        }
+        let mut contributors: HashMap<String, Vec<Contributor>> = HashMap::new();
+        let mut binding_names: BTreeSet<(String, String)> = BTreeSet::new();
+        for rb in &snapshot.role_bindings {
+            let ns = ns_of(&rb.metadata);
+            let name = name_of(&rb.metadata);
+            if !profile_names.contains(&ns) || name == OWNER_BINDING {
+                continue;
+            }
+            let Some((role, subjects)) = contributor_of(rb) else {
+                continue;
+            };
+            binding_names.insert((ns.clone(), name.clone()));
+            let policy = policies
+                .contains_key(&(ns.clone(), name.clone()))
+                .then(|| name.clone());
+            for (kind, subject) in subjects {
+                contributors
+                    .entry(ns.clone())
+                    .or_default()
+                    .push(Contributor {
+                        name: subject,
+                        kind,
+                        role,
+                        role_binding: Some(name.clone()),
+                        authorization_policy: policy.clone(),
+                    });
+            }
+        }
+        // Policy halves without a binding still show (the user can reach the web apps).
+        for ((ns, name), ap) in &policies {
+            if !profile_names.contains(ns)
+                || name == OWNER_POLICY
+                || binding_names.contains(&(ns.clone(), name.clone()))
+            {
+                continue;
+            }
+            if let Some((kind, subject, role)) = policy_contributor(ap) {
+                contributors
+                    .entry(ns.clone())
+                    .or_default()
+                    .push(Contributor {
+                        name: subject,
+                        kind,
+                        role,
+                        role_binding: None,
+                        authorization_policy: Some(name.clone()),
+                    });
+            }
+        }
+        let mut quotas: HashMap<String, &ResourceQuota> = HashMap::new();
+        for q in &snapshot.resource_quotas {
+            if name_of(&q.metadata) == QUOTA_NAME {
+                quotas.insert(ns_of(&q.metadata), q);
+            }
+        }
+        let with_limit_range: BTreeSet<String> = snapshot
+            .limit_ranges
+            .iter()
+            .map(|l| ns_of(&l.metadata))
+            .collect();
+
+        let mut profiles = Vec::with_capacity(snapshot.profiles.len());
+        for p in &snapshot.profiles {
+            let name = name_of(&p.metadata);
+            let used = quotas
+                .get(&name)
+                .and_then(|q| q.status.as_ref())
+                .and_then(|s| s.used.clone())
+                .unwrap_or_default();
+            let quota = p
+                .spec
+                .resource_quota_spec
+                .as_ref()
+                .and_then(|s| s.hard.as_ref())
+                .map(|hard| {
+                    hard.iter()
+                        .map(|(k, v)| QuotaLine {
+                            resource: k.clone(),
+                            hard: v.0.clone(),
+                            used: used.get(k).map(|u| u.0.clone()),
+                        })
+                        .collect()
+                })
+                .unwrap_or_default();
+            let mut contribs = contributors.remove(&name).unwrap_or_default();
+            contribs.sort_by(|a, b| (a.role, &a.name).cmp(&(b.role, &b.name)));
+            profiles.push(ProfileRow {
+                owner: p.spec.owner.as_ref().map(|o| o.name.clone()),
+                contributors: contribs,
+                quota,
+                limit_range: with_limit_range.contains(&name),
+                namespace_exists: namespaces.contains(&name),
+                health: health.get(name.as_str()).copied().unwrap_or_default(),
+                labels: p.metadata.labels.clone().unwrap_or_default(),
+                created: p.metadata.creation_timestamp.as_ref().map(|t| t.0),
+                name,
+            });
+        }
+        profiles.sort_by(|a, b| a.name.cmp(&b.name));
+
+        let mut users: BTreeMap<(String, SubjectKind), UserRow> = BTreeMap::new();
+        fn user<'a>(
+            users: &'a mut BTreeMap<(String, SubjectKind), UserRow>,
+            identity: &str,
+            kind: SubjectKind,
+        ) -> &'a mut UserRow {
+            users
+                .entry((identity.to_string(), kind))
+                .or_insert_with(|| UserRow {
+                    identity: identity.to_string(),
+                    kind,
+                    owns: Vec::new(),
+                    access: Vec::new(),
+                    cluster_wide: Vec::new(),
+                })
+        }
+        for p in &profiles {
+            if let Some(owner) = &p.owner {
+                let u = user(&mut users, owner, SubjectKind::User);
+                u.owns.push(p.name.clone());
+                u.access.push(ProfileAccess {
+                    profile: p.name.clone(),
+                    level: AccessLevel::Owner,
+                    via: "spec.owner".into(),
+                });
+            }
+            for c in &p.contributors {
+                let via = match (&c.role_binding, &c.authorization_policy) {
+                    (Some(rb), Some(_)) => format!("RoleBinding {rb} + AuthorizationPolicy"),
+                    (Some(rb), None) => format!("RoleBinding {rb}"),
+                    (None, Some(ap)) => format!("AuthorizationPolicy {ap} only (no RBAC)"),
+                    (None, None) => String::new(),
+                };
+                user(&mut users, &c.name, c.kind)
+                    .access
+                    .push(ProfileAccess {
+                        profile: p.name.clone(),
+                        level: AccessLevel::from_role(c.role),
+                        via,
+                    });
+            }
+        }
+        for crb in &snapshot.cluster_role_bindings {
+            if crb.role_ref.kind != "ClusterRole" {
+                continue;
+            }
+            let Some(role) = crb
+                .role_ref
+                .name
+                .strip_prefix("kubeflow-")
+                .and_then(|r| r.parse::<Role>().ok())
+            else {
+                continue;
+            };
+            for s in crb.subjects.iter().flatten() {
+                let kind = match s.kind.as_str() {
+                    "User" => SubjectKind::User,
+                    "Group" => SubjectKind::Group,
+                    _ => continue,
+                };
+                user(&mut users, &s.name, kind)
+                    .cluster_wide
+                    .push(ClusterWide {
+                        role,
+                        binding: name_of(&crb.metadata),
+                    });
+            }
+        }
+        let mut users: Vec<UserRow> = users.into_values().collect();
+        for u in &mut users {
+            u.access
+                .sort_by(|a, b| (&a.profile, a.level).cmp(&(&b.profile, b.level)));
+        }
+        Tenancy {
+            profiles,
+            users,
+            findings,
+            istio: snapshot.authorization_policies.is_some(),
+        }
+    }
+
+    /// Profiles sorted by name.
+    pub fn profiles(&self) -> &[ProfileRow] {
+        &self.profiles
+    }
+
+    /// Identities sorted by name.
+    pub fn users(&self) -> &[UserRow] {
+        &self.users
+    }
+
+    /// Every doctor finding.
+    pub fn findings(&self) -> &[Finding] {
+        &self.findings
+    }
+
+    /// False when the Istio AuthorizationPolicy CRD is not installed.
+    pub fn istio(&self) -> bool {
+        self.istio
+    }
+
+    /// One profile by name.
+    pub fn profile(&self, name: &str) -> Option<&ProfileRow> {
+        self.profiles
+            .binary_search_by(|p| p.name.as_str().cmp(name))
+            .ok()
+            .and_then(|i| self.profiles.get(i))
+    }
+
+    /// One identity by name (users first, then groups).
+    pub fn user(&self, identity: &str) -> Option<&UserRow> {
+        self.users.iter().find(|u| u.identity == identity)
+    }
+
+    /// The users x profiles matrix (identities with any per-profile access).
+    pub fn access_matrix(&self) -> AccessMatrix {
+        let users: Vec<&UserRow> = self.users.iter().filter(|u| !u.access.is_empty()).collect();
+        let profiles: Vec<String> = self.profiles.iter().map(|p| p.name.clone()).collect();
+        let index: HashMap<&str, usize> = profiles
+            .iter()
+            .enumerate()
+            .map(|(i, p)| (p.as_str(), i))
+            .collect();
+        let mut cells = vec![None; users.len() * profiles.len()];
+        for (ui, u) in users.iter().enumerate() {
+            for a in &u.access {
+                if let Some(pi) = index.get(a.profile.as_str()) {
+                    let cell: &mut Option<AccessLevel> = &mut cells[ui * profiles.len() + pi];
+                    // Strongest level wins (Owner < Admin < ... in Ord).
+                    if cell.is_none_or(|c| a.level < c) {
+                        *cell = Some(a.level);
+                    }
+                }
+            }
+        }
+        AccessMatrix {
+            users: users.iter().map(|u| u.identity.clone()).collect(),
+            profiles,
+            cells,
+        }
+    }
+}
+
+/// Users x profiles, row-major.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AccessMatrix {
+    /// Row labels.
+    pub users: Vec<String>,
+    /// Column labels.
+    pub profiles: Vec<String>,
+    cells: Vec<Option<AccessLevel>>,
+}
+
+impl AccessMatrix {
+    /// The level of `user` (row) in `profile` (column).
+    pub fn cell(&self, user: usize, profile: usize) -> Option<AccessLevel> {
+        if profile >= self.profiles.len() {
+            return None;
+        }
+        self.cells
+            .get(user * self.profiles.len() + profile)
+            .copied()
+            .flatten()
+    }
+}
+
+/// kubectl's age format: `45s`, `12m`, `5h`, `3d`, `2y`.
+pub fn age(created: Option<jiff::Timestamp>, now: jiff::Timestamp) -> String {
+    let Some(created) = created else {
+        return "<unknown>".into();
+    };
+    let secs = now.as_second().saturating_sub(created.as_second()).max(0);
+    match secs {
+        s if s < 120 => format!("{s}s"),
+        s if s < 3600 * 2 => format!("{}m", s / 60),
+        s if s < 86400 * 2 => format!("{}h", s / 3600),
+        s if s < 86400 * 365 * 2 => format!("{}d", s / 86400),
+        s => format!("{}y", s / (86400 * 365)),
+    }
+}
