@@ -253,3 +253,104 @@ async fn empty_seed_has_bootstrap_policy_and_the_dashboard() {
             .any(|e| e["name"] == "REGISTRATION_FLOW" && e["value"] == "true")
     );
 }
+
+#[tokio::test]
+async fn reviews_answer_for_personas() {
+    use k8s_openapi::api::authorization::v1::{
+        NonResourceAttributes, ResourceAttributes, SelfSubjectAccessReview,
+        SelfSubjectAccessReviewSpec, SelfSubjectRulesReview, SelfSubjectRulesReviewSpec,
+    };
+    use kube::api::PostParams;
+    let sb = demo().await;
+    let owner = sb.client_for("maria.garcia@acme.io").await.unwrap();
+    let rules: Api<SelfSubjectRulesReview> = Api::all(owner.clone());
+    let review = SelfSubjectRulesReview {
+        spec: SelfSubjectRulesReviewSpec {
+            namespace: Some("ml-platform".into()),
+        },
+        ..Default::default()
+    };
+    let status = rules
+        .create(&PostParams::default(), &review)
+        .await
+        .unwrap()
+        .status
+        .unwrap();
+    assert!(!status.incomplete);
+    assert!(
+        status
+            .resource_rules
+            .iter()
+            .any(|r| r.resources.iter().flatten().any(|x| x == "pods")),
+        "{status:?}"
+    );
+    assert!(status.non_resource_rules.iter().any(|r| {
+        r.non_resource_urls
+            .iter()
+            .flatten()
+            .any(|u| u == "/version")
+    }));
+    // In another team's namespace only the cluster-wide basics remain.
+    let elsewhere = SelfSubjectRulesReview {
+        spec: SelfSubjectRulesReviewSpec {
+            namespace: Some("vision".into()),
+        },
+        ..Default::default()
+    };
+    let status = rules
+        .create(&PostParams::default(), &elsewhere)
+        .await
+        .unwrap()
+        .status
+        .unwrap();
+    assert!(
+        !status
+            .resource_rules
+            .iter()
+            .any(|r| r.resources.iter().flatten().any(|x| x == "pods"))
+    );
+
+    let access: Api<SelfSubjectAccessReview> = Api::all(owner);
+    let ask = |ns: &str| SelfSubjectAccessReview {
+        spec: SelfSubjectAccessReviewSpec {
+            resource_attributes: Some(ResourceAttributes {
+                verb: Some("create".into()),
+                group: Some("rbac.authorization.k8s.io".into()),
+                resource: Some("rolebindings".into()),
+                namespace: Some(ns.into()),
+                ..Default::default()
+            }),
+            ..Default::default()
+        },
+        ..Default::default()
+    };
+    let yes = access
+        .create(&PostParams::default(), &ask("ml-platform"))
+        .await
+        .unwrap();
+    assert!(yes.status.unwrap().allowed);
+    let no = access
+        .create(&PostParams::default(), &ask("vision"))
+        .await
+        .unwrap();
+    assert!(!no.status.unwrap().allowed);
+    let path = SelfSubjectAccessReview {
+        spec: SelfSubjectAccessReviewSpec {
+            non_resource_attributes: Some(NonResourceAttributes {
+                verb: Some("get".into()),
+                path: Some("/version".into()),
+            }),
+            ..Default::default()
+        },
+        ..Default::default()
+    };
+    assert!(
+        access
+            .create(&PostParams::default(), &path)
+            .await
+            .unwrap()
+            .status
+            .unwrap()
+            .allowed
+    );
+}

@@ -1,9 +1,9 @@
-//! Authorization for the sandbox. Interim evaluator written by the core helper so the API
-//! server can be tested against real RBAC rules before the semantics helper lands the full
-//! one (which replaces this file): system:masters bypass, ClusterRoleBindings and
-//! RoleBindings (to Roles or ClusterRoles, scoped to the binding's namespace) matched on
-//! User/Group/ServiceAccount subjects, rules matched on verbs, apiGroups, resources (with
-//! subresources), resourceNames and nonResourceURLs, with `*` wildcards.
+//! Authorization for the sandbox, as Kubernetes' RBAC authorizer does it: system:masters
+//! bypass, ClusterRoleBindings and RoleBindings (to Roles or ClusterRoles, scoped to the
+//! binding's namespace) matched on User/Group/ServiceAccount subjects, rules matched on verbs,
+//! apiGroups, resources (with subresources and `*/sub`), resourceNames and nonResourceURLs
+//! (exact or `prefix*`), with `*` wildcards. Like kube, only a role's `rules` count: the
+//! aggregation controller (`controller::aggregation`) fills those of aggregated roles.
 
 use serde_json::Value;
 
@@ -115,6 +115,44 @@ fn role_rules<'a>(store: &'a Store, role_ref: &Value, ns: Option<&str>) -> Vec<&
 
 /// RBAC evaluation over the store's (Cluster)Roles and (Cluster)RoleBindings
 /// (system:masters always allowed).
+/// Every rule that applies to `user` in `namespace` (cluster-wide bindings, plus the
+/// namespace's RoleBindings), for SelfSubjectRulesReview. system:masters gets `*`.
+pub fn rules_for(store: &Store, user: &UserInfo, namespace: &str) -> Vec<Value> {
+    if user.groups.iter().any(|g| g == "system:masters") {
+        return vec![
+            serde_json::json!({"verbs": ["*"], "apiGroups": ["*"], "resources": ["*"]}),
+            serde_json::json!({"verbs": ["*"], "nonResourceURLs": ["*"]}),
+        ];
+    }
+    let mut rules: Vec<Value> = Vec::new();
+    let crbs = GroupResource::new("rbac.authorization.k8s.io", "clusterrolebindings");
+    let rbs = GroupResource::new("rbac.authorization.k8s.io", "rolebindings");
+    let bound = store
+        .list(&crbs, None)
+        .into_iter()
+        .map(|b| (b, None))
+        .chain(
+            store
+                .list(&rbs, Some(namespace))
+                .into_iter()
+                .map(|b| (b, Some(namespace))),
+        );
+    for (b, ns) in bound {
+        let subject_ok = b["subjects"]
+            .as_array()
+            .is_some_and(|s| s.iter().any(|s| subject_matches(user, s, ns)));
+        if subject_ok {
+            for r in role_rules(store, &b["roleRef"], ns) {
+                if !rules.contains(r) {
+                    rules.push(r.clone());
+                }
+            }
+        }
+    }
+    rules
+}
+
+/// The authorization decision for one request.
 pub fn authorize(store: &Store, user: &UserInfo, attrs: &RequestAttributes) -> Decision {
     if user.groups.iter().any(|g| g == "system:masters") {
         return Decision::Allow;
