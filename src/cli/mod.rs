@@ -4,6 +4,7 @@
 //! reported before any request is sent).
 
 mod global;
+mod grant;
 mod onboard;
 mod output;
 mod read;
@@ -55,6 +56,10 @@ pub struct Cli {
 pub enum Command {
     /// Create a Profile (and its namespace via the profile controller) for a new user.
     Onboard(Box<onboard::OnboardArgs>),
+    /// Give a user or group a Kubeflow role in profiles (RoleBinding + Istio policy pairs).
+    Grant(Box<grant::GrantArgs>),
+    /// Remove a user's or group's contributor access (both halves of each pair).
+    Revoke(Box<grant::RevokeArgs>),
     /// List profiles with owner, contributors, quota usage and health.
     Profiles(read::ProfilesArgs),
     /// List every identity with what it owns and can reach; `users show USER` for one.
@@ -207,6 +212,8 @@ fn complete(display: &'static str, words: &[OsString]) -> ExitCode {
 pub async fn run(cli: Cli) -> CliResult {
     match cli.command {
         Command::Onboard(args) => onboard::run(&cli.global, *args).await,
+        Command::Grant(args) => grant::grant(&cli.global, *args).await,
+        Command::Revoke(args) => grant::revoke(&cli.global, *args).await,
         Command::Profiles(args) => read::profiles(&cli.global, args).await,
         Command::Users(args) => read::users(&cli.global, args).await,
         Command::Access(args) => read::access(&cli.global, args).await,

@@ -4,6 +4,7 @@
 //! in-cluster), and turns every `kube::Error` into a [`ClusterError`] that says what went
 //! wrong in Kubeflow terms and what to do about it.
 
+pub mod access;
 mod error;
 pub mod onboard;
 pub mod snapshot;
