@@ -209,6 +209,50 @@ async fn remove(
     Ok(())
 }
 
+/// Creates `obj` in `ns` unless it `exists` (then `unchanged`); a client dry run sends nothing.
+async fn ensure<K>(
+    cluster: &Cluster,
+    ns: &str,
+    obj: &K,
+    exists: bool,
+    params: &PostParams,
+    dry_run: DryRun,
+    kind_group: &str,
+) -> Result<Applied, ClusterError>
+where
+    K: kube::Resource<Scope = k8s_openapi::NamespaceResourceScope>
+        + Clone
+        + serde::Serialize
+        + serde::de::DeserializeOwned
+        + std::fmt::Debug,
+    K::DynamicType: Default,
+{
+    let name = obj.meta().name.clone().unwrap_or_default();
+    let reference = format!("{kind_group}/{name}");
+    let (action, object) = if exists {
+        ("unchanged", to_value(obj).unwrap_or_default())
+    } else if dry_run == DryRun::Client {
+        ("created", to_value(obj).unwrap_or_default())
+    } else {
+        let api: Api<K> = Api::namespaced(cluster.client().clone(), ns);
+        let resource = kind_group
+            .split_once('.')
+            .map_or(kind_group, |(_, g)| g)
+            .to_string();
+        let plural = format!("{}.{resource}", K::plural(&K::DynamicType::default()));
+        let created = api
+            .create(params, obj)
+            .await
+            .map_err(|e| cluster.explain(e, &plural))?;
+        ("created", to_value(&created).unwrap_or_default())
+    };
+    Ok(Applied {
+        reference,
+        action: action.into(),
+        object,
+    })
+}
+
 /// Gives `subject` `role` on `profile`: creates the missing halves of the pair, replaces a pair
 /// of another role, reports `unchanged` when both halves exist.
 pub async fn grant(
@@ -240,54 +284,33 @@ pub async fn grant(
         dry_run: dry_run == DryRun::Server,
         ..PostParams::default()
     };
-    let name = contributor_name(subject, role);
-    if same.and_then(|e| e.binding.as_ref()).is_none() {
-        let object = if dry_run == DryRun::Client {
-            to_value(&pair.role_binding).unwrap_or_default()
-        } else {
-            let api: Api<RoleBinding> = Api::namespaced(cluster.client().clone(), ns);
-            let created = api
-                .create(&params, &pair.role_binding)
-                .await
-                .map_err(|e| cluster.explain(e, "rolebindings.rbac.authorization.k8s.io"))?;
-            to_value(&created).unwrap_or_default()
-        };
-        out.push(Applied {
-            reference: format!("rolebinding.rbac.authorization.k8s.io/{name}"),
-            action: "created".into(),
-            object,
-        });
-    } else {
-        out.push(Applied {
-            reference: format!("rolebinding.rbac.authorization.k8s.io/{name}"),
-            action: "unchanged".into(),
-            object: to_value(&pair.role_binding).unwrap_or_default(),
-        });
-    }
+    let has_binding = same.and_then(|e| e.binding.as_ref()).is_some();
+    out.push(
+        ensure(
+            cluster,
+            ns,
+            &pair.role_binding,
+            has_binding,
+            &params,
+            dry_run,
+            "rolebinding.rbac.authorization.k8s.io",
+        )
+        .await?,
+    );
     if istio {
-        if same.and_then(|e| e.policy.as_ref()).is_none() {
-            let object = if dry_run == DryRun::Client {
-                to_value(&pair.policy).unwrap_or_default()
-            } else {
-                let api: Api<AuthorizationPolicy> = Api::namespaced(cluster.client().clone(), ns);
-                let created = api
-                    .create(&params, &pair.policy)
-                    .await
-                    .map_err(|e| cluster.explain(e, "authorizationpolicies.security.istio.io"))?;
-                to_value(&created).unwrap_or_default()
-            };
-            out.push(Applied {
-                reference: format!("authorizationpolicy.security.istio.io/{name}"),
-                action: "created".into(),
-                object,
-            });
-        } else {
-            out.push(Applied {
-                reference: format!("authorizationpolicy.security.istio.io/{name}"),
-                action: "unchanged".into(),
-                object: to_value(&pair.policy).unwrap_or_default(),
-            });
-        }
+        let has_policy = same.and_then(|e| e.policy.as_ref()).is_some();
+        out.push(
+            ensure(
+                cluster,
+                ns,
+                &pair.policy,
+                has_policy,
+                &params,
+                dry_run,
+                "authorizationpolicy.security.istio.io",
+            )
+            .await?,
+        );
     }
     Ok(out)
 }

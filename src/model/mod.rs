@@ -13,7 +13,7 @@ pub mod subject;
 pub use email::{Email, EmailError};
 pub use istio::{AuthorizationPolicy, AuthorizationPolicySpec};
 pub use profile::{Plugin, Profile, ProfileCondition, ProfileSpec, ProfileStatus};
-pub use profile_name::{ProfileName, ProfileNameError};
+pub use profile_name::{ProfileName, ProfileNameError, is_dns1123_label};
 pub use quantity::{Quantity, QuantityError, QuantityFormat};
 pub use quota::{Quota, QuotaError, ResourceName};
 pub use role::{Role, RoleError};

@@ -34,6 +34,17 @@ pub const RESERVED_NAMES: &[&str] = &[
 /// Name prefixes reserved for platform namespaces (`kube-system`, `knative-serving`,
 /// `istio-system`, `openshift-*`, ...).
 pub const RESERVED_PREFIXES: &[&str] = &["kube-", "knative-", "istio-", "openshift-"];
+/// True for a DNS-1123 label (`^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`, at most 63 bytes): what a
+/// namespace name, and so a usable Profile name, must be.
+pub fn is_dns1123_label(name: &str) -> bool {
+    !name.is_empty()
+        && name.len() <= 63
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && !name.starts_with('-')
+        && !name.ends_with('-')
+}
 
 /// Why a string cannot be used as a Profile name.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

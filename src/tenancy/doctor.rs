@@ -71,16 +71,6 @@ fn obj(kind: &str, namespace: Option<&str>, name: &str) -> ObjectRef {
     }
 }
 
-fn is_dns_label(name: &str) -> bool {
-    !name.is_empty()
-        && name.len() <= 63
-        && name
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
-        && !name.starts_with('-')
-        && !name.ends_with('-')
-}
-
 /// Runs every check. Findings are sorted by severity, profile, code.
 pub fn diagnose(s: &Snapshot) -> Vec<Finding> {
     let mut out = Vec::new();
@@ -136,7 +126,7 @@ pub fn diagnose(s: &Snapshot) -> Vec<Finding> {
                     "check the identity provider sends exactly this case, or change spec.owner.name to the lower-case form".into());
             }
         }
-        if !is_dns_label(name) {
+        if !crate::model::is_dns1123_label(name) {
             push(
                 Severity::Error,
                 "invalid-profile-name",

@@ -38,16 +38,6 @@ fn namespace_labels() -> Vec<(String, String)> {
         .unwrap_or_default()
 }
 
-fn is_dns_label(name: &str) -> bool {
-    !name.is_empty()
-        && name.len() <= 63
-        && name
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
-        && !name.starts_with('-')
-        && !name.ends_with('-')
-}
-
 /// Reconciles one Profile by name (absent: nothing to do; its owned objects are garbage
 /// collected by the store).
 pub(super) fn reconcile(store: &mut Store, cfg: &ControllerConfig, name: &str) {
@@ -76,7 +66,7 @@ pub(super) fn reconcile(store: &mut Store, cfg: &ControllerConfig, name: &str) {
         "controller": true,
         "blockOwnerDeletion": true,
     });
-    if !is_dns_label(name) || !ensure_namespace(store, name, &owner, &owner_ref) {
+    if !crate::model::is_dns1123_label(name) || !ensure_namespace(store, name, &owner, &owner_ref) {
         return;
     }
     if store
