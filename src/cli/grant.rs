@@ -3,10 +3,10 @@
 use anyhow::Context as _;
 use clap::Args;
 
-use super::output::{OutputFormat, print_applied};
+use super::output::{WriteFlags, print_applied};
 use super::{CliError, CliResult, GlobalArgs};
+use crate::cluster::Cluster;
 use crate::cluster::access::{grant as grant_pair, revoke as revoke_pair};
-use crate::cluster::{Cluster, DryRun};
 use crate::model::{Email, GroupName, ProfileName, Role, Subject};
 
 /// Who gets access: an email (positional) or `--group NAME`.
@@ -73,12 +73,8 @@ pub struct GrantArgs {
     /// Create the RoleBinding only when Istio's CRD is missing.
     #[arg(long)]
     no_istio: bool,
-    /// none, client (send nothing) or server (dryRun=All).
-    #[arg(long, value_enum, default_value = "none", num_args = 0..=1, default_missing_value = "client", require_equals = true)]
-    dry_run: DryRun,
-    /// Print the objects instead of the summary.
-    #[arg(short = 'o', long = "output", value_enum)]
-    output: Option<OutputFormat>,
+    #[command(flatten)]
+    write: WriteFlags,
 }
 
 /// Flags of `revoke`.
@@ -97,12 +93,8 @@ pub struct RevokeArgs {
     /// Profile(s) to revoke access from.
     #[arg(long = "profile", required = true)]
     profiles: Vec<String>,
-    /// none, client (send nothing) or server (dryRun=All).
-    #[arg(long, value_enum, default_value = "none", num_args = 0..=1, default_missing_value = "client", require_equals = true)]
-    dry_run: DryRun,
-    /// Print the objects instead of the summary.
-    #[arg(short = 'o', long = "output", value_enum)]
-    output: Option<OutputFormat>,
+    #[command(flatten)]
+    write: WriteFlags,
 }
 
 /// `kubectl kubeflow grant`.
@@ -119,7 +111,7 @@ pub async fn grant(global: &GlobalArgs, args: GrantArgs) -> CliResult {
             &subject,
             args.role,
             args.no_istio,
-            args.dry_run,
+            args.write.dry_run,
         )
         .await
         .with_context(|| {
@@ -129,7 +121,7 @@ pub async fn grant(global: &GlobalArgs, args: GrantArgs) -> CliResult {
                 subject.name()
             )
         })?;
-        print_applied(&applied, args.output, args.dry_run)?;
+        print_applied(&applied, args.write.output, args.write.dry_run)?;
     }
     Ok(())
 }
@@ -142,7 +134,7 @@ pub async fn revoke(global: &GlobalArgs, args: RevokeArgs) -> CliResult {
         .await
         .map_err(anyhow::Error::new)?;
     for profile in &targets {
-        let applied = revoke_pair(&cluster, profile, &subject, args.role, args.dry_run)
+        let applied = revoke_pair(&cluster, profile, &subject, args.role, args.write.dry_run)
             .await
             .with_context(|| {
                 format!("revoking access of {} on profile {profile}", subject.name())
@@ -153,7 +145,7 @@ pub async fn revoke(global: &GlobalArgs, args: RevokeArgs) -> CliResult {
                 subject.name()
             );
         }
-        print_applied(&applied, args.output, args.dry_run)?;
+        print_applied(&applied, args.write.output, args.write.dry_run)?;
     }
     Ok(())
 }

@@ -5,7 +5,7 @@ use std::time::Duration;
 use anyhow::Context as _;
 use clap::Args;
 
-use super::output::{OutputFormat, print_applied, print_objects};
+use super::output::{OutputFormat, WriteFlags, print_applied, print_objects};
 use super::{CliError, CliResult, GlobalArgs, parse_request_timeout};
 use crate::cluster::onboard::{OnboardObjects, onboard};
 use crate::cluster::{Cluster, DryRun};
@@ -64,12 +64,8 @@ pub struct OnboardArgs {
     /// LimitRange default memory request (implies --limit-range).
     #[arg(long, value_name = "QUANTITY")]
     pub limit_range_request_memory: Option<String>,
-    /// none: create; client: print, send nothing; server: send with dryRun=All.
-    #[arg(long, value_enum, default_value = "none", num_args = 0..=1, default_missing_value = "client", require_equals = true)]
-    pub dry_run: DryRun,
-    /// Output format: yaml, json or name (default: one summary line per object).
-    #[arg(short = 'o', long = "output", value_enum)]
-    pub output: Option<OutputFormat>,
+    #[command(flatten)]
+    pub write: WriteFlags,
     /// How long to wait for the profile controller to create the namespace (for --limit-range).
     #[arg(long, value_name = "DURATION", default_value = "60s", value_parser = parse_request_timeout)]
     pub wait_timeout: Duration,
@@ -82,7 +78,7 @@ fn usage(e: impl Into<anyhow::Error>) -> CliError {
 /// Validates everything first (exit 2, nothing sent), then creates or previews.
 pub async fn run(global: &GlobalArgs, args: OnboardArgs) -> CliResult {
     let objects = plan(&args)?;
-    if args.dry_run == DryRun::Client {
+    if args.write.dry_run == DryRun::Client {
         let values = [
             Some(manifest::to_value(&objects.profile)),
             objects.limit_range.as_ref().map(manifest::to_value),
@@ -92,7 +88,7 @@ pub async fn run(global: &GlobalArgs, args: OnboardArgs) -> CliResult {
             .flatten()
             .collect::<Result<_, _>>()
             .map_err(anyhow::Error::new)?;
-        return match args.output {
+        return match args.write.output {
             Some(format) => print_objects(&values, format).map_err(CliError::Failed),
             None => {
                 let names = manifest::render_objects(&values, OutputFormat::Name)
@@ -107,7 +103,7 @@ pub async fn run(global: &GlobalArgs, args: OnboardArgs) -> CliResult {
     let cluster = Cluster::connect(&global.connect_options())
         .await
         .map_err(anyhow::Error::new)?;
-    let applied = onboard(&cluster, &objects, args.dry_run, args.wait_timeout)
+    let applied = onboard(&cluster, &objects, args.write.dry_run, args.wait_timeout)
         .await
         .with_context(|| {
             format!(
@@ -116,7 +112,7 @@ pub async fn run(global: &GlobalArgs, args: OnboardArgs) -> CliResult {
                 cluster.context()
             )
         })?;
-    print_applied(&applied, args.output, args.dry_run).map_err(CliError::Failed)
+    print_applied(&applied, args.write.output, args.write.dry_run).map_err(CliError::Failed)
 }
 
 /// Parses and validates every flag into the objects to create. Errors are usage errors.

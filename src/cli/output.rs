@@ -5,6 +5,17 @@ use crate::cluster::onboard::Applied;
 pub use crate::manifest::output::OutputFormat;
 use crate::manifest::output::render_objects;
 
+/// `--dry-run` and `-o`, shared by every command that writes.
+#[derive(Debug, Clone, Copy, clap::Args)]
+pub struct WriteFlags {
+    /// none: write; client: print, send nothing; server: send with dryRun=All.
+    #[arg(long, value_enum, default_value = "none", num_args = 0..=1, default_missing_value = "client", require_equals = true)]
+    pub dry_run: DryRun,
+    /// Output format: yaml, json or name (default: one summary line per object).
+    #[arg(short = 'o', long = "output", value_enum)]
+    pub output: Option<OutputFormat>,
+}
+
 /// Prints objects in the chosen format to stdout.
 pub fn print_objects(objects: &[serde_json::Value], format: OutputFormat) -> anyhow::Result<()> {
     let text = render_objects(objects, format)?;

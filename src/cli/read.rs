@@ -13,6 +13,7 @@ use super::{CliError, CliResult, GlobalArgs};
 use crate::cluster::Cluster;
 use crate::cluster::snapshot::load_snapshot;
 use crate::manifest::{OutputFormat, render_objects};
+use crate::model::selector::LabelSelector;
 use crate::tenancy::{
     AccessLevel, Finding, ProfileRow, QuotaLine, Severity, Tenancy, UserRow, age,
 };
@@ -43,7 +44,7 @@ pub struct ProfilesArgs {
     /// Output format (default: table).
     #[arg(short = 'o', long = "output", value_enum)]
     pub output: Option<ListOutput>,
-    /// Label selector on Profiles (`k=v`, `k!=v`, `k`, `!k`, comma-separated).
+    /// Label selector on Profiles, kube syntax (`k=v`, `k!=v`, `k in (a,b)`, `k notin (a)`, `k`, `!k`).
     #[arg(short = 'l', long = "selector")]
     pub selector: Option<String>,
     /// Sort column.
@@ -179,45 +180,29 @@ fn percent(q: Option<&QuotaLine>) -> i64 {
     q.and_then(QuotaLine::percent).map(i64::from).unwrap_or(-1)
 }
 
-/// `k=v`, `k!=v`, `k`, `!k`, comma-separated; all must hold.
-fn selector_matches(selector: &str, labels: &BTreeMap<String, String>) -> Result<bool, CliError> {
-    for term in selector.split(',').map(str::trim).filter(|t| !t.is_empty()) {
-        let ok = if let Some((k, v)) = term.split_once("!=") {
-            labels.get(k.trim()).map(String::as_str) != Some(v.trim())
-        } else if let Some((k, v)) = term.split_once('=') {
-            let v = v.trim_start_matches('=');
-            labels.get(k.trim()).map(String::as_str) == Some(v.trim())
-        } else if let Some(k) = term.strip_prefix('!') {
-            !labels.contains_key(k.trim())
-        } else if term
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || "-_./".contains(c))
-        {
-            labels.contains_key(term)
-        } else {
-            return Err(CliError::Usage(anyhow::anyhow!(
-                "unsupported selector term {term:?}: use k=v, k!=v, k or !k"
-            )));
-        };
-        if !ok {
-            return Ok(false);
-        }
-    }
-    Ok(true)
+/// Parses `-l` with kube's label-selector grammar; a malformed selector is a usage error.
+fn parse_selector(selector: &str) -> Result<LabelSelector, CliError> {
+    LabelSelector::parse(selector).map_err(|e| {
+        CliError::Usage(anyhow::anyhow!(
+            "unsupported selector term in {selector:?} ({}): use k=v, k!=v, 'k in (a,b)', 'k notin (a)', k or !k",
+            e.why
+        ))
+    })
 }
 
 /// `kubectl kubeflow profiles`.
 pub async fn profiles(global: &GlobalArgs, args: ProfilesArgs) -> CliResult {
     let tenancy = load(global).await?;
-    let mut rows: Vec<&ProfileRow> = Vec::new();
-    for p in tenancy.profiles() {
-        if let Some(sel) = &args.selector
-            && !selector_matches(sel, &p.labels)?
-        {
-            continue;
-        }
-        rows.push(p);
-    }
+    let selector = args.selector.as_deref().map(parse_selector).transpose()?;
+    let mut rows: Vec<&ProfileRow> = tenancy
+        .profiles()
+        .iter()
+        .filter(|p| {
+            selector
+                .as_ref()
+                .is_none_or(|s| s.matches_labels(|k| p.labels.get(k).map(String::as_str)))
+        })
+        .collect();
     match args.sort_by {
         ProfileSort::Name => {}
         ProfileSort::Owner => rows.sort_by(|a, b| a.owner.cmp(&b.owner)),

@@ -63,22 +63,13 @@ async fn existing(
     cluster: &Cluster,
     profile: &str,
     subject: &Subject,
-    istio: bool,
+    policies: &[AuthorizationPolicy],
 ) -> Result<Vec<Existing>, ClusterError> {
     let rbs: Api<RoleBinding> = Api::namespaced(cluster.client().clone(), profile);
     let bindings = rbs
         .list(&ListParams::default())
         .await
         .map_err(|e| cluster.explain(e, "rolebindings.rbac.authorization.k8s.io"))?;
-    let policies = if istio {
-        let aps: Api<AuthorizationPolicy> = Api::namespaced(cluster.client().clone(), profile);
-        aps.list(&ListParams::default())
-            .await
-            .map_err(|e| cluster.explain(e, "authorizationpolicies.security.istio.io"))?
-            .items
-    } else {
-        Vec::new()
-    };
     let mut out: Vec<Existing> = Vec::new();
     for role in Role::ALL {
         let name = contributor_name(subject, role);
@@ -123,12 +114,16 @@ async fn existing(
     Ok(out)
 }
 
-async fn istio_installed(cluster: &Cluster, profile: &str) -> Result<bool, ClusterError> {
+/// The profile's AuthorizationPolicies; `None` when Istio's CRD is not installed.
+async fn policies(
+    cluster: &Cluster,
+    profile: &str,
+) -> Result<Option<Vec<AuthorizationPolicy>>, ClusterError> {
     let aps: Api<AuthorizationPolicy> = Api::namespaced(cluster.client().clone(), profile);
-    match aps.list(&ListParams::default().limit(1)).await {
-        Ok(_) => Ok(true),
+    match aps.list(&ListParams::default()).await {
+        Ok(list) => Ok(Some(list.items)),
         Err(e) => match cluster.explain(e, "authorizationpolicies.security.istio.io") {
-            ClusterError::CrdMissing { .. } => Ok(false),
+            ClusterError::CrdMissing { .. } => Ok(None),
             other => Err(other),
         },
     }
@@ -167,6 +162,44 @@ fn delete_params(dry_run: DryRun, rv: Option<String>) -> DeleteParams {
     }
 }
 
+/// Deletes one object (guarded by the resourceVersion it was read at) and records it.
+async fn delete_one<K>(
+    cluster: &Cluster,
+    ns: &str,
+    obj: &K,
+    dry_run: DryRun,
+    reference: &str,
+) -> Result<Applied, ClusterError>
+where
+    K: kube::Resource<Scope = k8s_openapi::NamespaceResourceScope>
+        + Clone
+        + serde::Serialize
+        + serde::de::DeserializeOwned
+        + std::fmt::Debug,
+    K::DynamicType: Default,
+{
+    let name = obj.meta().name.clone().unwrap_or_default();
+    if dry_run != DryRun::Client {
+        let api: Api<K> = Api::namespaced(cluster.client().clone(), ns);
+        let plural = format!(
+            "{}.{}",
+            K::plural(&K::DynamicType::default()),
+            K::group(&K::DynamicType::default())
+        );
+        api.delete(
+            &name,
+            &delete_params(dry_run, obj.meta().resource_version.clone()),
+        )
+        .await
+        .map_err(|err| cluster.explain(err, &plural))?;
+    }
+    Ok(Applied {
+        reference: format!("{reference}/{name}"),
+        action: "deleted".into(),
+        object: to_value(obj).unwrap_or_default(),
+    })
+}
+
 async fn remove(
     cluster: &Cluster,
     profile: &str,
@@ -175,36 +208,12 @@ async fn remove(
     out: &mut Vec<Applied>,
 ) -> Result<(), ClusterError> {
     if let Some(b) = &e.binding {
-        if dry_run != DryRun::Client {
-            let api: Api<RoleBinding> = Api::namespaced(cluster.client().clone(), profile);
-            api.delete(
-                &e.name,
-                &delete_params(dry_run, b.metadata.resource_version.clone()),
-            )
-            .await
-            .map_err(|err| cluster.explain(err, "rolebindings.rbac.authorization.k8s.io"))?;
-        }
-        out.push(Applied {
-            reference: format!("rolebinding.rbac.authorization.k8s.io/{}", e.name),
-            action: "deleted".into(),
-            object: to_value(b).unwrap_or_default(),
-        });
+        let reference = "rolebinding.rbac.authorization.k8s.io";
+        out.push(delete_one(cluster, profile, b, dry_run, reference).await?);
     }
     if let Some(p) = &e.policy {
-        if dry_run != DryRun::Client {
-            let api: Api<AuthorizationPolicy> = Api::namespaced(cluster.client().clone(), profile);
-            api.delete(
-                &e.name,
-                &delete_params(dry_run, p.metadata.resource_version.clone()),
-            )
-            .await
-            .map_err(|err| cluster.explain(err, "authorizationpolicies.security.istio.io"))?;
-        }
-        out.push(Applied {
-            reference: format!("authorizationpolicy.security.istio.io/{}", e.name),
-            action: "deleted".into(),
-            object: to_value(p).unwrap_or_default(),
-        });
+        let reference = "authorizationpolicy.security.istio.io";
+        out.push(delete_one(cluster, profile, p, dry_run, reference).await?);
     }
     Ok(())
 }
@@ -265,14 +274,21 @@ pub async fn grant(
 ) -> Result<Vec<Applied>, AccessError> {
     let ns = profile.as_str();
     owner_check(cluster, ns, subject).await?;
-    let istio = istio_installed(cluster, ns).await?;
+    let policies = policies(cluster, ns).await?;
+    let istio = policies.is_some();
     if !istio && !no_istio {
         return Err(AccessError::NoIstio {
             context: cluster.context().to_string(),
         });
     }
     let pair = contributor_pair(profile, subject, role, &IstioSettings::default())?;
-    let current = existing(cluster, ns, subject, istio).await?;
+    let current = existing(
+        cluster,
+        ns,
+        subject,
+        policies.as_deref().unwrap_or_default(),
+    )
+    .await?;
     let mut out = Vec::new();
     for e in current.iter().filter(|e| e.role != Some(role)) {
         remove(cluster, ns, e, dry_run, &mut out).await?;
@@ -325,8 +341,14 @@ pub async fn revoke(
 ) -> Result<Vec<Applied>, AccessError> {
     let ns = profile.as_str();
     owner_check(cluster, ns, subject).await?;
-    let istio = istio_installed(cluster, ns).await?;
-    let current = existing(cluster, ns, subject, istio).await?;
+    let policies = policies(cluster, ns).await?;
+    let current = existing(
+        cluster,
+        ns,
+        subject,
+        policies.as_deref().unwrap_or_default(),
+    )
+    .await?;
     let mut out = Vec::new();
     for e in current.iter().filter(|e| role.is_none() || e.role == role) {
         remove(cluster, ns, e, dry_run, &mut out).await?;

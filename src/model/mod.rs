@@ -8,6 +8,7 @@ pub mod profile_name;
 pub mod quantity;
 pub mod quota;
 pub mod role;
+pub mod selector;
 pub mod subject;
 
 pub use email::{Email, EmailError};

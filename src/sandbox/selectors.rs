@@ -1,115 +1,16 @@
-//! Label and field selectors with kube-apiserver's syntax: `a=b`, `a==b`, `a!=b`,
-//! `a in (x,y)`, `a notin (x)`, `a`, `!a` for labels; `metadata.name`, `metadata.namespace`
+//! Field selectors with kube-apiserver's syntax (`metadata.name`, `metadata.namespace`
 //! (and `status.phase`, `spec.nodeName`-style dotted paths) with `=`, `==`, `!=` for fields.
 
 use serde_json::Value;
 
 use super::status::ApiError;
 
-/// One label requirement.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Requirement {
-    /// key=value / key==value
-    Eq(String, String),
-    /// key!=value (also true when the label is absent)
-    NotEq(String, String),
-    /// key in (v1,v2)
-    In(String, Vec<String>),
-    /// key notin (v1,v2) (also true when absent)
-    NotIn(String, Vec<String>),
-    /// key
-    Exists(String),
-    /// !key
-    NotExists(String),
-}
+pub use crate::model::selector::{LabelSelector, Requirement};
 
-/// A parsed label selector (all requirements must hold).
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct LabelSelector(pub Vec<Requirement>);
-
-/// Splits on commas that are not inside parentheses.
-fn split_top(s: &str) -> Vec<&str> {
-    let mut out = Vec::new();
-    let mut depth = 0i32;
-    let mut start = 0;
-    for (i, c) in s.char_indices() {
-        match c {
-            '(' => depth += 1,
-            ')' => depth -= 1,
-            ',' if depth == 0 => {
-                out.push(&s[start..i]);
-                start = i + 1;
-            }
-            _ => {}
-        }
-    }
-    out.push(&s[start..]);
-    out
-}
-
-fn bad(sel: &str, why: &str) -> ApiError {
-    ApiError::bad_request(format!(
-        "unable to parse requirement: {why} in selector {sel:?}"
-    ))
-}
-
-fn parse_set(sel: &str, rest: &str) -> Result<Vec<String>, ApiError> {
-    let rest = rest.trim();
-    let inner = rest
-        .strip_prefix('(')
-        .and_then(|r| r.strip_suffix(')'))
-        .ok_or_else(|| bad(sel, "found '', expected: '('"))?;
-    Ok(inner
-        .split(',')
-        .map(|v| v.trim().to_string())
-        .filter(|v| !v.is_empty())
-        .collect())
-}
-
-impl LabelSelector {
-    /// Parses `labelSelector` query syntax; 400 BadRequest on malformed input.
-    pub fn parse(sel: &str) -> Result<Self, ApiError> {
-        let mut reqs = Vec::new();
-        for part in split_top(sel) {
-            let p = part.trim();
-            if p.is_empty() {
-                continue;
-            }
-            if let Some(k) = p.strip_prefix('!') {
-                reqs.push(Requirement::NotExists(k.trim().to_string()));
-            } else if let Some((k, v)) = p.split_once("!=") {
-                reqs.push(Requirement::NotEq(k.trim().into(), v.trim().into()));
-            } else if let Some((k, v)) = p.split_once("==") {
-                reqs.push(Requirement::Eq(k.trim().into(), v.trim().into()));
-            } else if let Some((k, v)) = p.split_once('=') {
-                reqs.push(Requirement::Eq(k.trim().into(), v.trim().into()));
-            } else if let Some(idx) = p.find(" notin ") {
-                let set = parse_set(sel, &p[idx + 7..])?;
-                reqs.push(Requirement::NotIn(p[..idx].trim().into(), set));
-            } else if let Some(idx) = p.find(" in ") {
-                let set = parse_set(sel, &p[idx + 4..])?;
-                reqs.push(Requirement::In(p[..idx].trim().into(), set));
-            } else if p.contains(char::is_whitespace) || p.contains('(') {
-                return Err(bad(sel, "unexpected token"));
-            } else {
-                reqs.push(Requirement::Exists(p.to_string()));
-            }
-        }
-        Ok(Self(reqs))
-    }
-
-    /// Whether an object's metadata.labels satisfy every requirement.
-    pub fn matches(&self, obj: &Value) -> bool {
-        let labels = obj.get("metadata").and_then(|m| m.get("labels"));
-        let get = |k: &str| labels.and_then(|l| l.get(k)).and_then(Value::as_str);
-        self.0.iter().all(|r| match r {
-            Requirement::Eq(k, v) => get(k) == Some(v.as_str()),
-            Requirement::NotEq(k, v) => get(k) != Some(v.as_str()),
-            Requirement::In(k, vs) => get(k).is_some_and(|x| vs.iter().any(|v| v == x)),
-            Requirement::NotIn(k, vs) => !get(k).is_some_and(|x| vs.iter().any(|v| v == x)),
-            Requirement::Exists(k) => get(k).is_some(),
-            Requirement::NotExists(k) => get(k).is_none(),
-        })
+impl From<crate::model::selector::SelectorError> for ApiError {
+    /// kube answers a malformed `labelSelector` with 400 BadRequest.
+    fn from(e: crate::model::selector::SelectorError) -> Self {
+        ApiError::bad_request(e.to_string())
     }
 }
 

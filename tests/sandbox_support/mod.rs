@@ -1,10 +1,9 @@
 //! Helpers shared by the sandbox API and kubectl tests: raw HTTP calls through a kube client
-//! (to pin status codes and Status bodies) and installing the Profile CRD when a seed did not.
+//! (to pin status codes and Status bodies) and the option sets the tests start from.
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
 use http_body_util::BodyExt;
 use kubectl_kubeflow::sandbox::seed::{Seed, SeedOptions};
-use kubectl_kubeflow::sandbox::store::GroupResource;
 use kubectl_kubeflow::sandbox::{Sandbox, SandboxOptions};
 use serde_json::Value;
 
@@ -26,30 +25,14 @@ pub fn no_crd_options() -> SandboxOptions {
     o
 }
 
-/// The upstream Profile CRD as JSON.
+/// The upstream Profile CRD as JSON (the copy the plugin embeds).
 pub fn profile_crd() -> Value {
-    let text = std::fs::read_to_string(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/assets/upstream/profiles.kubeflow.org-crd.v1.10.2.yaml"
-    ))
-    .unwrap();
-    let text = text.trim_start_matches("---").trim_start();
-    serde_saphyr::from_str(text).unwrap()
+    kubectl_kubeflow::sandbox::crds::profile_crd().unwrap()
 }
 
-/// Starts a sandbox and makes sure the Profile CRD exists (the seed normally installs it).
+/// Starts a sandbox (the seed installs the CRDs unless `seed_options` say otherwise).
 pub async fn start(opts: SandboxOptions) -> Sandbox {
-    let want_crd = opts.seed_options.profile_crd;
-    let sb = Sandbox::start(opts).await.unwrap();
-    if want_crd {
-        let store = sb.store();
-        let mut s = store.lock().unwrap();
-        let gr = GroupResource::new("apiextensions.k8s.io", "customresourcedefinitions");
-        if s.get(&gr, None, "profiles.kubeflow.org").is_none() {
-            s.create(&gr, None, profile_crd()).unwrap();
-        }
-    }
-    sb
+    Sandbox::start(opts).await.unwrap()
 }
 
 /// One raw request; returns status code and JSON body (Value::Null when not JSON).

@@ -4,41 +4,18 @@
 
 use serde_json::Value;
 
+use crate::model::selector::LabelSelector;
 use crate::sandbox::store::{GroupResource, Store};
 
 fn gr() -> GroupResource {
     GroupResource::new("rbac.authorization.k8s.io", "clusterroles")
 }
 
-/// `metav1.LabelSelector` (matchLabels + matchExpressions) against a label map.
+/// `metav1.LabelSelector` (matchLabels + matchExpressions) against a label map; a selector
+/// with an operator kube would reject matches nothing.
 pub(crate) fn selector_matches(selector: &Value, labels: &Value) -> bool {
-    let label = |k: &str| labels.get(k).and_then(Value::as_str);
-    let labels_ok = selector["matchLabels"]
-        .as_object()
-        .into_iter()
-        .flatten()
-        .all(|(k, v)| label(k) == v.as_str());
-    let exprs_ok = selector["matchExpressions"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .all(|e| {
-            let key = e["key"].as_str().unwrap_or_default();
-            let values: Vec<&str> = e["values"]
-                .as_array()
-                .into_iter()
-                .flatten()
-                .filter_map(Value::as_str)
-                .collect();
-            match e["operator"].as_str() {
-                Some("In") => label(key).is_some_and(|v| values.contains(&v)),
-                Some("NotIn") => label(key).is_none_or(|v| !values.contains(&v)),
-                Some("Exists") => label(key).is_some(),
-                Some("DoesNotExist") => label(key).is_none(),
-                _ => false,
-            }
-        });
-    labels_ok && exprs_ok
+    LabelSelector::from_structured(selector)
+        .is_some_and(|s| s.matches_labels(|k| labels.get(k).and_then(Value::as_str)))
 }
 
 /// Re-aggregates every aggregated ClusterRole; writes only those whose rules change.
