@@ -8,6 +8,7 @@ mod grant;
 mod onboard;
 mod output;
 mod read;
+mod roles;
 mod sandbox;
 mod table;
 mod version;
@@ -66,6 +67,8 @@ pub enum Command {
     Users(read::UsersArgs),
     /// The users x profiles access matrix (O owner, A admin, E edit, V view).
     Access(read::AccessArgs),
+    /// The permissions chart of kubeflow-admin/edit/view, aggregation followed; --compare A B.
+    Roles(roles::RolesArgs),
     /// Audit profiles, contributors, quotas and cluster-wide grants; exit 3 when findings exist.
     Doctor(read::DoctorArgs),
     /// Print the plugin version and, when a cluster is reachable, the server version.
@@ -218,6 +221,7 @@ pub async fn run(cli: Cli) -> CliResult {
         Command::Users(args) => read::users(&cli.global, args).await,
         Command::Access(args) => read::access(&cli.global, args).await,
         Command::Doctor(args) => read::doctor(&cli.global, args).await,
+        Command::Roles(args) => roles::roles(&cli.global, args).await,
         Command::Version(args) => version::run(&cli.global, args).await,
         Command::Sandbox(args) => sandbox::run(args).await,
         Command::Completion(args) => run_completion(

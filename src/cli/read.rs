@@ -138,7 +138,7 @@ fn now() -> jiff::Timestamp {
         .unwrap_or_else(jiff::Timestamp::now)
 }
 
-async fn load(global: &GlobalArgs) -> Result<Tenancy, CliError> {
+pub(super) async fn load(global: &GlobalArgs) -> Result<Tenancy, CliError> {
     let cluster = Cluster::connect(&global.connect_options())
         .await
         .map_err(anyhow::Error::new)?;
@@ -158,7 +158,7 @@ async fn load(global: &GlobalArgs) -> Result<Tenancy, CliError> {
     Ok(Tenancy::build(&snapshot))
 }
 
-fn print_structured<T: Serialize>(value: &T, format: ListOutput) -> CliResult {
+pub(super) fn print_structured<T: Serialize>(value: &T, format: ListOutput) -> CliResult {
     let value = serde_json::to_value(value).context("serializing output")?;
     let format = match format {
         ListOutput::Yaml => OutputFormat::Yaml,

@@ -5,6 +5,7 @@
 //! Building is O(objects) with hash maps, so it can be redone on every watch event.
 
 pub mod doctor;
+pub mod roles;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
@@ -15,6 +16,7 @@ use serde::Serialize;
 use crate::model::{AuthorizationPolicy, Profile, Quantity, Role};
 
 pub use doctor::{Finding, Severity, diagnose};
+pub use roles::RoleChart;
 
 /// The RoleBinding the profile controller makes for the owner.
 pub const OWNER_BINDING: &str = "namespaceAdmin";
@@ -234,6 +236,7 @@ pub struct Tenancy {
     users: Vec<UserRow>,
     findings: Vec<Finding>,
     istio: bool,
+    roles: RoleChart,
 }
 
 /// `user`/`group` annotation or the single subject of a binding to a kubeflow role.
@@ -481,7 +484,13 @@ impl Tenancy {
             users,
             findings,
             istio: snapshot.authorization_policies.is_some(),
+            roles: RoleChart::build(&snapshot.cluster_roles),
         }
+    }
+
+    /// The permissions chart of the kubeflow roles.
+    pub fn roles(&self) -> &RoleChart {
+        &self.roles
     }
 
     /// Profiles sorted by name.

@@ -210,6 +210,23 @@ impl TestCluster {
                     .await;
             }
         }
+        let roles: Api<k8s_openapi::api::rbac::v1::ClusterRole> = Api::all(self.admin.clone());
+        if let Ok(list) = roles.list(&ListParams::default()).await {
+            for r in list.items.into_iter().filter(|r| {
+                r.metadata
+                    .name
+                    .as_deref()
+                    .unwrap_or("")
+                    .starts_with(&self.run_id)
+            }) {
+                let _ = roles
+                    .delete(
+                        r.metadata.name.as_deref().unwrap_or(""),
+                        &DeleteParams::default(),
+                    )
+                    .await;
+            }
+        }
         let namespaces: Api<Namespace> = Api::all(self.admin.clone());
         if let Ok(list) = namespaces.list(&ListParams::default()).await {
             for ns in list.items.into_iter().filter(|n| {
