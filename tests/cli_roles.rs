@@ -97,8 +97,10 @@ async fn chart_follows_aggregation_labels_and_compare_lists_additions() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn missing_kubeflow_roles_are_explained() {
-    let mut opts = kubectl_kubeflow::sandbox::SandboxOptions::default();
-    opts.seed = kubectl_kubeflow::sandbox::seed::Seed::Empty;
+    let opts = kubectl_kubeflow::sandbox::SandboxOptions {
+        seed: kubectl_kubeflow::sandbox::seed::Seed::Empty,
+        ..Default::default()
+    };
     let cluster = TestCluster::sandbox(opts).await;
     if cluster.is_external() {
         return;
