@@ -15,3 +15,4 @@ pub mod manifest;
 pub mod model;
 pub mod sandbox;
 pub mod tenancy;
+pub mod tui;

@@ -11,6 +11,7 @@ mod read;
 mod roles;
 mod sandbox;
 mod table;
+mod tui;
 mod version;
 
 use std::ffi::OsString;
@@ -71,6 +72,10 @@ pub enum Command {
     Roles(roles::RolesArgs),
     /// Audit profiles, contributors, quotas and cluster-wide grants; exit 3 when findings exist.
     Doctor(read::DoctorArgs),
+    /// Open the terminal UI on the current context: profiles, users, access, roles, doctor, live.
+    Tui(tui::TuiArgs),
+    /// Start an in-process sandbox seeded with a demo organisation and open the TUI on it.
+    Demo(tui::DemoArgs),
     /// Print the plugin version and, when a cluster is reachable, the server version.
     Version(version::VersionArgs),
     /// Run a local Kubernetes API server with Kubeflow semantics (demo and tests).
@@ -222,6 +227,8 @@ pub async fn run(cli: Cli) -> CliResult {
         Command::Access(args) => read::access(&cli.global, args).await,
         Command::Doctor(args) => read::doctor(&cli.global, args).await,
         Command::Roles(args) => roles::roles(&cli.global, args).await,
+        Command::Tui(args) => tui::tui(&cli.global, args).await,
+        Command::Demo(args) => tui::demo(args).await,
         Command::Version(args) => version::run(&cli.global, args).await,
         Command::Sandbox(args) => sandbox::run(args).await,
         Command::Completion(args) => run_completion(

@@ -124,7 +124,7 @@ fn from_status(status: &Status, resource: &str, context: &str) -> ClusterError {
     }
 }
 
-pub(super) fn missing_type_message(resource: &str, context: &str) -> String {
+pub(crate) fn missing_type_message(resource: &str, context: &str) -> String {
     match resource {
         r if r.ends_with("kubeflow.org") => format!(
             "the server does not serve {r}: is Kubeflow installed on context {context:?}? \

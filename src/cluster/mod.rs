@@ -8,6 +8,7 @@ pub mod access;
 mod error;
 pub mod onboard;
 pub mod snapshot;
+pub mod watch;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -238,5 +239,78 @@ impl DryRun {
             DryRun::Client => " (dry run)",
             DryRun::Server => " (server dry run)",
         }
+    }
+}
+
+/// Who the server says the current credentials are, and whether they may change tenancy.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Identity {
+    /// `status.userInfo.username` of a SelfSubjectReview (`None` if the server has no API).
+    pub username: Option<String>,
+    /// Groups.
+    pub groups: Vec<String>,
+    /// True when SelfSubjectAccessReviews allow every write the plugin makes (patch Profiles,
+    /// create RoleBindings and AuthorizationPolicies in any namespace).
+    pub can_write: bool,
+}
+
+impl Cluster {
+    /// SelfSubjectReview + SelfSubjectAccessReviews for the write verbs.
+    pub async fn identity(&self) -> Result<Identity, ClusterError> {
+        use k8s_openapi::api::authentication::v1::SelfSubjectReview;
+        use k8s_openapi::api::authorization::v1::{
+            ResourceAttributes, SelfSubjectAccessReview, SelfSubjectAccessReviewSpec,
+        };
+        use kube::api::PostParams;
+        let reviews: kube::Api<SelfSubjectReview> = kube::Api::all(self.client.clone());
+        let (username, groups) = match reviews
+            .create(&PostParams::default(), &SelfSubjectReview::default())
+            .await
+        {
+            Ok(r) => {
+                let info = r.status.and_then(|s| s.user_info).unwrap_or_default();
+                (info.username, info.groups.unwrap_or_default())
+            }
+            Err(e) => match self.explain(e, "selfsubjectreviews.authentication.k8s.io") {
+                ClusterError::NotFound { .. } | ClusterError::CrdMissing { .. } => {
+                    (None, Vec::new())
+                }
+                other => return Err(other),
+            },
+        };
+        let checks = [
+            ("patch", "kubeflow.org", "profiles"),
+            ("create", "rbac.authorization.k8s.io", "rolebindings"),
+            ("create", "security.istio.io", "authorizationpolicies"),
+        ];
+        let access: kube::Api<SelfSubjectAccessReview> = kube::Api::all(self.client.clone());
+        let mut can_write = true;
+        for (verb, group, resource) in checks {
+            let review = SelfSubjectAccessReview {
+                spec: SelfSubjectAccessReviewSpec {
+                    resource_attributes: Some(ResourceAttributes {
+                        verb: Some(verb.into()),
+                        group: Some(group.into()),
+                        resource: Some(resource.into()),
+                        ..ResourceAttributes::default()
+                    }),
+                    ..SelfSubjectAccessReviewSpec::default()
+                },
+                ..SelfSubjectAccessReview::default()
+            };
+            let answer = access
+                .create(&PostParams::default(), &review)
+                .await
+                .map_err(|e| self.explain(e, "selfsubjectaccessreviews.authorization.k8s.io"))?;
+            if !answer.status.is_some_and(|s| s.allowed) {
+                can_write = false;
+                break;
+            }
+        }
+        Ok(Identity {
+            username,
+            groups,
+            can_write,
+        })
     }
 }

@@ -130,6 +130,38 @@ pub fn verbs_cell(verbs: &BTreeSet<String>) -> String {
     v.join(",")
 }
 
+/// A short form for narrow cells: `read` for get+list+watch, `write` for
+/// create+update+patch+delete(+deletecollection), then any other verbs; `*` stays `*`.
+pub fn verbs_compact(verbs: &BTreeSet<String>) -> String {
+    if verbs.is_empty() {
+        return "-".into();
+    }
+    if verbs.contains("*") {
+        return "*".into();
+    }
+    const READ: [&str; 3] = ["get", "list", "watch"];
+    const WRITE: [&str; 4] = ["create", "update", "patch", "delete"];
+    let read = READ.iter().all(|v| verbs.contains(*v));
+    let write = WRITE.iter().all(|v| verbs.contains(*v));
+    let mut parts: Vec<String> = Vec::new();
+    if read {
+        parts.push("read".into());
+    }
+    if write {
+        parts.push("write".into());
+    }
+    let rest: BTreeSet<String> = verbs
+        .iter()
+        .filter(|v| !(read && READ.contains(&v.as_str())))
+        .filter(|v| !(write && (WRITE.contains(&v.as_str()) || *v == "deletecollection")))
+        .cloned()
+        .collect();
+    if !rest.is_empty() {
+        parts.push(verbs_cell(&rest));
+    }
+    parts.join(",")
+}
+
 fn labels_of(role: &ClusterRole) -> &BTreeMap<String, String> {
     static EMPTY: BTreeMap<String, String> = BTreeMap::new();
     role.metadata.labels.as_ref().unwrap_or(&EMPTY)
@@ -373,6 +405,28 @@ mod tests {
         assert_eq!(added.len(), 1);
         assert_eq!(added[0].resource.resource, "rolebindings");
         assert!(chart.compare(Role::View, Role::Admin).is_empty());
+    }
+
+    #[test]
+    fn compact_verbs_fold_read_and_write() {
+        let set = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<BTreeSet<_>>();
+        assert_eq!(verbs_compact(&set(&["get", "list", "watch"])), "read");
+        assert_eq!(
+            verbs_compact(&set(&[
+                "get",
+                "list",
+                "watch",
+                "create",
+                "update",
+                "patch",
+                "delete",
+                "deletecollection",
+                "impersonate"
+            ])),
+            "read,write,impersonate"
+        );
+        assert_eq!(verbs_compact(&set(&["get", "create"])), "get,create");
+        assert_eq!(verbs_compact(&set(&["*", "get"])), "*");
     }
 
     #[test]

@@ -1,0 +1,573 @@
+//! The one key table. The footer hints and the `?` help screen are generated from it, and
+//! [`lookup`] is how `update` turns a key into an [`Action`].
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+/// Which bindings apply.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Context {
+    /// Everywhere (unless an overlay or text input has the keyboard).
+    Global,
+    /// Tables (profiles, users, roles, doctor, access rows).
+    List,
+    /// Only the access matrix.
+    Access,
+    /// Only the roles chart.
+    Roles,
+    /// The YAML and help overlays.
+    Overlay,
+}
+
+/// What a key does.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Action {
+    /// Leave.
+    Quit,
+    /// Toggle the help overlay.
+    Help,
+    /// Next view.
+    NextView,
+    /// Previous view.
+    PrevView,
+    /// Jump to view n (0-based).
+    View(usize),
+    /// Open the `:` command line.
+    Command,
+    /// Open the `/` filter.
+    Filter,
+    /// Restart the watches.
+    Refresh,
+    /// Selection up.
+    Up,
+    /// Selection down.
+    Down,
+    /// A page up.
+    PageUp,
+    /// A page down.
+    PageDown,
+    /// First row.
+    Top,
+    /// Last row.
+    Bottom,
+    /// Drill in.
+    Enter,
+    /// Back out of a drill-down, or clear the filter.
+    Back,
+    /// Sort by the next column.
+    Sort,
+    /// Reverse the sort.
+    ReverseSort,
+    /// Show the selected object's YAML.
+    Yaml,
+    /// Matrix column left.
+    Left,
+    /// Matrix column right.
+    Right,
+    /// Cycle the roles compare mode.
+    Compare,
+    /// Close the overlay.
+    Close,
+}
+
+/// One binding.
+#[derive(Clone, Copy, Debug)]
+pub struct Binding {
+    /// Where it applies.
+    pub context: Context,
+    /// The key.
+    pub code: KeyCode,
+    /// Required modifiers (exact).
+    pub modifiers: KeyModifiers,
+    /// What it does.
+    pub action: Action,
+    /// How the key is written in hints (`j/↓`).
+    pub keys: &'static str,
+    /// Short footer label; empty: help screen only.
+    pub hint: &'static str,
+    /// Help screen text.
+    pub help: &'static str,
+}
+
+const NONE: KeyModifiers = KeyModifiers::NONE;
+
+const fn b(
+    context: Context,
+    code: KeyCode,
+    action: Action,
+    keys: &'static str,
+    hint: &'static str,
+    help: &'static str,
+) -> Binding {
+    Binding {
+        context,
+        code,
+        modifiers: NONE,
+        action,
+        keys,
+        hint,
+        help,
+    }
+}
+
+/// Every binding. A key listed twice for one action (`j` and `↓`) shares the `keys` text; the
+/// second entry has an empty hint so it is shown once.
+pub const BINDINGS: &[Binding] = &[
+    b(
+        Context::Global,
+        KeyCode::Char('q'),
+        Action::Quit,
+        "q",
+        "quit",
+        "Quit (also Ctrl-C)",
+    ),
+    Binding {
+        context: Context::Global,
+        code: KeyCode::Char('c'),
+        modifiers: KeyModifiers::CONTROL,
+        action: Action::Quit,
+        keys: "Ctrl-C",
+        hint: "",
+        help: "Quit",
+    },
+    b(
+        Context::Global,
+        KeyCode::Char('?'),
+        Action::Help,
+        "?",
+        "help",
+        "Show or hide this help",
+    ),
+    b(
+        Context::Global,
+        KeyCode::Tab,
+        Action::NextView,
+        "Tab",
+        "",
+        "Next view",
+    ),
+    b(
+        Context::Global,
+        KeyCode::BackTab,
+        Action::PrevView,
+        "Shift-Tab",
+        "",
+        "Previous view",
+    ),
+    b(
+        Context::Global,
+        KeyCode::Char('1'),
+        Action::View(0),
+        "1",
+        "",
+        "Profiles view",
+    ),
+    b(
+        Context::Global,
+        KeyCode::Char('2'),
+        Action::View(1),
+        "2",
+        "",
+        "Users view",
+    ),
+    b(
+        Context::Global,
+        KeyCode::Char('3'),
+        Action::View(2),
+        "3",
+        "",
+        "Access matrix",
+    ),
+    b(
+        Context::Global,
+        KeyCode::Char('4'),
+        Action::View(3),
+        "4",
+        "",
+        "Roles chart",
+    ),
+    b(
+        Context::Global,
+        KeyCode::Char('5'),
+        Action::View(4),
+        "5",
+        "",
+        "Doctor findings",
+    ),
+    b(
+        Context::Global,
+        KeyCode::Char(':'),
+        Action::Command,
+        ":",
+        "cmd",
+        "Command: :profiles :users :access :roles :doctor :ctx NAME :q",
+    ),
+    b(
+        Context::Global,
+        KeyCode::Char('/'),
+        Action::Filter,
+        "/",
+        "filter",
+        "Filter rows (substring, case-insensitive; start with ! to invert)",
+    ),
+    b(
+        Context::Global,
+        KeyCode::Char('r'),
+        Action::Refresh,
+        "r",
+        "",
+        "Reconnect and re-list everything",
+    ),
+    b(
+        Context::List,
+        KeyCode::Char('k'),
+        Action::Up,
+        "k/↑",
+        "",
+        "Move up",
+    ),
+    b(Context::List, KeyCode::Up, Action::Up, "k/↑", "", "Move up"),
+    b(
+        Context::List,
+        KeyCode::Char('j'),
+        Action::Down,
+        "j/↓",
+        "",
+        "Move down",
+    ),
+    b(
+        Context::List,
+        KeyCode::Down,
+        Action::Down,
+        "j/↓",
+        "",
+        "Move down",
+    ),
+    b(
+        Context::List,
+        KeyCode::PageUp,
+        Action::PageUp,
+        "PgUp",
+        "",
+        "Page up",
+    ),
+    b(
+        Context::List,
+        KeyCode::PageDown,
+        Action::PageDown,
+        "PgDn",
+        "",
+        "Page down",
+    ),
+    b(
+        Context::List,
+        KeyCode::Char('g'),
+        Action::Top,
+        "g",
+        "",
+        "First row",
+    ),
+    b(
+        Context::List,
+        KeyCode::Home,
+        Action::Top,
+        "g",
+        "",
+        "First row",
+    ),
+    b(
+        Context::List,
+        KeyCode::Char('G'),
+        Action::Bottom,
+        "G",
+        "",
+        "Last row",
+    ),
+    b(
+        Context::List,
+        KeyCode::End,
+        Action::Bottom,
+        "G",
+        "",
+        "Last row",
+    ),
+    b(
+        Context::List,
+        KeyCode::Enter,
+        Action::Enter,
+        "Enter",
+        "drill",
+        "Drill in: profile → its users, user → its profiles, finding → its profile",
+    ),
+    b(
+        Context::List,
+        KeyCode::Esc,
+        Action::Back,
+        "Esc",
+        "back",
+        "Back out of a drill-down, or clear the filter",
+    ),
+    b(
+        Context::List,
+        KeyCode::Char('s'),
+        Action::Sort,
+        "s",
+        "sort",
+        "Sort by the next column",
+    ),
+    b(
+        Context::List,
+        KeyCode::Char('S'),
+        Action::ReverseSort,
+        "S",
+        "",
+        "Reverse the sort",
+    ),
+    b(
+        Context::List,
+        KeyCode::Char('y'),
+        Action::Yaml,
+        "y",
+        "yaml",
+        "Show the selected object's YAML",
+    ),
+    b(
+        Context::Access,
+        KeyCode::Char('h'),
+        Action::Left,
+        "h/←",
+        "",
+        "Matrix: column left",
+    ),
+    b(
+        Context::Access,
+        KeyCode::Left,
+        Action::Left,
+        "h/←",
+        "",
+        "Matrix: column left",
+    ),
+    b(
+        Context::Access,
+        KeyCode::Char('l'),
+        Action::Right,
+        "l/→",
+        "",
+        "Matrix: column right",
+    ),
+    b(
+        Context::Access,
+        KeyCode::Right,
+        Action::Right,
+        "l/→",
+        "",
+        "Matrix: column right",
+    ),
+    b(
+        Context::Roles,
+        KeyCode::Char('c'),
+        Action::Compare,
+        "c",
+        "compare",
+        "Roles: cycle compare mode (edit over view, admin over edit, off)",
+    ),
+    b(
+        Context::Overlay,
+        KeyCode::Esc,
+        Action::Close,
+        "Esc",
+        "close",
+        "Close the overlay",
+    ),
+    b(
+        Context::Overlay,
+        KeyCode::Char('q'),
+        Action::Close,
+        "q",
+        "",
+        "Close the overlay",
+    ),
+    b(
+        Context::Overlay,
+        KeyCode::Char('k'),
+        Action::Up,
+        "k/↑",
+        "",
+        "Scroll up",
+    ),
+    b(
+        Context::Overlay,
+        KeyCode::Up,
+        Action::Up,
+        "k/↑",
+        "",
+        "Scroll up",
+    ),
+    b(
+        Context::Overlay,
+        KeyCode::Char('j'),
+        Action::Down,
+        "j/↓",
+        "",
+        "Scroll down",
+    ),
+    b(
+        Context::Overlay,
+        KeyCode::Down,
+        Action::Down,
+        "j/↓",
+        "",
+        "Scroll down",
+    ),
+    b(
+        Context::Overlay,
+        KeyCode::PageUp,
+        Action::PageUp,
+        "PgUp",
+        "",
+        "Page up",
+    ),
+    b(
+        Context::Overlay,
+        KeyCode::PageDown,
+        Action::PageDown,
+        "PgDn",
+        "",
+        "Page down",
+    ),
+    b(
+        Context::Overlay,
+        KeyCode::Char('g'),
+        Action::Top,
+        "g",
+        "",
+        "Top",
+    ),
+    b(
+        Context::Overlay,
+        KeyCode::Char('G'),
+        Action::Bottom,
+        "G",
+        "",
+        "Bottom",
+    ),
+];
+
+fn matches(b: &Binding, key: &KeyEvent) -> bool {
+    // Shift is part of the character for letters and symbols ('G', '?', ':').
+    let mods = key.modifiers - KeyModifiers::SHIFT;
+    b.code == key.code && b.modifiers - KeyModifiers::SHIFT == mods
+}
+
+/// The action of `key` in the first matching context of `contexts` (most specific first).
+pub fn lookup(contexts: &[Context], key: &KeyEvent) -> Option<Action> {
+    contexts.iter().find_map(|c| {
+        BINDINGS
+            .iter()
+            .find(|b| b.context == *c && matches(b, key))
+            .map(|b| b.action)
+    })
+}
+
+/// Footer hints for the active contexts (most specific first, as for [`lookup`]): `key
+/// label` pairs, once per label, skipping keys a more specific context shadows; the global
+/// ones come first because they matter most on a narrow terminal.
+pub fn hints(contexts: &[Context]) -> Vec<(&'static str, &'static str)> {
+    let mut out: Vec<(bool, &'static str, &'static str)> = Vec::new();
+    for (i, c) in contexts.iter().enumerate() {
+        for b in BINDINGS
+            .iter()
+            .filter(|b| b.context == *c && !b.hint.is_empty())
+        {
+            let shadowed = contexts[..i].iter().any(|earlier| {
+                BINDINGS.iter().any(|o| {
+                    o.context == *earlier && o.code == b.code && o.modifiers == b.modifiers
+                })
+            });
+            if !shadowed && !out.iter().any(|(_, _, h)| *h == b.hint) {
+                out.push((*c == Context::Global, b.keys, b.hint));
+            }
+        }
+    }
+    out.sort_by_key(|(global, _, _)| !*global);
+    out.into_iter().map(|(_, k, h)| (k, h)).collect()
+}
+
+/// Help screen sections: context title and `(keys, help)` lines, duplicates folded.
+pub fn help() -> Vec<(&'static str, Vec<(&'static str, &'static str)>)> {
+    let sections = [
+        (Context::Global, "Everywhere"),
+        (Context::List, "Lists"),
+        (Context::Access, "Access matrix"),
+        (Context::Roles, "Roles chart"),
+        (Context::Overlay, "YAML and help"),
+    ];
+    sections
+        .iter()
+        .map(|(c, title)| {
+            let mut lines: Vec<(&'static str, &'static str)> = Vec::new();
+            for b in BINDINGS.iter().filter(|b| b.context == *c) {
+                if !lines.iter().any(|(k, h)| *k == b.keys && *h == b.help) {
+                    lines.push((b.keys, b.help));
+                }
+            }
+            (*title, lines)
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn no_key_is_bound_twice_in_one_context() {
+        for (i, a) in BINDINGS.iter().enumerate() {
+            for b in &BINDINGS[i + 1..] {
+                assert!(
+                    !(a.context == b.context && a.code == b.code && a.modifiers == b.modifiers),
+                    "{:?} bound twice in {:?}",
+                    a.code,
+                    a.context
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn specific_contexts_win_and_shifted_letters_match() {
+        let key = |c| KeyEvent::new(KeyCode::Char(c), KeyModifiers::SHIFT);
+        assert_eq!(
+            lookup(&[Context::List, Context::Global], &key('G')),
+            Some(Action::Bottom)
+        );
+        let esc = KeyEvent::new(KeyCode::Esc, KeyModifiers::NONE);
+        assert_eq!(
+            lookup(&[Context::Overlay, Context::Global], &esc),
+            Some(Action::Close)
+        );
+        let ctrl_c = KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL);
+        assert_eq!(
+            lookup(&[Context::Roles, Context::Global], &ctrl_c),
+            Some(Action::Quit)
+        );
+        let c = KeyEvent::new(KeyCode::Char('c'), KeyModifiers::NONE);
+        assert_eq!(
+            lookup(&[Context::Roles, Context::Global], &c),
+            Some(Action::Compare)
+        );
+    }
+
+    #[test]
+    fn hints_and_help_come_from_the_table() {
+        let h = hints(&[Context::List, Context::Global]);
+        assert!(h.contains(&("/", "filter")) && h.contains(&("Enter", "drill")));
+        assert_eq!(h[0], ("q", "quit"), "global hints first");
+        // In an overlay q closes it: the footer must not claim q quits.
+        let h = hints(&[Context::Overlay, Context::Global]);
+        assert!(!h.contains(&("q", "quit")), "{h:?}");
+        let help = help();
+        assert_eq!(help.len(), 5);
+        assert!(help[1].1.iter().any(|(k, _)| *k == "j/↓"));
+        assert_eq!(help[1].1.iter().filter(|(k, _)| *k == "j/↓").count(), 1);
+    }
+}

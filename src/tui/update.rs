@@ -1,0 +1,571 @@
+//! `update(state, msg) -> effects`: the only code that changes [`AppState`]. Synchronous, no
+//! I/O; YAML for the overlay is rendered here so `view` only draws.
+
+use std::sync::Arc;
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use serde_json::Value;
+
+use super::keymap::{Action, Context, lookup};
+use super::msg::{Effect, Msg};
+use super::rows;
+use super::state::{AppState, Connection, Data, Input, Overlay, Place, ReadOnly, Scope, ViewKind};
+use crate::cluster::watch::LiveEvent;
+use crate::manifest::{OutputFormat, render_objects};
+use crate::model::Role;
+use crate::tenancy::{Snapshot, Tenancy};
+
+/// Applies one message; returns the I/O to start.
+pub fn update(state: &mut AppState, msg: Msg) -> Vec<Effect> {
+    match msg {
+        Msg::Key(key) => on_key(state, key),
+        Msg::Resize(w, h) => {
+            state.size = (w, h);
+            Vec::new()
+        }
+        Msg::Tick(now) => {
+            let minute = |t: jiff::Timestamp| t.as_second() / 60;
+            let old = std::mem::replace(&mut state.now, now);
+            if minute(old) != minute(now) {
+                rebuild(state, &[ViewKind::Profiles]);
+            }
+            Vec::new()
+        }
+        Msg::Connected {
+            generation,
+            context,
+            server,
+        } if generation == state.generation => {
+            state.header.context = context;
+            state.header.server = server;
+            Vec::new()
+        }
+        Msg::ConnectFailed { generation, error } if generation == state.generation => {
+            state.data = Data::Unavailable(error);
+            Vec::new()
+        }
+        Msg::Live { generation, event } if generation == state.generation => {
+            on_live(state, event);
+            Vec::new()
+        }
+        Msg::Identity { generation, result } if generation == state.generation => {
+            match result {
+                Ok(id) => {
+                    state.header.user = id.username;
+                    if state.header.read_only != ReadOnly::Flag {
+                        state.header.read_only = if id.can_write {
+                            ReadOnly::Writable
+                        } else {
+                            ReadOnly::NoPermission
+                        };
+                    }
+                }
+                Err(e) => state.status = Some(format!("cannot tell who you are: {e}")),
+            }
+            Vec::new()
+        }
+        // A message from a watch generation that was replaced (refresh, :ctx): dropped, so
+        // an old answer never overwrites a newer one.
+        Msg::Connected { .. }
+        | Msg::ConnectFailed { .. }
+        | Msg::Live { .. }
+        | Msg::Identity { .. } => Vec::new(),
+    }
+}
+
+fn on_live(state: &mut AppState, event: LiveEvent) {
+    match event {
+        LiveEvent::Snapshot(snapshot) => {
+            let tenancy = Tenancy::build(&snapshot);
+            state.data = Data::Ready {
+                tenancy: Arc::new(tenancy),
+                snapshot: Arc::from(snapshot),
+            };
+            state.data_at = Some(state.now);
+            if state.connection == Connection::Connecting {
+                state.connection = Connection::Live;
+            }
+            rebuild(state, &ViewKind::ALL);
+        }
+        LiveEvent::ProfilesUnavailable(e) => {
+            state.data = Data::Unavailable(e.to_string());
+        }
+        LiveEvent::Connection(None) => state.connection = Connection::Live,
+        LiveEvent::Connection(Some(trouble)) => state.connection = Connection::Trouble(trouble),
+    }
+}
+
+/// Recomputes the rows of `views` from the model (selection, filter and sort are kept).
+fn rebuild(state: &mut AppState, views: &[ViewKind]) {
+    let Data::Ready { tenancy, .. } = &state.data else {
+        return;
+    };
+    let tenancy = Arc::clone(tenancy);
+    for v in views {
+        let (headers, rows) = match v {
+            ViewKind::Profiles => rows::profiles(&tenancy, state.now),
+            ViewKind::Users => rows::users(&tenancy),
+            ViewKind::Access => rows::access(&tenancy),
+            ViewKind::Roles => rows::roles(&tenancy, state.compare),
+            ViewKind::Doctor => rows::doctor(&tenancy),
+        };
+        state.tables[v.index()].set_rows(headers, rows);
+    }
+    let cols = state.tables[ViewKind::Access.index()].headers.len();
+    state.access_col = state.access_col.min(cols.saturating_sub(1));
+}
+
+fn contexts(state: &AppState) -> Vec<Context> {
+    if state.overlay != Overlay::None {
+        return vec![Context::Overlay, Context::Global];
+    }
+    let mut c = Vec::new();
+    match state.view {
+        ViewKind::Access => c.push(Context::Access),
+        ViewKind::Roles => c.push(Context::Roles),
+        _ => {}
+    }
+    c.extend([Context::List, Context::Global]);
+    c
+}
+
+/// The contexts whose bindings are active now (for the footer).
+pub fn active_contexts(state: &AppState) -> Vec<Context> {
+    contexts(state)
+}
+
+fn on_key(state: &mut AppState, key: KeyEvent) -> Vec<Effect> {
+    if key.code == KeyCode::Char('c') && key.modifiers.contains(KeyModifiers::CONTROL) {
+        state.quit = true;
+        return vec![Effect::Quit];
+    }
+    if state.input != Input::None {
+        return on_input(state, key);
+    }
+    let Some(action) = lookup(&contexts(state), &key) else {
+        return Vec::new();
+    };
+    state.status = None;
+    if state.overlay != Overlay::None {
+        return on_overlay(state, action);
+    }
+    on_action(state, action)
+}
+
+fn on_overlay(state: &mut AppState, action: Action) -> Vec<Effect> {
+    let page = usize::from(state.size.1.saturating_sub(4)).max(1);
+    let (scroll, len) = match &mut state.overlay {
+        Overlay::Help { scroll } => (scroll, usize::MAX / 2),
+        Overlay::Yaml { scroll, lines, .. } => {
+            let len = lines.len();
+            (scroll, len)
+        }
+        Overlay::None => return Vec::new(),
+    };
+    let last = len.saturating_sub(1);
+    match action {
+        Action::Close => state.overlay = Overlay::None,
+        Action::Help => state.overlay = Overlay::None,
+        Action::Up => *scroll = scroll.saturating_sub(1),
+        Action::Down => *scroll = (*scroll + 1).min(last),
+        Action::PageUp => *scroll = scroll.saturating_sub(page),
+        Action::PageDown => *scroll = (*scroll + page).min(last),
+        Action::Top => *scroll = 0,
+        Action::Bottom => *scroll = last,
+        Action::Quit => {
+            state.quit = true;
+            return vec![Effect::Quit];
+        }
+        _ => {}
+    }
+    Vec::new()
+}
+
+fn on_action(state: &mut AppState, action: Action) -> Vec<Effect> {
+    match action {
+        Action::Quit => {
+            state.quit = true;
+            return vec![Effect::Quit];
+        }
+        Action::Help => state.overlay = Overlay::Help { scroll: 0 },
+        Action::NextView => switch(state, (state.view.index() + 1) % ViewKind::ALL.len()),
+        Action::PrevView => switch(
+            state,
+            (state.view.index() + ViewKind::ALL.len() - 1) % ViewKind::ALL.len(),
+        ),
+        Action::View(i) => switch(state, i),
+        Action::Command => state.input = Input::Command(String::new()),
+        Action::Filter => {
+            let previous = state.table().filter.clone();
+            state.input = Input::Filter { previous };
+        }
+        Action::Refresh => return restart(state, None),
+        Action::Up => state.table_mut().move_by(-1),
+        Action::Down => state.table_mut().move_by(1),
+        Action::PageUp => {
+            let page = page_size(state);
+            state.table_mut().move_by(-page);
+        }
+        Action::PageDown => {
+            let page = page_size(state);
+            state.table_mut().move_by(page);
+        }
+        Action::Top => state.table_mut().selected = 0,
+        Action::Bottom => {
+            let t = state.table_mut();
+            t.selected = t.visible.len().saturating_sub(1);
+        }
+        Action::Enter => drill(state),
+        Action::Back => back(state),
+        Action::Sort => {
+            let cols = state.table().headers.len();
+            let t = state.table_mut();
+            t.sort = match t.sort {
+                None if cols > 0 => Some((0, false)),
+                Some((c, d)) if c + 1 < cols => Some((c + 1, d)),
+                _ => None,
+            };
+            let keep = t.selected_row().map(|r| r.id.clone());
+            t.refresh(keep.as_deref());
+        }
+        Action::ReverseSort => {
+            let t = state.table_mut();
+            t.sort = Some(t.sort.map_or((0, true), |(c, d)| (c, !d)));
+            let keep = t.selected_row().map(|r| r.id.clone());
+            t.refresh(keep.as_deref());
+        }
+        Action::Yaml => yaml(state),
+        Action::Left => state.access_col = state.access_col.saturating_sub(1),
+        Action::Right => {
+            let cols = state.tables[ViewKind::Access.index()].headers.len();
+            state.access_col = (state.access_col + 1).min(cols.saturating_sub(1));
+        }
+        Action::Compare => {
+            state.compare = match state.compare {
+                None => Some((Role::Edit, Role::View)),
+                Some((Role::Edit, Role::View)) => Some((Role::Admin, Role::Edit)),
+                Some(_) => None,
+            };
+            rebuild(state, &[ViewKind::Roles]);
+        }
+        Action::Close => {}
+    }
+    Vec::new()
+}
+
+/// Rows per page: as drawn last, or estimated from the terminal height before the first draw.
+fn page_size(state: &AppState) -> isize {
+    let page = match state.table().page.get() {
+        0 => usize::from(state.size.1.saturating_sub(8)),
+        p => p,
+    };
+    isize::try_from(page.max(1)).unwrap_or(isize::MAX)
+}
+
+fn switch(state: &mut AppState, index: usize) {
+    if let Some(v) = ViewKind::ALL.get(index) {
+        state.view = *v;
+    }
+}
+
+fn restart(state: &mut AppState, context: Option<String>) -> Vec<Effect> {
+    state.generation += 1;
+    state.connection = Connection::Connecting;
+    if let Some(ctx) = &context {
+        state.header.context = ctx.clone();
+        state.header.user = None;
+        if state.header.read_only != ReadOnly::Flag {
+            state.header.read_only = ReadOnly::Unknown;
+        }
+        state.data = Data::Loading;
+        state.history.clear();
+        for t in &mut state.tables {
+            t.set_rows(Vec::new(), Vec::new());
+            t.scope = None;
+        }
+    }
+    vec![Effect::Watch {
+        generation: state.generation,
+        context,
+    }]
+}
+
+fn place(state: &AppState) -> Place {
+    Place {
+        view: state.view,
+        scope: state.table().scope.clone(),
+        selected: state.table().selected_row().map(|r| r.id.clone()),
+    }
+}
+
+fn go(state: &mut AppState, view: ViewKind, scope: Option<Scope>, select: Option<&str>) {
+    state.history.push(place(state));
+    state.view = view;
+    let t = state.table_mut();
+    t.scope = scope;
+    t.filter.clear();
+    t.selected = 0;
+    t.refresh(select);
+}
+
+fn drill(state: &mut AppState) {
+    let Some(row) = state.table().selected_row().cloned() else {
+        return;
+    };
+    match state.view {
+        ViewKind::Profiles => go(state, ViewKind::Users, Some(Scope::Profile(row.id)), None),
+        ViewKind::Users => go(state, ViewKind::Profiles, Some(Scope::User(row.id)), None),
+        ViewKind::Access => {
+            let profile = state.table().headers.get(state.access_col).cloned();
+            if let Some(p) = profile {
+                go(state, ViewKind::Profiles, None, Some(&p));
+            }
+        }
+        ViewKind::Doctor => {
+            if let Some(p) = row.links.first() {
+                go(state, ViewKind::Profiles, None, Some(p));
+            } else {
+                state.status = Some("this finding is not about one profile".into());
+            }
+        }
+        ViewKind::Roles => {}
+    }
+}
+
+fn back(state: &mut AppState) {
+    if !state.table().filter.is_empty() {
+        let t = state.table_mut();
+        t.filter.clear();
+        let keep = t.selected_row().map(|r| r.id.clone());
+        t.refresh(keep.as_deref());
+        return;
+    }
+    match state.history.pop() {
+        Some(p) => {
+            state.view = p.view;
+            let t = state.table_mut();
+            t.scope = p.scope;
+            t.refresh(p.selected.as_deref());
+        }
+        None if state.table().scope.is_some() => {
+            let t = state.table_mut();
+            t.scope = None;
+            let keep = t.selected_row().map(|r| r.id.clone());
+            t.refresh(keep.as_deref());
+        }
+        None => {}
+    }
+}
+
+fn on_input(state: &mut AppState, key: KeyEvent) -> Vec<Effect> {
+    match (&mut state.input, key.code) {
+        (Input::Filter { previous }, KeyCode::Esc) => {
+            let previous = std::mem::take(previous);
+            state.input = Input::None;
+            set_filter(state, previous);
+        }
+        (Input::Filter { .. }, KeyCode::Enter) => state.input = Input::None,
+        (Input::Filter { .. }, KeyCode::Backspace) => {
+            let mut f = state.table().filter.clone();
+            f.pop();
+            set_filter(state, f);
+        }
+        (Input::Filter { .. }, KeyCode::Char(c)) => {
+            let mut f = state.table().filter.clone();
+            f.push(c);
+            set_filter(state, f);
+        }
+        (Input::Command(_), KeyCode::Esc) => state.input = Input::None,
+        (Input::Command(text), KeyCode::Backspace) => {
+            text.pop();
+        }
+        (Input::Command(text), KeyCode::Char(c)) => text.push(c),
+        (Input::Command(text), KeyCode::Enter) => {
+            let text = std::mem::take(text);
+            state.input = Input::None;
+            return command(state, text.trim());
+        }
+        _ => {}
+    }
+    Vec::new()
+}
+
+fn set_filter(state: &mut AppState, filter: String) {
+    let t = state.table_mut();
+    t.filter = filter;
+    let keep = t.selected_row().map(|r| r.id.clone());
+    t.refresh(keep.as_deref());
+}
+
+fn command(state: &mut AppState, text: &str) -> Vec<Effect> {
+    let (cmd, arg) = match text.split_once(char::is_whitespace) {
+        Some((c, a)) => (c, a.trim()),
+        None => (text, ""),
+    };
+    if let Some(v) = ViewKind::from_command(cmd) {
+        state.view = v;
+        return Vec::new();
+    }
+    match cmd {
+        "q" | "quit" | "q!" => {
+            state.quit = true;
+            vec![Effect::Quit]
+        }
+        "ctx" | "context" if !arg.is_empty() => restart(state, Some(arg.to_string())),
+        "ctx" | "context" => {
+            state.status = Some(format!(
+                "current context: {} (switch with :ctx NAME)",
+                state.header.context
+            ));
+            Vec::new()
+        }
+        "" => Vec::new(),
+        other => {
+            state.status = Some(format!(
+                "unknown command {other:?}: try :profiles :users :access :roles :doctor :ctx NAME :q"
+            ));
+            Vec::new()
+        }
+    }
+}
+
+fn name_of(v: &Value) -> &str {
+    v["metadata"]["name"].as_str().unwrap_or_default()
+}
+
+/// Objects that give `identity` access: owned Profiles, RoleBindings and ClusterRoleBindings
+/// naming it, AuthorizationPolicies annotated with it.
+fn identity_objects(s: &Snapshot, identity: &str) -> Vec<Value> {
+    fn values<T: serde::Serialize>(items: &[T]) -> impl Iterator<Item = Value> + '_ {
+        items.iter().filter_map(|i| serde_json::to_value(i).ok())
+    }
+    let names_subject = |v: &Value| {
+        v["subjects"]
+            .as_array()
+            .is_some_and(|a| a.iter().any(|x| x["name"] == identity))
+    };
+    let mut out: Vec<Value> = Vec::new();
+    out.extend(values(&s.profiles).filter(|p| p["spec"]["owner"]["name"] == identity));
+    out.extend(values(&s.role_bindings).filter(|b| names_subject(b)));
+    out.extend(
+        values(s.authorization_policies.as_deref().unwrap_or_default()).filter(|p| {
+            let a = &p["metadata"]["annotations"];
+            a["user"] == identity || a["group"] == identity
+        }),
+    );
+    out.extend(values(&s.cluster_role_bindings).filter(|b| names_subject(b)));
+    out
+}
+
+fn find_object(s: &Snapshot, kind: &str, ns: Option<&str>, name: &str) -> Option<Value> {
+    fn pick<T: serde::Serialize>(items: &[T], ns: Option<&str>, name: &str) -> Option<Value> {
+        items
+            .iter()
+            .filter_map(|i| serde_json::to_value(i).ok())
+            .find(|v| name_of(v) == name && v["metadata"]["namespace"].as_str() == ns)
+    }
+    match kind {
+        "Profile" => pick(&s.profiles, None, name),
+        "Namespace" => pick(&s.namespaces, None, name),
+        "RoleBinding" => pick(&s.role_bindings, ns, name),
+        "ClusterRoleBinding" => pick(&s.cluster_role_bindings, None, name),
+        "ClusterRole" => pick(&s.cluster_roles, None, name),
+        "AuthorizationPolicy" => pick(
+            s.authorization_policies.as_deref().unwrap_or_default(),
+            ns,
+            name,
+        ),
+        "ResourceQuota" => pick(&s.resource_quotas, ns, name),
+        "LimitRange" => pick(&s.limit_ranges, ns, name),
+        _ => None,
+    }
+}
+
+/// ClusterRoles with a rule on the chart row's resource (the row id is its label).
+fn roles_for_resource(s: &Snapshot, label: &str) -> Vec<Value> {
+    use crate::tenancy::roles::ResourceKey;
+    s.cluster_roles
+        .iter()
+        .filter(|r| {
+            r.rules.iter().flatten().any(|rule| {
+                rule.api_groups.iter().flatten().any(|g| {
+                    rule.resources.iter().flatten().any(|res| {
+                        let mut names = rule.resource_names.clone().unwrap_or_default();
+                        names.sort();
+                        ResourceKey {
+                            group: g.clone(),
+                            resource: res.clone(),
+                            names,
+                        }
+                        .label()
+                            == label
+                    })
+                })
+            })
+        })
+        .filter_map(|r| serde_json::to_value(r).ok())
+        .collect()
+}
+
+fn yaml(state: &mut AppState) {
+    let Data::Ready { snapshot, .. } = &state.data else {
+        return;
+    };
+    let Some(row) = state.table().selected_row() else {
+        return;
+    };
+    let (title, objects) = match state.view {
+        ViewKind::Profiles => (
+            format!("Profile {}", row.id),
+            find_object(snapshot, "Profile", None, &row.id)
+                .into_iter()
+                .collect(),
+        ),
+        ViewKind::Users | ViewKind::Access => (
+            format!("Objects granting access to {}", row.id),
+            identity_objects(snapshot, &row.id),
+        ),
+        ViewKind::Doctor => {
+            let object = row
+                .id
+                .split_once('|')
+                .map(|(_, o)| o.to_string())
+                .unwrap_or_default();
+            let parts: Vec<&str> = object.splitn(3, '/').collect();
+            let found = match parts.as_slice() {
+                [kind, ns, name] => find_object(snapshot, kind, Some(ns), name),
+                [kind, name] => find_object(snapshot, kind, None, name),
+                _ => None,
+            };
+            (object.clone(), found.into_iter().collect())
+        }
+        ViewKind::Roles => (
+            format!("ClusterRoles with rules on {}", row.id),
+            roles_for_resource(snapshot, &row.id),
+        ),
+    };
+    if objects.is_empty() {
+        state.status = Some(format!("{title}: no object to show (it does not exist)"));
+        return;
+    }
+    // Like kubectl, hide managedFields: noise for a reader.
+    let objects: Vec<Value> = objects
+        .into_iter()
+        .map(|mut o| {
+            if let Some(m) = o["metadata"].as_object_mut() {
+                m.remove("managedFields");
+            }
+            o
+        })
+        .collect();
+    match render_objects(&objects, OutputFormat::Yaml) {
+        Ok(text) => {
+            state.overlay = Overlay::Yaml {
+                title,
+                lines: text.lines().map(str::to_string).collect(),
+                scroll: 0,
+            }
+        }
+        Err(e) => state.status = Some(format!("cannot render YAML: {e}")),
+    }
+}

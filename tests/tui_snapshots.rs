@@ -1,0 +1,177 @@
+//! The TUI drawn into ratatui's TestBackend from the demo seed (the same data `demo` shows):
+//! every view at 80x24 and wide, help, YAML, loading, CRD-missing, forbidden, lost
+//! connection, too small, and NO_COLOR. The clock is fixed so ages are stable.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use kubectl_kubeflow::cluster::snapshot::load_snapshot;
+use kubectl_kubeflow::cluster::watch::{ConnectionTrouble, LiveEvent};
+use kubectl_kubeflow::cluster::{Cluster, ClusterError, Identity};
+use kubectl_kubeflow::sandbox::seed::Seed;
+use kubectl_kubeflow::sandbox::{Sandbox, SandboxOptions};
+use kubectl_kubeflow::tenancy::Snapshot;
+use kubectl_kubeflow::tui::msg::Msg;
+use kubectl_kubeflow::tui::state::AppState;
+use kubectl_kubeflow::tui::update::update;
+use kubectl_kubeflow::tui::view::render;
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use ratatui::style::Color;
+
+/// Before the seed: every age prints as `0s`.
+fn fixed_now() -> jiff::Timestamp {
+    "2000-01-01T00:00:00Z".parse().unwrap()
+}
+
+async fn demo_snapshot() -> Snapshot {
+    let sb = Sandbox::start(SandboxOptions {
+        seed: Seed::Demo,
+        ..SandboxOptions::default()
+    })
+    .await
+    .unwrap();
+    let client = sb.client_for("sandbox-admin").await.unwrap();
+    let cluster = Cluster::from_client(client, "sandbox", &sb.url());
+    let snap = load_snapshot(&cluster).await.unwrap();
+    sb.shutdown().await;
+    snap
+}
+
+fn state_with(snapshot: Snapshot) -> AppState {
+    let mut s = AppState::new("sandbox", "https://127.0.0.1:6443", false, fixed_now());
+    update(
+        &mut s,
+        Msg::Live {
+            generation: 0,
+            event: LiveEvent::Snapshot(Box::new(snapshot)),
+        },
+    );
+    update(
+        &mut s,
+        Msg::Identity {
+            generation: 0,
+            result: Ok(Identity {
+                username: Some("sandbox-admin".into()),
+                groups: vec!["system:masters".into()],
+                can_write: true,
+            }),
+        },
+    );
+    s
+}
+
+fn keys(s: &mut AppState, text: &str) {
+    for c in text.chars() {
+        let code = match c {
+            '\n' => KeyCode::Enter,
+            '\u{1b}' => KeyCode::Esc,
+            c => KeyCode::Char(c),
+        };
+        update(s, Msg::Key(KeyEvent::new(code, KeyModifiers::NONE)));
+    }
+}
+
+fn terminal(s: &mut AppState, w: u16, h: u16) -> Terminal<TestBackend> {
+    update(s, Msg::Resize(w, h));
+    let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
+    t.draw(|f| render(s, f)).unwrap();
+    t
+}
+
+fn draw(s: &mut AppState, w: u16, h: u16) -> String {
+    terminal(s, w, h).backend().to_string()
+}
+
+#[tokio::test]
+async fn every_view_of_the_demo() {
+    let mut s = state_with(demo_snapshot().await);
+    insta::assert_snapshot!("profiles_80x24", draw(&mut s, 80, 24));
+    insta::assert_snapshot!("profiles_160x45", draw(&mut s, 160, 45));
+    keys(&mut s, "/genai\n");
+    insta::assert_snapshot!("profiles_filtered_genai", draw(&mut s, 100, 30));
+    keys(&mut s, "\n");
+    insta::assert_snapshot!("users_of_genai", draw(&mut s, 100, 30));
+    keys(&mut s, "\u{1b}\u{1b}2");
+    insta::assert_snapshot!("users_80x24", draw(&mut s, 80, 24));
+    keys(&mut s, "3");
+    insta::assert_snapshot!("access_80x24", draw(&mut s, 80, 24));
+    keys(&mut s, "jjllll");
+    insta::assert_snapshot!("access_160x45_moved", draw(&mut s, 160, 45));
+    keys(&mut s, "4");
+    insta::assert_snapshot!("roles_80x24", draw(&mut s, 80, 24));
+    keys(&mut s, "c");
+    insta::assert_snapshot!("roles_compare_edit_view", draw(&mut s, 80, 24));
+    keys(&mut s, "5");
+    insta::assert_snapshot!("doctor_80x24", draw(&mut s, 80, 24));
+    insta::assert_snapshot!("doctor_160x45", draw(&mut s, 160, 45));
+    keys(&mut s, "?");
+    insta::assert_snapshot!("help_80x24", draw(&mut s, 80, 24));
+}
+
+#[tokio::test]
+async fn yaml_of_a_profile() {
+    let mut s = state_with(demo_snapshot().await);
+    keys(&mut s, "/vision\ny");
+    let mut settings = insta::Settings::clone_current();
+    settings.add_filter(r#"creationTimestamp: "[^"]+""#, "creationTimestamp: [time]");
+    settings.add_filter(r#"resourceVersion: "\d+""#, "resourceVersion: [rv]");
+    settings.add_filter(r"uid: [0-9a-f-]{36}", "uid: [uid]");
+    settings.bind(|| insta::assert_snapshot!("yaml_profile_vision", draw(&mut s, 80, 24)));
+}
+
+#[test]
+fn loading_missing_crd_lost_connection_forbidden_and_too_small() {
+    let mut s = AppState::new("prod", "https://k8s.example.com", true, fixed_now());
+    insta::assert_snapshot!("loading", draw(&mut s, 80, 24));
+    update(
+        &mut s,
+        Msg::Live {
+            generation: 0,
+            event: LiveEvent::ProfilesUnavailable(ClusterError::CrdMissing {
+                message: "the server does not serve profiles.kubeflow.org: is Kubeflow installed on context \"prod\"?".into(),
+            }),
+        },
+    );
+    insta::assert_snapshot!("profile_crd_missing", draw(&mut s, 80, 24));
+
+    let mut snap = Snapshot::default();
+    snap.forbidden.push((
+        "clusterroles.rbac.authorization.k8s.io".into(),
+        "clusterroles.rbac.authorization.k8s.io is forbidden".into(),
+    ));
+    let mut s = state_with(snap);
+    keys(&mut s, "4");
+    insta::assert_snapshot!("roles_forbidden", draw(&mut s, 80, 24));
+    update(
+        &mut s,
+        Msg::Live {
+            generation: 0,
+            event: LiveEvent::Connection(Some(ConnectionTrouble {
+                message: "cannot reach the Kubernetes API server https://k8s.example.com: connection refused".into(),
+                failures: 4,
+            })),
+        },
+    );
+    update(&mut s, Msg::Tick("2000-01-01T00:00:42Z".parse().unwrap()));
+    insta::assert_snapshot!("connection_lost_stale", draw(&mut s, 80, 24));
+    insta::assert_snapshot!("too_small", draw(&mut s, 50, 10));
+}
+
+#[tokio::test]
+async fn no_color_leaves_only_modifiers() {
+    let mut s = state_with(demo_snapshot().await);
+    keys(&mut s, "5");
+    let colored = |t: &Terminal<TestBackend>| {
+        t.backend()
+            .buffer()
+            .content()
+            .iter()
+            .any(|c| c.fg != Color::Reset || c.bg != Color::Reset)
+    };
+    assert!(colored(&terminal(&mut s, 100, 30)));
+    s.color = false;
+    assert!(
+        !colored(&terminal(&mut s, 100, 30)),
+        "NO_COLOR still colored"
+    );
+}

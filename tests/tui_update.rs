@@ -1,0 +1,365 @@
+//! `update(state, msg) -> effects` driven with key presses and watch messages, no terminal:
+//! navigation, filter, drill-down and back, view switching, `:` commands, YAML, compare mode,
+//! stale-result handling and live updates that keep the selection.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use kubectl_kubeflow::cluster::ClusterError;
+use kubectl_kubeflow::cluster::watch::{ConnectionTrouble, LiveEvent};
+use kubectl_kubeflow::tenancy::Snapshot;
+use kubectl_kubeflow::tui::msg::{Effect, Msg};
+use kubectl_kubeflow::tui::state::{AppState, Connection, Data, Input, Overlay, Scope, ViewKind};
+use kubectl_kubeflow::tui::update::update;
+use serde_json::{Value, json};
+
+fn from<T: serde::de::DeserializeOwned>(v: Value) -> T {
+    serde_json::from_value(v).unwrap()
+}
+
+fn profile(name: &str, owner: &str) -> Value {
+    json!({"apiVersion": "kubeflow.org/v1", "kind": "Profile",
+           "metadata": {"name": name, "creationTimestamp": "2026-01-01T00:00:00Z"},
+           "spec": {"owner": {"kind": "User", "name": owner}}})
+}
+
+fn binding(ns: &str, user: &str, role: &str) -> Value {
+    let name = format!("user-{}-clusterrole-{role}", user.replace(['@', '.'], "-"));
+    json!({"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "RoleBinding",
+           "metadata": {"name": name, "namespace": ns,
+                        "annotations": {"user": user, "role": role}},
+           "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole",
+                       "name": format!("kubeflow-{role}")},
+           "subjects": [{"apiGroup": "rbac.authorization.k8s.io", "kind": "User", "name": user}]})
+}
+
+fn snapshot(extra_profile: bool) -> Snapshot {
+    let mut profiles = vec![
+        profile("alpha", "ann@x.io"),
+        profile("beta", "bob@x.io"),
+        profile("gamma", "cid@x.io"),
+    ];
+    if extra_profile {
+        profiles.push(profile("aardvark", "zed@x.io"));
+    }
+    let ns = |n: &str| -> Value { json!({"metadata": {"name": n}}) };
+    Snapshot {
+        profiles: profiles.into_iter().map(from).collect(),
+        namespaces: ["alpha", "beta", "gamma"]
+            .iter()
+            .map(|n| from(ns(n)))
+            .collect(),
+        role_bindings: vec![
+            from(binding("alpha", "bob@x.io", "edit")),
+            from(binding("gamma", "bob@x.io", "view")),
+        ],
+        cluster_role_bindings: vec![],
+        cluster_roles: vec![
+            from(json!({"metadata": {"name": "kubeflow-view"},
+                "rules": [{"apiGroups": ["kubeflow.org"], "resources": ["notebooks"], "verbs": ["get", "list", "watch"]}]})),
+            from(json!({"metadata": {"name": "kubeflow-edit"},
+                "rules": [{"apiGroups": ["kubeflow.org"], "resources": ["notebooks"], "verbs": ["*"]}]})),
+            from(json!({"metadata": {"name": "kubeflow-admin"},
+                "rules": [{"apiGroups": ["kubeflow.org"], "resources": ["notebooks"], "verbs": ["*"]}]})),
+        ],
+        authorization_policies: None,
+        resource_quotas: vec![],
+        limit_ranges: vec![],
+        forbidden: vec![],
+    }
+}
+
+fn now() -> jiff::Timestamp {
+    "2026-01-02T00:00:00Z".parse().unwrap()
+}
+
+fn loaded() -> AppState {
+    let mut s = AppState::new("ctx", "https://x", false, now());
+    let fx = update(
+        &mut s,
+        Msg::Live {
+            generation: 0,
+            event: LiveEvent::Snapshot(Box::new(snapshot(false))),
+        },
+    );
+    assert!(fx.is_empty());
+    s
+}
+
+fn key(s: &mut AppState, code: KeyCode) -> Vec<Effect> {
+    update(s, Msg::Key(KeyEvent::new(code, KeyModifiers::NONE)))
+}
+
+fn typed(s: &mut AppState, text: &str) {
+    for c in text.chars() {
+        key(s, KeyCode::Char(c));
+    }
+}
+
+fn selected(s: &AppState) -> String {
+    s.table()
+        .selected_row()
+        .map(|r| r.id.clone())
+        .unwrap_or_default()
+}
+
+#[test]
+fn navigation_moves_and_clamps() {
+    let mut s = loaded();
+    assert_eq!(s.connection, Connection::Live);
+    assert_eq!(selected(&s), "alpha");
+    key(&mut s, KeyCode::Char('j'));
+    assert_eq!(selected(&s), "beta");
+    key(&mut s, KeyCode::Char('G'));
+    assert_eq!(selected(&s), "gamma");
+    key(&mut s, KeyCode::Down);
+    assert_eq!(selected(&s), "gamma", "clamped at the end");
+    key(&mut s, KeyCode::Char('g'));
+    assert_eq!(selected(&s), "alpha");
+    key(&mut s, KeyCode::Up);
+    assert_eq!(selected(&s), "alpha", "clamped at the start");
+    key(&mut s, KeyCode::PageDown);
+    assert_eq!(selected(&s), "gamma");
+}
+
+#[test]
+fn filter_is_live_invertible_and_esc_restores() {
+    let mut s = loaded();
+    key(&mut s, KeyCode::Char('/'));
+    assert!(matches!(s.input, Input::Filter { .. }));
+    typed(&mut s, "bob");
+    // Only beta is owned by bob; contributors are not in the profile row text.
+    assert_eq!(s.table().visible.len(), 1);
+    assert_eq!(selected(&s), "beta");
+    key(&mut s, KeyCode::Enter);
+    assert_eq!(s.input, Input::None);
+    assert_eq!(s.table().filter, "bob");
+    key(&mut s, KeyCode::Char('/'));
+    key(&mut s, KeyCode::Backspace);
+    key(&mut s, KeyCode::Backspace);
+    key(&mut s, KeyCode::Backspace);
+    typed(&mut s, "!alpha");
+    assert_eq!(s.table().visible.len(), 2);
+    key(&mut s, KeyCode::Esc);
+    assert_eq!(
+        s.table().filter,
+        "bob",
+        "Esc restores the filter from before editing"
+    );
+    key(&mut s, KeyCode::Esc);
+    assert_eq!(s.table().filter, "", "Esc in the list clears the filter");
+    assert_eq!(s.table().visible.len(), 3);
+}
+
+#[test]
+fn drill_down_and_back_restore_view_scope_and_selection() {
+    let mut s = loaded();
+    key(&mut s, KeyCode::Char('j'));
+    key(&mut s, KeyCode::Char('j'));
+    assert_eq!(selected(&s), "gamma");
+    key(&mut s, KeyCode::Enter);
+    assert_eq!(s.view, ViewKind::Users);
+    assert_eq!(s.table().scope, Some(Scope::Profile("gamma".into())));
+    let users: Vec<&str> = s
+        .table()
+        .visible
+        .iter()
+        .map(|i| s.table().rows[*i].id.as_str())
+        .collect();
+    assert_eq!(users, ["bob@x.io", "cid@x.io"]);
+    // From bob, drill into his profiles: owner of beta, editor of alpha, viewer of gamma.
+    key(&mut s, KeyCode::Enter);
+    assert_eq!(s.view, ViewKind::Profiles);
+    assert_eq!(s.table().scope, Some(Scope::User("bob@x.io".into())));
+    assert_eq!(s.table().visible.len(), 3);
+    key(&mut s, KeyCode::Esc);
+    assert_eq!(s.view, ViewKind::Users);
+    assert_eq!(selected(&s), "bob@x.io");
+    key(&mut s, KeyCode::Esc);
+    assert_eq!(s.view, ViewKind::Profiles);
+    assert_eq!(s.table().scope, None);
+    assert_eq!(selected(&s), "gamma");
+}
+
+#[test]
+fn views_switch_by_number_tab_and_command() {
+    let mut s = loaded();
+    key(&mut s, KeyCode::Char('3'));
+    assert_eq!(s.view, ViewKind::Access);
+    key(&mut s, KeyCode::Tab);
+    assert_eq!(s.view, ViewKind::Roles);
+    key(&mut s, KeyCode::BackTab);
+    key(&mut s, KeyCode::BackTab);
+    assert_eq!(s.view, ViewKind::Users);
+    key(&mut s, KeyCode::Char(':'));
+    typed(&mut s, "doctor");
+    key(&mut s, KeyCode::Enter);
+    assert_eq!(s.view, ViewKind::Doctor);
+    key(&mut s, KeyCode::Char(':'));
+    typed(&mut s, "nope");
+    key(&mut s, KeyCode::Enter);
+    assert!(
+        s.status
+            .as_deref()
+            .unwrap()
+            .contains("unknown command \"nope\"")
+    );
+    key(&mut s, KeyCode::Char(':'));
+    typed(&mut s, "ctx other");
+    let fx = key(&mut s, KeyCode::Enter);
+    assert_eq!(
+        fx,
+        [Effect::Watch {
+            generation: 1,
+            context: Some("other".into())
+        }]
+    );
+    assert_eq!(s.header.context, "other");
+    assert!(matches!(s.data, Data::Loading));
+    assert_eq!(key(&mut s, KeyCode::Char('q')), [Effect::Quit]);
+    assert!(s.quit);
+}
+
+#[test]
+fn old_generations_never_overwrite_newer_data() {
+    let mut s = loaded();
+    let fx = key(&mut s, KeyCode::Char('r'));
+    assert_eq!(
+        fx,
+        [Effect::Watch {
+            generation: 1,
+            context: None
+        }]
+    );
+    assert_eq!(s.connection, Connection::Connecting);
+    // A late answer of the replaced watch (generation 0) is dropped...
+    update(
+        &mut s,
+        Msg::Live {
+            generation: 0,
+            event: LiveEvent::Snapshot(Box::new(snapshot(true))),
+        },
+    );
+    assert_eq!(s.table().rows.len(), 3);
+    // ...the current one is taken.
+    update(
+        &mut s,
+        Msg::Live {
+            generation: 1,
+            event: LiveEvent::Snapshot(Box::new(snapshot(true))),
+        },
+    );
+    assert_eq!(s.table().rows.len(), 4);
+}
+
+#[test]
+fn live_updates_keep_selection_and_filter_and_mark_stale_data() {
+    let mut s = loaded();
+    key(&mut s, KeyCode::Char('G'));
+    key(&mut s, KeyCode::Char('/'));
+    typed(&mut s, "a");
+    key(&mut s, KeyCode::Enter);
+    assert_eq!(selected(&s), "gamma");
+    update(
+        &mut s,
+        Msg::Live {
+            generation: 0,
+            event: LiveEvent::Snapshot(Box::new(snapshot(true))),
+        },
+    );
+    // aardvark sorts first, but the selection stays on gamma and the filter stays.
+    assert_eq!(selected(&s), "gamma");
+    assert_eq!(s.table().filter, "a");
+    assert_eq!(s.table().visible.len(), 4);
+    let trouble = ConnectionTrouble {
+        message: "connection refused".into(),
+        failures: 3,
+    };
+    update(
+        &mut s,
+        Msg::Live {
+            generation: 0,
+            event: LiveEvent::Connection(Some(trouble.clone())),
+        },
+    );
+    assert_eq!(s.connection, Connection::Trouble(trouble));
+    assert!(s.stale(), "the last data stays, marked stale");
+    assert_eq!(s.table().rows.len(), 4);
+    update(
+        &mut s,
+        Msg::Live {
+            generation: 0,
+            event: LiveEvent::Connection(None),
+        },
+    );
+    assert!(!s.stale());
+}
+
+#[test]
+fn unreadable_profiles_replace_the_views_with_the_reason() {
+    let mut s = AppState::new("ctx", "https://x", false, now());
+    update(
+        &mut s,
+        Msg::Live {
+            generation: 0,
+            event: LiveEvent::ProfilesUnavailable(ClusterError::CrdMissing {
+                message: "the server does not serve profiles.kubeflow.org".into(),
+            }),
+        },
+    );
+    assert!(matches!(&s.data, Data::Unavailable(m) if m.contains("profiles.kubeflow.org")));
+}
+
+#[test]
+fn yaml_overlay_shows_the_object_without_managed_fields() {
+    let mut s = loaded();
+    key(&mut s, KeyCode::Char('y'));
+    let Overlay::Yaml { title, lines, .. } = &s.overlay else {
+        panic!("no YAML overlay: {:?}", s.overlay);
+    };
+    assert_eq!(title, "Profile alpha");
+    assert!(lines.iter().any(|l| l == "kind: Profile"));
+    assert!(!lines.iter().any(|l| l.contains("managedFields")));
+    key(&mut s, KeyCode::Char('j'));
+    assert!(matches!(s.overlay, Overlay::Yaml { scroll: 1, .. }));
+    key(&mut s, KeyCode::Esc);
+    assert_eq!(s.overlay, Overlay::None);
+    // The user's objects: bob's two RoleBindings and his Profile.
+    key(&mut s, KeyCode::Char('2'));
+    key(&mut s, KeyCode::Char('/'));
+    typed(&mut s, "bob");
+    key(&mut s, KeyCode::Enter);
+    key(&mut s, KeyCode::Char('y'));
+    let Overlay::Yaml { lines, .. } = &s.overlay else {
+        panic!("no YAML overlay");
+    };
+    assert_eq!(lines.iter().filter(|l| l.starts_with("kind:")).count(), 3);
+}
+
+#[test]
+fn roles_compare_cycles_and_sort_toggles() {
+    let mut s = loaded();
+    key(&mut s, KeyCode::Char('4'));
+    assert_eq!(s.table().headers, ["RESOURCE", "VIEW", "EDIT", "ADMIN"]);
+    assert_eq!(
+        s.table().rows[0].cells,
+        ["notebooks.kubeflow.org", "read", "*", "*"]
+    );
+    key(&mut s, KeyCode::Char('c'));
+    assert_eq!(s.table().headers[1], "EDIT ADDS OVER VIEW");
+    assert_eq!(s.table().rows[0].cells[1], "*");
+    key(&mut s, KeyCode::Char('c'));
+    assert_eq!(s.table().headers[1], "ADMIN ADDS OVER EDIT");
+    assert!(s.table().rows.is_empty());
+    key(&mut s, KeyCode::Char('c'));
+    assert_eq!(s.table().headers.len(), 4);
+    key(&mut s, KeyCode::Char('1'));
+    key(&mut s, KeyCode::Char('s'));
+    key(&mut s, KeyCode::Char('S'));
+    assert_eq!(s.table().sort, Some((0, true)));
+    key(&mut s, KeyCode::Char('g'));
+    assert_eq!(selected(&s), "gamma");
+    key(&mut s, KeyCode::Char('?'));
+    assert!(matches!(s.overlay, Overlay::Help { .. }));
+    key(&mut s, KeyCode::Char('?'));
+    assert_eq!(s.overlay, Overlay::None);
+}
