@@ -178,6 +178,10 @@ fn drill_down_and_back_restore_view_scope_and_selection() {
     assert_eq!(s.view, ViewKind::Profiles);
     assert_eq!(s.table().scope, None);
     assert_eq!(selected(&s), "gamma");
+    // Backing out also lifts the drill-down's restriction from the Users view.
+    key(&mut s, KeyCode::Char('2'));
+    assert_eq!(s.table().scope, None);
+    assert_eq!(s.table().visible.len(), 3);
 }
 
 #[test]

@@ -320,6 +320,8 @@ pub struct Place {
     pub scope: Option<Scope>,
     /// Its selected row id then.
     pub selected: Option<String>,
+    /// The scope the drill-down replaced on the view it went to (restored on the way back).
+    pub replaced: Option<Scope>,
 }
 
 /// Everything the TUI shows.

@@ -290,16 +290,13 @@ fn restart(state: &mut AppState, context: Option<String>) -> Vec<Effect> {
     }]
 }
 
-fn place(state: &AppState) -> Place {
-    Place {
+fn go(state: &mut AppState, view: ViewKind, scope: Option<Scope>, select: Option<&str>) {
+    state.history.push(Place {
         view: state.view,
         scope: state.table().scope.clone(),
         selected: state.table().selected_row().map(|r| r.id.clone()),
-    }
-}
-
-fn go(state: &mut AppState, view: ViewKind, scope: Option<Scope>, select: Option<&str>) {
-    state.history.push(place(state));
+        replaced: state.tables[view.index()].scope.clone(),
+    });
     state.view = view;
     let t = state.table_mut();
     t.scope = scope;
@@ -342,6 +339,10 @@ fn back(state: &mut AppState) {
     }
     match state.history.pop() {
         Some(p) => {
+            let t = state.table_mut();
+            t.scope = p.replaced;
+            let keep = t.selected_row().map(|r| r.id.clone());
+            t.refresh(keep.as_deref());
             state.view = p.view;
             let t = state.table_mut();
             t.scope = p.scope;

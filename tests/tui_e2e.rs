@@ -1,0 +1,172 @@
+//! The real binary in a real terminal (tmux): `demo` starts, a filter and a drill-down work,
+//! a change made by another client through the sandbox shows up live, `q` quits and the
+//! terminal is restored (main screen back, canonical mode and echo on).
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::path::Path;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+const BIN: &str = env!("CARGO_BIN_EXE_kubectl-kubeflow");
+
+struct Tmux {
+    socket: String,
+}
+
+impl Tmux {
+    fn cmd(&self) -> Command {
+        let mut c = Command::new("tmux");
+        c.args(["-L", &self.socket]);
+        c
+    }
+
+    fn capture(&self) -> String {
+        let out = self
+            .cmd()
+            .args(["capture-pane", "-p", "-t", "e2e"])
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    fn send(&self, keys: &[&str]) {
+        for k in keys {
+            let ok = self
+                .cmd()
+                .args(["send-keys", "-t", "e2e", k])
+                .status()
+                .unwrap();
+            assert!(ok.success());
+            // Separate presses: an Esc followed at once by a key would read as Alt-key.
+            std::thread::sleep(Duration::from_millis(80));
+        }
+    }
+
+    fn wait_for(&self, what: &str, timeout: Duration) -> String {
+        let start = Instant::now();
+        loop {
+            let screen = self.capture();
+            if screen.contains(what) {
+                return screen;
+            }
+            assert!(
+                start.elapsed() < timeout,
+                "{what:?} did not appear within {timeout:?}; screen:\n{screen}"
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        let _ = self.cmd().arg("kill-server").status();
+    }
+}
+
+fn tmux_available() -> bool {
+    let ok = Command::new("tmux")
+        .arg("-V")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !ok {
+        eprintln!("skipping: tmux is not installed, so there is no terminal to drive the TUI in");
+    }
+    ok
+}
+
+fn plugin(kubeconfig: &Path, args: &[&str]) {
+    let out = Command::new(BIN)
+        .args([
+            "--kubeconfig",
+            kubeconfig.to_str().unwrap(),
+            "--context",
+            "sandbox",
+        ])
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn demo_filters_drills_sees_live_changes_and_restores_the_terminal() {
+    if !tmux_available() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let kc = dir.path().join("demo.kubeconfig");
+    let tmux = Tmux {
+        socket: format!("kf-e2e-{}", std::process::id()),
+    };
+    let script = format!(
+        "TERM=xterm-256color {BIN} demo --kubeconfig-out {}; echo EXITED=$?; stty -a; sleep 120",
+        kc.display()
+    );
+    let ok = tmux
+        .cmd()
+        .args([
+            "new-session",
+            "-d",
+            "-s",
+            "e2e",
+            "-x",
+            "100",
+            "-y",
+            "30",
+            "sh",
+            "-c",
+            &script,
+        ])
+        .status()
+        .unwrap();
+    assert!(ok.success());
+    let long = Duration::from_secs(60);
+    tmux.wait_for("Profiles [32/32]", long);
+    tmux.wait_for("● live", long);
+
+    tmux.send(&["/", "v", "i", "s", "i", "o", "n", "Enter"]);
+    let screen = tmux.wait_for("Profiles [1/32]", long);
+    assert!(screen.contains("li.wei@acme.io"), "{screen}");
+
+    tmux.send(&["Enter"]);
+    tmux.wait_for("with access to vision", long);
+    assert!(!tmux.capture().contains("newbie@acme.io"));
+
+    // Another client changes the sandbox; the watch brings it in without a refresh.
+    plugin(
+        &kc,
+        &[
+            "grant",
+            "newbie@acme.io",
+            "--role",
+            "view",
+            "--profile",
+            "vision",
+        ],
+    );
+    let screen = tmux.wait_for("newbie@acme.io", Duration::from_secs(10));
+    assert!(
+        screen.contains("with access to vision"),
+        "drill-down kept: {screen}"
+    );
+
+    tmux.send(&["?"]);
+    tmux.wait_for("Help", long);
+    tmux.send(&["q"]);
+    tmux.send(&["q"]);
+    let screen = tmux.wait_for("EXITED=0", long);
+    assert!(
+        !screen.contains("● live"),
+        "alternate screen not left:\n{screen}"
+    );
+    let words: Vec<&str> = screen.split_whitespace().collect();
+    assert!(
+        words.contains(&"icanon") && words.contains(&"echo"),
+        "terminal left in raw mode:\n{screen}"
+    );
+}
