@@ -311,6 +311,7 @@ fn unreadable_profiles_replace_the_views_with_the_reason() {
         },
     );
     assert!(matches!(&s.data, Data::Unavailable(m) if m.contains("profiles.kubeflow.org")));
+    assert_eq!(s.connection, Connection::Live, "the server answered");
 }
 
 #[test]

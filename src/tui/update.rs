@@ -88,6 +88,10 @@ fn on_live(state: &mut AppState, event: LiveEvent) {
             rebuild(state, &ViewKind::ALL);
         }
         LiveEvent::ProfilesUnavailable(e) => {
+            // The server answered: connected, just without readable profiles.
+            if state.connection == Connection::Connecting {
+                state.connection = Connection::Live;
+            }
             state.data = Data::Unavailable(e.to_string());
         }
         LiveEvent::Connection(None) => state.connection = Connection::Live,
