@@ -52,7 +52,6 @@ fn state_with(snapshot: Snapshot) -> AppState {
             generation: 0,
             result: Ok(Identity {
                 username: Some("sandbox-admin".into()),
-                groups: vec!["system:masters".into()],
                 can_write: true,
             }),
         },

@@ -15,7 +15,7 @@ use crate::cluster::snapshot::load_snapshot;
 use crate::manifest::{OutputFormat, render_objects};
 use crate::model::selector::LabelSelector;
 use crate::tenancy::{
-    AccessLevel, Finding, ProfileRow, QuotaLine, Severity, Tenancy, UserRow, age,
+    AccessLevel, Finding, ProfileRow, QuotaLine, Severity, Tenancy, UserRow, age, list_cell,
 };
 
 /// `-o` of the list commands.
@@ -169,13 +169,6 @@ pub(super) fn print_structured<T: Serialize>(value: &T, format: ListOutput) -> C
     Ok(())
 }
 
-fn usage_cell(q: Option<&QuotaLine>) -> String {
-    match q {
-        None => "-".into(),
-        Some(q) => format!("{}/{}", q.used.as_deref().unwrap_or("?"), q.hard),
-    }
-}
-
 fn percent(q: Option<&QuotaLine>) -> i64 {
     q.and_then(QuotaLine::percent).map(i64::from).unwrap_or(-1)
 }
@@ -251,16 +244,7 @@ pub async fn profiles(global: &GlobalArgs, args: ProfilesArgs) -> CliResult {
             let table: Vec<Vec<String>> = rows
                 .iter()
                 .map(|p| {
-                    let mut r = vec![
-                        p.name.clone(),
-                        p.owner.clone().unwrap_or_else(|| "<none>".into()),
-                        p.contributors.len().to_string(),
-                        usage_cell(p.quota_for("cpu")),
-                        usage_cell(p.quota_for("memory")),
-                        usage_cell(p.quota_for("nvidia.com/gpu")),
-                        p.health.label(),
-                        age(p.created, now),
-                    ];
+                    let mut r = p.summary_cells(now);
                     if wide {
                         r.push(if p.limit_range { "yes" } else { "no" }.into());
                         r.push(
@@ -302,14 +286,6 @@ struct ProfileOut<'a> {
     age: String,
 }
 
-fn list_cell(items: &[&str], wide: bool) -> String {
-    match items.len() {
-        0 => "-".into(),
-        n if wide || n <= 3 => items.join(","),
-        n => format!("{},+{}", items[..2].join(","), n - 2),
-    }
-}
-
 /// `kubectl kubeflow users` and `users show USER`.
 pub async fn users(global: &GlobalArgs, args: UsersArgs) -> CliResult {
     if let Some(UsersCommand::Show { identity, output }) = args.command {
@@ -337,7 +313,12 @@ pub async fn users(global: &GlobalArgs, args: UsersArgs) -> CliResult {
             )?;
         }
         wide => {
-            let wide = wide == Some(ListOutput::Wide);
+            // Narrow: up to three profiles, then `a,b,+N`; wide: all of them.
+            let keep = if wide == Some(ListOutput::Wide) {
+                usize::MAX
+            } else {
+                2
+            };
             let table: Vec<Vec<String>> = tenancy
                 .users()
                 .iter()
@@ -355,10 +336,10 @@ pub async fn users(global: &GlobalArgs, args: UsersArgs) -> CliResult {
                         } else {
                             u.identity.clone()
                         },
-                        list_cell(&owns, wide),
-                        list_cell(&u.profiles_with(AccessLevel::Admin), wide),
-                        list_cell(&u.profiles_with(AccessLevel::Edit), wide),
-                        list_cell(&u.profiles_with(AccessLevel::View), wide),
+                        list_cell(&owns, keep),
+                        list_cell(&u.profiles_with(AccessLevel::Admin), keep),
+                        list_cell(&u.profiles_with(AccessLevel::Edit), keep),
+                        list_cell(&u.profiles_with(AccessLevel::View), keep),
                         if cw.is_empty() {
                             "-".into()
                         } else {

@@ -131,13 +131,9 @@ pub async fn roles(global: &GlobalArgs, args: RolesArgs) -> CliResult {
             )?;
         }
         other => {
-            let mut resources: Vec<_> = perms
-                .iter()
-                .flat_map(|p| p.resources.keys())
-                .collect::<std::collections::BTreeSet<_>>()
-                .into_iter()
-                .collect();
-            resources.sort();
+            // Only the resources of the roles shown, sorted (a set of keys).
+            let resources: std::collections::BTreeSet<_> =
+                perms.iter().flat_map(|p| p.resources.keys()).collect();
             let mut headers = vec!["RESOURCE".to_string()];
             headers.extend(perms.iter().map(|p| {
                 p.name
@@ -151,7 +147,7 @@ pub async fn roles(global: &GlobalArgs, args: RolesArgs) -> CliResult {
                     let mut row = vec![key.label()];
                     row.extend(perms.iter().map(|p| {
                         p.resources
-                            .get(*key)
+                            .get(key)
                             .map_or_else(|| "-".to_string(), verbs_cell)
                     }));
                     row

@@ -162,6 +162,15 @@ fn delete_params(dry_run: DryRun, rv: Option<String>) -> DeleteParams {
     }
 }
 
+/// `plural.group` (`rolebindings.rbac.authorization.k8s.io`) for error messages.
+fn resource_of<K: kube::Resource>() -> String
+where
+    K::DynamicType: Default,
+{
+    let dt = K::DynamicType::default();
+    format!("{}.{}", K::plural(&dt), K::group(&dt))
+}
+
 /// Deletes one object (guarded by the resourceVersion it was read at) and records it.
 async fn delete_one<K>(
     cluster: &Cluster,
@@ -181,11 +190,7 @@ where
     let name = obj.meta().name.clone().unwrap_or_default();
     if dry_run != DryRun::Client {
         let api: Api<K> = Api::namespaced(cluster.client().clone(), ns);
-        let plural = format!(
-            "{}.{}",
-            K::plural(&K::DynamicType::default()),
-            K::group(&K::DynamicType::default())
-        );
+        let plural = resource_of::<K>();
         api.delete(
             &name,
             &delete_params(dry_run, obj.meta().resource_version.clone()),
@@ -244,11 +249,7 @@ where
         ("created", to_value(obj).unwrap_or_default())
     } else {
         let api: Api<K> = Api::namespaced(cluster.client().clone(), ns);
-        let resource = kind_group
-            .split_once('.')
-            .map_or(kind_group, |(_, g)| g)
-            .to_string();
-        let plural = format!("{}.{resource}", K::plural(&K::DynamicType::default()));
+        let plural = resource_of::<K>();
         let created = api
             .create(params, obj)
             .await

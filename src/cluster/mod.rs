@@ -247,8 +247,6 @@ impl DryRun {
 pub struct Identity {
     /// `status.userInfo.username` of a SelfSubjectReview (`None` if the server has no API).
     pub username: Option<String>,
-    /// Groups.
-    pub groups: Vec<String>,
     /// True when SelfSubjectAccessReviews allow every write the plugin makes (patch Profiles,
     /// create RoleBindings and AuthorizationPolicies in any namespace).
     pub can_write: bool,
@@ -263,18 +261,13 @@ impl Cluster {
         };
         use kube::api::PostParams;
         let reviews: kube::Api<SelfSubjectReview> = kube::Api::all(self.client.clone());
-        let (username, groups) = match reviews
+        let username = match reviews
             .create(&PostParams::default(), &SelfSubjectReview::default())
             .await
         {
-            Ok(r) => {
-                let info = r.status.and_then(|s| s.user_info).unwrap_or_default();
-                (info.username, info.groups.unwrap_or_default())
-            }
+            Ok(r) => r.status.and_then(|s| s.user_info).and_then(|u| u.username),
             Err(e) => match self.explain(e, "selfsubjectreviews.authentication.k8s.io") {
-                ClusterError::NotFound { .. } | ClusterError::CrdMissing { .. } => {
-                    (None, Vec::new())
-                }
+                ClusterError::NotFound { .. } | ClusterError::CrdMissing { .. } => None,
                 other => return Err(other),
             },
         };
@@ -309,7 +302,6 @@ impl Cluster {
         }
         Ok(Identity {
             username,
-            groups,
             can_write,
         })
     }

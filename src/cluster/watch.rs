@@ -136,12 +136,12 @@ where
             let outcome = match event {
                 Ok(watcher::Event::Init | watcher::Event::InitApply(_)) => continue,
                 Ok(_) => Ok(Phase::Ready),
-                Err(e) => Err(classify(&cluster, e, RESOURCES[index])),
-            };
-            let outcome = match outcome {
-                Err(ClusterError::Forbidden { message }) => Ok(Phase::Forbidden(message)),
-                Err(ClusterError::CrdMissing { .. }) => Ok(Phase::Missing),
-                other => other,
+                // 403 and "type not served" are states of the resource, not connection trouble.
+                Err(e) => match classify(&cluster, e, RESOURCES[index]) {
+                    ClusterError::Forbidden { message } => Ok(Phase::Forbidden(message)),
+                    ClusterError::CrdMissing { .. } => Ok(Phase::Missing),
+                    other => Err(other),
+                },
             };
             if tx
                 .send(Report {

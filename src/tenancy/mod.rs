@@ -172,7 +172,39 @@ pub struct ProfileRow {
     pub created: Option<jiff::Timestamp>,
 }
 
+/// `used/hard` of a quota line (`?` when usage is unknown), `-` without one: the CPU, MEMORY
+/// and GPU cells of the CLI table and the TUI.
+pub fn usage_cell(q: Option<&QuotaLine>) -> String {
+    match q {
+        None => "-".into(),
+        Some(q) => format!("{}/{}", q.used.as_deref().unwrap_or("?"), q.hard),
+    }
+}
+
+/// A list in one cell: all items when at most `keep + 1`, else the first `keep` and `+N`.
+pub fn list_cell(items: &[&str], keep: usize) -> String {
+    match items.len() {
+        0 => "-".into(),
+        n if n <= keep.saturating_add(1) => items.join(","),
+        n => format!("{},+{}", items[..keep].join(","), n - keep),
+    }
+}
+
 impl ProfileRow {
+    /// NAME OWNER CONTRIBUTORS CPU MEMORY GPU HEALTH AGE, as `profiles` and the TUI show them.
+    pub fn summary_cells(&self, now: jiff::Timestamp) -> Vec<String> {
+        vec![
+            self.name.clone(),
+            self.owner.clone().unwrap_or_else(|| "<none>".into()),
+            self.contributors.len().to_string(),
+            usage_cell(self.quota_for("cpu")),
+            usage_cell(self.quota_for("memory")),
+            usage_cell(self.quota_for("nvidia.com/gpu")),
+            self.health.label(),
+            age(self.created, now),
+        ]
+    }
+
     /// The quota line for `resource` (also matching `requests.<resource>`).
     pub fn quota_for(&self, resource: &str) -> Option<&QuotaLine> {
         let req = format!("requests.{resource}");

@@ -199,10 +199,12 @@ fn collect<'a>(
     };
     for (other, other_role) in by_name {
         let labels = labels_of(other_role);
-        let matched = selectors.iter().flatten().any(|s| {
-            // An empty selector matches nothing in aggregation (kube skips it).
-            !s.0.is_empty() && s.matches_labels(|k| labels.get(k).map(String::as_str))
-        });
+        // Same rule as the aggregation controller (and the sandbox's): any selector matching;
+        // an empty selector matches every role, one kube would reject matches none.
+        let matched = selectors
+            .iter()
+            .flatten()
+            .any(|s| s.matches_labels(|k| labels.get(k).map(String::as_str)));
         if matched {
             collect(by_name, other, seen);
         }

@@ -3,9 +3,7 @@
 
 use crate::model::Role;
 use crate::tenancy::roles::verbs_compact;
-use crate::tenancy::{
-    AccessLevel, Finding, ProfileRow, QuotaLine, Severity, SubjectKind, Tenancy, age,
-};
+use crate::tenancy::{AccessLevel, Finding, ProfileRow, Severity, SubjectKind, Tenancy, list_cell};
 
 use super::state::Row;
 
@@ -22,14 +20,6 @@ fn row(id: String, cells: Vec<String>, links: Vec<String>, severity: Option<Seve
 
 fn headers(h: &[&str]) -> Vec<String> {
     h.iter().map(|s| s.to_string()).collect()
-}
-
-/// `used/hard`, `-` without a quota line.
-pub fn usage_cell(q: Option<&QuotaLine>) -> String {
-    match q {
-        None => "-".into(),
-        Some(q) => format!("{}/{}", q.used.as_deref().unwrap_or("?"), q.hard),
-    }
 }
 
 fn health_severity(p: &ProfileRow) -> Option<Severity> {
@@ -52,16 +42,7 @@ pub fn profiles(t: &Tenancy, now: jiff::Timestamp) -> (Vec<String>, Vec<Row>) {
             links.extend(p.owner.clone());
             row(
                 p.name.clone(),
-                vec![
-                    p.name.clone(),
-                    p.owner.clone().unwrap_or_else(|| "<none>".into()),
-                    p.contributors.len().to_string(),
-                    usage_cell(p.quota_for("cpu")),
-                    usage_cell(p.quota_for("memory")),
-                    usage_cell(p.quota_for("nvidia.com/gpu")),
-                    p.health.label(),
-                    age(p.created, now),
-                ],
+                p.summary_cells(now),
                 links,
                 health_severity(p),
             )
@@ -73,14 +54,6 @@ pub fn profiles(t: &Tenancy, now: jiff::Timestamp) -> (Vec<String>, Vec<Row>) {
         ]),
         rows,
     )
-}
-
-fn list_cell(items: &[&str]) -> String {
-    match items.len() {
-        0 => "-".into(),
-        n if n <= 2 => items.join(","),
-        n => format!("{},+{}", items[0], n - 1),
-    }
 }
 
 /// Users: USER KIND OWNS ADMIN EDIT VIEW CLUSTER-WIDE; links = every profile reachable.
@@ -99,10 +72,10 @@ pub fn users(t: &Tenancy) -> (Vec<String>, Vec<Row>) {
                         SubjectKind::User => "user".into(),
                         SubjectKind::Group => "group".into(),
                     },
-                    list_cell(&u.owns.iter().map(String::as_str).collect::<Vec<_>>()),
-                    list_cell(&u.profiles_with(AccessLevel::Admin)),
-                    list_cell(&u.profiles_with(AccessLevel::Edit)),
-                    list_cell(&u.profiles_with(AccessLevel::View)),
+                    list_cell(&u.owns.iter().map(String::as_str).collect::<Vec<_>>(), 1),
+                    list_cell(&u.profiles_with(AccessLevel::Admin), 1),
+                    list_cell(&u.profiles_with(AccessLevel::Edit), 1),
+                    list_cell(&u.profiles_with(AccessLevel::View), 1),
                     if cluster_wide.is_empty() {
                         "-".into()
                     } else {

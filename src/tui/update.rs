@@ -119,7 +119,8 @@ fn rebuild(state: &mut AppState, views: &[ViewKind]) {
     state.access_col = state.access_col.min(cols.saturating_sub(1));
 }
 
-fn contexts(state: &AppState) -> Vec<Context> {
+/// The key contexts active now, most specific first (for lookup and the footer hints).
+pub fn contexts(state: &AppState) -> Vec<Context> {
     if state.overlay != Overlay::None {
         return vec![Context::Overlay, Context::Global];
     }
@@ -131,11 +132,6 @@ fn contexts(state: &AppState) -> Vec<Context> {
     }
     c.extend([Context::List, Context::Global]);
     c
-}
-
-/// The contexts whose bindings are active now (for the footer).
-pub fn active_contexts(state: &AppState) -> Vec<Context> {
-    contexts(state)
 }
 
 fn on_key(state: &mut AppState, key: KeyEvent) -> Vec<Effect> {
@@ -434,40 +430,62 @@ fn command(state: &mut AppState, text: &str) -> Vec<Effect> {
     }
 }
 
-fn name_of(v: &Value) -> &str {
-    v["metadata"]["name"].as_str().unwrap_or_default()
-}
-
 /// Objects that give `identity` access: owned Profiles, RoleBindings and ClusterRoleBindings
-/// naming it, AuthorizationPolicies annotated with it.
+/// naming it, AuthorizationPolicies annotated with it. Matching is on the typed objects; only
+/// the matches are turned into JSON.
 fn identity_objects(s: &Snapshot, identity: &str) -> Vec<Value> {
-    fn values<T: serde::Serialize>(items: &[T]) -> impl Iterator<Item = Value> + '_ {
-        items.iter().filter_map(|i| serde_json::to_value(i).ok())
-    }
-    let names_subject = |v: &Value| {
-        v["subjects"]
-            .as_array()
-            .is_some_and(|a| a.iter().any(|x| x["name"] == identity))
+    let names = |subjects: &Option<Vec<k8s_openapi::api::rbac::v1::Subject>>| {
+        subjects.iter().flatten().any(|x| x.name == identity)
+    };
+    let annotated = |m: &k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta| {
+        m.annotations
+            .as_ref()
+            .is_some_and(|a| [a.get("user"), a.get("group")].contains(&Some(&identity.to_string())))
     };
     let mut out: Vec<Value> = Vec::new();
-    out.extend(values(&s.profiles).filter(|p| p["spec"]["owner"]["name"] == identity));
-    out.extend(values(&s.role_bindings).filter(|b| names_subject(b)));
     out.extend(
-        values(s.authorization_policies.as_deref().unwrap_or_default()).filter(|p| {
-            let a = &p["metadata"]["annotations"];
-            a["user"] == identity || a["group"] == identity
-        }),
+        s.profiles
+            .iter()
+            .filter(|p| p.spec.owner.as_ref().is_some_and(|o| o.name == identity))
+            .map(to_json),
     );
-    out.extend(values(&s.cluster_role_bindings).filter(|b| names_subject(b)));
+    out.extend(
+        s.role_bindings
+            .iter()
+            .filter(|b| names(&b.subjects))
+            .map(to_json),
+    );
+    out.extend(
+        s.authorization_policies
+            .iter()
+            .flatten()
+            .filter(|p| annotated(&p.metadata))
+            .map(to_json),
+    );
+    out.extend(
+        s.cluster_role_bindings
+            .iter()
+            .filter(|b| names(&b.subjects))
+            .map(to_json),
+    );
     out
 }
 
+/// JSON for the YAML overlay (an object that cannot serialize shows as null).
+fn to_json<T: serde::Serialize>(v: &T) -> Value {
+    serde_json::to_value(v).unwrap_or_default()
+}
+
 fn find_object(s: &Snapshot, kind: &str, ns: Option<&str>, name: &str) -> Option<Value> {
-    fn pick<T: serde::Serialize>(items: &[T], ns: Option<&str>, name: &str) -> Option<Value> {
+    fn pick<K: kube::Resource + serde::Serialize>(
+        items: &[K],
+        ns: Option<&str>,
+        name: &str,
+    ) -> Option<Value> {
         items
             .iter()
-            .filter_map(|i| serde_json::to_value(i).ok())
-            .find(|v| name_of(v) == name && v["metadata"]["namespace"].as_str() == ns)
+            .find(|i| i.meta().name.as_deref() == Some(name) && i.meta().namespace.as_deref() == ns)
+            .map(to_json)
     }
     match kind {
         "Profile" => pick(&s.profiles, None, name),

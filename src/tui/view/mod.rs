@@ -12,7 +12,7 @@ use ratatui::widgets::{Block, Borders, Paragraph, Row as TRow, Table as TTable, 
 
 use super::keymap::hints;
 use super::state::{AppState, Connection, Data, Input, Overlay, ReadOnly, Scope, Table, ViewKind};
-use super::update::active_contexts;
+use super::update::contexts;
 use theme::Theme;
 
 /// Below this the UI shows a "too small" message instead of a broken layout.
@@ -226,7 +226,7 @@ fn footer_line<'a>(state: &'a AppState, theme: &Theme) -> Line<'a> {
         return Line::from(Span::styled(format!(" {s}"), theme.warning()));
     }
     let mut spans = vec![Span::raw(" ")];
-    for (k, h) in hints(&active_contexts(state)) {
+    for (k, h) in hints(&contexts(state)) {
         spans.push(Span::styled(format!("<{k}>"), theme.accent()));
         spans.push(Span::raw(format!(" {h}  ")));
     }
