@@ -13,6 +13,7 @@ pub mod cluster;
 pub mod dist;
 pub mod manifest;
 pub mod model;
+pub mod plan;
 pub mod sandbox;
 pub mod tenancy;
 pub mod tui;

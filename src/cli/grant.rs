@@ -3,11 +3,14 @@
 use anyhow::Context as _;
 use clap::Args;
 
-use super::output::{WriteFlags, print_applied};
+use super::output::{Confirm, WriteFlags, execute};
 use super::{CliError, CliResult, GlobalArgs};
 use crate::cluster::Cluster;
-use crate::cluster::access::{grant as grant_pair, revoke as revoke_pair};
+use crate::cluster::access::{
+    plan_grant, plan_grant_cluster_wide, plan_revoke, plan_revoke_all, plan_revoke_cluster_wide,
+};
 use crate::model::{Email, GroupName, ProfileName, Role, Subject};
+use crate::plan::Plan;
 
 /// Who gets access: an email (positional) or `--group NAME`.
 #[derive(Debug, Args)]
@@ -21,7 +24,7 @@ pub struct Who {
 }
 
 impl Who {
-    fn subject(&self) -> Result<Subject, CliError> {
+    pub(super) fn subject(&self) -> Result<Subject, CliError> {
         match (&self.email, &self.group) {
             (Some(e), None) => {
                 let email: Email = e
@@ -42,7 +45,7 @@ impl Who {
     }
 }
 
-fn profiles(names: &[String]) -> Result<Vec<ProfileName>, CliError> {
+pub(super) fn profiles(names: &[String]) -> Result<Vec<ProfileName>, CliError> {
     names
         .iter()
         .map(|n| {
@@ -54,13 +57,16 @@ fn profiles(names: &[String]) -> Result<Vec<ProfileName>, CliError> {
 
 /// Flags of `grant`.
 #[derive(Debug, Args)]
+#[command(group = clap::ArgGroup::new("where").required(true).args(["profiles", "cluster_wide"]))]
 #[command(after_help = "Examples:\n  \
     # Let bob edit in two profiles (RoleBinding + Istio AuthorizationPolicy each)\n  \
     kubectl kubeflow grant bob@example.com --role edit --profile vision --profile nlp\n\n  \
-    # Preview the objects\n  \
-    kubectl kubeflow grant bob@example.com --role view --profile vision --dry-run=client -o yaml\n\n  \
+    # Preview the objects, with a diff against what exists\n  \
+    kubectl kubeflow grant bob@example.com --role view --profile vision --dry-run=client --diff\n\n  \
     # A group (KFAM has no groups; the pair matches the kubeflow-groups header)\n  \
-    kubectl kubeflow grant --group ml-leads@example.com --role admin --profile vision")]
+    kubectl kubeflow grant --group ml-leads@example.com --role admin --profile vision\n\n  \
+    # Cluster-wide (ClusterRoleBinding, the Kaptain convention): every namespace\n  \
+    kubectl kubeflow grant auditor@example.com --role view --cluster-wide --yes")]
 pub struct GrantArgs {
     #[command(flatten)]
     who: Who,
@@ -68,22 +74,33 @@ pub struct GrantArgs {
     #[arg(long)]
     role: Role,
     /// Profile(s) to grant access to.
-    #[arg(long = "profile", required = true)]
+    #[arg(long = "profile")]
     profiles: Vec<String>,
+    /// Bind the role in every namespace with a ClusterRoleBinding instead (powerful; asks
+    /// for confirmation).
+    #[arg(long, conflicts_with = "profiles")]
+    cluster_wide: bool,
     /// Create the RoleBinding only when Istio's CRD is missing.
     #[arg(long)]
     no_istio: bool,
+    /// Do not ask for confirmation (required off a terminal for --cluster-wide).
+    #[arg(long, short = 'y')]
+    yes: bool,
     #[command(flatten)]
     write: WriteFlags,
 }
 
 /// Flags of `revoke`.
 #[derive(Debug, Args)]
+#[command(group = clap::ArgGroup::new("where").required(true).args(["profiles", "cluster_wide", "all"]))]
 #[command(after_help = "Examples:\n  \
     # Remove everything bob has in vision (both halves of each pair)\n  \
     kubectl kubeflow revoke bob@example.com --profile vision\n\n  \
     # Only the view role\n  \
-    kubectl kubeflow revoke bob@example.com --role view --profile vision")]
+    kubectl kubeflow revoke bob@example.com --role view --profile vision\n\n  \
+    # Cluster-wide bindings, or everything in every profile plus cluster-wide\n  \
+    kubectl kubeflow revoke auditor@example.com --cluster-wide\n  \
+    kubectl kubeflow revoke bob@example.com --all")]
 pub struct RevokeArgs {
     #[command(flatten)]
     who: Who,
@@ -91,61 +108,99 @@ pub struct RevokeArgs {
     #[arg(long)]
     role: Option<Role>,
     /// Profile(s) to revoke access from.
-    #[arg(long = "profile", required = true)]
+    #[arg(long = "profile")]
     profiles: Vec<String>,
+    /// The subject's cluster-wide kubeflow-* ClusterRoleBindings.
+    #[arg(long, conflicts_with = "profiles")]
+    cluster_wide: bool,
+    /// Every profile the subject does not own, and cluster-wide.
+    #[arg(long, conflicts_with_all = ["profiles", "cluster_wide"])]
+    all: bool,
     #[command(flatten)]
     write: WriteFlags,
+}
+
+async fn connect(global: &GlobalArgs) -> Result<Cluster, CliError> {
+    Ok(Cluster::connect(&global.connect_options())
+        .await
+        .map_err(anyhow::Error::new)?)
 }
 
 /// `kubectl kubeflow grant`.
 pub async fn grant(global: &GlobalArgs, args: GrantArgs) -> CliResult {
     let subject = args.who.subject()?;
     let targets = profiles(&args.profiles)?;
-    let cluster = Cluster::connect(&global.connect_options())
-        .await
-        .map_err(anyhow::Error::new)?;
-    for profile in &targets {
-        let applied = grant_pair(
-            &cluster,
-            profile,
-            &subject,
-            args.role,
-            args.no_istio,
-            args.write.dry_run,
-        )
-        .await
-        .with_context(|| {
-            format!(
-                "granting {} to {} on profile {profile}",
-                args.role.cluster_role(),
-                subject.name()
-            )
-        })?;
-        print_applied(&applied, args.write.output, args.write.dry_run)?;
+    let cluster = connect(global).await?;
+    let what = format!(
+        "granting {} to {}",
+        args.role.cluster_role(),
+        subject.name()
+    );
+    if args.cluster_wide {
+        let plan = plan_grant_cluster_wide(&cluster, &subject, args.role)
+            .await
+            .with_context(|| format!("{what} cluster-wide"))?;
+        let question = format!(
+            "About to bind {} to {} in every namespace of context {:?}.",
+            args.role.cluster_role(),
+            subject.name(),
+            cluster.context()
+        );
+        let confirm = Confirm {
+            question: &question,
+            answer: "yes",
+            yes: args.yes,
+        };
+        return execute(&cluster, &plan, &args.write, Some(confirm)).await;
     }
-    Ok(())
+    let mut plan = Plan::new();
+    for profile in &targets {
+        let p = plan_grant(&cluster, profile, &subject, args.role, args.no_istio)
+            .await
+            .with_context(|| format!("{what} on profile {profile}"))?;
+        plan.extend(p);
+    }
+    execute(&cluster, &plan, &args.write, None).await
 }
 
 /// `kubectl kubeflow revoke`.
 pub async fn revoke(global: &GlobalArgs, args: RevokeArgs) -> CliResult {
     let subject = args.who.subject()?;
     let targets = profiles(&args.profiles)?;
-    let cluster = Cluster::connect(&global.connect_options())
-        .await
-        .map_err(anyhow::Error::new)?;
-    for profile in &targets {
-        let applied = revoke_pair(&cluster, profile, &subject, args.role, args.write.dry_run)
+    let cluster = connect(global).await?;
+    let what = format!("revoking access of {}", subject.name());
+    let mut plan = Plan::new();
+    if args.all {
+        let (p, owned) = plan_revoke_all(&cluster, &subject, args.role)
             .await
-            .with_context(|| {
-                format!("revoking access of {} on profile {profile}", subject.name())
-            })?;
-        if applied.is_empty() {
+            .with_context(|| what.clone())?;
+        for o in owned {
             eprintln!(
-                "{} has no contributor access to profile {profile}; nothing to revoke",
+                "{} owns profile {o}; ownership is kept (`kubectl kubeflow offboard --delete-profiles` removes owned profiles)",
                 subject.name()
             );
         }
-        print_applied(&applied, args.write.output, args.write.dry_run)?;
+        plan.extend(p);
+    } else if args.cluster_wide {
+        plan = plan_revoke_cluster_wide(&cluster, &subject, args.role)
+            .await
+            .with_context(|| format!("{what} cluster-wide"))?;
+    } else {
+        for profile in &targets {
+            let p = plan_revoke(&cluster, profile, &subject, args.role)
+                .await
+                .with_context(|| format!("{what} on profile {profile}"))?;
+            if p.changes.is_empty() {
+                eprintln!(
+                    "{} has no contributor access to profile {profile}; nothing to revoke",
+                    subject.name()
+                );
+            }
+            plan.extend(p);
+        }
     }
-    Ok(())
+    if plan.changes.is_empty() && (args.all || args.cluster_wide) {
+        eprintln!("{} has no such access; nothing to revoke", subject.name());
+    }
+    execute(&cluster, &plan, &args.write, None).await
 }

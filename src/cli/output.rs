@@ -1,9 +1,14 @@
 //! Printing objects and per-object summaries the way kubectl does.
 
-use crate::cluster::DryRun;
+use std::io::{BufRead as _, IsTerminal as _, Write as _};
+
+use super::{CliError, CliResult};
+use crate::cluster::apply::{ApplyOptions, apply};
 use crate::cluster::onboard::Applied;
+use crate::cluster::{Cluster, DryRun};
 pub use crate::manifest::output::OutputFormat;
 use crate::manifest::output::render_objects;
+use crate::plan::Plan;
 
 /// `--dry-run` and `-o`, shared by every command that writes.
 #[derive(Debug, Clone, Copy, clap::Args)]
@@ -14,6 +19,83 @@ pub struct WriteFlags {
     /// Output format: yaml, json or name (default: one summary line per object).
     #[arg(short = 'o', long = "output", value_enum)]
     pub output: Option<OutputFormat>,
+    /// Print a diff of every object against the live one before applying (with
+    /// --dry-run=client nothing is applied).
+    #[arg(long)]
+    pub diff: bool,
+}
+
+/// What a destructive or far-reaching plan needs before it is applied.
+pub struct Confirm<'a> {
+    /// What the user must know (printed to stderr).
+    pub question: &'a str,
+    /// The word to type at the prompt (e.g. `yes` or a profile name).
+    pub answer: &'a str,
+    /// `--yes` was given.
+    pub yes: bool,
+}
+
+/// Asks for confirmation on a terminal; off a terminal only `--yes` confirms.
+pub fn confirm(c: &Confirm<'_>) -> CliResult {
+    if c.yes {
+        return Ok(());
+    }
+    if !std::io::stdin().is_terminal() {
+        return Err(CliError::Usage(anyhow::anyhow!(
+            "{}\nstdin is not a terminal, so nothing was changed: pass --yes to confirm",
+            c.question
+        )));
+    }
+    eprint!("{}\nType {:?} to continue: ", c.question, c.answer);
+    let _ = std::io::stderr().flush();
+    let mut line = String::new();
+    std::io::stdin()
+        .lock()
+        .read_line(&mut line)
+        .map_err(|e| CliError::Failed(e.into()))?;
+    if line.trim() == c.answer {
+        Ok(())
+    } else {
+        Err(CliError::Failed(anyhow::anyhow!(
+            "not confirmed ({:?} typed); nothing was changed",
+            line.trim()
+        )))
+    }
+}
+
+/// Shows a plan's warnings (and diff with --diff), asks for confirmation if needed, applies
+/// it and prints one line per object (or the objects with -o).
+pub async fn execute(
+    cluster: &Cluster,
+    plan: &Plan,
+    write: &WriteFlags,
+    confirmation: Option<Confirm<'_>>,
+) -> CliResult {
+    for w in &plan.warnings {
+        eprintln!("Warning: {w}");
+    }
+    if write.diff {
+        print!("{}", plan.diff());
+    }
+    if let Some(c) = confirmation
+        && write.dry_run == DryRun::None
+        && !plan.is_noop()
+    {
+        confirm(&c)?;
+    }
+    let opts = ApplyOptions {
+        dry_run: write.dry_run,
+        wait_for_namespace: Some(std::time::Duration::from_secs(60)),
+    };
+    match apply(cluster, plan, opts).await {
+        Ok(applied) => {
+            print_applied(&applied, write.output, write.dry_run).map_err(CliError::Failed)
+        }
+        Err(e) => {
+            print_applied(&e.applied, write.output, write.dry_run).map_err(CliError::Failed)?;
+            Err(CliError::Failed(anyhow::Error::new(e.source)))
+        }
+    }
 }
 
 /// Prints objects in the chosen format to stdout.

@@ -3,13 +3,16 @@
 //! Granting another role replaces the pair; revoking removes both halves, also when only one
 //! exists. The owner's `namespaceAdmin` is never touched.
 
-use k8s_openapi::api::rbac::v1::RoleBinding;
-use kube::api::{Api, DeleteParams, ListParams, PostParams, Preconditions};
+use k8s_openapi::api::rbac::v1::{ClusterRoleBinding, RoleBinding};
+use kube::api::{Api, ListParams};
 
-use super::onboard::Applied;
-use super::{Cluster, ClusterError, DryRun};
-use crate::manifest::{IstioSettings, contributor_name, contributor_pair, to_value};
+use super::{Cluster, ClusterError};
+use crate::manifest::{
+    IstioSettings, OutputError, cluster_role_binding, cluster_role_binding_name, contributor_name,
+    contributor_pair, to_value,
+};
 use crate::model::{AuthorizationPolicy, Profile, ProfileName, Role, Subject};
+use crate::plan::{Change, Plan};
 use crate::tenancy::OWNER_BINDING;
 
 /// Why a grant or revoke stopped before changing anything.
@@ -39,6 +42,21 @@ pub enum AccessError {
     /// A manifest could not be built (name too long).
     #[error(transparent)]
     Manifest(#[from] crate::manifest::ManifestError),
+    /// An object could not be converted for the plan.
+    #[error(transparent)]
+    Output(#[from] OutputError),
+    /// An object with the name this tool would use exists and is something else.
+    #[error(
+        "{reference} exists but {what}; it was not made for this grant, so it is left alone (managed by {manager}). Remove or rename it, then re-run"
+    )]
+    Occupied {
+        /// `kind.group/name`.
+        reference: String,
+        /// How it differs.
+        what: String,
+        /// Its managed-by label or last field manager.
+        manager: String,
+    },
     /// An API error.
     #[error(transparent)]
     Cluster(#[from] ClusterError),
@@ -52,11 +70,18 @@ struct Existing {
     policy: Option<AuthorizationPolicy>,
 }
 
-fn subject_in(rb: &RoleBinding, subject: &Subject) -> bool {
-    rb.subjects
-        .iter()
+fn names_subject(
+    subjects: Option<&Vec<k8s_openapi::api::rbac::v1::Subject>>,
+    subject: &Subject,
+) -> bool {
+    subjects
+        .into_iter()
         .flatten()
         .any(|s| s.kind == subject.kind() && s.name == subject.name())
+}
+
+fn subject_in(rb: &RoleBinding, subject: &Subject) -> bool {
+    names_subject(rb.subjects.as_ref(), subject)
 }
 
 async fn existing(
@@ -151,128 +176,59 @@ async fn owner_check(
     Ok(())
 }
 
-fn delete_params(dry_run: DryRun, rv: Option<String>) -> DeleteParams {
-    DeleteParams {
-        dry_run: dry_run == DryRun::Server,
-        preconditions: Some(Preconditions {
-            resource_version: rv,
-            uid: None,
-        }),
-        ..DeleteParams::default()
-    }
+/// Who manages an object, for messages: its managed-by label, else its first field manager.
+fn manager_of(meta: &k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta) -> String {
+    meta.labels
+        .as_ref()
+        .and_then(|l| l.get(crate::manifest::MANAGED_BY_LABEL).cloned())
+        .or_else(|| {
+            meta.managed_fields
+                .iter()
+                .flatten()
+                .find_map(|m| m.manager.clone())
+        })
+        .unwrap_or_else(|| "unknown".into())
 }
 
-/// `plural.group` (`rolebindings.rbac.authorization.k8s.io`) for error messages.
-fn resource_of<K: kube::Resource>() -> String
+/// Removes `subject` from a binding: deletes it when the subject is alone, otherwise updates
+/// it without that subject (the other subjects keep their access).
+fn without_subject<K>(obj: &K, subject: &Subject) -> Result<Change, OutputError>
 where
-    K::DynamicType: Default,
+    K: serde::Serialize,
 {
-    let dt = K::DynamicType::default();
-    format!("{}.{}", K::plural(&dt), K::group(&dt))
-}
-
-/// Deletes one object (guarded by the resourceVersion it was read at) and records it.
-async fn delete_one<K>(
-    cluster: &Cluster,
-    ns: &str,
-    obj: &K,
-    dry_run: DryRun,
-    reference: &str,
-) -> Result<Applied, ClusterError>
-where
-    K: kube::Resource<Scope = k8s_openapi::NamespaceResourceScope>
-        + Clone
-        + serde::Serialize
-        + serde::de::DeserializeOwned
-        + std::fmt::Debug,
-    K::DynamicType: Default,
-{
-    let name = obj.meta().name.clone().unwrap_or_default();
-    if dry_run != DryRun::Client {
-        let api: Api<K> = Api::namespaced(cluster.client().clone(), ns);
-        let plural = resource_of::<K>();
-        api.delete(
-            &name,
-            &delete_params(dry_run, obj.meta().resource_version.clone()),
-        )
-        .await
-        .map_err(|err| cluster.explain(err, &plural))?;
+    let live = to_value(obj)?;
+    let subjects = live["subjects"].as_array().cloned().unwrap_or_default();
+    let others: Vec<_> = subjects
+        .into_iter()
+        .filter(|s| !(s["kind"] == subject.kind() && s["name"] == subject.name()))
+        .collect();
+    if others.is_empty() {
+        return Change::delete(obj);
     }
-    Ok(Applied {
-        reference: format!("{reference}/{name}"),
-        action: "deleted".into(),
-        object: to_value(obj).unwrap_or_default(),
-    })
+    let mut desired = live.clone();
+    desired["subjects"] = serde_json::Value::Array(others);
+    Ok(Change::update(live, desired))
 }
 
-async fn remove(
-    cluster: &Cluster,
-    profile: &str,
-    e: &Existing,
-    dry_run: DryRun,
-    out: &mut Vec<Applied>,
-) -> Result<(), ClusterError> {
+fn remove(e: &Existing, subject: &Subject, plan: &mut Plan) -> Result<(), OutputError> {
     if let Some(b) = &e.binding {
-        let reference = "rolebinding.rbac.authorization.k8s.io";
-        out.push(delete_one(cluster, profile, b, dry_run, reference).await?);
+        plan.push(without_subject(b, subject)?);
     }
     if let Some(p) = &e.policy {
-        let reference = "authorizationpolicy.security.istio.io";
-        out.push(delete_one(cluster, profile, p, dry_run, reference).await?);
+        plan.push(Change::delete(p)?);
     }
     Ok(())
 }
 
-/// Creates `obj` in `ns` unless it `exists` (then `unchanged`); a client dry run sends nothing.
-async fn ensure<K>(
-    cluster: &Cluster,
-    ns: &str,
-    obj: &K,
-    exists: bool,
-    params: &PostParams,
-    dry_run: DryRun,
-    kind_group: &str,
-) -> Result<Applied, ClusterError>
-where
-    K: kube::Resource<Scope = k8s_openapi::NamespaceResourceScope>
-        + Clone
-        + serde::Serialize
-        + serde::de::DeserializeOwned
-        + std::fmt::Debug,
-    K::DynamicType: Default,
-{
-    let name = obj.meta().name.clone().unwrap_or_default();
-    let reference = format!("{kind_group}/{name}");
-    let (action, object) = if exists {
-        ("unchanged", to_value(obj).unwrap_or_default())
-    } else if dry_run == DryRun::Client {
-        ("created", to_value(obj).unwrap_or_default())
-    } else {
-        let api: Api<K> = Api::namespaced(cluster.client().clone(), ns);
-        let plural = resource_of::<K>();
-        let created = api
-            .create(params, obj)
-            .await
-            .map_err(|e| cluster.explain(e, &plural))?;
-        ("created", to_value(&created).unwrap_or_default())
-    };
-    Ok(Applied {
-        reference,
-        action: action.into(),
-        object,
-    })
-}
-
-/// Gives `subject` `role` on `profile`: creates the missing halves of the pair, replaces a pair
-/// of another role, reports `unchanged` when both halves exist.
-pub async fn grant(
+/// Plans giving `subject` `role` on `profile`: creates the missing halves of the pair, replaces
+/// a pair of another role, `unchanged` when both halves exist.
+pub async fn plan_grant(
     cluster: &Cluster,
     profile: &ProfileName,
     subject: &Subject,
     role: Role,
     no_istio: bool,
-    dry_run: DryRun,
-) -> Result<Vec<Applied>, AccessError> {
+) -> Result<Plan, AccessError> {
     let ns = profile.as_str();
     owner_check(cluster, ns, subject).await?;
     let policies = policies(cluster, ns).await?;
@@ -290,56 +246,39 @@ pub async fn grant(
         policies.as_deref().unwrap_or_default(),
     )
     .await?;
-    let mut out = Vec::new();
+    let mut plan = Plan::new();
     for e in current.iter().filter(|e| e.role != Some(role)) {
-        remove(cluster, ns, e, dry_run, &mut out).await?;
+        remove(e, subject, &mut plan)?;
     }
     let same = current
         .iter()
         .find(|e| e.role == Some(role) && e.name == contributor_name(subject, role));
-    let params = PostParams {
-        dry_run: dry_run == DryRun::Server,
-        ..PostParams::default()
-    };
-    let has_binding = same.and_then(|e| e.binding.as_ref()).is_some();
-    out.push(
-        ensure(
-            cluster,
-            ns,
-            &pair.role_binding,
-            has_binding,
-            &params,
-            dry_run,
-            "rolebinding.rbac.authorization.k8s.io",
-        )
-        .await?,
-    );
+    plan.push(match same.and_then(|e| e.binding.as_ref()) {
+        Some(b) => Change::unchanged(b)?,
+        None => Change::create(&pair.role_binding)?,
+    });
     if istio {
-        let has_policy = same.and_then(|e| e.policy.as_ref()).is_some();
-        out.push(
-            ensure(
-                cluster,
-                ns,
-                &pair.policy,
-                has_policy,
-                &params,
-                dry_run,
-                "authorizationpolicy.security.istio.io",
-            )
-            .await?,
-        );
+        plan.push(match same.and_then(|e| e.policy.as_ref()) {
+            Some(p) => Change::unchanged(p)?,
+            None => Change::create(&pair.policy)?,
+        });
+    } else {
+        plan.warn(format!(
+            "Istio is not installed on context {:?}: only the RoleBinding is created (--no-istio); the Kubeflow web apps will not let {} in until an AuthorizationPolicy exists",
+            cluster.context(),
+            subject.name()
+        ));
     }
-    Ok(out)
+    Ok(plan)
 }
 
-/// Removes `subject`'s contributor access to `profile` (one role, or all), both halves.
-pub async fn revoke(
+/// Plans removing `subject`'s contributor access to `profile` (one role, or all), both halves.
+pub async fn plan_revoke(
     cluster: &Cluster,
     profile: &ProfileName,
     subject: &Subject,
     role: Option<Role>,
-    dry_run: DryRun,
-) -> Result<Vec<Applied>, AccessError> {
+) -> Result<Plan, AccessError> {
     let ns = profile.as_str();
     owner_check(cluster, ns, subject).await?;
     let policies = policies(cluster, ns).await?;
@@ -350,9 +289,128 @@ pub async fn revoke(
         policies.as_deref().unwrap_or_default(),
     )
     .await?;
-    let mut out = Vec::new();
+    let mut plan = Plan::new();
     for e in current.iter().filter(|e| role.is_none() || e.role == role) {
-        remove(cluster, ns, e, dry_run, &mut out).await?;
+        remove(e, subject, &mut plan)?;
     }
-    Ok(out)
+    Ok(plan)
+}
+
+async fn cluster_role_bindings(cluster: &Cluster) -> Result<Vec<ClusterRoleBinding>, ClusterError> {
+    let api: Api<ClusterRoleBinding> = Api::all(cluster.client().clone());
+    Ok(api
+        .list(&ListParams::default())
+        .await
+        .map_err(|e| cluster.explain(e, "clusterrolebindings.rbac.authorization.k8s.io"))?
+        .items)
+}
+
+/// The subject's cluster-wide `kubeflow-*` bindings with their role.
+fn cluster_wide_of<'a>(
+    crbs: &'a [ClusterRoleBinding],
+    subject: &Subject,
+) -> Vec<(Role, &'a ClusterRoleBinding)> {
+    crbs.iter()
+        .filter(|b| b.role_ref.kind == "ClusterRole" && names_subject(b.subjects.as_ref(), subject))
+        .filter_map(|b| Role::from_cluster_role(&b.role_ref.name).map(|r| (r, b)))
+        .collect()
+}
+
+/// Plans the cluster-wide grant of `kubeflow-<role>` (a ClusterRoleBinding, the D2iQ Kaptain
+/// convention): `unchanged` when the subject already has that role cluster-wide.
+pub async fn plan_grant_cluster_wide(
+    cluster: &Cluster,
+    subject: &Subject,
+    role: Role,
+) -> Result<Plan, AccessError> {
+    let crbs = cluster_role_bindings(cluster).await?;
+    let mut plan = Plan::new();
+    let current = cluster_wide_of(&crbs, subject);
+    if let Some((_, b)) = current.iter().find(|(r, _)| *r == role) {
+        plan.push(Change::unchanged(*b)?);
+        return Ok(plan);
+    }
+    let name = cluster_role_binding_name(subject, role);
+    if let Some(b) = crbs
+        .iter()
+        .find(|b| b.metadata.name.as_deref() == Some(&name))
+    {
+        return Err(AccessError::Occupied {
+            reference: format!("clusterrolebinding.rbac.authorization.k8s.io/{name}"),
+            what: format!("binds {} to other subjects", b.role_ref.name),
+            manager: manager_of(&b.metadata),
+        });
+    }
+    for (other, b) in &current {
+        plan.warn(format!(
+            "{} also has {} cluster-wide through ClusterRoleBinding {}; revoke it with `revoke {} --role {} --cluster-wide` if it should go",
+            subject.name(),
+            other.cluster_role(),
+            b.metadata.name.as_deref().unwrap_or_default(),
+            subject.name(),
+            other.short_name()
+        ));
+    }
+    plan.warn(format!(
+        "{} gives {} the role in EVERY namespace (also kubeflow, istio-system and every profile), and neither KFAM nor the dashboard shows it",
+        role.cluster_role(),
+        subject.name()
+    ));
+    plan.push(Change::create(&cluster_role_binding(subject, role))?);
+    Ok(plan)
+}
+
+/// Plans removing the subject's cluster-wide `kubeflow-*` bindings (one role, or all). A
+/// binding shared with other subjects is updated, not deleted.
+pub async fn plan_revoke_cluster_wide(
+    cluster: &Cluster,
+    subject: &Subject,
+    role: Option<Role>,
+) -> Result<Plan, AccessError> {
+    let crbs = cluster_role_bindings(cluster).await?;
+    let mut plan = Plan::new();
+    for (r, b) in cluster_wide_of(&crbs, subject) {
+        if role.is_none_or(|want| want == r) {
+            plan.push(without_subject(b, subject)?);
+        }
+    }
+    Ok(plan)
+}
+
+/// Plans removing everything `subject` has: contributor pairs in every profile it does not
+/// own, and its cluster-wide bindings. Owned profiles are named in warnings.
+pub async fn plan_revoke_all(
+    cluster: &Cluster,
+    subject: &Subject,
+    role: Option<Role>,
+) -> Result<(Plan, Vec<String>), AccessError> {
+    let profiles: Api<Profile> = Api::all(cluster.client().clone());
+    let list = profiles
+        .list(&ListParams::default())
+        .await
+        .map_err(|e| cluster.explain(e, "profiles.kubeflow.org"))?;
+    let mut plan = Plan::new();
+    let mut owned = Vec::new();
+    for p in &list.items {
+        let Some(name) = p.metadata.name.as_deref() else {
+            continue;
+        };
+        if let (Subject::User(email), Some(owner)) = (subject, p.spec.owner.as_ref())
+            && owner.name == email.as_str()
+        {
+            owned.push(name.to_string());
+            continue;
+        }
+        let Ok(profile) = name.parse::<ProfileName>() else {
+            continue;
+        };
+        match plan_revoke(cluster, &profile, subject, role).await {
+            Ok(p) => plan.extend(p),
+            // The namespace may be gone (profile being deleted): nothing to revoke there.
+            Err(AccessError::NoProfile(_)) => {}
+            Err(e) => return Err(e),
+        }
+    }
+    plan.extend(plan_revoke_cluster_wide(cluster, subject, role).await?);
+    Ok((plan, owned))
 }

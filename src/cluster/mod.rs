@@ -5,6 +5,7 @@
 //! wrong in Kubeflow terms and what to do about it.
 
 pub mod access;
+pub mod apply;
 mod error;
 pub mod onboard;
 pub mod snapshot;

@@ -6,6 +6,7 @@ use std::time::{Duration, Instant};
 use k8s_openapi::api::core::v1::{LimitRange, Namespace};
 use kube::api::{Api, PostParams};
 
+pub use super::apply::Applied;
 use super::{Cluster, ClusterError, DryRun};
 use crate::model::Profile;
 
@@ -16,17 +17,6 @@ pub struct OnboardObjects {
     pub profile: Profile,
     /// The LimitRange to create in the profile's namespace, if asked for.
     pub limit_range: Option<LimitRange>,
-}
-
-/// One object handled, for the kubectl-like summary and for `-o`.
-#[derive(Debug, Clone)]
-pub struct Applied {
-    /// `kind.group/name`, as kubectl prints it.
-    pub reference: String,
-    /// `created`, `skipped`, ...
-    pub action: String,
-    /// The object as the server returned it (or as sent, when not sent).
-    pub object: serde_json::Value,
 }
 
 /// Why onboarding stopped.

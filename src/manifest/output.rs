@@ -89,7 +89,7 @@ fn list(items: Vec<Value>) -> Value {
 }
 
 /// `profile.kubeflow.org/alice`, `limitrange/cpu-mem-limit-range` (core group has no suffix).
-fn resource_name(obj: &Value) -> Result<String, OutputError> {
+pub fn resource_name(obj: &Value) -> Result<String, OutputError> {
     let field = |path: &[&str], missing| {
         path.iter()
             .try_fold(obj, |v, k| v.get(k))

@@ -1,0 +1,293 @@
+//! Applying a [`Plan`]: the one place where the plugin writes to the cluster.
+//!
+//! Creates are POSTs (never overwriting: 409 AlreadyExists is reported), updates are PUTs that
+//! carry the resourceVersion the plan read (a concurrent change is a 409 Conflict, never a lost
+//! update), deletes carry resourceVersion and uid preconditions. `--dry-run=server` sends every
+//! write with `dryRun=All`; `--dry-run=client` sends nothing. A 403 is explained with a
+//! SelfSubjectAccessReview: who the server thinks you are and which verb on which resource
+//! in which namespace is missing.
+
+use std::time::{Duration, Instant};
+
+use kube::api::{Api, DeleteParams, PostParams, Preconditions};
+use kube::core::{ApiResource, DynamicObject, GroupVersionKind};
+use serde_json::Value;
+
+use super::{Cluster, ClusterError, DryRun};
+use crate::plan::{Action, Change, Plan};
+
+/// One object handled, for the kubectl-like summary and for `-o`.
+#[derive(Debug, Clone)]
+pub struct Applied {
+    /// `kind.group/name`, as kubectl prints it.
+    pub reference: String,
+    /// `created`, `configured`, `unchanged`, `deleted`, ...
+    pub action: String,
+    /// The object as the server returned it (or as planned, when not sent).
+    pub object: Value,
+}
+
+/// A write that failed part way: what was done before, and the failure.
+#[derive(Debug, thiserror::Error)]
+#[error("{source}")]
+pub struct ApplyError {
+    /// The changes applied before the failing one.
+    pub applied: Vec<Applied>,
+    /// Why the next change failed.
+    #[source]
+    pub source: ClusterError,
+}
+
+/// How to apply.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ApplyOptions {
+    /// `--dry-run`.
+    pub dry_run: DryRun,
+    /// Retry a create whose namespace does not exist yet (the profile controller is making
+    /// it) for this long.
+    pub wait_for_namespace: Option<Duration>,
+}
+
+fn api_resource(obj: &Value) -> Result<(ApiResource, String), ClusterError> {
+    let api_version = obj["apiVersion"].as_str().unwrap_or_default();
+    let kind = obj["kind"].as_str().unwrap_or_default();
+    let (group, version) = api_version.split_once('/').unwrap_or(("", api_version));
+    if kind.is_empty() || version.is_empty() {
+        return Err(ClusterError::Other(format!(
+            "cannot apply an object without apiVersion and kind: {obj}"
+        )));
+    }
+    let ar = ApiResource::from_gvk(&GroupVersionKind::gvk(group, version, kind));
+    let resource = if group.is_empty() {
+        ar.plural.clone()
+    } else {
+        format!("{}.{group}", ar.plural)
+    };
+    Ok((ar, resource))
+}
+
+fn api_for(cluster: &Cluster, obj: &Value) -> Result<(Api<DynamicObject>, String), ClusterError> {
+    let (ar, resource) = api_resource(obj)?;
+    let api = match obj.pointer("/metadata/namespace").and_then(Value::as_str) {
+        Some(ns) => Api::namespaced_with(cluster.client().clone(), ns, &ar),
+        None => Api::all_with(cluster.client().clone(), &ar),
+    };
+    Ok((api, resource))
+}
+
+fn dynamic(obj: &Value) -> Result<DynamicObject, ClusterError> {
+    serde_json::from_value(obj.clone())
+        .map_err(|e| ClusterError::Other(format!("cannot send object: {e}")))
+}
+
+fn to_json(obj: &DynamicObject) -> Value {
+    crate::manifest::to_value(obj).unwrap_or(Value::Null)
+}
+
+fn verb(action: Action) -> &'static str {
+    match action {
+        Action::Create => "create",
+        Action::Update => "update",
+        Action::Delete => "delete",
+        Action::Unchanged => "get",
+    }
+}
+
+/// Sends one change; returns the object the server answered with.
+async fn send(
+    cluster: &Cluster,
+    change: &Change,
+    opts: ApplyOptions,
+) -> Result<Value, ClusterError> {
+    let obj = change.object();
+    let (api, resource) = api_for(cluster, obj)?;
+    let name = obj
+        .pointer("/metadata/name")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_string();
+    let params = PostParams {
+        dry_run: opts.dry_run == DryRun::Server,
+        field_manager: Some(crate::manifest::MANAGED_BY_VALUE.into()),
+    };
+    let started = Instant::now();
+    let result = loop {
+        let attempt = match change.action {
+            Action::Unchanged => return Ok(obj.clone()),
+            Action::Create => api
+                .create(&params, &dynamic(obj)?)
+                .await
+                .map(|o| to_json(&o)),
+            Action::Update => api
+                .replace(&name, &params, &dynamic(obj)?)
+                .await
+                .map(|o| to_json(&o)),
+            Action::Delete => {
+                let meta = |k: &str| {
+                    obj.pointer(&format!("/metadata/{k}"))
+                        .and_then(Value::as_str)
+                        .map(str::to_string)
+                };
+                let dp = DeleteParams {
+                    dry_run: opts.dry_run == DryRun::Server,
+                    preconditions: Some(Preconditions {
+                        resource_version: meta("resourceVersion"),
+                        uid: meta("uid"),
+                    }),
+                    ..DeleteParams::default()
+                };
+                api.delete(&name, &dp).await.map(|_| obj.clone())
+            }
+        };
+        match attempt {
+            Err(kube::Error::Api(s))
+                if change.action == Action::Create
+                    && s.code == 404
+                    && s.details.as_ref().is_some_and(|d| d.kind == "namespaces")
+                    && opts
+                        .wait_for_namespace
+                        .is_some_and(|w| started.elapsed() < w) =>
+            {
+                tokio::time::sleep(Duration::from_millis(200)).await;
+            }
+            other => break other,
+        }
+    };
+    match result {
+        Ok(v) => Ok(v),
+        Err(e) => Err(match cluster.explain(e, &resource) {
+            ClusterError::Forbidden { message } => ClusterError::Forbidden {
+                message: cluster
+                    .explain_forbidden(&message, verb(change.action), &resource, change.namespace())
+                    .await,
+            },
+            other => other,
+        }),
+    }
+}
+
+/// Applies the changes in order and reports each like kubectl. Stops at the first failure,
+/// reporting what was already done.
+pub async fn apply(
+    cluster: &Cluster,
+    plan: &Plan,
+    opts: ApplyOptions,
+) -> Result<Vec<Applied>, ApplyError> {
+    let mut applied = Vec::with_capacity(plan.changes.len());
+    for change in &plan.changes {
+        let object = if opts.dry_run == DryRun::Client {
+            change.object().clone()
+        } else {
+            match send(cluster, change, opts).await {
+                Ok(v) => v,
+                Err(source) => return Err(ApplyError { applied, source }),
+            }
+        };
+        applied.push(Applied {
+            reference: change.reference(),
+            action: change.action.past_tense().into(),
+            object,
+        });
+    }
+    Ok(applied)
+}
+
+impl Cluster {
+    /// Adds to a 403 message who the server thinks the caller is and what a
+    /// SelfSubjectAccessReview says about `verb` on `resource` (`plural.group`) in `namespace`.
+    pub async fn explain_forbidden(
+        &self,
+        message: &str,
+        verb: &str,
+        resource: &str,
+        namespace: Option<&str>,
+    ) -> String {
+        use k8s_openapi::api::authorization::v1::{
+            ResourceAttributes, SelfSubjectAccessReview, SelfSubjectAccessReviewSpec,
+        };
+        let (plural, group) = resource.split_once('.').unwrap_or((resource, ""));
+        let review = SelfSubjectAccessReview {
+            spec: SelfSubjectAccessReviewSpec {
+                resource_attributes: Some(ResourceAttributes {
+                    verb: Some(verb.into()),
+                    group: Some(group.into()),
+                    resource: Some(plural.into()),
+                    namespace: namespace.map(str::to_string),
+                    ..ResourceAttributes::default()
+                }),
+                ..SelfSubjectAccessReviewSpec::default()
+            },
+            ..SelfSubjectAccessReview::default()
+        };
+        let api: Api<SelfSubjectAccessReview> = Api::all(self.client().clone());
+        let who = match self.identity_name().await {
+            Some(name) => format!("you are {name:?}"),
+            None => "the server did not say who you are".into(),
+        };
+        let place = namespace
+            .map(|n| format!("in namespace {n:?}"))
+            .unwrap_or_else(|| "cluster-wide".into());
+        let review = match api.create(&PostParams::default(), &review).await {
+            Ok(answer) => {
+                let status = answer.status.unwrap_or_default();
+                let reason = if status.reason.as_deref().unwrap_or_default().is_empty() {
+                    String::new()
+                } else {
+                    format!(" ({})", status.reason.unwrap_or_default())
+                };
+                if status.allowed {
+                    format!(
+                        "a SelfSubjectAccessReview now allows {verb} {resource} {place}{reason}; the permission may have just been granted: retry"
+                    )
+                } else {
+                    format!(
+                        "a SelfSubjectAccessReview confirms: {who} and may not {verb} {resource} {place}{reason}"
+                    )
+                }
+            }
+            Err(_) => format!("{who}; the server refused even a SelfSubjectAccessReview"),
+        };
+        format!(
+            "{message}\n{review}. To change Kubeflow access you need kubeflow-admin in the profile (as owner or admin contributor) or a cluster role that allows {verb} on {resource}; `kubectl auth can-i {verb} {resource}{}` shows it",
+            namespace.map(|n| format!(" -n {n}")).unwrap_or_default()
+        )
+    }
+
+    /// The username from a SelfSubjectReview, if the server answers one.
+    pub async fn identity_name(&self) -> Option<String> {
+        use k8s_openapi::api::authentication::v1::SelfSubjectReview;
+        let reviews: Api<SelfSubjectReview> = Api::all(self.client().clone());
+        reviews
+            .create(&PostParams::default(), &SelfSubjectReview::default())
+            .await
+            .ok()
+            .and_then(|r| r.status)
+            .and_then(|s| s.user_info)
+            .and_then(|u| u.username)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn api_resources_from_objects() {
+        let (ar, r) =
+            api_resource(&json!({"apiVersion": "kubeflow.org/v1", "kind": "Profile"})).unwrap();
+        assert_eq!(
+            (ar.plural.as_str(), r.as_str()),
+            ("profiles", "profiles.kubeflow.org")
+        );
+        let (_, r) = api_resource(&json!({"apiVersion": "v1", "kind": "LimitRange"})).unwrap();
+        assert_eq!(r, "limitranges");
+        let (_, r) = api_resource(
+            &json!({"apiVersion": "security.istio.io/v1", "kind": "AuthorizationPolicy"}),
+        )
+        .unwrap();
+        assert_eq!(r, "authorizationpolicies.security.istio.io");
+        assert!(api_resource(&json!({"kind": "X"})).is_err());
+    }
+}
