@@ -5,10 +5,13 @@
 mod common;
 
 use common::TestCluster;
-use k8s_openapi::api::rbac::v1::RoleBinding;
-use kube::api::{Api, DeleteParams};
-use kubectl_kubeflow::manifest::kfam_binding_name;
-use kubectl_kubeflow::model::{AuthorizationPolicy, Role};
+use k8s_openapi::api::rbac::v1::{ClusterRoleBinding, RoleBinding};
+use kube::api::{Api, DeleteParams, PostParams};
+use kubectl_kubeflow::cluster::ClusterError;
+use kubectl_kubeflow::cluster::access::plan_revoke_cluster_wide;
+use kubectl_kubeflow::cluster::apply::{ApplyOptions, apply};
+use kubectl_kubeflow::manifest::{cluster_role_binding_name, kfam_binding_name};
+use kubectl_kubeflow::model::{AuthorizationPolicy, Role, Subject};
 use kubectl_kubeflow::sandbox::SandboxOptions;
 use predicates::prelude::*;
 
@@ -170,4 +173,215 @@ async fn without_istio_grant_needs_no_istio_and_makes_the_binding_only() {
             predicate::str::contains("rolebinding")
                 .and(predicate::str::contains("authorizationpolicy").not()),
         );
+}
+
+fn user(email: &str) -> Subject {
+    Subject::User(email.parse().unwrap())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cluster_wide_grant_needs_yes_and_revoke_all_removes_everything() {
+    let cluster = TestCluster::start().await;
+    let (p, _) = profile(&cluster, "wide").await;
+    let auditor = cluster.email("auditor");
+    let crbs: Api<ClusterRoleBinding> = Api::all(cluster.admin.clone());
+    let crb = cluster_role_binding_name(&user(&auditor), Role::View);
+
+    // Off a terminal, a cluster-wide grant without --yes is refused and writes nothing.
+    cluster
+        .plugin()
+        .args(["grant", &auditor, "--role", "view", "--cluster-wide"])
+        .write_stdin("")
+        .assert()
+        .code(2)
+        .stderr(
+            predicate::str::contains("EVERY namespace").and(predicate::str::contains("pass --yes")),
+        );
+    assert!(crbs.get_opt(&crb).await.unwrap().is_none());
+
+    // --diff shows the new object; --yes applies it.
+    cluster
+        .plugin()
+        .args([
+            "grant",
+            &auditor,
+            "--role",
+            "view",
+            "--cluster-wide",
+            "--yes",
+            "--diff",
+        ])
+        .assert()
+        .success()
+        .stdout(
+            predicate::str::contains("+roleRef:").and(predicate::str::contains(format!(
+                "clusterrolebinding.rbac.authorization.k8s.io/{crb} created"
+            ))),
+        );
+    let b = crbs.get(&crb).await.unwrap();
+    assert_eq!(b.role_ref.name, "kubeflow-view");
+    assert_eq!(
+        b.metadata.labels.as_ref().unwrap()["app.kubernetes.io/managed-by"],
+        "kubectl-kubeflow"
+    );
+    // Idempotent.
+    cluster
+        .plugin()
+        .args(["grant", &auditor, "--role", "view", "--cluster-wide", "-y"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("unchanged"));
+
+    // Plus contributor access in a profile; --all removes both kinds.
+    cluster
+        .plugin()
+        .args(["grant", &auditor, "--role", "edit", "--profile", &p])
+        .assert()
+        .success();
+    cluster
+        .plugin()
+        .args(["revoke", &auditor, "--all"])
+        .assert()
+        .success()
+        .stdout(
+            predicate::str::contains(format!(
+                "clusterrolebinding.rbac.authorization.k8s.io/{crb} deleted"
+            ))
+            .and(predicate::str::contains(format!(
+                "rolebinding.rbac.authorization.k8s.io/{} deleted",
+                kfam_binding_name(&auditor, Role::Edit)
+            ))),
+        );
+    assert!(crbs.get_opt(&crb).await.unwrap().is_none());
+    cluster
+        .plugin()
+        .args(["revoke", &auditor, "--cluster-wide"])
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("nothing to revoke"));
+    cluster.cleanup().await;
+}
+
+fn shared_binding(name: &str, subjects: &[&str]) -> ClusterRoleBinding {
+    serde_json::from_value(serde_json::json!({
+        "apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRoleBinding",
+        "metadata": {"name": name},
+        "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": "kubeflow-view"},
+        "subjects": subjects.iter().map(|s| serde_json::json!(
+            {"apiGroup": "rbac.authorization.k8s.io", "kind": "User", "name": s})).collect::<Vec<_>>()
+    }))
+    .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn shared_bindings_are_updated_and_concurrent_changes_conflict() {
+    let cluster = TestCluster::start().await;
+    let (a, b, c) = (
+        cluster.email("ann"),
+        cluster.email("ben"),
+        cluster.email("cat"),
+    );
+    let name = cluster.name("kaptain-viewers");
+    let crbs: Api<ClusterRoleBinding> = Api::all(cluster.admin.clone());
+    crbs.create(
+        &PostParams::default(),
+        &shared_binding(&name, &[&a, &b, &c]),
+    )
+    .await
+    .unwrap();
+
+    // Revoking one subject of a binding made by someone else keeps the others' access.
+    cluster
+        .plugin()
+        .args(["revoke", &a, "--cluster-wide"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(format!(
+            "clusterrolebinding.rbac.authorization.k8s.io/{name} configured"
+        )));
+    let names = |crb: &ClusterRoleBinding| -> Vec<String> {
+        crb.subjects
+            .iter()
+            .flatten()
+            .map(|s| s.name.clone())
+            .collect()
+    };
+    assert_eq!(
+        names(&crbs.get(&name).await.unwrap()),
+        vec![b.clone(), c.clone()]
+    );
+
+    // A change between plan and apply is a conflict, not a lost update: the plan read
+    // [ben, cat]; meanwhile someone adds dan; applying "remove ben" must fail.
+    let lib = cluster.connect().await;
+    let plan = plan_revoke_cluster_wide(&lib, &user(&b), None)
+        .await
+        .unwrap();
+    assert_eq!(plan.changes.len(), 1);
+    let mut live = crbs.get(&name).await.unwrap();
+    let dan = cluster.email("dan");
+    live.subjects.as_mut().unwrap().push(
+        serde_json::from_value(serde_json::json!(
+            {"apiGroup": "rbac.authorization.k8s.io", "kind": "User", "name": dan}))
+        .unwrap(),
+    );
+    crbs.replace(&name, &PostParams::default(), &live)
+        .await
+        .unwrap();
+    let err = apply(&lib, &plan, ApplyOptions::default())
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err.source, ClusterError::Conflict { .. }),
+        "{:?}",
+        err.source
+    );
+    assert!(err.source.to_string().contains("re-run"));
+    assert_eq!(
+        names(&crbs.get(&name).await.unwrap()),
+        vec![b.clone(), c.clone(), dan.clone()],
+        "the concurrent change survives"
+    );
+
+    // Deletes are guarded too: plan deleting cat's own binding, then it changes.
+    cluster
+        .plugin()
+        .args(["grant", &c, "--role", "edit", "--cluster-wide", "--yes"])
+        .assert()
+        .success();
+    let own = cluster_role_binding_name(&user(&c), Role::Edit);
+    let plan = plan_revoke_cluster_wide(&lib, &user(&c), Some(Role::Edit))
+        .await
+        .unwrap();
+    let mut live = crbs.get(&own).await.unwrap();
+    live.metadata
+        .annotations
+        .get_or_insert_default()
+        .insert("touched".into(), "yes".into());
+    crbs.replace(&own, &PostParams::default(), &live)
+        .await
+        .unwrap();
+    let err = apply(&lib, &plan, ApplyOptions::default())
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err.source, ClusterError::Conflict { .. }),
+        "{:?}",
+        err.source
+    );
+    crbs.get(&own).await.unwrap();
+
+    // A name this tool would use, taken by an object it did not make, is left alone.
+    let taken = cluster_role_binding_name(&user(&a), Role::Admin);
+    crbs.create(&PostParams::default(), &shared_binding(&taken, &[&b]))
+        .await
+        .unwrap();
+    cluster
+        .plugin()
+        .args(["grant", &a, "--role", "admin", "--cluster-wide", "--yes"])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("left alone"));
+    assert_eq!(names(&crbs.get(&taken).await.unwrap()), vec![b.clone()]);
+    cluster.cleanup().await;
 }

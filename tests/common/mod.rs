@@ -152,6 +152,18 @@ impl TestCluster {
         Some(kube::Client::try_from(config).unwrap())
     }
 
+    /// The library's cluster handle as the admin (what the CLI and TUI use).
+    pub async fn connect(&self) -> kubectl_kubeflow::cluster::Cluster {
+        let opts = kubectl_kubeflow::cluster::ConnectOptions {
+            kubeconfig: Some(self.kubeconfig.clone()),
+            context: Some(self.admin_context.clone()),
+            ..Default::default()
+        };
+        kubectl_kubeflow::cluster::Cluster::connect(&opts)
+            .await
+            .unwrap()
+    }
+
     /// The plugin binary with this cluster's kubeconfig and admin context.
     pub fn plugin(&self) -> assert_cmd::Command {
         let mut cmd = assert_cmd::Command::cargo_bin("kubectl-kubeflow").unwrap();
@@ -222,6 +234,24 @@ impl TestCluster {
                 let _ = roles
                     .delete(
                         r.metadata.name.as_deref().unwrap_or(""),
+                        &DeleteParams::default(),
+                    )
+                    .await;
+            }
+        }
+        let crbs: Api<k8s_openapi::api::rbac::v1::ClusterRoleBinding> =
+            Api::all(self.admin.clone());
+        if let Ok(list) = crbs.list(&ListParams::default()).await {
+            for b in list.items.into_iter().filter(|b| {
+                b.metadata
+                    .name
+                    .as_deref()
+                    .unwrap_or("")
+                    .contains(&self.run_id)
+            }) {
+                let _ = crbs
+                    .delete(
+                        b.metadata.name.as_deref().unwrap_or(""),
                         &DeleteParams::default(),
                     )
                     .await;
