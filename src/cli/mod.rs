@@ -7,6 +7,7 @@ mod global;
 mod grant;
 mod onboard;
 mod output;
+mod quota;
 mod read;
 mod roles;
 mod sandbox;
@@ -62,6 +63,8 @@ pub enum Command {
     Grant(Box<grant::GrantArgs>),
     /// Remove a user's or group's contributor access (both halves of each pair).
     Revoke(Box<grant::RevokeArgs>),
+    /// Show or change a profile's quota (spec.resourceQuotaSpec) with live usage.
+    Quota(quota::QuotaArgs),
     /// List profiles with owner, contributors, quota usage and health.
     Profiles(read::ProfilesArgs),
     /// List every identity with what it owns and can reach; `users show USER` for one.
@@ -222,6 +225,7 @@ pub async fn run(cli: Cli) -> CliResult {
         Command::Onboard(args) => onboard::run(&cli.global, *args).await,
         Command::Grant(args) => grant::grant(&cli.global, *args).await,
         Command::Revoke(args) => grant::revoke(&cli.global, *args).await,
+        Command::Quota(args) => quota::run(&cli.global, args).await,
         Command::Profiles(args) => read::profiles(&cli.global, args).await,
         Command::Users(args) => read::users(&cli.global, args).await,
         Command::Access(args) => read::access(&cli.global, args).await,

@@ -8,6 +8,7 @@ pub mod access;
 pub mod apply;
 mod error;
 pub mod onboard;
+pub mod quota;
 pub mod snapshot;
 pub mod watch;
 

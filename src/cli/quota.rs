@@ -1,0 +1,240 @@
+//! `quota show|set|unset|clear PROFILE`: a profile's `spec.resourceQuotaSpec` with live usage.
+
+use anyhow::Context as _;
+use clap::{Args, Subcommand, ValueEnum};
+
+use super::output::{WriteFlags, execute};
+use super::table::render;
+use super::{CliError, CliResult, GlobalArgs};
+use crate::cluster::Cluster;
+use crate::cluster::quota::{QuotaEdit, QuotaPlanError, QuotaReport, plan_quota, show_quota};
+use crate::manifest::{LimitRangeDefaults, OutputFormat, render_objects};
+use crate::model::{ProfileName, Quota, ResourceName};
+
+/// Flags of `quota`.
+#[derive(Debug, Args)]
+#[command(after_help = "Examples:\n  \
+    # Limits, usage and percent per resource\n  \
+    kubectl kubeflow quota show vision\n\n  \
+    # Raise CPU and memory (other limits are kept), with a diff first\n  \
+    kubectl kubeflow quota set vision cpu=16 memory=64Gi --diff\n\n  \
+    # Add a GPU limit and the LimitRange pods without requests need\n  \
+    kubectl kubeflow quota set vision gpu=2 --limit-range\n\n  \
+    # Remove one limit, or the whole quota\n  \
+    kubectl kubeflow quota unset vision requests.storage\n  \
+    kubectl kubeflow quota clear vision")]
+pub struct QuotaArgs {
+    #[command(subcommand)]
+    command: QuotaCommand,
+}
+
+/// Subcommands of `quota`.
+#[derive(Debug, Subcommand)]
+pub enum QuotaCommand {
+    /// Hard limit, current use and percent per resource (spec and live kf-resource-quota).
+    Show(ShowArgs),
+    /// Set limits (KEY=QUANTITY; aliases gpu, storage, pvcs); other limits are kept.
+    Set(SetArgs),
+    /// Remove limits by resource name.
+    Unset(UnsetArgs),
+    /// Remove the whole quota (the profile controller then deletes kf-resource-quota).
+    Clear(ClearArgs),
+}
+
+/// `-o` of `quota show`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ShowOutput {
+    /// JSON document.
+    Json,
+    /// YAML document.
+    Yaml,
+}
+
+/// Flags of `quota show`.
+#[derive(Debug, Args)]
+pub struct ShowArgs {
+    /// The profile.
+    profile: String,
+    /// Output format (default: table).
+    #[arg(short = 'o', long = "output", value_enum)]
+    output: Option<ShowOutput>,
+}
+
+/// Flags shared by the quota writes.
+#[derive(Debug, Args)]
+pub struct EditFlags {
+    /// Only write if the Profile still has this resourceVersion (as printed by `quota show`),
+    /// so an edit based on an old read is refused instead of overwriting a newer change.
+    #[arg(long, value_name = "RV")]
+    resource_version: Option<String>,
+    #[command(flatten)]
+    write: WriteFlags,
+}
+
+/// Flags of `quota set`.
+#[derive(Debug, Args)]
+pub struct SetArgs {
+    /// The profile.
+    profile: String,
+    /// Limits as KEY=QUANTITY, e.g. cpu=8 memory=16Gi requests.nvidia.com/gpu=1.
+    #[arg(value_name = "KEY=QUANTITY", required = true)]
+    pairs: Vec<String>,
+    /// Also create the LimitRange cpu-mem-limit-range (default requests 100m CPU / 128Mi,
+    /// limits 1 CPU / 1Gi) when the namespace has none.
+    #[arg(long)]
+    limit_range: bool,
+    #[command(flatten)]
+    edit: EditFlags,
+}
+
+/// Flags of `quota unset`.
+#[derive(Debug, Args)]
+pub struct UnsetArgs {
+    /// The profile.
+    profile: String,
+    /// Resource names to remove (each must be set).
+    #[arg(value_name = "KEY", required = true)]
+    keys: Vec<String>,
+    #[command(flatten)]
+    edit: EditFlags,
+}
+
+/// Flags of `quota clear`.
+#[derive(Debug, Args)]
+pub struct ClearArgs {
+    /// The profile.
+    profile: String,
+    #[command(flatten)]
+    edit: EditFlags,
+}
+
+fn usage(e: impl Into<anyhow::Error>) -> CliError {
+    CliError::Usage(e.into())
+}
+
+fn profile_name(s: &str) -> Result<ProfileName, CliError> {
+    s.parse().map_err(usage)
+}
+
+async fn connect(global: &GlobalArgs) -> Result<Cluster, CliError> {
+    Ok(Cluster::connect(&global.connect_options())
+        .await
+        .map_err(anyhow::Error::new)?)
+}
+
+/// `kubectl kubeflow quota`.
+pub async fn run(global: &GlobalArgs, args: QuotaArgs) -> CliResult {
+    match args.command {
+        QuotaCommand::Show(a) => show(global, a).await,
+        QuotaCommand::Set(a) => {
+            let profile = profile_name(&a.profile)?;
+            let quota = Quota::from_pairs(a.pairs.iter().map(String::as_str)).map_err(usage)?;
+            let defaults = a.limit_range.then(LimitRangeDefaults::default);
+            edit(
+                global,
+                &profile,
+                QuotaEdit::Set(quota),
+                &a.edit,
+                defaults.as_ref(),
+            )
+            .await
+        }
+        QuotaCommand::Unset(a) => {
+            let profile = profile_name(&a.profile)?;
+            let keys = a
+                .keys
+                .iter()
+                .map(|k| ResourceName::parse_alias(k))
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(usage)?;
+            edit(global, &profile, QuotaEdit::Unset(keys), &a.edit, None).await
+        }
+        QuotaCommand::Clear(a) => {
+            let profile = profile_name(&a.profile)?;
+            edit(global, &profile, QuotaEdit::Clear, &a.edit, None).await
+        }
+    }
+}
+
+async fn edit(
+    global: &GlobalArgs,
+    profile: &ProfileName,
+    change: QuotaEdit,
+    flags: &EditFlags,
+    defaults: Option<&LimitRangeDefaults>,
+) -> CliResult {
+    let cluster = connect(global).await?;
+    let plan = plan_quota(
+        &cluster,
+        profile,
+        &change,
+        flags.resource_version.as_deref(),
+        defaults,
+    )
+    .await
+    .map_err(|e| match e {
+        QuotaPlanError::NotSet { .. } => usage(e),
+        e => CliError::Failed(
+            anyhow::Error::new(e).context(format!("changing the quota of profile {profile}")),
+        ),
+    })?;
+    execute(&cluster, &plan, &flags.write, None).await
+}
+
+/// The table of `quota show`.
+pub fn render_report(r: &QuotaReport) -> String {
+    let rows: Vec<Vec<String>> = r
+        .resources
+        .iter()
+        .map(|l| {
+            let mut hard = l.hard.clone().unwrap_or_else(|| "-".into());
+            if let Some(live) = &l.live_hard {
+                hard.push_str(&format!(" (live {live})"));
+            }
+            vec![
+                l.resource.clone(),
+                hard,
+                l.used.clone().unwrap_or_else(|| "?".into()),
+                l.percent.map(|p| format!("{p}%")).unwrap_or_default(),
+            ]
+        })
+        .collect();
+    let mut out = render(&["RESOURCE", "HARD", "USED", "%"], &rows);
+    if r.resources.is_empty() {
+        out = format!("profile {} has no quota\n", r.profile);
+    }
+    if !r.resources.is_empty() && !r.resource_quota {
+        out.push_str(
+            "\nkf-resource-quota does not exist yet: usage is unknown until the profile controller creates it\n",
+        );
+    }
+    if r.resources.iter().any(|l| l.live_hard.is_some()) {
+        out.push_str("\n(live X): kf-resource-quota differs from the Profile; the profile controller has not synced it yet, or someone edited it (the controller reverts such edits)\n");
+    }
+    if !r.resources.is_empty() && !r.limit_range {
+        out.push_str("\nno LimitRange in the namespace: pods without resource requests are rejected (`quota set ... --limit-range` creates one)\n");
+    }
+    out.push_str(&format!("resourceVersion: {}\n", r.resource_version));
+    out
+}
+
+async fn show(global: &GlobalArgs, a: ShowArgs) -> CliResult {
+    let profile = profile_name(&a.profile)?;
+    let cluster = connect(global).await?;
+    let report = show_quota(&cluster, &profile)
+        .await
+        .with_context(|| format!("reading the quota of profile {profile}"))?;
+    let text = match a.output {
+        None => render_report(&report),
+        Some(f) => {
+            let value = serde_json::to_value(&report).context("encoding the report")?;
+            let format = match f {
+                ShowOutput::Json => OutputFormat::Json,
+                ShowOutput::Yaml => OutputFormat::Yaml,
+            };
+            render_objects(std::slice::from_ref(&value), format).context("rendering")?
+        }
+    };
+    print!("{text}");
+    Ok(())
+}

@@ -1,0 +1,254 @@
+//! `quota show|set|unset|clear` through the real binary: writes go to the Profile's
+//! `spec.resourceQuotaSpec` only, keep what they were not asked to change, warn below usage,
+//! offer the LimitRange, refuse stale edits and bad input without writing.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use common::TestCluster;
+use k8s_openapi::api::core::v1::{LimitRange, Pod, ResourceQuota};
+use kube::api::{Api, ListParams, Patch, PatchParams, PostParams};
+use kubectl_kubeflow::model::Profile;
+use predicates::prelude::*;
+use serde_json::json;
+
+async fn hard(cluster: &TestCluster, p: &str) -> serde_json::Value {
+    let profiles: Api<Profile> = Api::all(cluster.admin.clone());
+    let v = serde_json::to_value(profiles.get(p).await.unwrap()).unwrap();
+    v.pointer("/spec/resourceQuotaSpec/hard")
+        .cloned()
+        .unwrap_or(serde_json::Value::Null)
+}
+
+async fn rv(cluster: &TestCluster, p: &str) -> String {
+    let profiles: Api<Profile> = Api::all(cluster.admin.clone());
+    profiles
+        .get(p)
+        .await
+        .unwrap()
+        .metadata
+        .resource_version
+        .unwrap()
+}
+
+/// Waits until kf-resource-quota reports `cpu` usage (the sandbox's profile controller and
+/// quota controller, or a real cluster's; created here where no profile controller runs).
+async fn wait_for_cpu_usage(cluster: &TestCluster, p: &str, want: &str) {
+    let rqs: Api<ResourceQuota> = Api::namespaced(cluster.admin.clone(), p);
+    let started = Instant::now();
+    loop {
+        if let Some(q) = rqs.get_opt("kf-resource-quota").await.unwrap() {
+            let used = q
+                .status
+                .and_then(|s| s.used)
+                .and_then(|u| u.get("cpu").map(|c| c.0.clone()));
+            if used.as_deref() == Some(want) {
+                return;
+            }
+        } else if started.elapsed() > Duration::from_secs(5) && cluster.is_external() {
+            let q: ResourceQuota = serde_json::from_value(json!({
+                "metadata": {"name": "kf-resource-quota"},
+                "spec": {"hard": {"cpu": "4", "memory": "8Gi"}}
+            }))
+            .unwrap();
+            let _ = rqs.create(&PostParams::default(), &q).await;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "kf-resource-quota of {p} never reported cpu={want}"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn quota_set_unset_clear_keep_everything_else() {
+    let cluster = TestCluster::start().await;
+    let p = cluster.name("quota");
+    let owner = cluster.email("quota-owner");
+    cluster
+        .plugin()
+        .args([
+            "onboard",
+            &owner,
+            "--profile",
+            &p,
+            "--cpu",
+            "4",
+            "--memory",
+            "8Gi",
+        ])
+        .assert()
+        .success();
+    cluster.seed_profile_namespace(&p, &owner).await;
+    // Something the plugin does not model, and a label: both must survive every write.
+    let profiles: Api<Profile> = Api::all(cluster.admin.clone());
+    profiles
+        .patch(
+            &p,
+            &PatchParams::default(),
+            &Patch::Merge(json!({
+                "metadata": {"labels": {"team": "vision"}},
+                "spec": {"plugins": [{"kind": "WorkloadIdentity", "spec": {"gcpServiceAccount": "sa@x.iam"}}]}
+            })),
+        )
+        .await
+        .unwrap();
+
+    // Usage: a pod requesting 2 CPUs.
+    let pods: Api<Pod> = Api::namespaced(cluster.admin.clone(), &p);
+    let pod: Pod = serde_json::from_value(json!({
+        "metadata": {"name": "trainer"},
+        "spec": {"containers": [{"name": "c", "image": "busybox",
+            "resources": {"requests": {"cpu": "2", "memory": "1Gi"}, "limits": {"cpu": "2", "memory": "1Gi"}}}]}
+    }))
+    .unwrap();
+    pods.create(&PostParams::default(), &pod).await.unwrap();
+    wait_for_cpu_usage(&cluster, &p, "2").await;
+
+    cluster
+        .plugin()
+        .args(["quota", "show", &p])
+        .assert()
+        .success()
+        .stdout(
+            predicate::str::is_match(r"cpu\s+4\s+2\s+50%")
+                .unwrap()
+                .and(predicate::str::contains("no LimitRange")),
+        );
+
+    // A client dry run changes nothing; a real set merges and warns below usage.
+    let before = rv(&cluster, &p).await;
+    cluster
+        .plugin()
+        .args(["quota", "set", &p, "cpu=1", "--dry-run=client"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("configured (dry run)"));
+    assert_eq!(rv(&cluster, &p).await, before);
+    cluster
+        .plugin()
+        .args(["quota", "set", &p, "cpu=1", "gpu=2", "--diff"])
+        .assert()
+        .success()
+        .stderr(
+            predicate::str::contains("cpu=1 is below what profile")
+                .and(predicate::str::contains("--limit-range")),
+        )
+        .stdout(
+            predicate::str::contains("-      cpu: \"4\"").and(predicate::str::contains(format!(
+                "profile.kubeflow.org/{p} configured"
+            ))),
+        );
+    assert_eq!(
+        hard(&cluster, &p).await,
+        json!({"cpu": "1", "memory": "8Gi", "requests.nvidia.com/gpu": "2"})
+    );
+    let live = serde_json::to_value(profiles.get(&p).await.unwrap()).unwrap();
+    assert_eq!(live["metadata"]["labels"]["team"], "vision");
+    assert_eq!(
+        live["spec"]["plugins"][0]["spec"]["gcpServiceAccount"],
+        "sa@x.iam"
+    );
+    assert_eq!(live["spec"]["owner"]["name"], owner.as_str());
+
+    // --limit-range creates the LimitRange once.
+    cluster
+        .plugin()
+        .args(["quota", "set", &p, "cpu=4", "--limit-range"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(
+            "limitrange/cpu-mem-limit-range created",
+        ));
+    let lrs: Api<LimitRange> = Api::namespaced(cluster.admin.clone(), &p);
+    assert_eq!(
+        lrs.list(&ListParams::default()).await.unwrap().items.len(),
+        1
+    );
+
+    // Unset of a key that is not set is a usage error and writes nothing.
+    let before = rv(&cluster, &p).await;
+    cluster
+        .plugin()
+        .args(["quota", "unset", &p, "storage"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "has no quota for requests.storage; it has: cpu, memory, requests.nvidia.com/gpu",
+        ));
+    assert_eq!(rv(&cluster, &p).await, before);
+    for bad in ["cpu", "cpu=lots", "cpu=-1", "Bad Key=1"] {
+        cluster
+            .plugin()
+            .args(["quota", "set", &p, bad])
+            .assert()
+            .code(2);
+    }
+    assert_eq!(rv(&cluster, &p).await, before);
+
+    // An edit based on an old read is refused.
+    cluster
+        .plugin()
+        .args(["quota", "set", &p, "cpu=9", "--resource-version", "1"])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("changed since you read it"));
+    assert_eq!(rv(&cluster, &p).await, before);
+    cluster
+        .plugin()
+        .args(["quota", "unset", &p, "gpu", "--resource-version", &before])
+        .assert()
+        .success();
+    assert_eq!(
+        hard(&cluster, &p).await,
+        json!({"cpu": "4", "memory": "8Gi"})
+    );
+
+    cluster
+        .plugin()
+        .args(["quota", "clear", &p])
+        .assert()
+        .success();
+    let live = serde_json::to_value(profiles.get(&p).await.unwrap()).unwrap();
+    assert!(live["spec"].get("resourceQuotaSpec").is_none(), "{live}");
+    assert_eq!(live["spec"]["plugins"][0]["kind"], "WorkloadIdentity");
+
+    // Errors: unknown profile, and a user without rights gets the 403 explained.
+    cluster
+        .plugin()
+        .args(["quota", "show", &cluster.name("nope")])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("not found"));
+    if let Some(mut as_user) = cluster.plugin_as_user() {
+        as_user
+            .args(["quota", "set", &p, "cpu=100"])
+            .assert()
+            .code(1)
+            .stderr(predicate::str::contains("forbidden"));
+    }
+    cluster.cleanup().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn quota_show_table_is_stable() {
+    let cluster = TestCluster::demo().await;
+    let out = cluster
+        .plugin()
+        .args(["quota", "show", "vision"])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let text: String = String::from_utf8(out)
+        .unwrap()
+        .lines()
+        .filter(|l| !l.starts_with("resourceVersion:"))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    insta::assert_snapshot!("quota_show_vision", text);
+}
