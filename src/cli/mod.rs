@@ -9,6 +9,7 @@ mod onboard;
 mod output;
 mod quota;
 mod read;
+mod registration;
 mod roles;
 mod sandbox;
 mod table;
@@ -73,6 +74,8 @@ pub enum Command {
     Access(read::AccessArgs),
     /// The permissions chart of kubeflow-admin/edit/view, aggregation followed; --compare A B.
     Roles(roles::RolesArgs),
+    /// The central dashboard's self-registration switch (REGISTRATION_FLOW): status, enable, disable.
+    Registration(registration::RegistrationArgs),
     /// Audit profiles, contributors, quotas and cluster-wide grants; exit 3 when findings exist.
     Doctor(read::DoctorArgs),
     /// Open the terminal UI on the current context: profiles, users, access, roles, doctor, live.
@@ -229,6 +232,7 @@ pub async fn run(cli: Cli) -> CliResult {
         Command::Profiles(args) => read::profiles(&cli.global, args).await,
         Command::Users(args) => read::users(&cli.global, args).await,
         Command::Access(args) => read::access(&cli.global, args).await,
+        Command::Registration(args) => registration::run(&cli.global, args).await,
         Command::Doctor(args) => read::doctor(&cli.global, args).await,
         Command::Roles(args) => roles::roles(&cli.global, args).await,
         Command::Tui(args) => tui::tui(&cli.global, args).await,

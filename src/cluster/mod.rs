@@ -9,6 +9,7 @@ pub mod apply;
 mod error;
 pub mod onboard;
 pub mod quota;
+pub mod registration;
 pub mod snapshot;
 pub mod watch;
 
