@@ -385,3 +385,99 @@ async fn shared_bindings_are_updated_and_concurrent_changes_conflict() {
     assert_eq!(names(&crbs.get(&taken).await.unwrap()), vec![b.clone()]);
     cluster.cleanup().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn offboard_revokes_everything_and_deletes_owned_profiles_only_when_confirmed() {
+    let cluster = TestCluster::start().await;
+    let (other, _) = profile(&cluster, "team").await;
+    let alice = cluster.email("alice-off");
+    let own = cluster.name("alice-off");
+    cluster
+        .plugin()
+        .args(["onboard", &alice, "--profile", &own])
+        .assert()
+        .success();
+    cluster.seed_profile_namespace(&own, &alice).await;
+    let pvcs: Api<k8s_openapi::api::core::v1::PersistentVolumeClaim> =
+        Api::namespaced(cluster.admin.clone(), &own);
+    pvcs.create(
+        &PostParams::default(),
+        &serde_json::from_value(serde_json::json!({
+            "metadata": {"name": "data"},
+            "spec": {"accessModes": ["ReadWriteOnce"], "resources": {"requests": {"storage": "1Gi"}}}
+        }))
+        .unwrap(),
+    )
+    .await
+    .unwrap();
+    cluster
+        .plugin()
+        .args(["grant", &alice, "--role", "edit", "--profile", &other])
+        .assert()
+        .success();
+    cluster
+        .plugin()
+        .args(["grant", &alice, "--role", "view", "--cluster-wide", "--yes"])
+        .assert()
+        .success();
+    let crbs: Api<ClusterRoleBinding> = Api::all(cluster.admin.clone());
+    let rbs: Api<RoleBinding> = Api::namespaced(cluster.admin.clone(), &other);
+    let profiles: Api<kubectl_kubeflow::model::Profile> = Api::all(cluster.admin.clone());
+
+    // Without --delete-profiles: access goes, the owned profile stays.
+    cluster
+        .plugin()
+        .args(["offboard", &alice])
+        .assert()
+        .success()
+        .stderr(predicate::str::contains(format!(
+            "owns profile {own}; it is kept"
+        )))
+        .stdout(predicate::str::contains("deleted"));
+    assert!(
+        rbs.get_opt(&kfam_binding_name(&alice, Role::Edit))
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert!(
+        crbs.get_opt(&cluster_role_binding_name(&user(&alice), Role::View))
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert!(profiles.get_opt(&own).await.unwrap().is_some());
+
+    // --delete-profiles shows what goes and needs confirmation off a terminal.
+    cluster
+        .plugin()
+        .args(["offboard", &alice, "--delete-profiles"])
+        .write_stdin("")
+        .assert()
+        .code(2)
+        .stderr(
+            predicate::str::contains("1 persistentvolumeclaims")
+                .and(predicate::str::contains("pass --yes")),
+        );
+    assert!(profiles.get_opt(&own).await.unwrap().is_some());
+    cluster
+        .plugin()
+        .args(["offboard", &alice, "--delete-profiles", "--yes"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(format!(
+            "profile.kubeflow.org/{own} deleted"
+        )));
+    let gone = profiles.get_opt(&own).await.unwrap();
+    assert!(
+        gone.is_none() || gone.unwrap().metadata.deletion_timestamp.is_some(),
+        "profile deleted or being deleted"
+    );
+    cluster
+        .plugin()
+        .args(["offboard", &alice])
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("no access to revoke"));
+    cluster.cleanup().await;
+}

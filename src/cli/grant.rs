@@ -1,4 +1,5 @@
-//! `grant` and `revoke`: per-profile contributor access as KFAM-compatible pairs.
+//! `grant`, `revoke` and `offboard`: per-profile contributor access as KFAM-compatible
+//! pairs, cluster-wide bindings, and removing a user altogether.
 
 use anyhow::Context as _;
 use clap::Args;
@@ -9,6 +10,7 @@ use crate::cluster::Cluster;
 use crate::cluster::access::{
     plan_grant, plan_grant_cluster_wide, plan_revoke, plan_revoke_all, plan_revoke_cluster_wide,
 };
+use crate::cluster::offboard::plan_offboard;
 use crate::model::{Email, GroupName, ProfileName, Role, Subject};
 use crate::plan::Plan;
 
@@ -203,4 +205,65 @@ pub async fn revoke(global: &GlobalArgs, args: RevokeArgs) -> CliResult {
         eprintln!("{} has no such access; nothing to revoke", subject.name());
     }
     execute(&cluster, &plan, &args.write, None).await
+}
+
+/// Flags of `offboard`.
+#[derive(Debug, Args)]
+#[command(after_help = "Examples:\n  \
+    # Revoke everything bob has (contributor pairs everywhere, cluster-wide bindings)\n  \
+    kubectl kubeflow offboard bob@example.com\n\n  \
+    # Also delete the profiles bob owns, after seeing what their namespaces hold\n  \
+    kubectl kubeflow offboard bob@example.com --delete-profiles\n\n  \
+    # Preview only\n  \
+    kubectl kubeflow offboard bob@example.com --delete-profiles --dry-run=client")]
+pub struct OffboardArgs {
+    #[command(flatten)]
+    who: Who,
+    /// Also delete the profiles the user owns (their namespaces go with them); shows the
+    /// object counts and asks for the user's email to be typed, or --yes.
+    #[arg(long)]
+    delete_profiles: bool,
+    /// Do not ask for confirmation (required off a terminal with --delete-profiles).
+    #[arg(long, short = 'y')]
+    yes: bool,
+    #[command(flatten)]
+    write: WriteFlags,
+}
+
+/// `kubectl kubeflow offboard`.
+pub async fn offboard(global: &GlobalArgs, args: OffboardArgs) -> CliResult {
+    let subject = args.who.subject()?;
+    let cluster = connect(global).await?;
+    let off = plan_offboard(&cluster, &subject, args.delete_profiles)
+        .await
+        .with_context(|| format!("offboarding {}", subject.name()))?;
+    for o in &off.owned {
+        if args.delete_profiles {
+            eprintln!(
+                "profile {} will be deleted with its namespace: {}",
+                o.profile,
+                o.summary()
+            );
+        } else {
+            eprintln!(
+                "{} owns profile {}; it is kept (pass --delete-profiles to delete it, or give it a new owner by editing spec.owner of the Profile)",
+                subject.name(),
+                o.profile
+            );
+        }
+    }
+    if off.plan.changes.is_empty() {
+        eprintln!("{} has no access to revoke", subject.name());
+    }
+    let question = format!(
+        "About to delete {} profile(s) of {} and everything in their namespaces.",
+        off.owned.len(),
+        subject.name()
+    );
+    let confirm = (args.delete_profiles && !off.owned.is_empty()).then(|| Confirm {
+        question: &question,
+        answer: subject.name(),
+        yes: args.yes,
+    });
+    execute(&cluster, &off.plan, &args.write, confirm).await
 }

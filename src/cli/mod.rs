@@ -64,6 +64,8 @@ pub enum Command {
     Grant(Box<grant::GrantArgs>),
     /// Remove a user's or group's contributor access (both halves of each pair).
     Revoke(Box<grant::RevokeArgs>),
+    /// Revoke everything a user has; --delete-profiles also deletes the profiles they own.
+    Offboard(Box<grant::OffboardArgs>),
     /// Show or change a profile's quota (spec.resourceQuotaSpec) with live usage.
     Quota(quota::QuotaArgs),
     /// List profiles with owner, contributors, quota usage and health.
@@ -228,6 +230,7 @@ pub async fn run(cli: Cli) -> CliResult {
         Command::Onboard(args) => onboard::run(&cli.global, *args).await,
         Command::Grant(args) => grant::grant(&cli.global, *args).await,
         Command::Revoke(args) => grant::revoke(&cli.global, *args).await,
+        Command::Offboard(args) => grant::offboard(&cli.global, *args).await,
         Command::Quota(args) => quota::run(&cli.global, args).await,
         Command::Profiles(args) => read::profiles(&cli.global, args).await,
         Command::Users(args) => read::users(&cli.global, args).await,

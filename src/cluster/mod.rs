@@ -7,6 +7,7 @@
 pub mod access;
 pub mod apply;
 mod error;
+pub mod offboard;
 pub mod onboard;
 pub mod quota;
 pub mod registration;

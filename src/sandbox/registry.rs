@@ -162,6 +162,38 @@ fn make_builtins() -> Vec<ResourceInfo> {
             &["cm"],
             false,
         ),
+        // What a profile namespace holds besides pods: offboarding counts these before it
+        // deletes a profile.
+        builtin(
+            "",
+            "persistentvolumeclaims",
+            "persistentvolumeclaim",
+            "PersistentVolumeClaim",
+            true,
+            STD_VERBS,
+            &["pvc"],
+            true,
+        ),
+        builtin(
+            "",
+            "secrets",
+            "secret",
+            "Secret",
+            true,
+            STD_VERBS,
+            &[],
+            false,
+        ),
+        builtin(
+            "",
+            "services",
+            "service",
+            "Service",
+            true,
+            STD_VERBS,
+            &["svc"],
+            true,
+        ),
         // Not in the list, but `kubectl describe` reads events for every object.
         builtin(
             "",

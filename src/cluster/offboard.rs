@@ -1,0 +1,137 @@
+//! Offboarding: everything a user has (contributor pairs, cluster-wide bindings) revoked, and
+//! optionally the profiles they own deleted, after showing what each namespace still holds.
+
+use kube::api::{Api, ListParams};
+use kube::core::{ApiResource, DynamicObject, GroupVersionKind};
+
+use super::access::{AccessError, plan_revoke_all};
+use super::{Cluster, ClusterError};
+use crate::model::{Profile, Subject};
+use crate::plan::{Change, Plan};
+
+/// What goes with a profile's namespace when the profile is deleted.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct NamespaceContents {
+    /// Profile / namespace.
+    pub profile: String,
+    /// (resource, count) for every kind with at least one object; `None` count = not allowed
+    /// to list.
+    pub counts: Vec<(String, Option<usize>)>,
+}
+
+impl NamespaceContents {
+    /// `3 pods, 2 persistentvolumeclaims, ...` or `empty`.
+    pub fn summary(&self) -> String {
+        if self.counts.is_empty() {
+            return "no workloads or data found".into();
+        }
+        self.counts
+            .iter()
+            .map(|(r, n)| match n {
+                Some(n) => format!("{n} {r}"),
+                None => format!("? {r} (not allowed to list)"),
+            })
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+}
+
+/// Kinds that matter when a namespace is about to be deleted: workloads, data, and the
+/// Kubeflow kinds (skipped where their CRD is not installed).
+const CONTENT_KINDS: &[(&str, &str, &str)] = &[
+    ("", "v1", "Pod"),
+    ("", "v1", "PersistentVolumeClaim"),
+    ("", "v1", "Secret"),
+    ("", "v1", "ConfigMap"),
+    ("", "v1", "Service"),
+    ("apps", "v1", "Deployment"),
+    ("apps", "v1", "StatefulSet"),
+    ("batch", "v1", "Job"),
+    ("batch", "v1", "CronJob"),
+    ("kubeflow.org", "v1", "Notebook"),
+    ("kubeflow.org", "v1", "PyTorchJob"),
+    ("kubeflow.org", "v1", "TFJob"),
+    ("argoproj.io", "v1alpha1", "Workflow"),
+    ("serving.kserve.io", "v1beta1", "InferenceService"),
+    ("kubeflow.org", "v1beta1", "Experiment"),
+];
+
+/// Counts the objects of [`CONTENT_KINDS`] in `namespace`.
+pub async fn namespace_contents(
+    cluster: &Cluster,
+    namespace: &str,
+) -> Result<NamespaceContents, ClusterError> {
+    let mut counts = Vec::new();
+    for (group, version, kind) in CONTENT_KINDS {
+        let ar = ApiResource::from_gvk(&GroupVersionKind::gvk(group, version, kind));
+        let resource = if group.is_empty() {
+            ar.plural.clone()
+        } else {
+            format!("{}.{group}", ar.plural)
+        };
+        let api: Api<DynamicObject> =
+            Api::namespaced_with(cluster.client().clone(), namespace, &ar);
+        match api.list(&ListParams::default()).await {
+            Ok(list) if list.items.is_empty() => {}
+            Ok(list) => counts.push((resource, Some(list.items.len()))),
+            Err(kube::Error::Api(s)) if s.code == 404 => {}
+            Err(kube::Error::Api(s)) if s.code == 403 => counts.push((resource, None)),
+            Err(e) => return Err(cluster.explain(e, &resource)),
+        }
+    }
+    Ok(NamespaceContents {
+        profile: namespace.to_string(),
+        counts,
+    })
+}
+
+/// The offboarding plan.
+#[derive(Debug)]
+pub struct Offboard {
+    /// Revocations, then profile deletions.
+    pub plan: Plan,
+    /// Profiles the user owns, with what their namespaces hold (counted only when they are
+    /// to be deleted).
+    pub owned: Vec<NamespaceContents>,
+}
+
+/// Plans offboarding `subject`: revoke everything; with `delete_profiles`, delete the
+/// profiles it owns too (guarded by their resourceVersion and uid).
+pub async fn plan_offboard(
+    cluster: &Cluster,
+    subject: &Subject,
+    delete_profiles: bool,
+) -> Result<Offboard, AccessError> {
+    let (mut plan, owned_names) = plan_revoke_all(cluster, subject, None).await?;
+    let mut owned = Vec::new();
+    let profiles: Api<Profile> = Api::all(cluster.client().clone());
+    for name in owned_names {
+        if !delete_profiles {
+            owned.push(NamespaceContents {
+                profile: name,
+                counts: Vec::new(),
+            });
+            continue;
+        }
+        let Some(p) = profiles
+            .get_opt(&name)
+            .await
+            .map_err(|e| cluster.explain(e, "profiles.kubeflow.org"))?
+        else {
+            continue;
+        };
+        owned.push(namespace_contents(cluster, &name).await?);
+        plan.push(Change::delete(&p)?);
+    }
+    if delete_profiles && !owned.is_empty() {
+        plan.warn(format!(
+            "deleting a Profile makes the profile controller delete its namespace with everything in it: {}",
+            owned
+                .iter()
+                .map(|o| o.profile.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+    }
+    Ok(Offboard { plan, owned })
+}
