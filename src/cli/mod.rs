@@ -3,6 +3,7 @@
 //! Exit codes follow kubectl: 0 success, 1 failure, 2 usage error (bad flags or bad input,
 //! reported before any request is sent).
 
+mod bulk;
 mod global;
 mod grant;
 mod onboard;
@@ -64,6 +65,8 @@ pub enum Command {
     Grant(Box<grant::GrantArgs>),
     /// Remove a user's or group's contributor access (both halves of each pair).
     Revoke(Box<grant::RevokeArgs>),
+    /// Write the tenancy (owners, quotas, contributors, cluster-wide roles) as CSV or YAML for `onboard --from`.
+    Export(bulk::ExportArgs),
     /// Revoke everything a user has; --delete-profiles also deletes the profiles they own.
     Offboard(Box<grant::OffboardArgs>),
     /// Show or change a profile's quota (spec.resourceQuotaSpec) with live usage.
@@ -230,6 +233,7 @@ pub async fn run(cli: Cli) -> CliResult {
         Command::Onboard(args) => onboard::run(&cli.global, *args).await,
         Command::Grant(args) => grant::grant(&cli.global, *args).await,
         Command::Revoke(args) => grant::revoke(&cli.global, *args).await,
+        Command::Export(args) => bulk::export(&cli.global, args).await,
         Command::Offboard(args) => grant::offboard(&cli.global, *args).await,
         Command::Quota(args) => quota::run(&cli.global, args).await,
         Command::Profiles(args) => read::profiles(&cli.global, args).await,

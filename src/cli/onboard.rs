@@ -22,11 +22,31 @@ use crate::model::{Email, ProfileName, Quantity, Quota};
     # Choose the profile name and add any quota key\n  \
     kubectl kubeflow onboard bob@example.com --profile team-bob --quota requests.storage=100Gi --quota count/jobs.batch=20\n\n  \
     # Let the server validate everything without storing it\n  \
-    kubectl kubeflow onboard carol@example.com --dry-run=server")]
+    kubectl kubeflow onboard carol@example.com --dry-run=server\n\n  \
+    # Many at once (rows checked first; re-runs skip what exists)\n  \
+    kubectl kubeflow onboard --from team.csv --dry-run=client\n  \
+    kubectl kubeflow onboard --from team.csv")]
 pub struct OnboardArgs {
     /// The user's email, exactly as the identity provider sends it in kubeflow-userid.
-    #[arg(value_name = "USER_EMAIL")]
-    pub email: String,
+    #[arg(value_name = "USER_EMAIL", required_unless_present = "from")]
+    pub email: Option<String>,
+    /// Onboard many: a CSV (header user,profile,role,quota,limit_range) or YAML list; see
+    /// `kubectl kubeflow export` for the format. Every row is checked before anything is
+    /// written.
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["email", "profile", "cpu", "memory", "gpu", "pods", "storage", "quota", "limit_range", "limit_range_cpu", "limit_range_memory", "limit_range_request_cpu", "limit_range_request_memory"])]
+    pub from: Option<std::path::PathBuf>,
+    /// Format of --from (default: by extension, .yaml/.yml is YAML, else CSV).
+    #[arg(long, value_enum, requires = "from")]
+    pub format: Option<crate::tenancy::roster::RosterFormat>,
+    /// Rows applied at once with --from.
+    #[arg(long, default_value_t = 4, requires = "from", value_parser = clap::value_parser!(u16).range(1..=64))]
+    pub concurrency: u16,
+    /// With --from: confirm cluster-wide rows (required off a terminal when there are any).
+    #[arg(long, short = 'y', requires = "from")]
+    pub yes: bool,
+    /// With --from: create RoleBindings only where Istio is missing.
+    #[arg(long, requires = "from")]
+    pub no_istio: bool,
     /// Profile (and namespace) name; derived from the email like the central dashboard does.
     #[arg(long, value_name = "NAME")]
     pub profile: Option<String>,
@@ -77,6 +97,9 @@ fn usage(e: impl Into<anyhow::Error>) -> CliError {
 
 /// Validates everything first (exit 2, nothing sent), then creates or previews.
 pub async fn run(global: &GlobalArgs, args: OnboardArgs) -> CliResult {
+    if args.from.is_some() {
+        return super::bulk::onboard_from(global, &args).await;
+    }
     let objects = plan(&args)?;
     if args.write.dry_run == DryRun::Client {
         let values = [
@@ -108,7 +131,7 @@ pub async fn run(global: &GlobalArgs, args: OnboardArgs) -> CliResult {
         .with_context(|| {
             format!(
                 "onboarding {} on context {:?}",
-                args.email,
+                args.email.as_deref().unwrap_or_default(),
                 cluster.context()
             )
         })?;
@@ -117,7 +140,12 @@ pub async fn run(global: &GlobalArgs, args: OnboardArgs) -> CliResult {
 
 /// Parses and validates every flag into the objects to create. Errors are usage errors.
 fn plan(args: &OnboardArgs) -> Result<OnboardObjects, CliError> {
-    let email: Email = args.email.parse().map_err(usage)?;
+    let email: Email = args
+        .email
+        .as_deref()
+        .unwrap_or_default()
+        .parse()
+        .map_err(usage)?;
     for warning in email.warnings() {
         eprintln!("Warning: {warning}");
     }

@@ -6,6 +6,7 @@
 
 pub mod access;
 pub mod apply;
+pub mod bulk;
 mod error;
 pub mod offboard;
 pub mod onboard;

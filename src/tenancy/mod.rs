@@ -6,6 +6,7 @@
 
 pub mod doctor;
 pub mod roles;
+pub mod roster;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 

@@ -1,0 +1,186 @@
+//! `onboard --from FILE` and `export`: the tenancy as a roster file, in and out.
+
+use std::io::{IsTerminal as _, Write as _};
+use std::time::Duration;
+
+use anyhow::Context as _;
+use clap::Args;
+
+use super::onboard::OnboardArgs;
+use super::output::{Confirm, confirm};
+use super::table::render;
+use super::{CliError, CliResult, GlobalArgs};
+use crate::cluster::bulk::{ImportOptions, Outcome, RowResult, check_roster, import};
+use crate::cluster::snapshot::load_snapshot;
+use crate::cluster::{Cluster, DryRun};
+use crate::tenancy::Tenancy;
+use crate::tenancy::roster::{
+    Grant, RosterFormat, RowError, export_entries, parse_roster, render_roster,
+};
+
+fn bad_rows(errors: &[RowError], path: &str) -> CliError {
+    let list: Vec<String> = errors
+        .iter()
+        .map(|e| format!("  {path} line {}: {}", e.line, e.message))
+        .collect();
+    CliError::Usage(anyhow::anyhow!(
+        "{} bad row(s); nothing was written:\n{}",
+        errors.len(),
+        list.join("\n")
+    ))
+}
+
+/// `kubectl kubeflow onboard --from FILE`.
+pub async fn onboard_from(global: &GlobalArgs, args: &OnboardArgs) -> CliResult {
+    let Some(path) = &args.from else {
+        return Err(CliError::Usage(anyhow::anyhow!("--from FILE is required")));
+    };
+    let shown = path.display().to_string();
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| CliError::Usage(anyhow::anyhow!("cannot read {shown}: {e}")))?;
+    let format = args.format.unwrap_or_else(|| RosterFormat::from_path(path));
+    let (entries, warnings) = parse_roster(&text, format).map_err(|e| bad_rows(&e, &shown))?;
+    for w in warnings {
+        eprintln!("Warning: {shown} {w}");
+    }
+    if entries.is_empty() {
+        eprintln!("{shown} has no rows; nothing to do");
+        return Ok(());
+    }
+    let cluster = Cluster::connect(&global.connect_options())
+        .await
+        .map_err(anyhow::Error::new)?;
+    let problems = check_roster(&cluster, &entries)
+        .await
+        .with_context(|| format!("checking {shown} against context {:?}", cluster.context()))?;
+    if !problems.is_empty() {
+        return Err(bad_rows(&problems, &shown));
+    }
+    let wide: Vec<String> = entries
+        .iter()
+        .filter(|e| matches!(e.grant, Grant::ClusterWide { .. }))
+        .map(|e| format!("  line {}: {} kubeflow-{}", e.line, e.user(), e.role()))
+        .collect();
+    if !wide.is_empty() && args.write.dry_run == DryRun::None {
+        let question = format!(
+            "{shown} grants roles in EVERY namespace of context {:?} (ClusterRoleBindings):\n{}",
+            cluster.context(),
+            wide.join("\n")
+        );
+        confirm(&Confirm {
+            question: &question,
+            answer: "yes",
+            yes: args.yes,
+        })?;
+    }
+    let opts = ImportOptions {
+        dry_run: args.write.dry_run,
+        concurrency: usize::from(args.concurrency),
+        namespace_wait: args.wait_timeout.max(Duration::from_secs(1)),
+        no_istio: args.no_istio,
+    };
+    let tty = std::io::stderr().is_terminal();
+    let results = import(&cluster, &entries, opts, |done, total, r| {
+        if tty {
+            let width = 30;
+            let filled = done * width / total.max(1);
+            eprint!(
+                "\r[{}{}] {done}/{total} line {} {}\x1b[K",
+                "#".repeat(filled),
+                "-".repeat(width - filled),
+                r.entry.line,
+                r.outcome.label()
+            );
+            let _ = std::io::stderr().flush();
+        }
+    })
+    .await;
+    if tty {
+        eprintln!();
+    }
+    print_summary(&results, args.write.dry_run);
+    let failed = results
+        .iter()
+        .filter(|r| matches!(r.outcome, Outcome::Failed(_)))
+        .count();
+    if failed > 0 {
+        return Err(CliError::Failed(anyhow::anyhow!(
+            "{failed} of {} row(s) failed; the others were applied. Fix the cause and re-run: rows already done are reported unchanged",
+            results.len()
+        )));
+    }
+    Ok(())
+}
+
+fn print_summary(results: &[RowResult], dry_run: DryRun) {
+    let rows: Vec<Vec<String>> = results
+        .iter()
+        .map(|r| {
+            vec![
+                r.entry.line.to_string(),
+                r.entry.user(),
+                r.entry.profile().to_string(),
+                r.entry.role().to_string(),
+                format!("{}{}", r.outcome.label(), dry_run.suffix()),
+                r.outcome.detail(),
+            ]
+        })
+        .collect();
+    print!(
+        "{}",
+        render(
+            &["LINE", "USER", "PROFILE", "ROLE", "RESULT", "DETAIL"],
+            &rows
+        )
+    );
+    let count = |label: &str| {
+        results
+            .iter()
+            .filter(|r| r.outcome.label() == label)
+            .count()
+    };
+    println!(
+        "{} created, {} unchanged, {} differ (left alone), {} failed{}",
+        count("created"),
+        count("unchanged"),
+        count("differs"),
+        count("failed"),
+        dry_run.suffix()
+    );
+}
+
+/// Flags of `export`.
+#[derive(Debug, Args)]
+#[command(after_help = "Examples:\n  \
+    # Everything as CSV (owners with quotas, contributors, cluster-wide roles)\n  \
+    kubectl kubeflow export > tenancy.csv\n\n  \
+    # As YAML, then reproduce it on another cluster\n  \
+    kubectl kubeflow export -o yaml > tenancy.yaml\n  \
+    kubectl kubeflow --context new-cluster onboard --from tenancy.yaml")]
+pub struct ExportArgs {
+    /// Format.
+    #[arg(short = 'o', long = "output", value_enum, default_value = "csv")]
+    pub output: RosterFormat,
+}
+
+/// `kubectl kubeflow export`.
+pub async fn export(global: &GlobalArgs, args: ExportArgs) -> CliResult {
+    let cluster = Cluster::connect(&global.connect_options())
+        .await
+        .map_err(anyhow::Error::new)?;
+    let snapshot = load_snapshot(&cluster)
+        .await
+        .with_context(|| format!("reading context {:?}", cluster.context()))?;
+    for (resource, message) in &snapshot.forbidden {
+        eprintln!("Warning: cannot list {resource}, the export misses it: {message}");
+    }
+    let tenancy = Tenancy::build(&snapshot);
+    let (entries, skipped) = export_entries(&tenancy);
+    for s in skipped {
+        eprintln!("Warning: {s}");
+    }
+    let text = render_roster(&entries, args.output)
+        .map_err(|e| CliError::Failed(anyhow::anyhow!("rendering the export: {e}")))?;
+    print!("{text}");
+    Ok(())
+}
