@@ -156,9 +156,7 @@ async fn bulk_import_checks_everything_first_then_applies_idempotently() {
         .success()
         .stdout(
             predicate::str::contains("5 created, 0 unchanged, 0 differ (left alone), 0 failed")
-                .and(predicate::str::contains(format!(
-                    "limitrange/cpu-mem-limit-range"
-                ))),
+                .and(predicate::str::contains("limitrange/cpu-mem-limit-range")),
         );
     let profiles: Api<Profile> = Api::all(cluster.admin.clone());
     let a = profiles.get(&pa).await.unwrap();

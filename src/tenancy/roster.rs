@@ -590,6 +590,7 @@ pub fn export_entries(tenancy: &Tenancy) -> (Vec<Entry>, Vec<String>) {
 
 #[cfg(test)]
 mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
     use super::*;
 
     const CSV: &str = "user,profile,role,quota,limit_range\n\
