@@ -120,14 +120,31 @@ pub struct AccessArgs {
     # Audit everything; exit code 3 when something is found\n  \
     kubectl kubeflow doctor\n\n  \
     # Two profiles, machine-readable\n  \
-    kubectl kubeflow doctor vision nlp -o json\n\n\
-Exit codes: 0 clean, 3 findings, 1 error.")]
+    kubectl kubeflow doctor vision nlp -o json\n\n  \
+    # Preview, then apply the safe fixes (missing policy halves, orphan policies, LimitRanges)\n  \
+    kubectl kubeflow doctor --fix --dry-run=client --diff\n  \
+    kubectl kubeflow doctor --fix\n\n\
+Exit codes: 0 clean (or everything found was fixed), 3 findings remain, 1 error.")]
 pub struct DoctorArgs {
     /// Only these profiles (cluster-wide findings are shown when no profile is given).
     pub profiles: Vec<String>,
     /// Output format (default: text).
     #[arg(short = 'o', long = "output", value_enum)]
     pub output: Option<ListOutput>,
+    /// Apply the safe fixes: create the missing AuthorizationPolicy of a contributor pair,
+    /// delete a policy whose RoleBinding is gone, create the LimitRange a quota needs. Shows
+    /// them and asks first (--yes off a terminal).
+    #[arg(long)]
+    pub fix: bool,
+    /// Do not ask before fixing.
+    #[arg(long, short = 'y', requires = "fix")]
+    pub yes: bool,
+    /// --dry-run, --diff (with --fix).
+    #[arg(long, value_enum, num_args = 0..=1, default_missing_value = "client", require_equals = true, default_value = "none", requires = "fix")]
+    pub dry_run: crate::cluster::DryRun,
+    /// Print a diff of each fix (with --fix).
+    #[arg(long, requires = "fix")]
+    pub diff: bool,
 }
 
 /// "Now" for ages: `KUBECTL_KUBEFLOW_NOW` (RFC 3339, for reproducible output) or the clock.
@@ -139,6 +156,13 @@ fn now() -> jiff::Timestamp {
 }
 
 pub(super) async fn load(global: &GlobalArgs) -> Result<Tenancy, CliError> {
+    Ok(load_all(global).await?.2)
+}
+
+/// The cluster, the snapshot read from it and the model built from that snapshot.
+async fn load_all(
+    global: &GlobalArgs,
+) -> Result<(Cluster, crate::tenancy::Snapshot, Tenancy), CliError> {
     let cluster = Cluster::connect(&global.connect_options())
         .await
         .map_err(anyhow::Error::new)?;
@@ -155,7 +179,8 @@ pub(super) async fn load(global: &GlobalArgs) -> Result<Tenancy, CliError> {
             "Warning: Istio's AuthorizationPolicy CRD is not installed; contributor policies are not checked"
         );
     }
-    Ok(Tenancy::build(&snapshot))
+    let tenancy = Tenancy::build(&snapshot);
+    Ok((cluster, snapshot, tenancy))
 }
 
 pub(super) fn print_structured<T: Serialize>(value: &T, format: ListOutput) -> CliResult {
@@ -506,7 +531,7 @@ pub async fn access(global: &GlobalArgs, args: AccessArgs) -> CliResult {
 
 /// `kubectl kubeflow doctor`.
 pub async fn doctor(global: &GlobalArgs, args: DoctorArgs) -> CliResult {
-    let tenancy = load(global).await?;
+    let (cluster, snapshot, tenancy) = load_all(global).await?;
     for p in &args.profiles {
         if tenancy.profile(p).is_none() {
             return Err(CliError::Failed(anyhow::anyhow!("profile {p:?} not found")));
@@ -553,6 +578,48 @@ pub async fn doctor(global: &GlobalArgs, args: DoctorArgs) -> CliResult {
                 );
             }
         }
+    }
+    if args.fix && !findings.is_empty() {
+        let (plan, fixed) = crate::tenancy::doctor::plan_fixes(&snapshot, &findings)
+            .map_err(|e| CliError::Failed(e.into()))?;
+        if fixed.is_empty() {
+            eprintln!(
+                "None of these findings has a safe automatic fix; follow the fix hints above."
+            );
+            return Err(CliError::Findings);
+        }
+        eprintln!(
+            "Safe fixes ({} of {} findings):",
+            fixed.len(),
+            findings.len()
+        );
+        for (c, f) in plan.changes.iter().zip(&fixed) {
+            let ns = c
+                .namespace()
+                .map(|n| format!(" -n {n}"))
+                .unwrap_or_default();
+            eprintln!("  {} {}{ns}  ({})", c.action.verb(), c.reference(), f.code);
+        }
+        let question = format!(
+            "About to apply {} fix(es) on context {:?}.",
+            fixed.len(),
+            cluster.context()
+        );
+        let write = super::output::WriteFlags {
+            dry_run: args.dry_run,
+            output: None,
+            diff: args.diff,
+        };
+        let confirm = super::output::Confirm {
+            question: &question,
+            answer: "yes",
+            yes: args.yes,
+        };
+        super::output::execute(&cluster, &plan, &write, Some(confirm)).await?;
+        if fixed.len() == findings.len() && args.dry_run == crate::cluster::DryRun::None {
+            return Ok(());
+        }
+        return Err(CliError::Findings);
     }
     if findings.is_empty() {
         Ok(())

@@ -26,6 +26,16 @@ pub enum Action {
 }
 
 impl Action {
+    /// The imperative, for previews: create, update, delete, keep.
+    pub fn verb(self) -> &'static str {
+        match self {
+            Action::Create => "create",
+            Action::Update => "update",
+            Action::Delete => "delete",
+            Action::Unchanged => "keep",
+        }
+    }
+
     /// The word kubectl prints after the object name.
     pub fn past_tense(self) -> &'static str {
         match self {

@@ -421,3 +421,109 @@ pub fn diagnose(s: &Snapshot) -> Vec<Finding> {
     });
     out
 }
+
+/// Findings `doctor --fix` repairs, and how: only creates of missing objects the tool knows
+/// exactly, and the removal of an Istio policy whose RoleBinding is gone (the RoleBinding is
+/// the record of access; KFAM cannot remove such half pairs itself).
+pub const FIXABLE: &[(&str, &str)] = &[
+    (
+        "contributor-missing-policy",
+        "create the AuthorizationPolicy of the pair",
+    ),
+    (
+        "policy-missing-binding",
+        "delete the AuthorizationPolicy left by a half-done removal",
+    ),
+    (
+        "quota-without-limitrange",
+        "create the LimitRange cpu-mem-limit-range",
+    ),
+];
+
+fn fix_for(
+    s: &Snapshot,
+    f: &Finding,
+) -> Result<Option<crate::plan::Change>, crate::manifest::OutputError> {
+    use crate::manifest::{IstioSettings, LimitRangeDefaults, contributor_pair, limit_range};
+    use crate::model::{Email, GroupName, ProfileName, Subject};
+    use crate::plan::Change;
+    let Some(ns) = f.object.namespace.as_deref() else {
+        return Ok(None);
+    };
+    let Ok(profile) = ns.parse::<ProfileName>() else {
+        return Ok(None);
+    };
+    let subject = |kind: super::SubjectKind, name: &str| -> Option<Subject> {
+        match kind {
+            super::SubjectKind::User => name.parse::<Email>().ok().map(Subject::User),
+            super::SubjectKind::Group => GroupName::parse(name).ok().map(Subject::Group),
+        }
+    };
+    match f.code {
+        "contributor-missing-policy" => {
+            let Some(rb) = s.role_bindings.iter().find(|rb| {
+                rb.metadata.namespace.as_deref() == Some(ns)
+                    && rb.metadata.name.as_deref() == Some(&f.object.name)
+            }) else {
+                return Ok(None);
+            };
+            let Some((role, subjects)) = contributor_of(rb) else {
+                return Ok(None);
+            };
+            let [(kind, name)] = subjects.as_slice() else {
+                return Ok(None);
+            };
+            let Some(subject) = subject(*kind, name) else {
+                return Ok(None);
+            };
+            let Ok(pair) = contributor_pair(&profile, &subject, role, &IstioSettings::default())
+            else {
+                return Ok(None);
+            };
+            // Only when the pair's name is the binding's: otherwise KFAM would not see them
+            // as one contributor.
+            if pair.policy.metadata.name.as_deref() != Some(&f.object.name) {
+                return Ok(None);
+            }
+            Change::create(&pair.policy).map(Some)
+        }
+        "policy-missing-binding" => s
+            .authorization_policies
+            .iter()
+            .flatten()
+            .find(|p| {
+                p.metadata.namespace.as_deref() == Some(ns)
+                    && p.metadata.name.as_deref() == Some(&f.object.name)
+            })
+            .map(Change::delete)
+            .transpose(),
+        "quota-without-limitrange" => {
+            Change::create(&limit_range(&profile, &LimitRangeDefaults::default())).map(Some)
+        }
+        _ => Ok(None),
+    }
+}
+
+/// Plans the safe fixes for `findings` (see [`FIXABLE`]); returns the plan and, per change,
+/// the finding it fixes. Pure: the snapshot holds the objects (with their resourceVersions).
+pub fn plan_fixes<'a>(
+    s: &Snapshot,
+    findings: &[&'a Finding],
+) -> Result<(crate::plan::Plan, Vec<&'a Finding>), crate::manifest::OutputError> {
+    let mut plan = crate::plan::Plan::new();
+    let mut fixed = Vec::new();
+    for f in findings {
+        if let Some(change) = fix_for(s, f)? {
+            if plan
+                .changes
+                .iter()
+                .any(|c| c.reference() == change.reference() && c.namespace() == change.namespace())
+            {
+                continue;
+            }
+            plan.push(change);
+            fixed.push(*f);
+        }
+    }
+    Ok((plan, fixed))
+}
