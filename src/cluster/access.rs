@@ -160,13 +160,34 @@ async fn owner_check(
     subject: &Subject,
 ) -> Result<(), AccessError> {
     let profiles: Api<Profile> = Api::all(cluster.client().clone());
-    let p = profiles
-        .get_opt(profile)
-        .await
-        .map_err(|e| cluster.explain(e, "profiles.kubeflow.org"))?
-        .ok_or_else(|| AccessError::NoProfile(profile.to_string()))?;
-    if let (Subject::User(email), Some(owner)) = (subject, p.spec.owner.as_ref())
-        && owner.name == email.as_str()
+    let owner = match profiles.get_opt(profile).await {
+        Ok(Some(p)) => p.spec.owner.map(|o| o.name),
+        Ok(None) => return Err(AccessError::NoProfile(profile.to_string())),
+        // A profile owner (or another delegated admin) may manage contributors in the
+        // namespace without being allowed to read the cluster-scoped Profile, as with KFAM:
+        // the owner is then the subject of the controller's namespaceAdmin binding, and the
+        // namespaced writes are the authoritative permission check.
+        Err(kube::Error::Api(s)) if s.code == 403 => {
+            let rbs: Api<RoleBinding> = Api::namespaced(cluster.client().clone(), profile);
+            match rbs.get_opt(OWNER_BINDING).await {
+                Ok(Some(rb)) => rb
+                    .subjects
+                    .into_iter()
+                    .flatten()
+                    .find(|s| s.kind == "User")
+                    .map(|s| s.name),
+                Ok(None) => None,
+                Err(_) => {
+                    return Err(cluster
+                        .explain(kube::Error::Api(s), "profiles.kubeflow.org")
+                        .into());
+                }
+            }
+        }
+        Err(e) => return Err(cluster.explain(e, "profiles.kubeflow.org").into()),
+    };
+    if let (Subject::User(email), Some(owner)) = (subject, owner.as_ref())
+        && owner == email.as_str()
     {
         return Err(AccessError::Owner {
             subject: email.to_string(),
