@@ -192,3 +192,26 @@ async fn registration_status_enable_disable() {
     }
     cluster.cleanup().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reader_who_may_not_write_gets_the_403_explained() {
+    let cluster = TestCluster::demo().await;
+    // erin.audit has kubeflow-view cluster-wide in the demo: she can read the Deployment.
+    let mut cmd = assert_cmd::Command::cargo_bin("kubectl-kubeflow").unwrap();
+    cmd.env("KUBECONFIG", &cluster.kubeconfig)
+        .args([
+            "--context",
+            "sandbox-as-erin-audit-acme-io",
+            "registration",
+            "disable",
+        ])
+        .assert()
+        .code(1)
+        .stderr(
+            predicate::str::contains("SelfSubjectAccessReview confirms")
+                .and(predicate::str::contains("you are \"erin.audit@acme.io\""))
+                .and(predicate::str::contains(
+                    "may not update deployments.apps in namespace \"kubeflow\"",
+                )),
+        );
+}

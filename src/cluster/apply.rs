@@ -247,8 +247,17 @@ impl Cluster {
             }
             Err(_) => format!("{who}; the server refused even a SelfSubjectAccessReview"),
         };
+        let need = if resource.starts_with("rolebindings.")
+            || resource.starts_with("authorizationpolicies.")
+        {
+            format!(
+                "kubeflow-admin in the profile is not enough for this (KFAM writes these with its own service account); a role that allows {verb} on {resource} is needed"
+            )
+        } else {
+            format!("a role that allows {verb} on {resource} is needed")
+        };
         format!(
-            "{message}\n{review}. To change Kubeflow access you need kubeflow-admin in the profile (as owner or admin contributor) or a cluster role that allows {verb} on {resource}; `kubectl auth can-i {verb} {resource}{}` shows it",
+            "{message}\n{review}. {need}; `kubectl auth can-i {verb} {resource}{}` shows it",
             namespace.map(|n| format!(" -n {n}")).unwrap_or_default()
         )
     }
