@@ -254,7 +254,7 @@ impl Cluster {
                 "kubeflow-admin in the profile is not enough for this (KFAM writes these with its own service account); a role that allows {verb} on {resource} is needed"
             )
         } else {
-            format!("a role that allows {verb} on {resource} is needed")
+            format!("A role that allows {verb} on {resource} is needed")
         };
         format!(
             "{message}\n{review}. {need}; `kubectl auth can-i {verb} {resource}{}` shows it",
