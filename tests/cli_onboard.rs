@@ -399,11 +399,47 @@ async fn dry_run_server_creates_nothing() {
         )),
         "{out}"
     );
+    assert!(
+        out.contains("limitrange/cpu-mem-limit-range not validated (namespace"),
+        "{out}"
+    );
     let profiles: Api<Profile> = Api::all(cluster.admin.clone());
     assert!(profiles.get_opt(&name).await.unwrap().is_none());
     let namespaces: Api<k8s_openapi::api::core::v1::Namespace> = Api::all(cluster.admin.clone());
     assert!(namespaces.get_opt(&name).await.unwrap().is_none());
     cluster.cleanup().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_a_profile_controller_the_limit_range_wait_ends_with_advice() {
+    let mut options = kubectl_kubeflow::sandbox::SandboxOptions::default();
+    options.controller.kubeflow = false;
+    let cluster = TestCluster::sandbox(options).await;
+    cluster
+        .plugin()
+        .args([
+            "onboard",
+            "lena@example.com",
+            "--limit-range",
+            "--wait-timeout",
+            "1s",
+        ])
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains(
+            "profile.kubeflow.org/lena created",
+        ))
+        .stderr(
+            predicate::str::contains("namespace \"lena\" did not appear within 1s")
+                .and(predicate::str::contains("profiles-deployment")),
+        );
+    // Re-running reports the existing profile instead of changing it.
+    cluster
+        .plugin()
+        .args(["onboard", "lena@example.com", "--limit-range"])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("already exists"));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

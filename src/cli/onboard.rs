@@ -5,9 +5,9 @@ use std::time::Duration;
 use anyhow::Context as _;
 use clap::Args;
 
-use super::output::{OutputFormat, WriteFlags, print_applied, print_objects};
+use super::output::{OutputFormat, WriteFlags, execute_waiting, print_objects};
 use super::{CliError, CliResult, GlobalArgs, parse_request_timeout};
-use crate::cluster::onboard::{OnboardObjects, onboard};
+use crate::cluster::onboard::{OnboardObjects, plan_onboard};
 use crate::cluster::{Cluster, DryRun};
 use crate::manifest::{self, LimitRangeDefaults};
 use crate::model::{Email, ProfileName, Quantity, Quota};
@@ -126,16 +126,14 @@ pub async fn run(global: &GlobalArgs, args: OnboardArgs) -> CliResult {
     let cluster = Cluster::connect(&global.connect_options())
         .await
         .map_err(anyhow::Error::new)?;
-    let applied = onboard(&cluster, &objects, args.write.dry_run, args.wait_timeout)
-        .await
-        .with_context(|| {
-            format!(
-                "onboarding {} on context {:?}",
-                args.email.as_deref().unwrap_or_default(),
-                cluster.context()
-            )
-        })?;
-    print_applied(&applied, args.write.output, args.write.dry_run).map_err(CliError::Failed)
+    let plan = plan_onboard(&cluster, &objects).await.with_context(|| {
+        format!(
+            "onboarding {} on context {:?}",
+            args.email.as_deref().unwrap_or_default(),
+            cluster.context()
+        )
+    })?;
+    execute_waiting(&cluster, &plan, &args.write, None, args.wait_timeout).await
 }
 
 /// Parses and validates every flag into the objects to create. Errors are usage errors.

@@ -71,6 +71,25 @@ pub async fn execute(
     write: &WriteFlags,
     confirmation: Option<Confirm<'_>>,
 ) -> CliResult {
+    execute_waiting(
+        cluster,
+        plan,
+        write,
+        confirmation,
+        std::time::Duration::from_secs(60),
+    )
+    .await
+}
+
+/// [`execute`], with creates in a namespace that does not exist yet (the profile controller
+/// is making it) retried for `namespace_wait`.
+pub async fn execute_waiting(
+    cluster: &Cluster,
+    plan: &Plan,
+    write: &WriteFlags,
+    confirmation: Option<Confirm<'_>>,
+    namespace_wait: std::time::Duration,
+) -> CliResult {
     for w in &plan.warnings {
         eprintln!("Warning: {w}");
     }
@@ -85,7 +104,7 @@ pub async fn execute(
     }
     let opts = ApplyOptions {
         dry_run: write.dry_run,
-        wait_for_namespace: Some(std::time::Duration::from_secs(60)),
+        wait_for_namespace: Some(namespace_wait),
     };
     match apply(cluster, plan, opts).await {
         Ok(applied) => {

@@ -93,12 +93,14 @@ fn verb(action: Action) -> &'static str {
     }
 }
 
-/// Sends one change; returns the object the server answered with.
+/// Sends one change; returns the object the server answered with, and a different word
+/// than the action's when the server could not judge it (a server dry run into a namespace
+/// the profile controller has not made yet).
 async fn send(
     cluster: &Cluster,
     change: &Change,
     opts: ApplyOptions,
-) -> Result<Value, ClusterError> {
+) -> Result<(Value, Option<String>), ClusterError> {
     let obj = change.object();
     let (api, resource) = api_for(cluster, obj)?;
     let name = obj
@@ -113,7 +115,7 @@ async fn send(
     let started = Instant::now();
     let result = loop {
         let attempt = match change.action {
-            Action::Unchanged => return Ok(obj.clone()),
+            Action::Unchanged => return Ok((obj.clone(), None)),
             Action::Create => api
                 .create(&params, &dynamic(obj)?)
                 .await
@@ -139,22 +141,39 @@ async fn send(
                 api.delete(&name, &dp).await.map(|_| obj.clone())
             }
         };
-        match attempt {
-            Err(kube::Error::Api(s))
-                if change.action == Action::Create
-                    && s.code == 404
-                    && s.details.as_ref().is_some_and(|d| d.kind == "namespaces")
-                    && opts
-                        .wait_for_namespace
-                        .is_some_and(|w| started.elapsed() < w) =>
-            {
+        let namespace_missing = matches!(&attempt, Err(kube::Error::Api(s))
+            if change.action == Action::Create
+                && s.code == 404
+                && s.details.as_ref().is_some_and(|d| d.kind == "namespaces"));
+        if !namespace_missing {
+            break attempt;
+        }
+        let ns = change.namespace().unwrap_or_default().to_string();
+        match (opts.dry_run, opts.wait_for_namespace) {
+            (DryRun::Server, _) => {
+                // The namespace is made by the profile controller after the Profile exists,
+                // so the server cannot judge this object yet; say so instead of waiting.
+                return Ok((
+                    obj.clone(),
+                    Some(format!(
+                        "not validated (namespace {ns} does not exist yet; the profile controller creates it)"
+                    )),
+                ));
+            }
+            (_, Some(wait)) if started.elapsed() < wait => {
                 tokio::time::sleep(Duration::from_millis(200)).await;
             }
-            other => break other,
+            (_, Some(waited)) => {
+                return Err(ClusterError::NamespaceMissing {
+                    namespace: ns,
+                    waited,
+                });
+            }
+            (_, None) => break attempt,
         }
     };
     match result {
-        Ok(v) => Ok(v),
+        Ok(v) => Ok((v, None)),
         Err(e) => Err(match cluster.explain(e, &resource) {
             ClusterError::Forbidden { message } => ClusterError::Forbidden {
                 message: cluster
@@ -175,8 +194,8 @@ pub async fn apply(
 ) -> Result<Vec<Applied>, ApplyError> {
     let mut applied = Vec::with_capacity(plan.changes.len());
     for change in &plan.changes {
-        let object = if opts.dry_run == DryRun::Client {
-            change.object().clone()
+        let (object, said) = if opts.dry_run == DryRun::Client {
+            (change.object().clone(), None)
         } else {
             match send(cluster, change, opts).await {
                 Ok(v) => v,
@@ -185,7 +204,7 @@ pub async fn apply(
         };
         applied.push(Applied {
             reference: change.reference(),
-            action: change.action.past_tense().into(),
+            action: said.unwrap_or_else(|| change.action.past_tense().into()),
             object,
         });
     }

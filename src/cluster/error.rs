@@ -48,6 +48,17 @@ pub enum ClusterError {
         /// The server's message.
         message: String,
     },
+    /// A create waited for its namespace (made by the profile controller) in vain.
+    #[error(
+        "namespace {namespace:?} did not appear within {}s, so nothing could be created in it. Is the Kubeflow profile controller running (kubectl -n kubeflow get deploy profiles-deployment)? The objects reported above were created; the rest was not",
+        .waited.as_secs()
+    )]
+    NamespaceMissing {
+        /// The namespace.
+        namespace: String,
+        /// How long the create waited.
+        waited: std::time::Duration,
+    },
     /// The object does not exist.
     #[error("{message}")]
     NotFound {

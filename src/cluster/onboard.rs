@@ -1,14 +1,17 @@
-//! Applying an onboarding plan: create the Profile, then (optionally) the LimitRange in the
-//! namespace the profile controller makes. Create only, never overwrite.
+//! Onboarding one user: the Profile, then (optionally) the LimitRange in the namespace the
+//! profile controller makes, planned and applied through [`super::apply`]. Create only,
+//! never overwrite.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use k8s_openapi::api::core::v1::{LimitRange, Namespace};
-use kube::api::{Api, PostParams};
+use kube::api::Api;
 
 pub use super::apply::Applied;
+use super::apply::{ApplyError, ApplyOptions, apply};
 use super::{Cluster, ClusterError, DryRun};
 use crate::model::Profile;
+use crate::plan::{Change, Plan};
 
 /// What to create for one new user.
 #[derive(Debug, Clone)]
@@ -44,14 +47,9 @@ pub enum OnboardError {
         /// Its `owner` annotation, or "none".
         owner: String,
     },
-    /// The profile was created but its namespace never appeared.
-    #[error("profile {name:?} was created, but its namespace did not appear within {}s, so the LimitRange was not created. Is the Kubeflow profile controller running (kubectl -n kubeflow get deploy profiles-deployment)? Once the namespace exists, re-run with the same flags: the existing profile is reported, not changed", .waited.as_secs())]
-    NamespaceTimeout {
-        /// Profile / namespace name.
-        name: String,
-        /// How long we waited.
-        waited: Duration,
-    },
+    /// A plan object could not be encoded.
+    #[error(transparent)]
+    Output(#[from] crate::manifest::OutputError),
     /// The cluster said no.
     #[error(transparent)]
     Cluster(#[from] ClusterError),
@@ -59,13 +57,12 @@ pub enum OnboardError {
 
 const PROFILES: &str = "profiles.kubeflow.org";
 
-/// Creates the objects. With `DryRun::Server` every write carries `dryRun=All`.
-pub async fn onboard(
+/// Plans onboarding: refuses an existing Profile or namespace of that name (the controller
+/// would not adopt the namespace), else the creates of the Profile and the LimitRange.
+pub async fn plan_onboard(
     cluster: &Cluster,
     objects: &OnboardObjects,
-    dry_run: DryRun,
-    namespace_wait: Duration,
-) -> Result<Vec<Applied>, OnboardError> {
+) -> Result<Plan, OnboardError> {
     let name = objects.profile.metadata.name.clone().unwrap_or_default();
     let user = owner_of(&objects.profile);
     let profiles: Api<Profile> = Api::all(cluster.client().clone());
@@ -93,82 +90,48 @@ pub async fn onboard(
         }
         Ok(None) => {}
         // Reading namespaces may be forbidden for a delegated admin; the Profile create
-        // below is then the authoritative check.
+        // is then the authoritative check.
         Err(kube::Error::Api(s)) if s.code == 403 => {}
         Err(e) => return Err(cluster.explain(e, "namespaces").into()),
     }
-
-    let params = PostParams {
-        dry_run: dry_run == DryRun::Server,
-        ..Default::default()
-    };
-    let created = match profiles.create(&params, &objects.profile).await {
-        Ok(p) => p,
-        Err(kube::Error::Api(s)) if s.code == 409 => {
-            let owner = match profiles.get_opt(&name).await {
-                Ok(Some(p)) => owner_of(&p),
-                _ => "unknown".into(),
-            };
-            return Err(OnboardError::ProfileExists { name, owner, user });
-        }
-        Err(e) => return Err(cluster.explain(e, PROFILES).into()),
-    };
-    let mut applied = vec![Applied {
-        reference: format!("profile.kubeflow.org/{name}"),
-        action: "created".into(),
-        object: to_json(&created),
-    }];
-
+    let mut plan = Plan::new();
+    plan.push(Change::create(&objects.profile)?);
     if let Some(limit_range) = &objects.limit_range {
-        let lr_name = limit_range.metadata.name.clone().unwrap_or_default();
-        let reference = format!("limitrange/{lr_name}");
-        if dry_run == DryRun::Server {
-            // The namespace does not exist yet (the controller makes it), so the server
-            // cannot validate a namespaced object in it; say so instead of pretending.
-            applied.push(Applied {
-                reference,
-                action: format!(
-                    "not validated (namespace {name} is created by the profile controller)"
-                ),
-                object: to_json(limit_range),
-            });
-        } else {
-            let created =
-                create_when_namespace_exists(cluster, &name, limit_range, namespace_wait).await?;
-            applied.push(Applied {
-                reference,
-                action: "created".into(),
-                object: to_json(&created),
-            });
-        }
+        plan.push(Change::create(limit_range)?);
     }
-    Ok(applied)
+    Ok(plan)
 }
 
-/// Retries the create while the namespace is missing (404 naming the namespace).
-async fn create_when_namespace_exists(
+/// Plans and applies onboarding (the LimitRange waits up to `namespace_wait` for the profile
+/// controller to make the namespace). With `DryRun::Server` every write carries `dryRun=All`.
+pub async fn onboard(
     cluster: &Cluster,
-    namespace: &str,
-    limit_range: &LimitRange,
-    wait: Duration,
-) -> Result<LimitRange, OnboardError> {
-    let api: Api<LimitRange> = Api::namespaced(cluster.client().clone(), namespace);
-    let started = Instant::now();
-    loop {
-        match api.create(&PostParams::default(), limit_range).await {
-            Ok(lr) => return Ok(lr),
-            Err(kube::Error::Api(s))
-                if s.code == 404 && s.details.as_ref().is_some_and(|d| d.kind == "namespaces") =>
-            {
-                if started.elapsed() >= wait {
-                    return Err(OnboardError::NamespaceTimeout {
-                        name: namespace.into(),
-                        waited: wait,
-                    });
+    objects: &OnboardObjects,
+    dry_run: DryRun,
+    namespace_wait: Duration,
+) -> Result<Vec<Applied>, OnboardError> {
+    let plan = plan_onboard(cluster, objects).await?;
+    let opts = ApplyOptions {
+        dry_run,
+        wait_for_namespace: Some(namespace_wait),
+    };
+    apply(cluster, &plan, opts)
+        .await
+        .map_err(|e| OnboardError::from_apply(e, objects))
+}
+
+impl OnboardError {
+    /// Names the profile's owner when a concurrent create won the race.
+    fn from_apply(e: ApplyError, objects: &OnboardObjects) -> Self {
+        match e.source {
+            ClusterError::AlreadyExists { .. } if e.applied.is_empty() => {
+                OnboardError::ProfileExists {
+                    name: objects.profile.metadata.name.clone().unwrap_or_default(),
+                    owner: "unknown (created concurrently)".into(),
+                    user: owner_of(&objects.profile),
                 }
-                tokio::time::sleep(Duration::from_millis(200)).await;
             }
-            Err(e) => return Err(cluster.explain(e, "limitranges").into()),
+            other => OnboardError::Cluster(other),
         }
     }
 }
@@ -180,8 +143,4 @@ fn owner_of(profile: &Profile) -> String {
         .as_ref()
         .map(|o| o.name.clone())
         .unwrap_or_else(|| "none".into())
-}
-
-fn to_json<T: serde::Serialize>(obj: &T) -> serde_json::Value {
-    serde_json::to_value(obj).unwrap_or(serde_json::Value::Null)
 }
