@@ -266,11 +266,9 @@ impl Cluster {
             }
             Err(_) => format!("{who}; the server refused even a SelfSubjectAccessReview"),
         };
-        let need = if resource.starts_with("rolebindings.")
-            || resource.starts_with("authorizationpolicies.")
-        {
+        let need = if resource.starts_with("authorizationpolicies.") {
             format!(
-                "kubeflow-admin in the profile is not enough for this (KFAM writes these with its own service account); a role that allows {verb} on {resource} is needed"
+                "kubeflow-admin in a profile does not include Istio security policies (KFAM writes them with its own service account); a role that allows {verb} on {resource} is needed"
             )
         } else {
             format!("A role that allows {verb} on {resource} is needed")
@@ -283,15 +281,7 @@ impl Cluster {
 
     /// The username from a SelfSubjectReview, if the server answers one.
     pub async fn identity_name(&self) -> Option<String> {
-        use k8s_openapi::api::authentication::v1::SelfSubjectReview;
-        let reviews: Api<SelfSubjectReview> = Api::all(self.client().clone());
-        reviews
-            .create(&PostParams::default(), &SelfSubjectReview::default())
-            .await
-            .ok()
-            .and_then(|r| r.status)
-            .and_then(|s| s.user_info)
-            .and_then(|u| u.username)
+        self.self_subject_review().await.ok().flatten()
     }
 }
 

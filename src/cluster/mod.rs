@@ -258,24 +258,31 @@ pub struct Identity {
 }
 
 impl Cluster {
+    /// Who the server says the caller is (SelfSubjectReview); `None` where the server does
+    /// not serve that API.
+    pub(crate) async fn self_subject_review(&self) -> Result<Option<String>, ClusterError> {
+        use k8s_openapi::api::authentication::v1::SelfSubjectReview;
+        use kube::api::PostParams;
+        let reviews: kube::Api<SelfSubjectReview> = kube::Api::all(self.client.clone());
+        match reviews
+            .create(&PostParams::default(), &SelfSubjectReview::default())
+            .await
+        {
+            Ok(r) => Ok(r.status.and_then(|s| s.user_info).and_then(|u| u.username)),
+            Err(e) => match self.explain(e, "selfsubjectreviews.authentication.k8s.io") {
+                ClusterError::NotFound { .. } | ClusterError::CrdMissing { .. } => Ok(None),
+                other => Err(other),
+            },
+        }
+    }
+
     /// SelfSubjectReview + SelfSubjectAccessReviews for the write verbs.
     pub async fn identity(&self) -> Result<Identity, ClusterError> {
-        use k8s_openapi::api::authentication::v1::SelfSubjectReview;
         use k8s_openapi::api::authorization::v1::{
             ResourceAttributes, SelfSubjectAccessReview, SelfSubjectAccessReviewSpec,
         };
         use kube::api::PostParams;
-        let reviews: kube::Api<SelfSubjectReview> = kube::Api::all(self.client.clone());
-        let username = match reviews
-            .create(&PostParams::default(), &SelfSubjectReview::default())
-            .await
-        {
-            Ok(r) => r.status.and_then(|s| s.user_info).and_then(|u| u.username),
-            Err(e) => match self.explain(e, "selfsubjectreviews.authentication.k8s.io") {
-                ClusterError::NotFound { .. } | ClusterError::CrdMissing { .. } => None,
-                other => return Err(other),
-            },
-        };
+        let username = self.self_subject_review().await?;
         let checks = [
             ("patch", "kubeflow.org", "profiles"),
             ("create", "rbac.authorization.k8s.io", "rolebindings"),
