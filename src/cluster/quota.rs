@@ -237,7 +237,7 @@ pub async fn plan_quota(
     edit: &QuotaEdit,
     expected_rv: Option<&str>,
     limit_range_defaults: Option<&LimitRangeDefaults>,
-) -> Result<Plan, QuotaPlanError> {
+) -> Result<QuotaPlan, QuotaPlanError> {
     let live = read(cluster, profile).await?;
     let rv = live
         .raw
@@ -330,15 +330,32 @@ pub async fn plan_quota(
         }
     }
     plan.push(Change::update(live.raw.clone(), desired));
+    let mut limit_range_missing = false;
     if !hard.is_empty() && live.limit_ranges == 0 {
         match limit_range_defaults {
             Some(defaults) => plan.push(Change::create(&limit_range(profile, defaults))?),
-            None => plan.warn(format!(
-                "namespace {profile} has no LimitRange: once a quota on cpu or memory exists, pods without resource requests are rejected (Kubeflow Pipelines steps often have none). Pass --limit-range to create cpu-mem-limit-range with default requests"
-            )),
+            None => {
+                limit_range_missing = true;
+                plan.warn(format!(
+                    "namespace {profile} has no LimitRange: once a quota on cpu or memory exists, pods without resource requests are rejected (Kubeflow Pipelines steps often have none). Pass --limit-range to create cpu-mem-limit-range with default requests"
+                ));
+            }
         }
     }
-    Ok(plan)
+    Ok(QuotaPlan {
+        plan,
+        limit_range_missing,
+    })
+}
+
+/// A quota change.
+#[derive(Debug)]
+pub struct QuotaPlan {
+    /// The writes.
+    pub plan: Plan,
+    /// The quota stays non-empty, the namespace has no LimitRange and none was asked for:
+    /// callers can offer to create one (plan again with defaults).
+    pub limit_range_missing: bool,
 }
 
 #[cfg(test)]

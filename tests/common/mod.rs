@@ -10,6 +10,8 @@
 //! an external cluster: use [`TestCluster::seed_profile_namespace`] to make what they need.
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
+pub mod tmux;
+
 use std::path::PathBuf;
 use std::time::Duration;
 
