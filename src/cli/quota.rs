@@ -35,7 +35,8 @@ pub struct QuotaArgs {
 pub enum QuotaCommand {
     /// Hard limit, current use and percent per resource (spec and live kf-resource-quota).
     Show(ShowArgs),
-    /// Set limits (KEY=QUANTITY; aliases gpu, storage, pvcs); other limits are kept.
+    /// Set limits (KEY=QUANTITY; aliases gpu, storage, pvcs); other limits are kept. With
+    /// only --limit-range, adds the LimitRange to a profile that has a quota.
     Set(SetArgs),
     /// Remove limits by resource name.
     Unset(UnsetArgs),
@@ -79,7 +80,7 @@ pub struct SetArgs {
     /// The profile.
     profile: String,
     /// Limits as KEY=QUANTITY, e.g. cpu=8 memory=16Gi requests.nvidia.com/gpu=1.
-    #[arg(value_name = "KEY=QUANTITY", required = true)]
+    #[arg(value_name = "KEY=QUANTITY", required_unless_present = "limit_range")]
     pairs: Vec<String>,
     /// Also create the LimitRange cpu-mem-limit-range (default requests 100m CPU / 128Mi,
     /// limits 1 CPU / 1Gi) when the namespace has none.

@@ -331,9 +331,11 @@ pub async fn plan_quota(
     }
     plan.push(Change::update(live.raw.clone(), desired));
     let mut limit_range_missing = false;
-    if !hard.is_empty() && live.limit_ranges == 0 {
+    if live.limit_ranges == 0 {
         match limit_range_defaults {
+            // Asked for explicitly: created even without a quota.
             Some(defaults) => plan.push(Change::create(&limit_range(profile, defaults))?),
+            None if hard.is_empty() => {}
             None => {
                 limit_range_missing = true;
                 plan.warn(format!(
