@@ -154,15 +154,23 @@ async fn quota_set_unset_clear_keep_everything_else() {
     );
     assert_eq!(live["spec"]["owner"]["name"], owner.as_str());
 
-    // --limit-range creates the LimitRange once.
+    // --limit-range alone creates the LimitRange (the doctor's hint), once.
+    cluster
+        .plugin()
+        .args(["quota", "set", &p, "--limit-range"])
+        .assert()
+        .success()
+        .stdout(
+            predicate::str::contains(format!("profile.kubeflow.org/{p} unchanged")).and(
+                predicate::str::contains("limitrange/cpu-mem-limit-range created"),
+            ),
+        );
     cluster
         .plugin()
         .args(["quota", "set", &p, "cpu=4", "--limit-range"])
         .assert()
         .success()
-        .stdout(predicate::str::contains(
-            "limitrange/cpu-mem-limit-range created",
-        ));
+        .stdout(predicate::str::contains("limitrange").not());
     let lrs: Api<LimitRange> = Api::namespaced(cluster.admin.clone(), &p);
     assert_eq!(
         lrs.list(&ListParams::default()).await.unwrap().items.len(),
