@@ -78,7 +78,9 @@ async fn bulk_import_checks_everything_first_then_applies_idempotently() {
              {bob},{pa},editor,,\n\
              \n\
              # carol is next\n\
-             {carol},{pc},owner,cpu=lots,\n"
+             {carol},{pc},owner,cpu=lots,\n\
+             {carol},{},view,,\n",
+            cluster.name("nowhere")
         ),
     )
     .unwrap();
@@ -88,9 +90,10 @@ async fn bulk_import_checks_everything_first_then_applies_idempotently() {
         .assert()
         .code(2)
         .stderr(
-            predicate::str::contains("2 bad row(s); nothing was written")
+            predicate::str::contains("3 bad row(s); nothing was written")
                 .and(predicate::str::contains("line 3: role \"editor\""))
-                .and(predicate::str::contains("line 6: quota \"cpu=lots\"")),
+                .and(predicate::str::contains("line 6: quota \"cpu=lots\""))
+                .and(predicate::str::contains("line 7: profile")),
         );
     // A contributor of a profile that neither exists nor is created by the file.
     let orphan = dir.path().join("orphan.csv");

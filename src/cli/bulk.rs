@@ -15,7 +15,7 @@ use crate::cluster::snapshot::load_snapshot;
 use crate::cluster::{Cluster, DryRun};
 use crate::tenancy::Tenancy;
 use crate::tenancy::roster::{
-    Grant, RosterFormat, RowError, export_entries, parse_roster, render_roster,
+    Grant, RosterFormat, RowError, export_entries, parse_roster_rows, render_roster,
 };
 
 fn bad_rows(errors: &[RowError], path: &str) -> CliError {
@@ -39,21 +39,34 @@ pub async fn onboard_from(global: &GlobalArgs, args: &OnboardArgs) -> CliResult 
     let text = std::fs::read_to_string(path)
         .map_err(|e| CliError::Usage(anyhow::anyhow!("cannot read {shown}: {e}")))?;
     let format = args.format.unwrap_or_else(|| RosterFormat::from_path(path));
-    let (entries, warnings) = parse_roster(&text, format).map_err(|e| bad_rows(&e, &shown))?;
-    for w in warnings {
+    let parsed = parse_roster_rows(&text, format);
+    for w in &parsed.warnings {
         eprintln!("Warning: {shown} {w}");
     }
-    if entries.is_empty() {
+    let mut problems = parsed.errors;
+    let entries = parsed.entries;
+    if entries.is_empty() && problems.is_empty() {
         eprintln!("{shown} has no rows; nothing to do");
         return Ok(());
     }
-    let cluster = Cluster::connect(&global.connect_options())
-        .await
-        .map_err(anyhow::Error::new)?;
-    let problems = check_roster(&cluster, &entries)
-        .await
-        .with_context(|| format!("checking {shown} against context {:?}", cluster.context()))?;
+    let cluster = match Cluster::connect(&global.connect_options()).await {
+        Ok(c) => c,
+        // Bad rows are worth reporting even when the cluster cannot be reached.
+        Err(_) if !problems.is_empty() => return Err(bad_rows(&problems, &shown)),
+        Err(e) => return Err(CliError::Failed(anyhow::Error::new(e))),
+    };
+    match check_roster(&cluster, &entries).await {
+        Ok(more) => problems.extend(more),
+        Err(_) if !problems.is_empty() => {}
+        Err(e) => {
+            return Err(CliError::Failed(anyhow::Error::new(e).context(format!(
+                "checking {shown} against context {:?}",
+                cluster.context()
+            ))));
+        }
+    }
     if !problems.is_empty() {
+        problems.sort_by_key(|e| e.line);
         return Err(bad_rows(&problems, &shown));
     }
     let wide: Vec<String> = entries

@@ -354,7 +354,37 @@ pub fn parse_roster(
     text: &str,
     format: RosterFormat,
 ) -> Result<(Vec<Entry>, Vec<String>), Vec<RowError>> {
-    let rows = read_rows(text, format).map_err(|e| vec![e])?;
+    let parsed = parse_roster_rows(text, format);
+    if parsed.errors.is_empty() {
+        Ok((parsed.entries, parsed.warnings))
+    } else {
+        Err(parsed.errors)
+    }
+}
+
+/// Every row of a file, valid or not.
+#[derive(Debug, Default)]
+pub struct ParsedRoster {
+    /// The valid rows.
+    pub entries: Vec<Entry>,
+    /// Warnings about valid rows (`line N: ...`).
+    pub warnings: Vec<String>,
+    /// The bad rows, sorted by line.
+    pub errors: Vec<RowError>,
+}
+
+/// [`parse_roster`] keeping the valid rows next to the bad ones, so further checks (against
+/// the cluster) can report every problem of a file at once.
+pub fn parse_roster_rows(text: &str, format: RosterFormat) -> ParsedRoster {
+    let rows = match read_rows(text, format) {
+        Ok(rows) => rows,
+        Err(e) => {
+            return ParsedRoster {
+                errors: vec![e],
+                ..ParsedRoster::default()
+            };
+        }
+    };
     let mut entries = Vec::new();
     let mut errors = Vec::new();
     let mut warnings = Vec::new();
@@ -404,11 +434,11 @@ pub fn parse_roster(
             });
         }
     }
-    if errors.is_empty() {
-        Ok((entries, warnings))
-    } else {
-        errors.sort_by_key(|e| e.line);
-        Err(errors)
+    errors.sort_by_key(|e| e.line);
+    ParsedRoster {
+        entries,
+        warnings,
+        errors,
     }
 }
 
