@@ -271,13 +271,18 @@ async fn other_row(
                     *role,
                     &IstioSettings::default(),
                 ) {
-                    Ok(pair) => Outcome::Created(
-                        [to_value(&pair.role_binding), to_value(&pair.policy)]
-                            .into_iter()
-                            .filter_map(Result::ok)
-                            .filter_map(|v| crate::manifest::output::resource_name(&v).ok())
-                            .collect(),
-                    ),
+                    Ok(pair) => {
+                        let mut planned: Vec<String> =
+                            [to_value(&pair.role_binding), to_value(&pair.policy)]
+                                .into_iter()
+                                .filter_map(Result::ok)
+                                .filter_map(|v| crate::manifest::output::resource_name(&v).ok())
+                                .collect();
+                        if opts.dry_run == DryRun::Server {
+                            planned.push("(not sent: the profile is created by this file)".into());
+                        }
+                        Outcome::Created(planned)
+                    }
                     Err(e) => Outcome::Failed(e.to_string()),
                 };
             }
