@@ -141,6 +141,18 @@ async fn bulk_import_checks_everything_first_then_applies_idempotently() {
         );
     assert_eq!(profile_names(&cluster).await, before);
 
+    // Dry runs write nothing (and need no confirmation).
+    for mode in ["--dry-run=client", "--dry-run=server"] {
+        cluster
+            .plugin()
+            .args(["onboard", "--from", good.to_str().unwrap(), mode])
+            .write_stdin("")
+            .assert()
+            .success()
+            .stdout(predicate::str::contains("5 created, 0 unchanged"));
+    }
+    assert_eq!(profile_names(&cluster).await, before);
+
     seed_namespaces_when_profiles_appear(
         &cluster,
         vec![(pa.clone(), alice.clone()), (pc.clone(), carol.clone())],
