@@ -15,22 +15,10 @@ use kubectl_kubeflow::model::{AuthorizationPolicy, Role, Subject};
 use kubectl_kubeflow::sandbox::SandboxOptions;
 use predicates::prelude::*;
 
-async fn profile(cluster: &TestCluster, base: &str) -> (String, String) {
-    let name = cluster.name(base);
-    let owner = cluster.email(&format!("{base}-owner"));
-    cluster
-        .plugin()
-        .args(["onboard", &owner, "--profile", &name])
-        .assert()
-        .success();
-    cluster.seed_profile_namespace(&name, &owner).await;
-    (name, owner)
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn grant_replace_and_revoke_pairs() {
     let cluster = TestCluster::start().await;
-    let (p, owner) = profile(&cluster, "acc").await;
+    let (p, owner) = cluster.onboarded("acc", &[]).await;
     let user = cluster.email("bob");
     let rbs: Api<RoleBinding> = Api::namespaced(cluster.admin.clone(), &p);
     let aps: Api<AuthorizationPolicy> = Api::namespaced(cluster.admin.clone(), &p);
@@ -148,7 +136,7 @@ async fn without_istio_grant_needs_no_istio_and_makes_the_binding_only() {
     let mut options = SandboxOptions::default();
     options.seed_options.istio_crd = false;
     let cluster = TestCluster::sandbox(options).await;
-    let (p, _) = profile(&cluster, "noistio").await;
+    let (p, _) = cluster.onboarded("noistio", &[]).await;
     let user = "carol@example.com";
     cluster
         .plugin()
@@ -182,7 +170,7 @@ fn user(email: &str) -> Subject {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn cluster_wide_grant_needs_yes_and_revoke_all_removes_everything() {
     let cluster = TestCluster::start().await;
-    let (p, _) = profile(&cluster, "wide").await;
+    let (p, _) = cluster.onboarded("wide", &[]).await;
     let auditor = cluster.email("auditor");
     let crbs: Api<ClusterRoleBinding> = Api::all(cluster.admin.clone());
     let crb = cluster_role_binding_name(&user(&auditor), Role::View);
@@ -389,15 +377,8 @@ async fn shared_bindings_are_updated_and_concurrent_changes_conflict() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn offboard_revokes_everything_and_deletes_owned_profiles_only_when_confirmed() {
     let cluster = TestCluster::start().await;
-    let (other, _) = profile(&cluster, "team").await;
-    let alice = cluster.email("alice-off");
-    let own = cluster.name("alice-off");
-    cluster
-        .plugin()
-        .args(["onboard", &alice, "--profile", &own])
-        .assert()
-        .success();
-    cluster.seed_profile_namespace(&own, &alice).await;
+    let (other, _) = cluster.onboarded("team", &[]).await;
+    let (own, alice) = cluster.onboarded("alice-off", &[]).await;
     let pvcs: Api<k8s_openapi::api::core::v1::PersistentVolumeClaim> =
         Api::namespaced(cluster.admin.clone(), &own);
     pvcs.create(

@@ -17,14 +17,7 @@ use predicates::prelude::*;
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn doctor_fix_repairs_half_pairs_and_missing_limit_ranges() {
     let cluster = TestCluster::start().await;
-    let p = cluster.name("fixme");
-    let owner = cluster.email("fixme-owner");
-    cluster
-        .plugin()
-        .args(["onboard", &owner, "--profile", &p, "--cpu", "2"])
-        .assert()
-        .success();
-    cluster.seed_profile_namespace(&p, &owner).await;
+    let (p, _) = cluster.onboarded("fixme", &["--cpu", "2"]).await;
     // The quota as the profile controller makes it (made here where none runs).
     let rqs: Api<ResourceQuota> = Api::namespaced(cluster.admin.clone(), &p);
     let started = Instant::now();

@@ -12,14 +12,7 @@ use predicates::prelude::*;
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_write_command_refuses_a_user_without_rights() {
     let cluster = TestCluster::start().await;
-    let p = cluster.name("guarded");
-    let owner = cluster.email("guarded-owner");
-    cluster
-        .plugin()
-        .args(["onboard", &owner, "--profile", &p, "--cpu", "2"])
-        .assert()
-        .success();
-    cluster.seed_profile_namespace(&p, &owner).await;
+    let (p, owner) = cluster.onboarded("guarded", &["--cpu", "2"]).await;
     let profiles: Api<Profile> = Api::all(cluster.admin.clone());
     let before = profiles.get(&p).await.unwrap().metadata.resource_version;
     let count = profiles

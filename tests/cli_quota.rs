@@ -66,23 +66,9 @@ async fn wait_for_cpu_usage(cluster: &TestCluster, p: &str, want: &str) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn quota_set_unset_clear_keep_everything_else() {
     let cluster = TestCluster::start().await;
-    let p = cluster.name("quota");
-    let owner = cluster.email("quota-owner");
-    cluster
-        .plugin()
-        .args([
-            "onboard",
-            &owner,
-            "--profile",
-            &p,
-            "--cpu",
-            "4",
-            "--memory",
-            "8Gi",
-        ])
-        .assert()
-        .success();
-    cluster.seed_profile_namespace(&p, &owner).await;
+    let (p, owner) = cluster
+        .onboarded("quota", &["--cpu", "4", "--memory", "8Gi"])
+        .await;
     // Something the plugin does not model, and a label: both must survive every write.
     let profiles: Api<Profile> = Api::all(cluster.admin.clone());
     profiles

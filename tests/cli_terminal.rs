@@ -1,6 +1,6 @@
 //! The prompts, answered in a real terminal (tmux): `quota set` offers the missing LimitRange,
-//! a cluster-wide grant waits for "yes", and a wrong answer to `offboard --delete-profiles`
-//! changes nothing.
+//! a cluster-wide grant waits for "yes", a bulk import shows its progress bar, and a wrong
+//! answer to `offboard --delete-profiles` changes nothing.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
@@ -32,14 +32,7 @@ async fn prompts_on_a_terminal() {
     }
     let cluster = TestCluster::start().await;
     let long = Duration::from_secs(60);
-    let p = cluster.name("tty");
-    let owner = cluster.email("tty-owner");
-    cluster
-        .plugin()
-        .args(["onboard", &owner, "--profile", &p])
-        .assert()
-        .success();
-    cluster.seed_profile_namespace(&p, &owner).await;
+    let (p, owner) = cluster.onboarded("tty", &[]).await;
 
     // quota set offers the LimitRange; "y" creates it with the quota.
     let tmux = session(&cluster, &format!("quota set {p} cpu=4"));
@@ -69,6 +62,27 @@ async fn prompts_on_a_terminal() {
     drop(tmux);
     let crbs: Api<ClusterRoleBinding> = Api::all(cluster.admin.clone());
     assert!(crbs.get_opt(&crb).await.unwrap().is_some());
+
+    // A bulk import on a terminal shows a progress bar, then the summary table.
+    let roster = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(
+        roster.path(),
+        format!(
+            "user,profile,role\n{},{p},view\n{},{p},edit\n",
+            cluster.email("tty-viewer"),
+            cluster.email("tty-editor")
+        ),
+    )
+    .unwrap();
+    let tmux = session(
+        &cluster,
+        &format!("onboard --from {} --format csv", roster.path().display()),
+    );
+    let screen = tmux.wait_for("EXITED=", long);
+    assert!(screen.contains("EXITED=0"), "{screen}");
+    assert!(screen.contains("] 2/2 line"), "progress bar: {screen}");
+    assert!(screen.contains("2 created, 0 unchanged"), "{screen}");
+    drop(tmux);
 
     // Deleting profiles needs the user's email; anything else changes nothing.
     let tmux = session(&cluster, &format!("offboard {owner} --delete-profiles"));

@@ -38,31 +38,11 @@ fn demo_filters_drills_sees_live_changes_and_restores_the_terminal() {
     }
     let dir = tempfile::tempdir().unwrap();
     let kc = dir.path().join("demo.kubeconfig");
-    let tmux = Tmux {
-        socket: format!("kf-e2e-{}", std::process::id()),
-    };
     let script = format!(
         "TERM=xterm-256color {BIN} demo --kubeconfig-out {}; echo EXITED=$?; stty -a; sleep 120",
         kc.display()
     );
-    let ok = tmux
-        .cmd()
-        .args([
-            "new-session",
-            "-d",
-            "-s",
-            "e2e",
-            "-x",
-            "100",
-            "-y",
-            "30",
-            "sh",
-            "-c",
-            &script,
-        ])
-        .status()
-        .unwrap();
-    assert!(ok.success());
+    let tmux = Tmux::start(&script);
     let long = Duration::from_secs(60);
     tmux.wait_for("Profiles [32/32]", long);
     tmux.wait_for("● live", long);

@@ -3,7 +3,6 @@
 use std::io::{IsTerminal as _, Write as _};
 use std::time::Duration;
 
-use anyhow::Context as _;
 use clap::Args;
 
 use super::onboard::OnboardArgs;
@@ -11,9 +10,7 @@ use super::output::{Confirm, confirm};
 use super::table::render;
 use super::{CliError, CliResult, GlobalArgs};
 use crate::cluster::bulk::{ImportOptions, Outcome, RowResult, check_roster, import};
-use crate::cluster::snapshot::load_snapshot;
 use crate::cluster::{Cluster, DryRun};
-use crate::tenancy::Tenancy;
 use crate::tenancy::roster::{
     Grant, RosterFormat, RowError, export_entries, parse_roster_rows, render_roster,
 };
@@ -178,16 +175,7 @@ pub struct ExportArgs {
 
 /// `kubectl kubeflow export`.
 pub async fn export(global: &GlobalArgs, args: ExportArgs) -> CliResult {
-    let cluster = Cluster::connect(&global.connect_options())
-        .await
-        .map_err(anyhow::Error::new)?;
-    let snapshot = load_snapshot(&cluster)
-        .await
-        .with_context(|| format!("reading context {:?}", cluster.context()))?;
-    for (resource, message) in &snapshot.forbidden {
-        eprintln!("Warning: cannot list {resource}, the export misses it: {message}");
-    }
-    let tenancy = Tenancy::build(&snapshot);
+    let tenancy = super::read::load(global).await?;
     let (entries, skipped) = export_entries(&tenancy);
     for s in skipped {
         eprintln!("Warning: {s}");

@@ -5,8 +5,7 @@ use anyhow::Context as _;
 use clap::Args;
 
 use super::output::{Confirm, WriteFlags, execute};
-use super::{CliError, CliResult, GlobalArgs};
-use crate::cluster::Cluster;
+use super::{CliError, CliResult, GlobalArgs, connect};
 use crate::cluster::access::{
     plan_grant, plan_grant_cluster_wide, plan_revoke, plan_revoke_all, plan_revoke_cluster_wide,
 };
@@ -122,12 +121,6 @@ pub struct RevokeArgs {
     write: WriteFlags,
 }
 
-async fn connect(global: &GlobalArgs) -> Result<Cluster, CliError> {
-    Ok(Cluster::connect(&global.connect_options())
-        .await
-        .map_err(anyhow::Error::new)?)
-}
-
 /// `kubectl kubeflow grant`.
 pub async fn grant(global: &GlobalArgs, args: GrantArgs) -> CliResult {
     let subject = args.who.subject()?;
@@ -176,7 +169,7 @@ pub async fn revoke(global: &GlobalArgs, args: RevokeArgs) -> CliResult {
         let (p, owned) = plan_revoke_all(&cluster, &subject, args.role)
             .await
             .with_context(|| what.clone())?;
-        for o in owned {
+        for o in owned.iter().filter_map(|p| p.metadata.name.as_deref()) {
             eprintln!(
                 "{} owns profile {o}; ownership is kept (`kubectl kubeflow offboard --delete-profiles` removes owned profiles)",
                 subject.name()

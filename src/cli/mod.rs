@@ -140,6 +140,13 @@ impl From<anyhow::Error> for CliError {
 /// Result type of the command runners.
 pub type CliResult = Result<(), CliError>;
 
+/// Connects with kubectl's global flags (`--kubeconfig`, `--context`, `--as`, ...).
+async fn connect(global: &GlobalArgs) -> Result<Cluster, CliError> {
+    Ok(Cluster::connect(&global.connect_options())
+        .await
+        .map_err(anyhow::Error::new)?)
+}
+
 /// The name to show in usage: `kubectl kubeflow` when installed as a kubectl plugin binary.
 pub fn display_name(argv0: Option<&str>) -> &'static str {
     let base = argv0

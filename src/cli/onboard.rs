@@ -5,10 +5,11 @@ use std::time::Duration;
 use anyhow::Context as _;
 use clap::Args;
 
-use super::output::{OutputFormat, WriteFlags, execute_waiting, print_objects};
-use super::{CliError, CliResult, GlobalArgs, parse_request_timeout};
+use super::output::{WriteFlags, execute_waiting, preview, print_applied};
+use super::{CliError, CliResult, GlobalArgs, connect, parse_request_timeout};
+use crate::cluster::DryRun;
+use crate::cluster::apply::planned;
 use crate::cluster::onboard::{OnboardObjects, plan_onboard};
-use crate::cluster::{Cluster, DryRun};
 use crate::manifest::{self, LimitRangeDefaults};
 use crate::model::{Email, ProfileName, Quantity, Quota};
 
@@ -102,30 +103,13 @@ pub async fn run(global: &GlobalArgs, args: OnboardArgs) -> CliResult {
     }
     let objects = plan(&args)?;
     if args.write.dry_run == DryRun::Client {
-        let values = [
-            Some(manifest::to_value(&objects.profile)),
-            objects.limit_range.as_ref().map(manifest::to_value),
-        ];
-        let values: Vec<_> = values
-            .into_iter()
-            .flatten()
-            .collect::<Result<_, _>>()
-            .map_err(anyhow::Error::new)?;
-        return match args.write.output {
-            Some(format) => print_objects(&values, format).map_err(CliError::Failed),
-            None => {
-                let names = manifest::render_objects(&values, OutputFormat::Name)
-                    .map_err(|e| CliError::Failed(e.into()))?;
-                for name in names.lines() {
-                    println!("{name} created{}", DryRun::Client.suffix());
-                }
-                Ok(())
-            }
-        };
+        // Offline: a client dry run of a new user needs no cluster at all.
+        let plan = objects.creates().map_err(anyhow::Error::new)?;
+        preview(&plan, &args.write);
+        return print_applied(&planned(&plan), args.write.output, DryRun::Client)
+            .map_err(CliError::Failed);
     }
-    let cluster = Cluster::connect(&global.connect_options())
-        .await
-        .map_err(anyhow::Error::new)?;
+    let cluster = connect(global).await?;
     let plan = plan_onboard(&cluster, &objects).await.with_context(|| {
         format!(
             "onboarding {} on context {:?}",

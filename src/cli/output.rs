@@ -46,20 +46,45 @@ pub fn confirm(c: &Confirm<'_>) -> CliResult {
             c.question
         )));
     }
-    eprint!("{}\nType {:?} to continue: ", c.question, c.answer);
-    let _ = std::io::stderr().flush();
-    let mut line = String::new();
-    std::io::stdin()
-        .lock()
-        .read_line(&mut line)
-        .map_err(|e| CliError::Failed(e.into()))?;
-    if line.trim() == c.answer {
+    let typed = prompt(&format!(
+        "{}\nType {:?} to continue: ",
+        c.question, c.answer
+    ))
+    .map_err(|e| CliError::Failed(e.into()))?;
+    if typed == c.answer {
         Ok(())
     } else {
         Err(CliError::Failed(anyhow::anyhow!(
-            "not confirmed ({:?} typed); nothing was changed",
-            line.trim()
+            "not confirmed ({typed:?} typed); nothing was changed"
         )))
+    }
+}
+
+/// Prints `text` on stderr and reads one line from stdin, trimmed.
+fn prompt(text: &str) -> std::io::Result<String> {
+    eprint!("{text}");
+    let _ = std::io::stderr().flush();
+    let mut line = String::new();
+    std::io::stdin().lock().read_line(&mut line)?;
+    Ok(line.trim().to_string())
+}
+
+/// A yes/no question, asked only when stdin and stderr are a terminal; anything but y/yes
+/// (or no terminal) is no.
+pub fn ask(question: &str) -> bool {
+    std::io::stdin().is_terminal()
+        && std::io::stderr().is_terminal()
+        && prompt(&format!("{question} [y/N] "))
+            .is_ok_and(|a| matches!(a.to_ascii_lowercase().as_str(), "y" | "yes"))
+}
+
+/// Shows a plan's warnings, and its diff with `--diff`.
+pub fn preview(plan: &Plan, write: &WriteFlags) {
+    for w in &plan.warnings {
+        eprintln!("Warning: {w}");
+    }
+    if write.diff {
+        print!("{}", plan.diff());
     }
 }
 
@@ -90,12 +115,7 @@ pub async fn execute_waiting(
     confirmation: Option<Confirm<'_>>,
     namespace_wait: std::time::Duration,
 ) -> CliResult {
-    for w in &plan.warnings {
-        eprintln!("Warning: {w}");
-    }
-    if write.diff {
-        print!("{}", plan.diff());
-    }
+    preview(plan, write);
     if let Some(c) = confirmation
         && write.dry_run == DryRun::None
         && !plan.is_noop()

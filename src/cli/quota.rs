@@ -1,14 +1,11 @@
 //! `quota show|set|unset|clear PROFILE`: a profile's `spec.resourceQuotaSpec` with live usage.
 
-use std::io::IsTerminal as _;
-
 use anyhow::Context as _;
 use clap::{Args, Subcommand, ValueEnum};
 
-use super::output::{WriteFlags, execute};
+use super::output::{WriteFlags, ask, execute};
 use super::table::render;
-use super::{CliError, CliResult, GlobalArgs};
-use crate::cluster::Cluster;
+use super::{CliError, CliResult, GlobalArgs, connect};
 use crate::cluster::quota::{QuotaEdit, QuotaPlanError, QuotaReport, plan_quota, show_quota};
 use crate::manifest::{LimitRangeDefaults, OutputFormat, render_objects};
 use crate::model::{ProfileName, Quota, ResourceName};
@@ -119,12 +116,6 @@ fn profile_name(s: &str) -> Result<ProfileName, CliError> {
     s.parse().map_err(usage)
 }
 
-async fn connect(global: &GlobalArgs) -> Result<Cluster, CliError> {
-    Ok(Cluster::connect(&global.connect_options())
-        .await
-        .map_err(anyhow::Error::new)?)
-}
-
 /// `kubectl kubeflow quota`.
 pub async fn run(global: &GlobalArgs, args: QuotaArgs) -> CliResult {
     match args.command {
@@ -167,49 +158,32 @@ async fn edit(
     defaults: Option<&LimitRangeDefaults>,
 ) -> CliResult {
     let cluster = connect(global).await?;
-    let planned = |defaults: Option<LimitRangeDefaults>| {
-        let (cluster, change) = (&cluster, &change);
-        async move {
-            plan_quota(
-                cluster,
-                profile,
-                change,
-                flags.resource_version.as_deref(),
-                defaults.as_ref(),
-            )
-            .await
-            .map_err(|e| match e {
-                QuotaPlanError::NotSet { .. } => usage(e),
-                e => CliError::Failed(
-                    anyhow::Error::new(e)
-                        .context(format!("changing the quota of profile {profile}")),
-                ),
-            })
-        }
-    };
-    let mut quota = planned(defaults.cloned()).await?;
+    let mut quota = plan_quota(
+        &cluster,
+        profile,
+        &change,
+        flags.resource_version.as_deref(),
+        defaults,
+    )
+    .await
+    .map_err(|e| match e {
+        QuotaPlanError::NotSet { .. } => usage(e),
+        e => CliError::Failed(
+            anyhow::Error::new(e).context(format!("changing the quota of profile {profile}")),
+        ),
+    })?;
     // On a terminal, offer the LimitRange a quota needs instead of only warning about it.
     if quota.limit_range_missing
         && flags.write.dry_run == crate::cluster::DryRun::None
-        && std::io::stdin().is_terminal()
-        && std::io::stderr().is_terminal()
         && ask(&format!(
-            "Namespace {profile} has no LimitRange, so pods without resource requests will be rejected. Create cpu-mem-limit-range with default requests too? [y/N] "
+            "Namespace {profile} has no LimitRange, so pods without resource requests will be rejected. Create cpu-mem-limit-range with default requests too?"
         ))
     {
-        quota = planned(Some(LimitRangeDefaults::default())).await?;
+        quota
+            .add_limit_range(profile, &LimitRangeDefaults::default())
+            .map_err(|e| CliError::Failed(e.into()))?;
     }
     execute(&cluster, &quota.plan, &flags.write, None).await
-}
-
-/// A yes/no question on the terminal; anything but y/yes is no.
-fn ask(question: &str) -> bool {
-    use std::io::{BufRead as _, Write as _};
-    eprint!("{question}");
-    let _ = std::io::stderr().flush();
-    let mut line = String::new();
-    std::io::stdin().lock().read_line(&mut line).is_ok()
-        && matches!(line.trim().to_ascii_lowercase().as_str(), "y" | "yes")
 }
 
 /// The table of `quota show`.

@@ -9,7 +9,7 @@ use serde::Serialize;
 use serde_json::json;
 
 use super::table::render;
-use super::{CliError, CliResult, GlobalArgs};
+use super::{CliError, CliResult, GlobalArgs, connect};
 use crate::cluster::Cluster;
 use crate::cluster::snapshot::load_snapshot;
 use crate::manifest::{OutputFormat, render_objects};
@@ -163,9 +163,7 @@ pub(super) async fn load(global: &GlobalArgs) -> Result<Tenancy, CliError> {
 async fn load_all(
     global: &GlobalArgs,
 ) -> Result<(Cluster, crate::tenancy::Snapshot, Tenancy), CliError> {
-    let cluster = Cluster::connect(&global.connect_options())
-        .await
-        .map_err(anyhow::Error::new)?;
+    let cluster = connect(global).await?;
     let snapshot = load_snapshot(&cluster)
         .await
         .with_context(|| format!("reading tenancy from context {:?}", cluster.context()))?;

@@ -4,8 +4,7 @@ use anyhow::Context as _;
 use clap::{Args, Subcommand, ValueEnum};
 
 use super::output::{WriteFlags, execute};
-use super::{CliError, CliResult, GlobalArgs};
-use crate::cluster::Cluster;
+use super::{CliError, CliResult, GlobalArgs, connect};
 use crate::cluster::registration::{
     DEFAULT_DEPLOYMENT, DEFAULT_NAMESPACE, RegistrationError, plan_registration,
     registration_status,
@@ -66,9 +65,7 @@ pub enum RegistrationCommand {
 
 /// `kubectl kubeflow registration`.
 pub async fn run(global: &GlobalArgs, args: RegistrationArgs) -> CliResult {
-    let cluster = Cluster::connect(&global.connect_options())
-        .await
-        .map_err(anyhow::Error::new)?;
+    let cluster = connect(global).await?;
     let (ns, name) = (args.namespace.as_str(), args.deployment.as_str());
     let context = || format!("central dashboard deployment {ns}/{name}");
     match args.command {

@@ -80,26 +80,18 @@ fn names_subject(
         .any(|s| s.kind == subject.kind() && s.name == subject.name())
 }
 
-fn subject_in(rb: &RoleBinding, subject: &Subject) -> bool {
-    names_subject(rb.subjects.as_ref(), subject)
-}
-
-async fn existing(
-    cluster: &Cluster,
-    profile: &str,
-    subject: &Subject,
+/// The subject's contributor bindings and policies among one namespace's objects: the
+/// KFAM-named pair of every role (either half), and any other binding to a kubeflow role
+/// that names the subject (made by other tools).
+fn existing(
+    bindings: &[RoleBinding],
     policies: &[AuthorizationPolicy],
-) -> Result<Vec<Existing>, ClusterError> {
-    let rbs: Api<RoleBinding> = Api::namespaced(cluster.client().clone(), profile);
-    let bindings = rbs
-        .list(&ListParams::default())
-        .await
-        .map_err(|e| cluster.explain(e, "rolebindings.rbac.authorization.k8s.io"))?;
+    subject: &Subject,
+) -> Vec<Existing> {
     let mut out: Vec<Existing> = Vec::new();
     for role in Role::ALL {
         let name = contributor_name(subject, role);
         let binding = bindings
-            .items
             .iter()
             .find(|b| b.metadata.name.as_deref() == Some(&name))
             .cloned();
@@ -116,35 +108,55 @@ async fn existing(
             });
         }
     }
-    // Bindings made by other tools: any other binding to a kubeflow role naming the subject.
-    for b in &bindings.items {
+    for b in bindings {
         let name = b.metadata.name.clone().unwrap_or_default();
-        if name == OWNER_BINDING || out.iter().any(|e| e.name == name) || !subject_in(b, subject) {
+        if name == OWNER_BINDING
+            || out.iter().any(|e| e.name == name)
+            || !names_subject(b.subjects.as_ref(), subject)
+        {
             continue;
         }
-        let role = b
-            .role_ref
-            .name
-            .strip_prefix("kubeflow-")
-            .and_then(|r| r.parse().ok());
-        if role.is_some() {
+        if b.role_ref.kind != "ClusterRole" {
+            continue;
+        }
+        if let Some(role) = Role::from_cluster_role(&b.role_ref.name) {
             out.push(Existing {
                 name,
-                role,
+                role: Some(role),
                 binding: Some(b.clone()),
                 policy: None,
             });
         }
     }
-    Ok(out)
+    out
 }
 
-/// The profile's AuthorizationPolicies; `None` when Istio's CRD is not installed.
+/// RoleBindings of one namespace, or of all (`None`).
+async fn role_bindings(
+    cluster: &Cluster,
+    namespace: Option<&str>,
+) -> Result<Vec<RoleBinding>, ClusterError> {
+    let api: Api<RoleBinding> = match namespace {
+        Some(ns) => Api::namespaced(cluster.client().clone(), ns),
+        None => Api::all(cluster.client().clone()),
+    };
+    Ok(api
+        .list(&ListParams::default())
+        .await
+        .map_err(|e| cluster.explain(e, "rolebindings.rbac.authorization.k8s.io"))?
+        .items)
+}
+
+/// AuthorizationPolicies of one namespace, or of all (`None`); `None` when Istio's CRD is
+/// not installed.
 async fn policies(
     cluster: &Cluster,
-    profile: &str,
+    namespace: Option<&str>,
 ) -> Result<Option<Vec<AuthorizationPolicy>>, ClusterError> {
-    let aps: Api<AuthorizationPolicy> = Api::namespaced(cluster.client().clone(), profile);
+    let aps: Api<AuthorizationPolicy> = match namespace {
+        Some(ns) => Api::namespaced(cluster.client().clone(), ns),
+        None => Api::all(cluster.client().clone()),
+    };
     match aps.list(&ListParams::default()).await {
         Ok(list) => Ok(Some(list.items)),
         Err(e) => match cluster.explain(e, "authorizationpolicies.security.istio.io") {
@@ -252,7 +264,7 @@ pub async fn plan_grant(
 ) -> Result<Plan, AccessError> {
     let ns = profile.as_str();
     owner_check(cluster, ns, subject).await?;
-    let policies = policies(cluster, ns).await?;
+    let policies = policies(cluster, Some(ns)).await?;
     let istio = policies.is_some();
     if !istio && !no_istio {
         return Err(AccessError::NoIstio {
@@ -260,13 +272,8 @@ pub async fn plan_grant(
         });
     }
     let pair = contributor_pair(profile, subject, role, &IstioSettings::default())?;
-    let current = existing(
-        cluster,
-        ns,
-        subject,
-        policies.as_deref().unwrap_or_default(),
-    )
-    .await?;
+    let bindings = role_bindings(cluster, Some(ns)).await?;
+    let current = existing(&bindings, policies.as_deref().unwrap_or_default(), subject);
     let mut plan = Plan::new();
     for e in current.iter().filter(|e| e.role != Some(role)) {
         remove(e, subject, &mut plan)?;
@@ -302,14 +309,18 @@ pub async fn plan_revoke(
 ) -> Result<Plan, AccessError> {
     let ns = profile.as_str();
     owner_check(cluster, ns, subject).await?;
-    let policies = policies(cluster, ns).await?;
-    let current = existing(
-        cluster,
-        ns,
-        subject,
-        policies.as_deref().unwrap_or_default(),
-    )
-    .await?;
+    let policies = policies(cluster, Some(ns)).await?;
+    let bindings = role_bindings(cluster, Some(ns)).await?;
+    let current = existing(&bindings, policies.as_deref().unwrap_or_default(), subject);
+    Ok(removal(&current, subject, role)?)
+}
+
+/// Removing `current` (only `role`, or every role), both halves.
+fn removal(
+    current: &[Existing],
+    subject: &Subject,
+    role: Option<Role>,
+) -> Result<Plan, OutputError> {
     let mut plan = Plan::new();
     for e in current.iter().filter(|e| role.is_none() || e.role == role) {
         remove(e, subject, &mut plan)?;
@@ -399,17 +410,24 @@ pub async fn plan_revoke_cluster_wide(
 }
 
 /// Plans removing everything `subject` has: contributor pairs in every profile it does not
-/// own, and its cluster-wide bindings. Owned profiles are named in warnings.
+/// own, and its cluster-wide bindings. Returns the Profiles it owns (kept, as read) next to
+/// the plan.
+/// Bindings and policies are listed once for all namespaces, not per profile.
 pub async fn plan_revoke_all(
     cluster: &Cluster,
     subject: &Subject,
     role: Option<Role>,
-) -> Result<(Plan, Vec<String>), AccessError> {
+) -> Result<(Plan, Vec<Profile>), AccessError> {
     let profiles: Api<Profile> = Api::all(cluster.client().clone());
     let list = profiles
         .list(&ListParams::default())
         .await
         .map_err(|e| cluster.explain(e, "profiles.kubeflow.org"))?;
+    let bindings = role_bindings(cluster, None).await?;
+    let policies = policies(cluster, None).await?.unwrap_or_default();
+    let in_ns = |meta: &k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta, ns: &str| {
+        meta.namespace.as_deref() == Some(ns)
+    };
     let mut plan = Plan::new();
     let mut owned = Vec::new();
     for p in &list.items {
@@ -419,18 +437,24 @@ pub async fn plan_revoke_all(
         if let (Subject::User(email), Some(owner)) = (subject, p.spec.owner.as_ref())
             && owner.name == email.as_str()
         {
-            owned.push(name.to_string());
+            owned.push(p.clone());
             continue;
         }
-        let Ok(profile) = name.parse::<ProfileName>() else {
-            continue;
-        };
-        match plan_revoke(cluster, &profile, subject, role).await {
-            Ok(p) => plan.extend(p),
-            // The namespace may be gone (profile being deleted): nothing to revoke there.
-            Err(AccessError::NoProfile(_)) => {}
-            Err(e) => return Err(e),
-        }
+        let here: Vec<RoleBinding> = bindings
+            .iter()
+            .filter(|b| in_ns(&b.metadata, name))
+            .cloned()
+            .collect();
+        let here_policies: Vec<AuthorizationPolicy> = policies
+            .iter()
+            .filter(|a| in_ns(&a.metadata, name))
+            .cloned()
+            .collect();
+        plan.extend(removal(
+            &existing(&here, &here_policies, subject),
+            subject,
+            role,
+        )?);
     }
     plan.extend(plan_revoke_cluster_wide(cluster, subject, role).await?);
     Ok((plan, owned))

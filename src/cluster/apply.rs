@@ -57,13 +57,19 @@ fn api_resource(obj: &Value) -> Result<(ApiResource, String), ClusterError> {
             "cannot apply an object without apiVersion and kind: {obj}"
         )));
     }
+    Ok(resource_of(group, version, kind))
+}
+
+/// The API resource of a kind and its `plural.group` name (core kinds: the plural alone), as
+/// RBAC and error messages spell it.
+pub(crate) fn resource_of(group: &str, version: &str, kind: &str) -> (ApiResource, String) {
     let ar = ApiResource::from_gvk(&GroupVersionKind::gvk(group, version, kind));
     let resource = if group.is_empty() {
         ar.plural.clone()
     } else {
         format!("{}.{group}", ar.plural)
     };
-    Ok((ar, resource))
+    (ar, resource)
 }
 
 fn api_for(cluster: &Cluster, obj: &Value) -> Result<(Api<DynamicObject>, String), ClusterError> {
@@ -82,15 +88,6 @@ fn dynamic(obj: &Value) -> Result<DynamicObject, ClusterError> {
 
 fn to_json(obj: &DynamicObject) -> Value {
     crate::manifest::to_value(obj).unwrap_or(Value::Null)
-}
-
-fn verb(action: Action) -> &'static str {
-    match action {
-        Action::Create => "create",
-        Action::Update => "update",
-        Action::Delete => "delete",
-        Action::Unchanged => "get",
-    }
 }
 
 /// Sends one change; returns the object the server answered with, and a different word
@@ -177,7 +174,12 @@ async fn send(
         Err(e) => Err(match cluster.explain(e, &resource) {
             ClusterError::Forbidden { message } => ClusterError::Forbidden {
                 message: cluster
-                    .explain_forbidden(&message, verb(change.action), &resource, change.namespace())
+                    .explain_forbidden(
+                        &message,
+                        change.action.verb(),
+                        &resource,
+                        change.namespace(),
+                    )
                     .await,
             },
             other => other,
@@ -192,15 +194,14 @@ pub async fn apply(
     plan: &Plan,
     opts: ApplyOptions,
 ) -> Result<Vec<Applied>, ApplyError> {
+    if opts.dry_run == DryRun::Client {
+        return Ok(planned(plan));
+    }
     let mut applied = Vec::with_capacity(plan.changes.len());
     for change in &plan.changes {
-        let (object, said) = if opts.dry_run == DryRun::Client {
-            (change.object().clone(), None)
-        } else {
-            match send(cluster, change, opts).await {
-                Ok(v) => v,
-                Err(source) => return Err(ApplyError { applied, source }),
-            }
+        let (object, said) = match send(cluster, change, opts).await {
+            Ok(v) => v,
+            Err(source) => return Err(ApplyError { applied, source }),
         };
         applied.push(Applied {
             reference: change.reference(),
@@ -209,6 +210,18 @@ pub async fn apply(
         });
     }
     Ok(applied)
+}
+
+/// What a client dry run reports: every change as planned, nothing sent (no cluster needed).
+pub fn planned(plan: &Plan) -> Vec<Applied> {
+    plan.changes
+        .iter()
+        .map(|change| Applied {
+            reference: change.reference(),
+            action: change.action.past_tense().into(),
+            object: change.object().clone(),
+        })
+        .collect()
 }
 
 impl Cluster {
@@ -221,24 +234,6 @@ impl Cluster {
         resource: &str,
         namespace: Option<&str>,
     ) -> String {
-        use k8s_openapi::api::authorization::v1::{
-            ResourceAttributes, SelfSubjectAccessReview, SelfSubjectAccessReviewSpec,
-        };
-        let (plural, group) = resource.split_once('.').unwrap_or((resource, ""));
-        let review = SelfSubjectAccessReview {
-            spec: SelfSubjectAccessReviewSpec {
-                resource_attributes: Some(ResourceAttributes {
-                    verb: Some(verb.into()),
-                    group: Some(group.into()),
-                    resource: Some(plural.into()),
-                    namespace: namespace.map(str::to_string),
-                    ..ResourceAttributes::default()
-                }),
-                ..SelfSubjectAccessReviewSpec::default()
-            },
-            ..SelfSubjectAccessReview::default()
-        };
-        let api: Api<SelfSubjectAccessReview> = Api::all(self.client().clone());
         let who = match self.identity_name().await {
             Some(name) => format!("you are {name:?}"),
             None => "the server did not say who you are".into(),
@@ -246,9 +241,8 @@ impl Cluster {
         let place = namespace
             .map(|n| format!("in namespace {n:?}"))
             .unwrap_or_else(|| "cluster-wide".into());
-        let review = match api.create(&PostParams::default(), &review).await {
-            Ok(answer) => {
-                let status = answer.status.unwrap_or_default();
+        let review = match self.access_review(verb, resource, namespace).await {
+            Ok(status) => {
                 let reason = if status.reason.as_deref().unwrap_or_default().is_empty() {
                     String::new()
                 } else {

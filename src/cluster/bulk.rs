@@ -13,11 +13,12 @@ use kube::api::{Api, ListParams};
 use super::access::{AccessError, plan_grant, plan_grant_cluster_wide};
 use super::apply::{Applied, ApplyOptions, apply};
 use super::onboard::{OnboardObjects, onboard};
+use super::quota::quantities;
 use super::{Cluster, ClusterError, DryRun};
 use crate::manifest::{
     IstioSettings, LimitRangeDefaults, contributor_pair, limit_range, profile, to_value,
 };
-use crate::model::{Profile, Quantity, Subject};
+use crate::model::{Profile, Subject, same_amount};
 use crate::plan::{Action, Plan};
 use crate::tenancy::roster::{Entry, Grant, RowError};
 
@@ -121,23 +122,19 @@ fn names(applied: &[Applied]) -> Vec<String> {
 }
 
 fn hard_map(p: &Profile) -> BTreeMap<String, String> {
-    p.spec
-        .resource_quota_spec
-        .as_ref()
-        .and_then(|q| q.hard.as_ref())
-        .map(|h| h.iter().map(|(k, v)| (k.clone(), v.0.clone())).collect())
-        .unwrap_or_default()
+    quantities(
+        p.spec
+            .resource_quota_spec
+            .as_ref()
+            .and_then(|q| q.hard.as_ref()),
+    )
 }
 
 fn same_quota(live: &BTreeMap<String, String>, want: &BTreeMap<String, String>) -> bool {
     live.len() == want.len()
-        && live.iter().all(|(k, v)| {
-            want.get(k)
-                .is_some_and(|w| match (Quantity::parse(v), Quantity::parse(w)) {
-                    (Ok(a), Ok(b)) => a.as_nanos() == b.as_nanos(),
-                    _ => v == w,
-                })
-        })
+        && live
+            .iter()
+            .all(|(k, v)| want.get(k).is_some_and(|w| same_amount(v, w)))
 }
 
 fn show(m: &BTreeMap<String, String>) -> String {
@@ -210,13 +207,6 @@ async fn owner_row(cluster: &Cluster, entry: &Entry, opts: ImportOptions) -> Out
         profile: profile(name, email, quota.as_ref()),
         limit_range: wants_lr.then(|| limit_range(name, &LimitRangeDefaults::default())),
     };
-    if opts.dry_run == DryRun::Client {
-        let mut created = vec![format!("profile.kubeflow.org/{name}")];
-        if objects.limit_range.is_some() {
-            created.push(format!("limitrange/{}", crate::manifest::LIMIT_RANGE_NAME));
-        }
-        return Outcome::Created(created);
-    }
     match onboard(cluster, &objects, opts.dry_run, opts.namespace_wait).await {
         Ok(applied) => Outcome::Created(names(&applied)),
         Err(e) => Outcome::Failed(e.to_string()),
@@ -246,7 +236,7 @@ async fn apply_plan(cluster: &Cluster, plan: &Plan, opts: ImportOptions) -> Outc
         Ok(applied) => Outcome::Created(
             applied
                 .iter()
-                .filter(|a| a.action != "unchanged")
+                .filter(|a| a.action != Action::Unchanged.past_tense())
                 .map(|a| a.reference.clone())
                 .collect(),
         ),
@@ -254,7 +244,7 @@ async fn apply_plan(cluster: &Cluster, plan: &Plan, opts: ImportOptions) -> Outc
     }
 }
 
-async fn other_row(
+async fn row(
     cluster: &Cluster,
     entry: &Entry,
     opts: ImportOptions,
@@ -345,7 +335,7 @@ pub async fn import(
             .map(|entry| async move {
                 RowResult {
                     entry: entry.clone(),
-                    outcome: other_row(cluster, entry, opts, new_profiles).await,
+                    outcome: row(cluster, entry, opts, new_profiles).await,
                 }
             })
             .buffer_unordered(concurrency);

@@ -276,38 +276,51 @@ impl Cluster {
         }
     }
 
-    /// SelfSubjectReview + SelfSubjectAccessReviews for the write verbs.
-    pub async fn identity(&self) -> Result<Identity, ClusterError> {
+    /// What a SelfSubjectAccessReview says about `verb` on `plural.group` (core: no group) in
+    /// `namespace` (or cluster-wide).
+    pub(crate) async fn access_review(
+        &self,
+        verb: &str,
+        resource: &str,
+        namespace: Option<&str>,
+    ) -> Result<k8s_openapi::api::authorization::v1::SubjectAccessReviewStatus, ClusterError> {
         use k8s_openapi::api::authorization::v1::{
             ResourceAttributes, SelfSubjectAccessReview, SelfSubjectAccessReviewSpec,
         };
         use kube::api::PostParams;
+        let (plural, group) = resource.split_once('.').unwrap_or((resource, ""));
+        let review = SelfSubjectAccessReview {
+            spec: SelfSubjectAccessReviewSpec {
+                resource_attributes: Some(ResourceAttributes {
+                    verb: Some(verb.into()),
+                    group: Some(group.into()),
+                    resource: Some(plural.into()),
+                    namespace: namespace.map(str::to_string),
+                    ..ResourceAttributes::default()
+                }),
+                ..SelfSubjectAccessReviewSpec::default()
+            },
+            ..SelfSubjectAccessReview::default()
+        };
+        let access: kube::Api<SelfSubjectAccessReview> = kube::Api::all(self.client.clone());
+        let answer = access
+            .create(&PostParams::default(), &review)
+            .await
+            .map_err(|e| self.explain(e, "selfsubjectaccessreviews.authorization.k8s.io"))?;
+        Ok(answer.status.unwrap_or_default())
+    }
+
+    /// SelfSubjectReview + SelfSubjectAccessReviews for the write verbs.
+    pub async fn identity(&self) -> Result<Identity, ClusterError> {
         let username = self.self_subject_review().await?;
         let checks = [
-            ("patch", "kubeflow.org", "profiles"),
-            ("create", "rbac.authorization.k8s.io", "rolebindings"),
-            ("create", "security.istio.io", "authorizationpolicies"),
+            ("patch", "profiles.kubeflow.org"),
+            ("create", "rolebindings.rbac.authorization.k8s.io"),
+            ("create", "authorizationpolicies.security.istio.io"),
         ];
-        let access: kube::Api<SelfSubjectAccessReview> = kube::Api::all(self.client.clone());
         let mut can_write = true;
-        for (verb, group, resource) in checks {
-            let review = SelfSubjectAccessReview {
-                spec: SelfSubjectAccessReviewSpec {
-                    resource_attributes: Some(ResourceAttributes {
-                        verb: Some(verb.into()),
-                        group: Some(group.into()),
-                        resource: Some(resource.into()),
-                        ..ResourceAttributes::default()
-                    }),
-                    ..SelfSubjectAccessReviewSpec::default()
-                },
-                ..SelfSubjectAccessReview::default()
-            };
-            let answer = access
-                .create(&PostParams::default(), &review)
-                .await
-                .map_err(|e| self.explain(e, "selfsubjectaccessreviews.authorization.k8s.io"))?;
-            if !answer.status.is_some_and(|s| s.allowed) {
+        for (verb, resource) in checks {
+            if !self.access_review(verb, resource, None).await?.allowed {
                 can_write = false;
                 break;
             }

@@ -2,11 +2,12 @@
 //! optionally the profiles they own deleted, after showing what each namespace still holds.
 
 use kube::api::{Api, ListParams};
-use kube::core::{ApiResource, DynamicObject, GroupVersionKind};
+use kube::core::DynamicObject;
 
 use super::access::{AccessError, plan_revoke_all};
+use super::apply::resource_of;
 use super::{Cluster, ClusterError};
-use crate::model::{Profile, Subject};
+use crate::model::Subject;
 use crate::plan::{Change, Plan};
 
 /// What goes with a profile's namespace when the profile is deleted.
@@ -20,7 +21,7 @@ pub struct NamespaceContents {
 }
 
 impl NamespaceContents {
-    /// `3 pods, 2 persistentvolumeclaims, ...` or `empty`.
+    /// `3 pods, 2 persistentvolumeclaims, ...`, or a sentence saying nothing was found.
     pub fn summary(&self) -> String {
         if self.counts.is_empty() {
             return "no workloads or data found".into();
@@ -63,12 +64,7 @@ pub async fn namespace_contents(
 ) -> Result<NamespaceContents, ClusterError> {
     let mut counts = Vec::new();
     for (group, version, kind) in CONTENT_KINDS {
-        let ar = ApiResource::from_gvk(&GroupVersionKind::gvk(group, version, kind));
-        let resource = if group.is_empty() {
-            ar.plural.clone()
-        } else {
-            format!("{}.{group}", ar.plural)
-        };
+        let (ar, resource) = resource_of(group, version, kind);
         let api: Api<DynamicObject> =
             Api::namespaced_with(cluster.client().clone(), namespace, &ar);
         match api.list(&ListParams::default()).await {
@@ -102,26 +98,19 @@ pub async fn plan_offboard(
     subject: &Subject,
     delete_profiles: bool,
 ) -> Result<Offboard, AccessError> {
-    let (mut plan, owned_names) = plan_revoke_all(cluster, subject, None).await?;
+    let (mut plan, owned_profiles) = plan_revoke_all(cluster, subject, None).await?;
     let mut owned = Vec::new();
-    let profiles: Api<Profile> = Api::all(cluster.client().clone());
-    for name in owned_names {
-        if !delete_profiles {
+    for p in owned_profiles {
+        let name = p.metadata.name.clone().unwrap_or_default();
+        if delete_profiles {
+            owned.push(namespace_contents(cluster, &name).await?);
+            plan.push(Change::delete(&p)?);
+        } else {
             owned.push(NamespaceContents {
                 profile: name,
                 counts: Vec::new(),
             });
-            continue;
         }
-        let Some(p) = profiles
-            .get_opt(&name)
-            .await
-            .map_err(|e| cluster.explain(e, "profiles.kubeflow.org"))?
-        else {
-            continue;
-        };
-        owned.push(namespace_contents(cluster, &name).await?);
-        plan.push(Change::delete(&p)?);
     }
     if delete_profiles && !owned.is_empty() {
         plan.warn(format!(

@@ -94,12 +94,19 @@ pub async fn plan_onboard(
         Err(kube::Error::Api(s)) if s.code == 403 => {}
         Err(e) => return Err(cluster.explain(e, "namespaces").into()),
     }
-    let mut plan = Plan::new();
-    plan.push(Change::create(&objects.profile)?);
-    if let Some(limit_range) = &objects.limit_range {
-        plan.push(Change::create(limit_range)?);
+    Ok(objects.creates()?)
+}
+
+impl OnboardObjects {
+    /// The creates, in order (Profile, then LimitRange); no checks against the cluster.
+    pub fn creates(&self) -> Result<Plan, crate::manifest::OutputError> {
+        let mut plan = Plan::new();
+        plan.push(Change::create(&self.profile)?);
+        if let Some(limit_range) = &self.limit_range {
+            plan.push(Change::create(limit_range)?);
+        }
+        Ok(plan)
     }
-    Ok(plan)
 }
 
 /// Plans and applies onboarding (the LimitRange waits up to `namespace_wait` for the profile

@@ -13,9 +13,9 @@ use serde_json::{Map, Value};
 
 use super::{Cluster, ClusterError};
 use crate::manifest::{LimitRangeDefaults, OutputError, limit_range, to_value};
-use crate::model::{Profile, ProfileName, Quantity, Quota, ResourceName};
+use crate::model::{Profile, ProfileName, Quantity, Quota, ResourceName, same_amount};
 use crate::plan::{Change, Plan};
-use crate::tenancy::QUOTA_NAME;
+use crate::tenancy::{QUOTA_NAME, usage_percent};
 
 /// One resource of a profile's quota.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -155,24 +155,12 @@ fn hard_of(raw: &Value) -> BTreeMap<String, String> {
         .unwrap_or_default()
 }
 
-fn quantities(
+/// A quantity map (`hard`, `used`) as strings.
+pub(crate) fn quantities(
     m: Option<&BTreeMap<String, k8s_openapi::apimachinery::pkg::api::resource::Quantity>>,
 ) -> BTreeMap<String, String> {
     m.map(|m| m.iter().map(|(k, v)| (k.clone(), v.0.clone())).collect())
         .unwrap_or_default()
-}
-
-fn percent(hard: &str, used: &str) -> Option<u32> {
-    let hard = Quantity::parse(hard).ok()?.as_nanos();
-    let used = Quantity::parse(used).ok()?.as_nanos();
-    (hard > 0).then(|| u32::try_from(used * 100 / hard).unwrap_or(u32::MAX))
-}
-
-fn same_quantity(a: &str, b: &str) -> bool {
-    match (Quantity::parse(a), Quantity::parse(b)) {
-        (Ok(a), Ok(b)) => a.as_nanos() == b.as_nanos(),
-        _ => a == b,
-    }
 }
 
 fn report(profile: &ProfileName, live: &Live) -> QuotaReport {
@@ -194,9 +182,9 @@ fn report(profile: &ProfileName, live: &Live) -> QuotaReport {
                 percent: hard
                     .as_deref()
                     .zip(used.as_deref())
-                    .and_then(|(h, u)| percent(h, u)),
+                    .and_then(|(h, u)| usage_percent(h, u)),
                 live_hard: match (&hard, &lh) {
-                    (Some(h), Some(l)) if same_quantity(h, l) => None,
+                    (Some(h), Some(l)) if same_amount(h, l) => None,
                     (_, l) => l.clone(),
                 },
                 hard,
@@ -225,6 +213,37 @@ pub async fn show_quota(
 ) -> Result<QuotaReport, QuotaPlanError> {
     let live = read(cluster, profile).await?;
     Ok(report(profile, &live))
+}
+
+/// Writes `hard` into `spec.resourceQuotaSpec` of a raw Profile, keeping its other fields
+/// (scopes, ...); the whole `resourceQuotaSpec` goes when it would be empty or on `clear`.
+fn set_hard(profile: &mut Value, hard: &BTreeMap<String, String>, clear: bool) {
+    let Some(spec) = profile
+        .as_object_mut()
+        .map(|o| o.entry("spec").or_insert_with(|| Value::Object(Map::new())))
+        .and_then(Value::as_object_mut)
+    else {
+        return;
+    };
+    let mut rqs = spec
+        .get("resourceQuotaSpec")
+        .and_then(Value::as_object)
+        .cloned()
+        .unwrap_or_default();
+    if hard.is_empty() {
+        rqs.remove("hard");
+    } else {
+        let hard = hard
+            .iter()
+            .map(|(k, v)| (k.clone(), Value::String(v.clone())))
+            .collect();
+        rqs.insert("hard".into(), Value::Object(hard));
+    }
+    if clear || rqs.is_empty() {
+        spec.remove("resourceQuotaSpec");
+    } else {
+        spec.insert("resourceQuotaSpec".into(), Value::Object(rqs));
+    }
 }
 
 /// Plans a quota change on `profile`: an update of the Profile (guarded by the
@@ -287,33 +306,7 @@ pub async fn plan_quota(
     }
 
     let mut desired = live.raw.clone();
-    let spec = desired
-        .as_object_mut()
-        .map(|o| o.entry("spec").or_insert_with(|| Value::Object(Map::new())));
-    if let Some(Value::Object(spec)) = spec {
-        let rqs = spec
-            .entry("resourceQuotaSpec")
-            .or_insert_with(|| Value::Object(Map::new()));
-        if let Value::Object(rqs) = rqs {
-            if hard.is_empty() {
-                rqs.remove("hard");
-            } else {
-                rqs.insert(
-                    "hard".into(),
-                    Value::Object(
-                        hard.iter()
-                            .map(|(k, v)| (k.clone(), Value::String(v.clone())))
-                            .collect(),
-                    ),
-                );
-            }
-            let now_empty = rqs.is_empty();
-            if now_empty || matches!(edit, QuotaEdit::Clear) {
-                spec.remove("resourceQuotaSpec");
-            }
-        }
-    }
-
+    set_hard(&mut desired, &hard, matches!(edit, QuotaEdit::Clear));
     let mut plan = Plan::new();
     let status = live.quota.as_ref().and_then(|q| q.status.as_ref());
     let used = quantities(status.and_then(|s| s.used.as_ref()));
@@ -321,7 +314,7 @@ pub async fn plan_quota(
         for (k, v) in q.iter() {
             if let Some(u) = used.get(k.as_str())
                 && let Ok(uq) = Quantity::parse(u)
-                && uq.as_nanos() > v.as_nanos()
+                && uq > *v
             {
                 plan.warn(format!(
                     "{k}={v} is below what profile {profile} uses now ({u}): running pods keep running, but new pods are rejected until usage drops under the limit"
@@ -338,9 +331,7 @@ pub async fn plan_quota(
             None if hard.is_empty() => {}
             None => {
                 limit_range_missing = true;
-                plan.warn(format!(
-                    "namespace {profile} has no LimitRange: once a quota on cpu or memory exists, pods without resource requests are rejected (Kubeflow Pipelines steps often have none). Pass --limit-range to create cpu-mem-limit-range with default requests"
-                ));
+                plan.warn(missing_limit_range(profile));
             }
         }
     }
@@ -350,14 +341,39 @@ pub async fn plan_quota(
     })
 }
 
+fn missing_limit_range(profile: &ProfileName) -> String {
+    format!(
+        "namespace {profile} has no LimitRange: once a quota on cpu or memory exists, pods without resource requests are rejected (Kubeflow Pipelines steps often have none). Pass --limit-range to create cpu-mem-limit-range with default requests"
+    )
+}
+
 /// A quota change.
 #[derive(Debug)]
 pub struct QuotaPlan {
     /// The writes.
     pub plan: Plan,
     /// The quota stays non-empty, the namespace has no LimitRange and none was asked for:
-    /// callers can offer to create one (plan again with defaults).
+    /// callers can offer to create one ([`QuotaPlan::add_limit_range`]).
     pub limit_range_missing: bool,
+}
+
+impl QuotaPlan {
+    /// Adds the missing LimitRange to the plan (what `--limit-range` would have planned) and
+    /// drops the warning about it; nothing to do when it is not missing.
+    pub fn add_limit_range(
+        &mut self,
+        profile: &ProfileName,
+        defaults: &LimitRangeDefaults,
+    ) -> Result<(), OutputError> {
+        if self.limit_range_missing {
+            self.plan
+                .push(Change::create(&limit_range(profile, defaults))?);
+            let warning = missing_limit_range(profile);
+            self.plan.warnings.retain(|w| *w != warning);
+            self.limit_range_missing = false;
+        }
+        Ok(())
+    }
 }
 
 #[cfg(test)]
@@ -367,11 +383,11 @@ mod tests {
 
     #[test]
     fn percent_and_equality_use_quantities() {
-        assert_eq!(percent("8", "2"), Some(25));
-        assert_eq!(percent("16Gi", "8Gi"), Some(50));
-        assert_eq!(percent("0", "1"), None);
-        assert!(same_quantity("1000m", "1"));
-        assert!(!same_quantity("1", "2"));
+        assert_eq!(usage_percent("8", "2"), Some(25));
+        assert_eq!(usage_percent("16Gi", "8Gi"), Some(50));
+        assert_eq!(usage_percent("0", "1"), None);
+        assert!(same_amount("1000m", "1"));
+        assert!(!same_amount("1", "2"));
     }
 
     #[test]

@@ -112,11 +112,8 @@ async fn read(
             name: name.into(),
             context: cluster.context().into(),
         })?;
-    let mut raw = to_value(&d)?;
-    if raw.get("apiVersion").is_none() {
-        raw["apiVersion"] = json!("apps/v1");
-        raw["kind"] = json!("Deployment");
-    }
+    // k8s-openapi writes apiVersion and kind, which the plan needs to send it back.
+    let raw = to_value(&d)?;
     let containers = raw
         .pointer("/spec/template/spec/containers")
         .and_then(Value::as_array)

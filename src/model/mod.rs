@@ -15,7 +15,7 @@ pub use email::{Email, EmailError};
 pub use istio::{AuthorizationPolicy, AuthorizationPolicySpec};
 pub use profile::{Plugin, Profile, ProfileCondition, ProfileSpec, ProfileStatus};
 pub use profile_name::{ProfileName, ProfileNameError, is_dns1123_label};
-pub use quantity::{Quantity, QuantityError, QuantityFormat};
+pub use quantity::{Quantity, QuantityError, QuantityFormat, same_amount};
 pub use quota::{Quota, QuotaError, ResourceName};
 pub use role::{Role, RoleError};
 pub use subject::{GroupName, GroupNameError, Subject};

@@ -420,6 +420,15 @@ impl fmt::Display for Quantity {
     }
 }
 
+/// Whether two quantity strings mean the same amount (`1000m` and `1`, `1Gi` and
+/// `1073741824`); strings that do not parse are compared as text.
+pub fn same_amount(a: &str, b: &str) -> bool {
+    match (Quantity::parse(a), Quantity::parse(b)) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => a == b,
+    }
+}
+
 impl PartialEq for Quantity {
     fn eq(&self, other: &Self) -> bool {
         self.nanos == other.nanos

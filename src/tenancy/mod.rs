@@ -123,10 +123,16 @@ pub struct QuotaLine {
 impl QuotaLine {
     /// used / hard in percent, when both parse and hard is not zero.
     pub fn percent(&self) -> Option<u32> {
-        let hard = Quantity::parse(&self.hard).ok()?.as_nanos();
-        let used = Quantity::parse(self.used.as_deref()?).ok()?.as_nanos();
-        (hard > 0).then(|| u32::try_from(used * 100 / hard).unwrap_or(u32::MAX))
+        usage_percent(&self.hard, self.used.as_deref()?)
     }
+}
+
+/// used / hard in percent, when both parse and hard is not zero (the `%` of `quota show` and
+/// the quota bars).
+pub fn usage_percent(hard: &str, used: &str) -> Option<u32> {
+    let hard = Quantity::parse(hard).ok()?.as_nanos();
+    let used = Quantity::parse(used).ok()?.as_nanos();
+    (hard > 0).then(|| u32::try_from(used * 100 / hard).unwrap_or(u32::MAX))
 }
 
 /// Findings counted per severity.

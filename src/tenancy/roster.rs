@@ -97,8 +97,8 @@ impl Entry {
     /// The user column (`group:NAME` for groups).
     pub fn user(&self) -> String {
         match &self.subject {
-            Subject::User(e) => e.to_string(),
-            Subject::Group(g) => format!("group:{}", g.as_str()),
+            Subject::User(e) => user_column(SubjectKind::User, e.as_str()),
+            Subject::Group(g) => user_column(SubjectKind::Group, g.as_str()),
         }
     }
 }
@@ -494,30 +494,31 @@ pub fn render_roster(entries: &[Entry], format: RosterFormat) -> Result<String, 
                     m.insert("profile".into(), r.profile.into());
                     m.insert("role".into(), r.role.into());
                     if let Grant::Owner {
-                        quota: Some(q),
-                        limit_range,
-                        ..
+                        quota, limit_range, ..
                     } = &e.grant
                     {
-                        let quota: BTreeMap<String, String> = q
-                            .iter()
-                            .map(|(k, v)| (k.as_str().to_string(), v.to_string()))
-                            .collect();
-                        m.insert("quota".into(), serde_json::json!(quota));
+                        if let Some(q) = quota {
+                            let quota: BTreeMap<&str, String> =
+                                q.iter().map(|(k, v)| (k.as_str(), v.to_string())).collect();
+                            m.insert("quota".into(), serde_json::json!(quota));
+                        }
                         if *limit_range {
                             m.insert("limit_range".into(), true.into());
                         }
-                    } else if let Grant::Owner {
-                        limit_range: true, ..
-                    } = &e.grant
-                    {
-                        m.insert("limit_range".into(), true.into());
                     }
                     serde_json::Value::Object(m)
                 })
                 .collect();
             serde_saphyr::to_string(&rows).map_err(|e| e.to_string())
         }
+    }
+}
+
+/// The `user` column: the email, or `group:NAME`.
+fn user_column(kind: SubjectKind, name: &str) -> String {
+    match kind {
+        SubjectKind::User => name.to_string(),
+        SubjectKind::Group => format!("group:{name}"),
     }
 }
 
@@ -528,7 +529,6 @@ pub fn render_roster(entries: &[Entry], format: RosterFormat) -> Result<String, 
 pub fn export_entries(tenancy: &Tenancy) -> (Vec<Entry>, Vec<String>) {
     let mut rows: Vec<(RawRow, String)> = Vec::new();
     let mut skipped = Vec::new();
-    let mut push = |row: RawRow, what: String| rows.push((row, what));
     for p in tenancy.profiles() {
         let Some(owner) = &p.owner else {
             skipped.push(format!(
@@ -537,7 +537,7 @@ pub fn export_entries(tenancy: &Tenancy) -> (Vec<Entry>, Vec<String>) {
             ));
             continue;
         };
-        push(
+        rows.push((
             RawRow {
                 user: owner.clone(),
                 profile: p.name.clone(),
@@ -555,7 +555,7 @@ pub fn export_entries(tenancy: &Tenancy) -> (Vec<Entry>, Vec<String>) {
                 },
             },
             format!("profile {}", p.name),
-        );
+        ));
         // Contributors come strongest role first; a second binding of the same subject is
         // a doctor finding, and a roster row has one role, so the strongest is kept.
         let mut seen: BTreeMap<(SubjectKind, &str), Role> = BTreeMap::new();
@@ -572,36 +572,28 @@ pub fn export_entries(tenancy: &Tenancy) -> (Vec<Entry>, Vec<String>) {
                 continue;
             }
             seen.insert((c.kind, c.name.as_str()), c.role);
-            let user = match c.kind {
-                SubjectKind::User => c.name.clone(),
-                SubjectKind::Group => format!("group:{}", c.name),
-            };
-            push(
+            rows.push((
                 RawRow {
-                    user,
+                    user: user_column(c.kind, &c.name),
                     profile: p.name.clone(),
                     role: c.role.short_name().into(),
                     ..RawRow::default()
                 },
                 format!("{} in profile {}", c.name, p.name),
-            );
+            ));
         }
     }
     for u in tenancy.users() {
         for cw in &u.cluster_wide {
-            let user = match u.kind {
-                SubjectKind::User => u.identity.clone(),
-                SubjectKind::Group => format!("group:{}", u.identity),
-            };
-            push(
+            rows.push((
                 RawRow {
-                    user,
+                    user: user_column(u.kind, &u.identity),
                     profile: "*".into(),
                     role: cw.role.short_name().into(),
                     ..RawRow::default()
                 },
                 format!("cluster-wide {} of {}", cw.role.cluster_role(), u.identity),
-            );
+            ));
         }
     }
     let mut entries = Vec::new();

@@ -187,6 +187,20 @@ impl TestCluster {
         Some(cmd)
     }
 
+    /// A new profile `name(base)` owned by `email("<base>-owner")`, made with `onboard` (plus
+    /// `extra` flags) and with its namespace in place; returns (profile, owner).
+    pub async fn onboarded(&self, base: &str, extra: &[&str]) -> (String, String) {
+        let name = self.name(base);
+        let owner = self.email(&format!("{base}-owner"));
+        self.plugin()
+            .args(["onboard", &owner, "--profile", &name])
+            .args(extra)
+            .assert()
+            .success();
+        self.seed_profile_namespace(&name, &owner).await;
+        (name, owner)
+    }
+
     /// Creates a namespace as the profile controller would (for external clusters without one).
     pub async fn seed_profile_namespace(&self, name: &str, owner: &str) {
         let api: Api<Namespace> = Api::all(self.admin.clone());
@@ -207,74 +221,37 @@ impl TestCluster {
         if !self.is_external() {
             return;
         }
-        let profiles: Api<kubectl_kubeflow::model::Profile> = Api::all(self.admin.clone());
-        if let Ok(list) = profiles.list(&ListParams::default()).await {
-            for p in list.items.into_iter().filter(|p| {
-                p.metadata
-                    .name
-                    .as_deref()
-                    .unwrap_or("")
-                    .starts_with(&self.run_id)
-            }) {
-                let _ = profiles
-                    .delete(
-                        p.metadata.name.as_deref().unwrap_or(""),
-                        &DeleteParams::default(),
-                    )
-                    .await;
-            }
-        }
-        let roles: Api<k8s_openapi::api::rbac::v1::ClusterRole> = Api::all(self.admin.clone());
-        if let Ok(list) = roles.list(&ListParams::default()).await {
-            for r in list.items.into_iter().filter(|r| {
-                r.metadata
-                    .name
-                    .as_deref()
-                    .unwrap_or("")
-                    .starts_with(&self.run_id)
-            }) {
-                let _ = roles
-                    .delete(
-                        r.metadata.name.as_deref().unwrap_or(""),
-                        &DeleteParams::default(),
-                    )
-                    .await;
-            }
-        }
-        let crbs: Api<k8s_openapi::api::rbac::v1::ClusterRoleBinding> =
-            Api::all(self.admin.clone());
-        if let Ok(list) = crbs.list(&ListParams::default()).await {
-            for b in list.items.into_iter().filter(|b| {
-                b.metadata
-                    .name
-                    .as_deref()
-                    .unwrap_or("")
-                    .contains(&self.run_id)
-            }) {
-                let _ = crbs
-                    .delete(
-                        b.metadata.name.as_deref().unwrap_or(""),
-                        &DeleteParams::default(),
-                    )
-                    .await;
-            }
-        }
-        let namespaces: Api<Namespace> = Api::all(self.admin.clone());
-        if let Ok(list) = namespaces.list(&ListParams::default()).await {
-            for ns in list.items.into_iter().filter(|n| {
-                n.metadata
-                    .name
-                    .as_deref()
-                    .unwrap_or("")
-                    .starts_with(&self.run_id)
-            }) {
-                let _ = namespaces
-                    .delete(
-                        ns.metadata.name.as_deref().unwrap_or(""),
-                        &DeleteParams::default(),
-                    )
-                    .await;
-            }
+        // Everything this run made carries the run id in its name (ClusterRoleBindings in the
+        // middle: `kubeflow-<role>-user-<email with run id>`).
+        let id = self.run_id.as_str();
+        let run_prefix = |n: &str| n.starts_with(id);
+        delete_named::<kubectl_kubeflow::model::Profile>(&self.admin, run_prefix).await;
+        delete_named::<k8s_openapi::api::rbac::v1::ClusterRole>(&self.admin, run_prefix).await;
+        delete_named::<k8s_openapi::api::rbac::v1::ClusterRoleBinding>(&self.admin, |n| {
+            n.contains(id)
+        })
+        .await;
+        delete_named::<Namespace>(&self.admin, run_prefix).await;
+    }
+}
+
+/// Deletes every cluster-scoped `K` whose name matches, ignoring failures (best effort).
+async fn delete_named<K>(client: &kube::Client, matches: impl Fn(&str) -> bool)
+where
+    K: kube::Resource<Scope = k8s_openapi::ClusterResourceScope>
+        + Clone
+        + serde::de::DeserializeOwned
+        + std::fmt::Debug,
+    K::DynamicType: Default,
+{
+    let api: Api<K> = Api::all(client.clone());
+    let Ok(list) = api.list(&ListParams::default()).await else {
+        return;
+    };
+    for obj in list.items {
+        let name = obj.meta().name.clone().unwrap_or_default();
+        if matches(&name) {
+            let _ = api.delete(&name, &DeleteParams::default()).await;
         }
     }
 }

@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 /// A private tmux server (its own socket) with one session named `e2e`.
 pub struct Tmux {
     /// The `-L` socket name.
-    pub socket: String,
+    socket: String,
 }
 
 impl Tmux {
@@ -45,7 +45,7 @@ impl Tmux {
     }
 
     /// `tmux -L socket`.
-    pub fn cmd(&self) -> Command {
+    fn cmd(&self) -> Command {
         let mut c = Command::new("tmux");
         c.args(["-L", &self.socket]);
         c
