@@ -462,3 +462,110 @@ async fn offboard_revokes_everything_and_deletes_owned_profiles_only_when_confir
         .stderr(predicate::str::contains("no access to revoke"));
     cluster.cleanup().await;
 }
+
+/// Runs the plugin with `args`, expects exit 1 naming both identities, and returns nothing.
+fn refused(cluster: &TestCluster, args: &[&str], subject: &str, other: &str) {
+    cluster.plugin().args(args).assert().code(1).stderr(
+        predicate::str::contains(format!("belongs to User {other}, not {subject}"))
+            .or(predicate::str::contains(format!(
+                "belongs to user {other}, not {subject}"
+            )))
+            .and(predicate::str::contains("kfam-name-collision")),
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn identities_that_escape_to_one_name_never_touch_each_others_pair() {
+    let cluster = TestCluster::start().await;
+    let (p, _) = cluster.onboarded("twins", &[]).await;
+    let rbs: Api<RoleBinding> = Api::namespaced(cluster.admin.clone(), &p);
+    let aps: Api<AuthorizationPolicy> = Api::namespaced(cluster.admin.clone(), &p);
+    let ben = cluster.email("ben.ode");
+    let big_ben = ben.replacen("ben.ode", "Ben.Ode", 1);
+    let jo_dash = cluster.email("jo-kim");
+    let jo_dot = cluster.email("jo.kim");
+    for (who, role) in [(&ben, "edit"), (&jo_dash, "view")] {
+        cluster
+            .plugin()
+            .args(["grant", who, "--role", role, "--profile", &p])
+            .assert()
+            .success();
+    }
+    let ben_pair = kfam_binding_name(&ben, Role::Edit);
+    let jo_pair = kfam_binding_name(&jo_dash, Role::View);
+    assert_eq!(ben_pair, kfam_binding_name(&big_ben, Role::Edit));
+    assert_eq!(jo_pair, kfam_binding_name(&jo_dot, Role::View));
+    let before = (
+        rbs.get(&ben_pair).await.unwrap().metadata.resource_version,
+        aps.get(&ben_pair).await.unwrap().metadata.resource_version,
+        rbs.get(&jo_pair).await.unwrap().metadata.resource_version,
+        aps.get(&jo_pair).await.unwrap().metadata.resource_version,
+    );
+
+    // Revoking the case twin from the profile refuses and deletes nothing.
+    refused(
+        &cluster,
+        &["revoke", &big_ben, "--profile", &p],
+        &big_ben,
+        &ben,
+    );
+    // Revoking everything goes on without the twin's objects and says so.
+    for args in [
+        vec!["revoke", &big_ben, "--all"],
+        vec!["offboard", &big_ben],
+    ] {
+        cluster
+            .plugin()
+            .args(&args)
+            .assert()
+            .success()
+            .stderr(predicate::str::contains(format!(
+                "belongs to User {ben}, not {big_ben}"
+            )));
+    }
+    // Granting the escaping twin the role whose objects are jo-kim's refuses instead of
+    // reporting `unchanged`; another role would replace nothing of jo-kim's either.
+    refused(
+        &cluster,
+        &["grant", &jo_dot, "--role", "view", "--profile", &p],
+        &jo_dot,
+        &jo_dash,
+    );
+    refused(
+        &cluster,
+        &[
+            "grant",
+            &jo_dot,
+            "--role",
+            "edit",
+            "--profile",
+            &p,
+            "--dry-run=server",
+        ],
+        &jo_dot,
+        &jo_dash,
+    );
+    let after = (
+        rbs.get(&ben_pair).await.unwrap().metadata.resource_version,
+        aps.get(&ben_pair).await.unwrap().metadata.resource_version,
+        rbs.get(&jo_pair).await.unwrap().metadata.resource_version,
+        aps.get(&jo_pair).await.unwrap().metadata.resource_version,
+    );
+    assert_eq!(before, after, "the twins' pairs are untouched");
+    assert!(
+        rbs.get_opt(&kfam_binding_name(&jo_dot, Role::Edit))
+            .await
+            .unwrap()
+            .is_none()
+    );
+
+    // The real owners of the pairs still revoke their own access.
+    cluster
+        .plugin()
+        .args(["revoke", &ben, "--profile", &p])
+        .assert()
+        .success();
+    assert!(rbs.get_opt(&ben_pair).await.unwrap().is_none());
+    assert!(aps.get_opt(&ben_pair).await.unwrap().is_none());
+    cluster.cleanup().await;
+}

@@ -8,10 +8,13 @@ use kube::api::{Api, ListParams};
 
 use super::{Cluster, ClusterError};
 use crate::manifest::{
-    IstioSettings, OutputError, cluster_role_binding, cluster_role_binding_name, contributor_name,
-    contributor_pair, to_value,
+    IstioSettings, OutputError, cluster_role_binding, cluster_role_binding_name, contributor_pair,
 };
 use crate::model::{AuthorizationPolicy, Profile, ProfileName, Role, Subject};
+use crate::plan::access::{
+    NameCollision, contributions, describe_subjects, names_subject, plan_grant_pair, plan_removal,
+    scan, without_subject,
+};
 use crate::plan::{Change, Plan};
 use crate::tenancy::OWNER_BINDING;
 
@@ -57,78 +60,12 @@ pub enum AccessError {
         /// Its managed-by label or last field manager.
         manager: String,
     },
+    /// The subject's KFAM object name belongs to another identity.
+    #[error(transparent)]
+    Collision(#[from] Box<NameCollision>),
     /// An API error.
     #[error(transparent)]
     Cluster(#[from] ClusterError),
-}
-
-/// An existing contributor binding or policy of `subject` in a profile.
-struct Existing {
-    name: String,
-    role: Option<Role>,
-    binding: Option<RoleBinding>,
-    policy: Option<AuthorizationPolicy>,
-}
-
-fn names_subject(
-    subjects: Option<&Vec<k8s_openapi::api::rbac::v1::Subject>>,
-    subject: &Subject,
-) -> bool {
-    subjects
-        .into_iter()
-        .flatten()
-        .any(|s| s.kind == subject.kind() && s.name == subject.name())
-}
-
-/// The subject's contributor bindings and policies among one namespace's objects: the
-/// KFAM-named pair of every role (either half), and any other binding to a kubeflow role
-/// that names the subject (made by other tools).
-fn existing(
-    bindings: &[RoleBinding],
-    policies: &[AuthorizationPolicy],
-    subject: &Subject,
-) -> Vec<Existing> {
-    let mut out: Vec<Existing> = Vec::new();
-    for role in Role::ALL {
-        let name = contributor_name(subject, role);
-        let binding = bindings
-            .iter()
-            .find(|b| b.metadata.name.as_deref() == Some(&name))
-            .cloned();
-        let policy = policies
-            .iter()
-            .find(|p| p.metadata.name.as_deref() == Some(&name))
-            .cloned();
-        if binding.is_some() || policy.is_some() {
-            out.push(Existing {
-                name,
-                role: Some(role),
-                binding,
-                policy,
-            });
-        }
-    }
-    for b in bindings {
-        let name = b.metadata.name.clone().unwrap_or_default();
-        if name == OWNER_BINDING
-            || out.iter().any(|e| e.name == name)
-            || !names_subject(b.subjects.as_ref(), subject)
-        {
-            continue;
-        }
-        if b.role_ref.kind != "ClusterRole" {
-            continue;
-        }
-        if let Some(role) = Role::from_cluster_role(&b.role_ref.name) {
-            out.push(Existing {
-                name,
-                role: Some(role),
-                binding: Some(b.clone()),
-                policy: None,
-            });
-        }
-    }
-    out
 }
 
 /// RoleBindings of one namespace, or of all (`None`).
@@ -223,36 +160,6 @@ fn manager_of(meta: &k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta)
         .unwrap_or_else(|| "unknown".into())
 }
 
-/// Removes `subject` from a binding: deletes it when the subject is alone, otherwise updates
-/// it without that subject (the other subjects keep their access).
-fn without_subject<K>(obj: &K, subject: &Subject) -> Result<Change, OutputError>
-where
-    K: serde::Serialize,
-{
-    let live = to_value(obj)?;
-    let subjects = live["subjects"].as_array().cloned().unwrap_or_default();
-    let others: Vec<_> = subjects
-        .into_iter()
-        .filter(|s| !(s["kind"] == subject.kind() && s["name"] == subject.name()))
-        .collect();
-    if others.is_empty() {
-        return Change::delete(obj);
-    }
-    let mut desired = live.clone();
-    desired["subjects"] = serde_json::Value::Array(others);
-    Ok(Change::update(live, desired))
-}
-
-fn remove(e: &Existing, subject: &Subject, plan: &mut Plan) -> Result<(), OutputError> {
-    if let Some(b) = &e.binding {
-        plan.push(without_subject(b, subject)?);
-    }
-    if let Some(p) = &e.policy {
-        plan.push(Change::delete(p)?);
-    }
-    Ok(())
-}
-
 /// Plans giving `subject` `role` on `profile`: creates the missing halves of the pair, replaces
 /// a pair of another role, `unchanged` when both halves exist.
 pub async fn plan_grant(
@@ -273,24 +180,9 @@ pub async fn plan_grant(
     }
     let pair = contributor_pair(profile, subject, role, &IstioSettings::default())?;
     let bindings = role_bindings(cluster, Some(ns)).await?;
-    let current = existing(&bindings, policies.as_deref().unwrap_or_default(), subject);
-    let mut plan = Plan::new();
-    for e in current.iter().filter(|e| e.role != Some(role)) {
-        remove(e, subject, &mut plan)?;
-    }
-    let same = current
-        .iter()
-        .find(|e| e.role == Some(role) && e.name == contributor_name(subject, role));
-    plan.push(match same.and_then(|e| e.binding.as_ref()) {
-        Some(b) => Change::unchanged(b)?,
-        None => Change::create(&pair.role_binding)?,
-    });
-    if istio {
-        plan.push(match same.and_then(|e| e.policy.as_ref()) {
-            Some(p) => Change::unchanged(p)?,
-            None => Change::create(&pair.policy)?,
-        });
-    } else {
+    let current = contributions(&bindings, policies.as_deref().unwrap_or_default(), subject)?;
+    let mut plan = plan_grant_pair(&current, subject, role, &pair, istio)?;
+    if !istio {
         plan.warn(format!(
             "Istio is not installed on context {:?}: only the RoleBinding is created (--no-istio); the Kubeflow web apps will not let {} in until an AuthorizationPolicy exists",
             cluster.context(),
@@ -311,21 +203,9 @@ pub async fn plan_revoke(
     owner_check(cluster, ns, subject).await?;
     let policies = policies(cluster, Some(ns)).await?;
     let bindings = role_bindings(cluster, Some(ns)).await?;
-    let current = existing(&bindings, policies.as_deref().unwrap_or_default(), subject);
-    Ok(removal(&current, subject, role)?)
-}
-
-/// Removing `current` (only `role`, or every role), both halves.
-fn removal(
-    current: &[Existing],
-    subject: &Subject,
-    role: Option<Role>,
-) -> Result<Plan, OutputError> {
-    let mut plan = Plan::new();
-    for e in current.iter().filter(|e| role.is_none() || e.role == role) {
-        remove(e, subject, &mut plan)?;
-    }
-    Ok(plan)
+    let current = contributions(&bindings, policies.as_deref().unwrap_or_default(), subject)
+        .map_err(|c| Box::new(c.for_revoke()))?;
+    Ok(plan_removal(&current, subject, role)?)
 }
 
 async fn cluster_role_bindings(cluster: &Cluster) -> Result<Vec<ClusterRoleBinding>, ClusterError> {
@@ -369,7 +249,13 @@ pub async fn plan_grant_cluster_wide(
     {
         return Err(AccessError::Occupied {
             reference: format!("clusterrolebinding.rbac.authorization.k8s.io/{name}"),
-            what: format!("binds {} to other subjects", b.role_ref.name),
+            what: format!(
+                "binds {} to {}, not to {} {} (their escaped names are the same)",
+                b.role_ref.name,
+                describe_subjects(b.subjects.as_ref()),
+                subject.kind(),
+                subject.name()
+            ),
             manager: manager_of(&b.metadata),
         });
     }
@@ -450,11 +336,11 @@ pub async fn plan_revoke_all(
             .filter(|a| in_ns(&a.metadata, name))
             .cloned()
             .collect();
-        plan.extend(removal(
-            &existing(&here, &here_policies, subject),
-            subject,
-            role,
-        )?);
+        let (current, collisions) = scan(&here, &here_policies, subject);
+        for c in collisions {
+            plan.warn(c.for_revoke_all().to_string());
+        }
+        plan.extend(plan_removal(&current, subject, role)?);
     }
     plan.extend(plan_revoke_cluster_wide(cluster, subject, role).await?);
     Ok((plan, owned))

@@ -7,6 +7,8 @@
 //! resourceVersion that was read, so a concurrent change becomes a conflict, never a lost
 //! update. This module is pure: no I/O.
 
+pub mod access;
+
 use serde_json::Value;
 
 use crate::manifest::output::resource_name;

@@ -20,7 +20,7 @@ pub use doctor::{Finding, Severity, diagnose};
 pub use roles::RoleChart;
 
 /// The RoleBinding the profile controller makes for the owner.
-pub const OWNER_BINDING: &str = "namespaceAdmin";
+pub use crate::plan::access::OWNER_BINDING;
 /// The AuthorizationPolicy the profile controller makes for the owner.
 pub const OWNER_POLICY: &str = "ns-owner-access-istio";
 /// The ResourceQuota the profile controller makes from `spec.resourceQuotaSpec`.
