@@ -229,3 +229,37 @@ async fn half_pairs_are_reported_on_any_cluster_and_non_admins_get_a_clear_403()
     }
     cluster.cleanup().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn output_into_a_closed_pipe_exits_quietly_and_writes_still_apply() {
+    let cluster = TestCluster::demo().await;
+    // The reader is gone before the plugin writes (as with `| head -1` on a long listing);
+    // the plugin's own status is PIPESTATUS[0].
+    for cmd in ["users -o json", "profiles", "access", "roles", "export"] {
+        cluster
+            .shell(&format!(
+                "\"$K\" --context \"$CTX\" {cmd} | true; exit ${{PIPESTATUS[0]}}"
+            ))
+            .assert()
+            .code(0)
+            .stderr(predicate::str::contains("panicked").not());
+    }
+    cluster
+        .shell("\"$K\" --context \"$CTX\" doctor | true; exit ${PIPESTATUS[0]}")
+        .assert()
+        .code(3)
+        .stderr(predicate::str::is_empty());
+    // A write whose output nobody reads still applies.
+    let user = "piped@example.com";
+    cluster
+        .shell(&format!(
+            "\"$K\" --context \"$CTX\" grant {user} --role view --profile vision | true; exit ${{PIPESTATUS[0]}}"
+        ))
+        .assert()
+        .code(0)
+        .stderr(predicate::str::contains("panicked").not());
+    let rbs: Api<RoleBinding> = Api::namespaced(cluster.admin.clone(), "vision");
+    let name =
+        kubectl_kubeflow::manifest::kfam_binding_name(user, kubectl_kubeflow::model::Role::View);
+    assert!(rbs.get_opt(&name).await.unwrap().is_some());
+}

@@ -38,12 +38,12 @@ pub async fn onboard_from(global: &GlobalArgs, args: &OnboardArgs) -> CliResult 
     let format = args.format.unwrap_or_else(|| RosterFormat::from_path(path));
     let parsed = parse_roster_rows(&text, format);
     for w in &parsed.warnings {
-        eprintln!("Warning: {shown} {w}");
+        errln!("Warning: {shown} {w}");
     }
     let mut problems = parsed.errors;
     let entries = parsed.entries;
     if entries.is_empty() && problems.is_empty() {
-        eprintln!("{shown} has no rows; nothing to do");
+        errln!("{shown} has no rows; nothing to do");
         return Ok(());
     }
     let cluster = match Cluster::connect(&global.connect_options()).await {
@@ -94,7 +94,7 @@ pub async fn onboard_from(global: &GlobalArgs, args: &OnboardArgs) -> CliResult 
         if tty {
             let width = 30;
             let filled = done * width / total.max(1);
-            eprint!(
+            err!(
                 "\r[{}{}] {done}/{total} line {} {}\x1b[K",
                 "#".repeat(filled),
                 "-".repeat(width - filled),
@@ -106,7 +106,7 @@ pub async fn onboard_from(global: &GlobalArgs, args: &OnboardArgs) -> CliResult 
     })
     .await;
     if tty {
-        eprintln!();
+        errln!();
     }
     print_summary(&results, args.write.dry_run);
     let failed = results
@@ -136,7 +136,7 @@ fn print_summary(results: &[RowResult], dry_run: DryRun) {
             ]
         })
         .collect();
-    print!(
+    out!(
         "{}",
         render(
             &["LINE", "USER", "PROFILE", "ROLE", "RESULT", "DETAIL"],
@@ -149,7 +149,7 @@ fn print_summary(results: &[RowResult], dry_run: DryRun) {
             .filter(|r| r.outcome.label() == label)
             .count()
     };
-    println!(
+    outln!(
         "{} created, {} unchanged, {} differ (left alone), {} failed{}",
         count("created"),
         count("unchanged"),
@@ -178,10 +178,10 @@ pub async fn export(global: &GlobalArgs, args: ExportArgs) -> CliResult {
     let tenancy = super::read::load(global).await?;
     let (entries, skipped) = export_entries(&tenancy);
     for s in skipped {
-        eprintln!("Warning: {s}");
+        errln!("Warning: {s}");
     }
     let text = render_roster(&entries, args.output)
         .map_err(|e| CliError::Failed(anyhow::anyhow!("rendering the export: {e}")))?;
-    print!("{text}");
+    out!("{text}");
     Ok(())
 }

@@ -32,7 +32,7 @@ impl Who {
                     .parse()
                     .map_err(|e| CliError::Usage(anyhow::Error::new(e)))?;
                 for w in email.warnings() {
-                    eprintln!("Warning: {w}");
+                    errln!("Warning: {w}");
                 }
                 Ok(Subject::User(email))
             }
@@ -170,7 +170,7 @@ pub async fn revoke(global: &GlobalArgs, args: RevokeArgs) -> CliResult {
             .await
             .with_context(|| what.clone())?;
         for o in owned.iter().filter_map(|p| p.metadata.name.as_deref()) {
-            eprintln!(
+            errln!(
                 "{} owns profile {o}; ownership is kept (`kubectl kubeflow offboard --delete-profiles` removes owned profiles)",
                 subject.name()
             );
@@ -186,7 +186,7 @@ pub async fn revoke(global: &GlobalArgs, args: RevokeArgs) -> CliResult {
                 .await
                 .with_context(|| format!("{what} on profile {profile}"))?;
             if p.changes.is_empty() {
-                eprintln!(
+                errln!(
                     "{} has no contributor access to profile {profile}; nothing to revoke",
                     subject.name()
                 );
@@ -195,7 +195,7 @@ pub async fn revoke(global: &GlobalArgs, args: RevokeArgs) -> CliResult {
         }
     }
     if plan.changes.is_empty() && (args.all || args.cluster_wide) {
-        eprintln!("{} has no such access; nothing to revoke", subject.name());
+        errln!("{} has no such access; nothing to revoke", subject.name());
     }
     execute(&cluster, &plan, &args.write, None).await
 }
@@ -232,13 +232,13 @@ pub async fn offboard(global: &GlobalArgs, args: OffboardArgs) -> CliResult {
         .with_context(|| format!("offboarding {}", subject.name()))?;
     for o in &off.owned {
         if args.delete_profiles {
-            eprintln!(
+            errln!(
                 "profile {} will be deleted with its namespace: {}",
                 o.profile,
                 o.summary()
             );
         } else {
-            eprintln!(
+            errln!(
                 "{} owns profile {}; it is kept (pass --delete-profiles to delete it, or give it a new owner by editing spec.owner of the Profile)",
                 subject.name(),
                 o.profile
@@ -246,7 +246,7 @@ pub async fn offboard(global: &GlobalArgs, args: OffboardArgs) -> CliResult {
         }
     }
     if off.plan.changes.is_empty() {
-        eprintln!("{} has no access to revoke", subject.name());
+        errln!("{} has no access to revoke", subject.name());
     }
     let question = format!(
         "About to delete {} profile(s) of {} and everything in their namespaces.",

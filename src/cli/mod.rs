@@ -3,6 +3,9 @@
 //! Exit codes follow kubectl: 0 success, 1 failure, 2 usage error (bad flags or bad input,
 //! reported before any request is sent).
 
+#[macro_use]
+mod stdio;
+
 mod bulk;
 mod global;
 mod grant;
@@ -192,18 +195,18 @@ pub fn main() -> ExitCode {
     {
         Ok(rt) => rt,
         Err(e) => {
-            eprintln!("error: cannot start the async runtime: {e}");
+            errln!("error: cannot start the async runtime: {e}");
             return ExitCode::from(1);
         }
     };
     match runtime.block_on(run(cli)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(CliError::Usage(e)) => {
-            eprintln!("error: {e:#}");
+            errln!("error: {e:#}");
             ExitCode::from(2)
         }
         Err(CliError::Failed(e)) => {
-            eprintln!("error: {e:#}");
+            errln!("error: {e:#}");
             ExitCode::from(1)
         }
         Err(CliError::Findings) => ExitCode::from(3),
@@ -225,10 +228,10 @@ fn complete(display: &'static str, words: &[OsString]) -> ExitCode {
         async move { Cluster::connect(&opts).await?.profile_names().await }
     });
     let cmd = attach_value_candidates(command(display), "profile", &profiles);
-    match complete_cobra(cmd, words, &mut std::io::stdout().lock()) {
+    match complete_cobra(cmd, words, &mut stdio::stdout()) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("error: {e}");
+            errln!("error: {e}");
             ExitCode::from(1)
         }
     }
@@ -256,7 +259,7 @@ pub async fn run(cli: Cli) -> CliResult {
         Command::Completion(args) => run_completion(
             args.shell,
             command("kubectl kubeflow"),
-            &mut std::io::stdout().lock(),
+            &mut stdio::stdout(),
         )
         .map_err(|e| CliError::Failed(e.into())),
         Command::Man(args) => match args.dir {
@@ -264,14 +267,14 @@ pub async fn run(cli: Cli) -> CliResult {
                 let paths = write_man_pages(command("kubectl kubeflow"), &dir)
                     .map_err(|e| CliError::Failed(e.into()))?;
                 for path in paths {
-                    println!("{}", path.display());
+                    outln!("{}", path.display());
                 }
                 Ok(())
             }
             None => {
                 let roff = render_man(command("kubectl kubeflow"))
                     .map_err(|e| CliError::Failed(e.into()))?;
-                std::io::stdout()
+                stdio::stdout()
                     .write_all(&roff)
                     .context("writing the man page")?;
                 Ok(())

@@ -129,7 +129,7 @@ fn plan(args: &OnboardArgs) -> Result<OnboardObjects, CliError> {
         .parse()
         .map_err(usage)?;
     for warning in email.warnings() {
-        eprintln!("Warning: {warning}");
+        errln!("Warning: {warning}");
     }
     let name = match &args.profile {
         Some(n) => n.parse::<ProfileName>().map_err(usage)?,
@@ -196,7 +196,7 @@ fn plan(args: &OnboardArgs) -> Result<OnboardObjects, CliError> {
         Some(manifest::limit_range(&name, &defaults))
     } else {
         if !quota.is_empty() {
-            eprintln!(
+            errln!(
                 "Warning: a quota without a LimitRange makes the cluster reject pods that set no \
                  resource requests (e.g. some Kubeflow Pipelines pods); add --limit-range"
             );

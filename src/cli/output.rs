@@ -62,7 +62,7 @@ pub fn confirm(c: &Confirm<'_>) -> CliResult {
 
 /// Prints `text` on stderr and reads one line from stdin, trimmed.
 fn prompt(text: &str) -> std::io::Result<String> {
-    eprint!("{text}");
+    err!("{text}");
     let _ = std::io::stderr().flush();
     let mut line = String::new();
     std::io::stdin().lock().read_line(&mut line)?;
@@ -81,10 +81,10 @@ pub fn ask(question: &str) -> bool {
 /// Shows a plan's warnings, and its diff with `--diff`.
 pub fn preview(plan: &Plan, write: &WriteFlags) {
     for w in &plan.warnings {
-        eprintln!("Warning: {w}");
+        errln!("Warning: {w}");
     }
     if write.diff {
-        print!("{}", plan.diff());
+        out!("{}", plan.diff());
     }
 }
 
@@ -140,9 +140,9 @@ pub async fn execute_waiting(
 /// Prints objects in the chosen format to stdout.
 pub fn print_objects(objects: &[serde_json::Value], format: OutputFormat) -> anyhow::Result<()> {
     let text = render_objects(objects, format)?;
-    print!("{text}");
+    out!("{text}");
     if !text.ends_with('\n') {
-        println!();
+        outln!();
     }
     Ok(())
 }
@@ -160,7 +160,7 @@ pub fn print_applied(
         }
         None => {
             for a in applied {
-                println!("{} {}{}", a.reference, a.action, dry_run.suffix());
+                outln!("{} {}{}", a.reference, a.action, dry_run.suffix());
             }
             Ok(())
         }

@@ -240,6 +240,6 @@ async fn show(global: &GlobalArgs, a: ShowArgs) -> CliResult {
             render_objects(std::slice::from_ref(&value), format).context("rendering")?
         }
     };
-    print!("{text}");
+    out!("{text}");
     Ok(())
 }

@@ -168,12 +168,12 @@ async fn load_all(
         .await
         .with_context(|| format!("reading tenancy from context {:?}", cluster.context()))?;
     for (resource, message) in &snapshot.forbidden {
-        eprintln!(
+        errln!(
             "Warning: cannot list {resource}: {message}; the data shown is incomplete (ask for list permission on {resource})"
         );
     }
     if snapshot.authorization_policies.is_none() {
-        eprintln!(
+        errln!(
             "Warning: Istio's AuthorizationPolicy CRD is not installed; contributor policies are not checked"
         );
     }
@@ -188,7 +188,7 @@ pub(super) fn print_structured<T: Serialize>(value: &T, format: ListOutput) -> C
         _ => OutputFormat::Json,
     };
     let text = render_objects(&[value], format).context("rendering output")?;
-    print!("{text}");
+    out!("{text}");
     Ok(())
 }
 
@@ -236,7 +236,7 @@ pub async fn profiles(global: &GlobalArgs, args: ProfilesArgs) -> CliResult {
     match args.output {
         Some(ListOutput::Name) => {
             for p in rows {
-                println!("profile.kubeflow.org/{}", p.name);
+                outln!("profile.kubeflow.org/{}", p.name);
             }
         }
         Some(f @ (ListOutput::Json | ListOutput::Yaml)) => {
@@ -293,9 +293,9 @@ pub async fn profiles(global: &GlobalArgs, args: ProfilesArgs) -> CliResult {
                 })
                 .collect();
             if table.is_empty() {
-                eprintln!("No profiles found.");
+                errln!("No profiles found.");
             } else {
-                print!("{}", render(&headers, &table));
+                out!("{}", render(&headers, &table));
             }
         }
     }
@@ -318,7 +318,7 @@ pub async fn users(global: &GlobalArgs, args: UsersArgs) -> CliResult {
     match args.output {
         Some(ListOutput::Name) => {
             for u in tenancy.users() {
-                println!(
+                outln!(
                     "{}/{}",
                     if u.kind == crate::tenancy::SubjectKind::User {
                         "user"
@@ -371,7 +371,7 @@ pub async fn users(global: &GlobalArgs, args: UsersArgs) -> CliResult {
                     ]
                 })
                 .collect();
-            print!(
+            out!(
                 "{}",
                 render(
                     &["USER", "OWNS", "ADMIN", "EDIT", "VIEW", "CLUSTER-WIDE"],
@@ -425,12 +425,12 @@ async fn show_user(global: &GlobalArgs, identity: &str, output: Option<ListOutpu
             print_structured(&UserDetail { user, findings }, f)
         }
         Some(ListOutput::Name) => {
-            println!("{}", user.identity);
+            outln!("{}", user.identity);
             Ok(())
         }
         _ => {
-            println!("Identity:      {} ({:?})", user.identity, user.kind);
-            println!(
+            outln!("Identity:      {} ({:?})", user.identity, user.kind);
+            outln!(
                 "Owns:          {}",
                 if user.owns.is_empty() {
                     "-".to_string()
@@ -439,17 +439,17 @@ async fn show_user(global: &GlobalArgs, identity: &str, output: Option<ListOutpu
                 }
             );
             if user.cluster_wide.is_empty() {
-                println!("Cluster-wide:  -");
+                outln!("Cluster-wide:  -");
             } else {
                 for c in &user.cluster_wide {
-                    println!(
+                    outln!(
                         "Cluster-wide:  kubeflow-{} in EVERY namespace, via ClusterRoleBinding {}",
                         c.role.short_name(),
                         c.binding
                     );
                 }
             }
-            println!();
+            outln!();
             let rows: Vec<Vec<String>> = user
                 .access
                 .iter()
@@ -462,12 +462,12 @@ async fn show_user(global: &GlobalArgs, identity: &str, output: Option<ListOutpu
                 })
                 .collect();
             if rows.is_empty() {
-                println!("No per-profile access.");
+                outln!("No per-profile access.");
             } else {
-                print!("{}", render(&["PROFILE", "ACCESS", "VIA"], &rows));
+                out!("{}", render(&["PROFILE", "ACCESS", "VIA"], &rows));
             }
             for f in findings {
-                println!("\n{}: {} ({})", f.severity, f.message, f.code);
+                outln!("\n{}: {} ({})", f.severity, f.message, f.code);
             }
             Ok(())
         }
@@ -518,8 +518,8 @@ pub async fn access(global: &GlobalArgs, args: AccessArgs) -> CliResult {
                     r
                 })
                 .collect();
-            print!("{}", render(&headers, &rows));
-            println!(
+            out!("{}", render(&headers, &rows));
+            outln!(
                 "\nO owner   A kubeflow-admin   E kubeflow-edit   V kubeflow-view   . none (cluster-wide roles: see `users`)"
             );
             Ok(())
@@ -555,19 +555,19 @@ pub async fn doctor(global: &GlobalArgs, args: DoctorArgs) -> CliResult {
                     Some(ns) => format!("{} {ns}/{}", f.object.kind, f.object.name),
                     None => format!("{} {}", f.object.kind, f.object.name),
                 };
-                println!(
+                outln!(
                     "{:<7} {}  {obj}",
                     f.severity.to_string().to_uppercase(),
                     f.code
                 );
-                println!("        {}", f.message);
-                println!("        fix: {}\n", f.hint);
+                outln!("        {}", f.message);
+                outln!("        fix: {}\n", f.hint);
             }
             let count = |s: Severity| findings.iter().filter(|f| f.severity == s).count();
             if findings.is_empty() {
-                println!("No problems found.");
+                outln!("No problems found.");
             } else {
-                println!(
+                outln!(
                     "{} findings: {} errors, {} warnings, {} info",
                     findings.len(),
                     count(Severity::Error),
@@ -581,12 +581,10 @@ pub async fn doctor(global: &GlobalArgs, args: DoctorArgs) -> CliResult {
         let (plan, fixed) = crate::tenancy::doctor::plan_fixes(&snapshot, &findings)
             .map_err(|e| CliError::Failed(e.into()))?;
         if fixed.is_empty() {
-            eprintln!(
-                "None of these findings has a safe automatic fix; follow the fix hints above."
-            );
+            errln!("None of these findings has a safe automatic fix; follow the fix hints above.");
             return Err(CliError::Findings);
         }
-        eprintln!(
+        errln!(
             "Safe fixes ({} of {} findings):",
             fixed.len(),
             findings.len()
@@ -596,7 +594,7 @@ pub async fn doctor(global: &GlobalArgs, args: DoctorArgs) -> CliResult {
                 .namespace()
                 .map(|n| format!(" -n {n}"))
                 .unwrap_or_default();
-            eprintln!("  {} {}{ns}  ({})", c.action.verb(), c.reference(), f.code);
+            errln!("  {} {}{ns}  ({})", c.action.verb(), c.reference(), f.code);
         }
         let question = format!(
             "About to apply {} fix(es) on context {:?}.",

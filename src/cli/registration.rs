@@ -74,14 +74,14 @@ pub async fn run(global: &GlobalArgs, args: RegistrationArgs) -> CliResult {
                 .await
                 .with_context(context)?;
             match output {
-                None => println!("{}", status.explain()),
+                None => outln!("{}", status.explain()),
                 Some(f) => {
                     let value = serde_json::to_value(&status).context("encoding")?;
                     let format = match f {
                         StatusOutput::Json => OutputFormat::Json,
                         StatusOutput::Yaml => OutputFormat::Yaml,
                     };
-                    print!(
+                    out!(
                         "{}",
                         render_objects(std::slice::from_ref(&value), format)
                             .context("rendering")?
@@ -100,7 +100,7 @@ pub async fn run(global: &GlobalArgs, args: RegistrationArgs) -> CliResult {
                 })?;
             execute(&cluster, &plan, &write, None).await?;
             if write.dry_run == crate::cluster::DryRun::None && write.output.is_none() {
-                eprintln!(
+                errln!(
                     "Self-registration is {} {}.",
                     if plan.is_noop() { "already" } else { "now" },
                     if enable { "enabled" } else { "disabled" }

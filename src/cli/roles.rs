@@ -47,10 +47,10 @@ fn check_found(chart: &RoleChart, wanted: &[Role]) -> CliResult {
 
 fn print_sources(roles: &[&RolePermissions]) {
     for r in roles {
-        println!();
-        println!("{} aggregates {} ClusterRoles:", r.name, r.sources.len());
+        outln!();
+        outln!("{} aggregates {} ClusterRoles:", r.name, r.sources.len());
         for s in &r.sources {
-            println!("  {s}");
+            outln!("  {s}");
         }
     }
 }
@@ -89,7 +89,7 @@ pub async fn roles(global: &GlobalArgs, args: RolesArgs) -> CliResult {
             );
         }
         if added.is_empty() {
-            eprintln!(
+            errln!(
                 "{} allows nothing that {} does not.",
                 a.cluster_role(),
                 b.cluster_role()
@@ -101,7 +101,7 @@ pub async fn roles(global: &GlobalArgs, args: RolesArgs) -> CliResult {
             .iter()
             .map(|x| vec![x.resource.label(), verbs_cell(&x.verbs)])
             .collect();
-        print!("{}", render(&["RESOURCE", &header], &rows));
+        out!("{}", render(&["RESOURCE", &header], &rows));
         return Ok(());
     }
     let wanted: Vec<Role> = match args.role {
@@ -113,7 +113,7 @@ pub async fn roles(global: &GlobalArgs, args: RolesArgs) -> CliResult {
     match args.output {
         Some(ListOutput::Name) => {
             for p in &perms {
-                println!("clusterrole.rbac.authorization.k8s.io/{}", p.name);
+                outln!("clusterrole.rbac.authorization.k8s.io/{}", p.name);
             }
         }
         Some(f @ (ListOutput::Json | ListOutput::Yaml)) => {
@@ -154,7 +154,7 @@ pub async fn roles(global: &GlobalArgs, args: RolesArgs) -> CliResult {
                 })
                 .collect();
             let headers: Vec<&str> = headers.iter().map(String::as_str).collect();
-            print!("{}", render(&headers, &rows));
+            out!("{}", render(&headers, &rows));
             if other == Some(ListOutput::Wide) {
                 print_sources(&perms);
             }

@@ -63,19 +63,19 @@ pub async fn run(args: SandboxArgs) -> CliResult {
     sandbox
         .write_kubeconfig(&path)
         .with_context(|| format!("writing the kubeconfig to {}", path.display()))?;
-    println!(
+    outln!(
         "Sandbox API server listening on {url} (seed {:?}, started in {} ms, {} users)",
         args.seed,
         elapsed.as_millis(),
         sandbox.users().len()
     );
-    println!(
+    outln!(
         "kubeconfig: {} (contexts: sandbox = admin, e2e-user = no permissions, sandbox-as-<user> per seeded user)",
         path.display()
     );
-    println!("  export KUBECONFIG={}", path.display());
-    println!("  kubectl get profiles.kubeflow.org");
-    println!("Press Ctrl-C to stop.");
+    outln!("  export KUBECONFIG={}", path.display());
+    outln!("  kubectl get profiles.kubeflow.org");
+    outln!("Press Ctrl-C to stop.");
     tokio::signal::ctrl_c()
         .await
         .context("waiting for Ctrl-C")?;

@@ -56,9 +56,9 @@ pub async fn run(global: &GlobalArgs, args: VersionArgs) -> CliResult {
     };
     match args.output {
         VersionOutput::Text => {
-            println!("Plugin Version: {}", plugin_version());
+            outln!("Plugin Version: {}", plugin_version());
             if let Some(info) = server_info {
-                println!("Server Version: {}", info.git_version);
+                outln!("Server Version: {}", info.git_version);
             }
         }
         VersionOutput::Json | VersionOutput::Yaml => {
@@ -72,7 +72,7 @@ pub async fn run(global: &GlobalArgs, args: VersionArgs) -> CliResult {
             } else {
                 serde_saphyr::to_string(&doc).context("encoding YAML")?
             };
-            println!("{}", text.trim_end());
+            outln!("{}", text.trim_end());
         }
     }
     match server {

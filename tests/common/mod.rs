@@ -176,6 +176,21 @@ impl TestCluster {
         cmd
     }
 
+    /// `bash -c SCRIPT` with `$K` set to the plugin binary (this cluster's kubeconfig and
+    /// admin context in `$KUBECONFIG` and `$CTX`), for pipelines as a user types them.
+    pub fn shell(&self, script: &str) -> assert_cmd::Command {
+        let bin = assert_cmd::cargo::cargo_bin("kubectl-kubeflow");
+        let mut cmd = assert_cmd::Command::new("bash");
+        cmd.arg("-c")
+            .arg(script)
+            .env("K", bin)
+            .env("KUBECONFIG", &self.kubeconfig)
+            .env("CTX", &self.admin_context)
+            .env_remove(E2E_KUBECONFIG_ENV);
+        cmd.timeout(Duration::from_secs(120));
+        cmd
+    }
+
     /// The plugin binary as the non-admin user.
     pub fn plugin_as_user(&self) -> Option<assert_cmd::Command> {
         let context = self.user_context.as_ref()?;
