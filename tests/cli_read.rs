@@ -152,7 +152,7 @@ async fn profiles_formats_selectors_and_sorting() {
         .args(["profiles", "-l", "a b"])
         .assert()
         .code(2)
-        .stderr(predicate::str::contains("unsupported selector term"));
+        .stderr(predicate::str::contains("does not parse: found 'b', expected: in, notin"));
     cluster
         .plugin()
         .args(["users", "show", "Jo.Kim@acme.io"])
@@ -262,4 +262,29 @@ async fn output_into_a_closed_pipe_exits_quietly_and_writes_still_apply() {
     let name =
         kubectl_kubeflow::manifest::kfam_binding_name(user, kubectl_kubeflow::model::Role::View);
     assert!(rbs.get_opt(&name).await.unwrap().is_some());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_label_selector_that_does_not_parse_is_a_usage_error() {
+    let cluster = TestCluster::start().await;
+    for (sel, why) in [
+        ("a=(b", "found '(', expected: identifier"),
+        ("!!", "found '!', expected: identifier"),
+        ("a=b,,c=d", "expected: identifier after ','"),
+        ("!a=b", "expected: ',' or 'end of string'"),
+    ] {
+        cluster
+            .plugin()
+            .args(["profiles", "-l", sel])
+            .assert()
+            .code(2)
+            .stdout(predicate::str::is_empty())
+            .stderr(predicate::str::contains(why));
+    }
+    cluster
+        .plugin()
+        .args(["profiles", "-l", "!archived,team notin (x)"])
+        .assert()
+        .success();
+    cluster.cleanup().await;
 }

@@ -200,8 +200,7 @@ fn percent(q: Option<&QuotaLine>) -> i64 {
 fn parse_selector(selector: &str) -> Result<LabelSelector, CliError> {
     LabelSelector::parse(selector).map_err(|e| {
         CliError::Usage(anyhow::anyhow!(
-            "unsupported selector term in {selector:?} ({}): use k=v, k!=v, 'k in (a,b)', 'k notin (a)', k or !k",
-            e.why
+            "label selector {selector:?} does not parse: {e}; write e.g. -l team=ml, -l 'tier in (gold,silver)', -l 'team!=ml', -l owner or -l '!archived'"
         ))
     })
 }

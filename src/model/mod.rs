@@ -9,6 +9,7 @@ pub mod quantity;
 pub mod quota;
 pub mod role;
 pub mod selector;
+mod selector_parse;
 pub mod subject;
 
 pub use email::{Email, EmailError};

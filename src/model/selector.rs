@@ -5,12 +5,14 @@
 
 use serde_json::Value;
 
-/// A selector that does not parse.
+pub use super::selector_parse::is_label_value;
+
+/// A selector that does not parse (kube's message, e.g. `found '(', expected: identifier`).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("unable to parse requirement: {why} in selector {selector:?}")]
+#[error("{why}")]
 pub struct SelectorError {
-    /// What was wrong.
-    pub why: &'static str,
+    /// What was wrong, as kube-apiserver words it.
+    pub why: String,
     /// The whole selector.
     pub selector: String,
 }
@@ -26,6 +28,10 @@ pub enum Requirement {
     In(String, Vec<String>),
     /// key notin (v1,v2) (also true when absent)
     NotIn(String, Vec<String>),
+    /// key>n (the label is an integer greater than n)
+    Gt(String, i64),
+    /// key<n (the label is an integer less than n)
+    Lt(String, i64),
     /// key
     Exists(String),
     /// !key
@@ -36,76 +42,17 @@ pub enum Requirement {
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct LabelSelector(pub Vec<Requirement>);
 
-/// Splits on commas that are not inside parentheses.
-fn split_top(s: &str) -> Vec<&str> {
-    let mut out = Vec::new();
-    let mut depth = 0i32;
-    let mut start = 0;
-    for (i, c) in s.char_indices() {
-        match c {
-            '(' => depth += 1,
-            ')' => depth -= 1,
-            ',' if depth == 0 => {
-                out.push(&s[start..i]);
-                start = i + 1;
-            }
-            _ => {}
-        }
-    }
-    out.push(&s[start..]);
-    out
-}
-
-fn bad(sel: &str, why: &'static str) -> SelectorError {
-    SelectorError {
-        why,
-        selector: sel.to_string(),
-    }
-}
-
-fn parse_set(sel: &str, rest: &str) -> Result<Vec<String>, SelectorError> {
-    let rest = rest.trim();
-    let inner = rest
-        .strip_prefix('(')
-        .and_then(|r| r.strip_suffix(')'))
-        .ok_or_else(|| bad(sel, "found '', expected: '('"))?;
-    Ok(inner
-        .split(',')
-        .map(|v| v.trim().to_string())
-        .filter(|v| !v.is_empty())
-        .collect())
-}
-
 impl LabelSelector {
-    /// Parses `labelSelector` query syntax.
+    /// Parses `labelSelector` query syntax with kube's grammar
+    /// (`k8s.io/apimachinery/pkg/labels` `Parse`): anything it refuses is an error here too,
+    /// never "matches nothing" or "matches everything".
     pub fn parse(sel: &str) -> Result<Self, SelectorError> {
-        let mut reqs = Vec::new();
-        for part in split_top(sel) {
-            let p = part.trim();
-            if p.is_empty() {
-                continue;
-            }
-            if let Some(k) = p.strip_prefix('!') {
-                reqs.push(Requirement::NotExists(k.trim().to_string()));
-            } else if let Some((k, v)) = p.split_once("!=") {
-                reqs.push(Requirement::NotEq(k.trim().into(), v.trim().into()));
-            } else if let Some((k, v)) = p.split_once("==") {
-                reqs.push(Requirement::Eq(k.trim().into(), v.trim().into()));
-            } else if let Some((k, v)) = p.split_once('=') {
-                reqs.push(Requirement::Eq(k.trim().into(), v.trim().into()));
-            } else if let Some(idx) = p.find(" notin ") {
-                let set = parse_set(sel, &p[idx + 7..])?;
-                reqs.push(Requirement::NotIn(p[..idx].trim().into(), set));
-            } else if let Some(idx) = p.find(" in ") {
-                let set = parse_set(sel, &p[idx + 4..])?;
-                reqs.push(Requirement::In(p[..idx].trim().into(), set));
-            } else if p.contains(char::is_whitespace) || p.contains('(') {
-                return Err(bad(sel, "unexpected token"));
-            } else {
-                reqs.push(Requirement::Exists(p.to_string()));
-            }
-        }
-        Ok(Self(reqs))
+        super::selector_parse::parse(sel)
+            .map(Self)
+            .map_err(|why| SelectorError {
+                why,
+                selector: sel.to_owned(),
+            })
     }
 
     /// Whether an object's metadata.labels satisfy every requirement.
@@ -121,6 +68,12 @@ impl LabelSelector {
             Requirement::NotEq(k, v) => get(k) != Some(v.as_str()),
             Requirement::In(k, vs) => get(k).is_some_and(|x| vs.iter().any(|v| v == x)),
             Requirement::NotIn(k, vs) => !get(k).is_some_and(|x| vs.iter().any(|v| v == x)),
+            Requirement::Gt(k, n) => get(k)
+                .and_then(|x| x.parse::<i64>().ok())
+                .is_some_and(|x| x > *n),
+            Requirement::Lt(k, n) => get(k)
+                .and_then(|x| x.parse::<i64>().ok())
+                .is_some_and(|x| x < *n),
             Requirement::Exists(k) => get(k).is_some(),
             Requirement::NotExists(k) => get(k).is_none(),
         })

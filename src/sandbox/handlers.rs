@@ -12,6 +12,7 @@ use super::server::{Body, Req, State, Target, json_response};
 use super::status::ApiError;
 use super::store::GroupResource;
 use super::table;
+use crate::model::selector::is_label_value;
 
 pub use super::writes::{create, delete, delete_collection, patch, update};
 
@@ -180,15 +181,6 @@ pub fn validate_name(info: &ResourceInfo, obj: &Value) -> Result<(), ApiError> {
         }
     }
     Ok(())
-}
-
-fn is_label_value(v: &str) -> bool {
-    v.is_empty()
-        || (v.len() <= 63
-            && v.bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b))
-            && v.bytes().next().is_some_and(|b| b.is_ascii_alphanumeric())
-            && v.bytes().last().is_some_and(|b| b.is_ascii_alphanumeric()))
 }
 
 /// Label keys and values must be valid qualified names / label values (422 otherwise).
