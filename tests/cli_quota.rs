@@ -246,3 +246,159 @@ async fn quota_show_table_is_stable() {
         .collect();
     insta::assert_snapshot!("quota_show_vision", text);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn quota_keys_and_values_the_api_server_refuses_are_refused_before_sending() {
+    let cluster = TestCluster::start().await;
+    let (p, _) = cluster.onboarded("strict", &["--cpu", "2"]).await;
+    let before = rv(&cluster, &p).await;
+    for (pair, why) in [
+        ("pods=0.5", "must be a whole number"),
+        ("count/jobs.batch=1.5", "must be a whole number"),
+        ("persistentvolumeclaims=2.5", "must be a whole number"),
+        ("foo=1", "not a resource a ResourceQuota can limit"),
+        ("CPU=4", "write cpu"),
+        ("memory=99999999999999999999Ei", "2^63-1"),
+    ] {
+        for dry in ["--dry-run=none", "--dry-run=server"] {
+            cluster
+                .plugin()
+                .args(["quota", "set", &p, pair, dry])
+                .assert()
+                .code(2)
+                .stderr(predicate::str::contains(why));
+        }
+    }
+    cluster
+        .plugin()
+        .args(["onboard", &cluster.email("frac"), "--quota", "pods=1.5"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("whole number"));
+    assert_eq!(rv(&cluster, &p).await, before, "nothing was written");
+
+    // The API server refuses such a ResourceQuota (the sandbox as a real one).
+    let rqs: Api<ResourceQuota> = Api::namespaced(cluster.admin.clone(), &p);
+    let bad: ResourceQuota = serde_json::from_value(json!({
+        "metadata": {"name": "hand-made"},
+        "spec": {"hard": {"pods": "500m", "CPU": "1"}}
+    }))
+    .unwrap();
+    let err = rqs.create(&PostParams::default(), &bad).await.unwrap_err();
+    let kube::Error::Api(status) = err else {
+        panic!("{err}")
+    };
+    assert_eq!(status.code, 422, "{status:?}");
+    assert!(
+        status.message.contains("must be an integer"),
+        "{}",
+        status.message
+    );
+    assert!(
+        status
+            .message
+            .contains("must be a standard resource for quota"),
+        "{}",
+        status.message
+    );
+
+    // A Profile edited by other means with such a quota: the controller cannot make the
+    // ResourceQuota and doctor says why.
+    let profiles: Api<Profile> = Api::all(cluster.admin.clone());
+    profiles
+        .patch(
+            &p,
+            &PatchParams::default(),
+            &Patch::Merge(
+                json!({"spec": {"resourceQuotaSpec": {"hard": {"cpu": "2", "pods": "0.5"}}}}),
+            ),
+        )
+        .await
+        .unwrap();
+    cluster
+        .plugin()
+        .args(["doctor", "-o", "json"])
+        .assert()
+        .code(3)
+        .stdout(
+            predicate::str::contains("quota-invalid").and(predicate::str::contains(
+                "spec.hard[pods]: Invalid value: \\\"500m\\\": must be an integer",
+            )),
+        );
+    if !cluster.is_external() {
+        let events: Api<k8s_openapi::api::core::v1::Event> =
+            Api::namespaced(cluster.admin.clone(), &p);
+        let started = Instant::now();
+        loop {
+            let list = events.list(&ListParams::default()).await.unwrap();
+            if list
+                .items
+                .iter()
+                .any(|e| e.reason.as_deref() == Some("ResourceQuotaRefused"))
+            {
+                break;
+            }
+            assert!(
+                started.elapsed() < Duration::from_secs(30),
+                "no ResourceQuotaRefused event"
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        let rq = rqs.get("kf-resource-quota").await.unwrap();
+        assert!(
+            !rq.spec.unwrap().hard.unwrap().contains_key("pods"),
+            "the old quota stays"
+        );
+    }
+    cluster.cleanup().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_limit_range_whose_request_exceeds_its_limit_is_refused_like_the_api_server() {
+    let cluster = TestCluster::start().await;
+    let name = cluster.name("lr-bad");
+    cluster
+        .plugin()
+        .args(["onboard", &cluster.email("lr-bad"), "--profile", &name])
+        .args([
+            "--limit-range-cpu",
+            "100m",
+            "--limit-range-request-cpu",
+            "2",
+        ])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "default request value 2 must be less than or equal to default limit value 100m",
+        ));
+    let profiles: Api<Profile> = Api::all(cluster.admin.clone());
+    assert!(
+        profiles.get_opt(&name).await.unwrap().is_none(),
+        "nothing was created"
+    );
+
+    let (p, _) = cluster.onboarded("lr-api", &[]).await;
+    let lrs: Api<LimitRange> = Api::namespaced(cluster.admin.clone(), &p);
+    for (item, why) in [
+        (
+            json!({"type": "Container", "default": {"memory": "256Mi"}, "defaultRequest": {"memory": "1Gi"}}),
+            "must be less than or equal to default limit value 256Mi",
+        ),
+        (
+            json!({"type": "Container", "min": {"cpu": "2"}, "max": {"cpu": "1"}}),
+            "min value 2 is greater than max value 1",
+        ),
+    ] {
+        let lr: LimitRange = serde_json::from_value(json!({
+            "metadata": {"name": "hand-made"}, "spec": {"limits": [item]}
+        }))
+        .unwrap();
+        let err = lrs.create(&PostParams::default(), &lr).await.unwrap_err();
+        let kube::Error::Api(status) = err else {
+            panic!("{err}")
+        };
+        assert_eq!(status.code, 422);
+        assert!(status.message.contains(why), "{}", status.message);
+    }
+    cluster.cleanup().await;
+}

@@ -152,7 +152,9 @@ async fn profiles_formats_selectors_and_sorting() {
         .args(["profiles", "-l", "a b"])
         .assert()
         .code(2)
-        .stderr(predicate::str::contains("does not parse: found 'b', expected: in, notin"));
+        .stderr(predicate::str::contains(
+            "does not parse: found 'b', expected: in, notin",
+        ));
     cluster
         .plugin()
         .args(["users", "show", "Jo.Kim@acme.io"])

@@ -193,7 +193,17 @@ fn plan(args: &OnboardArgs) -> Result<OnboardObjects, CliError> {
                     .map_err(|e| usage(anyhow::Error::new(e).context(format!("invalid {flag}"))))?;
             }
         }
-        Some(manifest::limit_range(&name, &defaults))
+        let lr = manifest::limit_range(&name, &defaults);
+        let spec = serde_json::to_value(&lr.spec).unwrap_or_default();
+        let causes = crate::model::quota_rules::limit_range_causes(&spec);
+        if !causes.is_empty() {
+            let said: Vec<String> = causes.iter().map(|(f, m)| format!("{f}: {m}")).collect();
+            return Err(usage(anyhow::anyhow!(
+                "the LimitRange would be refused by the API server ({}); a default request must not exceed its default limit: lower --limit-range-request-cpu/--limit-range-request-memory or raise --limit-range-cpu/--limit-range-memory (defaults: limits 800m/512Mi, requests 500m/256Mi)",
+                said.join("; ")
+            )));
+        }
+        Some(lr)
     } else {
         if !quota.is_empty() {
             errln!(

@@ -7,6 +7,7 @@ pub mod profile;
 pub mod profile_name;
 pub mod quantity;
 pub mod quota;
+pub mod quota_rules;
 pub mod role;
 pub mod selector;
 mod selector_parse;

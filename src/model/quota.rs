@@ -87,6 +87,14 @@ pub enum QuotaError {
         /// The negative value.
         value: String,
     },
+    /// kube-apiserver would refuse this key or value in a ResourceQuota.
+    #[error("quota {reason}")]
+    Refused {
+        /// The resource.
+        name: String,
+        /// What the API server checks and how to fix it.
+        reason: String,
+    },
     /// The same resource was given twice.
     #[error("quota for {name} is given twice ({first} and {second}); give it once")]
     Duplicate {
@@ -223,7 +231,9 @@ impl Quota {
         Self::default()
     }
 
-    /// Sets one limit, returning the previous value; refuses negative values.
+    /// Sets one limit, returning the previous value; refuses what kube-apiserver refuses in
+    /// a ResourceQuota (negative values, names that are not quota resources, fractions of
+    /// object counts) and values it would silently cap.
     pub fn set(
         &mut self,
         name: ResourceName,
@@ -233,6 +243,14 @@ impl Quota {
             return Err(QuotaError::Negative {
                 name: name.0,
                 value: value.to_string(),
+            });
+        }
+        let problem = super::quota_rules::name_problem(name.as_str())
+            .or_else(|| super::quota_rules::value_problem(name.as_str(), &value));
+        if let Some(reason) = problem {
+            return Err(QuotaError::Refused {
+                name: name.0,
+                reason,
             });
         }
         Ok(self.0.insert(name, value))

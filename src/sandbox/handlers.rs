@@ -238,6 +238,15 @@ pub fn validate_object(
             label_causes,
         ));
     }
+    if info.group.is_empty() && matches!(info.resource.as_str(), "resourcequotas" | "limitranges") {
+        let causes = match info.resource.as_str() {
+            "resourcequotas" => resource_quota_causes(obj),
+            _ => crate::model::quota_rules::limit_range_causes(&obj["spec"]),
+        };
+        if !causes.is_empty() {
+            return Err(ApiError::invalid(&info.gr(), &info.kind, name, causes));
+        }
+    }
     if info.group == "rbac.authorization.k8s.io" && info.resource.ends_with("bindings") {
         let rr = &obj["roleRef"];
         let mut causes = Vec::new();
@@ -285,6 +294,23 @@ pub fn validate_object(
         }
     }
     Ok(())
+}
+
+/// `ValidateResourceQuotaSpec` on `spec.hard` (also `status.hard`/`status.used` are left to
+/// the controllers that write them).
+pub fn resource_quota_causes(obj: &Value) -> Vec<(String, String)> {
+    obj["spec"]["hard"]
+        .as_object()
+        .into_iter()
+        .flatten()
+        .flat_map(|(k, v)| {
+            let value = match v {
+                Value::String(s) => s.clone(),
+                other => other.to_string(),
+            };
+            crate::model::quota_rules::api_server_causes(k, &value)
+        })
+        .collect()
 }
 
 /// Whether `dryRun=All` was requested (400 for other values, as kube).

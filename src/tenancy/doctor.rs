@@ -216,7 +216,26 @@ pub fn diagnose(s: &Snapshot) -> Vec<Finding> {
             .as_ref()
             .and_then(|q| q.hard.clone())
             .unwrap_or_default();
-        if !hard.is_empty() {
+        let refused: Vec<String> = hard
+            .iter()
+            .flat_map(|(k, v)| crate::model::quota_rules::api_server_causes(k, &v.0))
+            .map(|(field, msg)| format!("{field}: {msg}"))
+            .collect();
+        if !refused.is_empty() {
+            push(
+                Severity::Error,
+                "quota-invalid",
+                Some(name),
+                obj("Profile", None, name),
+                format!(
+                    "spec.resourceQuotaSpec holds what the API server refuses in a ResourceQuota ({}), so the profile controller cannot create or update {QUOTA_NAME} and the profile's reconcile stops there",
+                    refused.join("; ")
+                ),
+                format!(
+                    "correct or remove those entries: kubectl kubeflow quota set {name} KEY=VALUE, or kubectl kubeflow quota unset {name} KEY"
+                ),
+            );
+        } else if !hard.is_empty() {
             match quotas.get(name) {
                 None => push(
                     Severity::Warning,

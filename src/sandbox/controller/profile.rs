@@ -126,7 +126,9 @@ pub(super) fn reconcile(store: &mut Store, cfg: &ControllerConfig, name: &str) {
         admin,
         &["roleRef", "subjects"],
     );
-    reconcile_quota(store, name, &profile, &owner_ref);
+    if !reconcile_quota(store, name, &profile, &owner_ref) {
+        return;
+    }
     add_finalizer(store, profile);
 }
 
@@ -208,7 +210,9 @@ fn owner_policy(cfg: &ControllerConfig, ns: &str, owner: &str, owner_ref: &Value
 }
 
 /// Step 5: `kf-resource-quota` mirrors `spec.resourceQuotaSpec`; deleted when `hard` is empty.
-fn reconcile_quota(store: &mut Store, ns: &str, profile: &Value, owner_ref: &Value) {
+/// A `hard` the API server refuses fails the step as the real create/update would (the old
+/// quota stays, later steps are skipped) and leaves a Warning event on the Profile.
+fn reconcile_quota(store: &mut Store, ns: &str, profile: &Value, owner_ref: &Value) -> bool {
     let gr = GroupResource::core("resourcequotas");
     let spec = &profile["spec"]["resourceQuotaSpec"];
     let has_hard = spec["hard"].as_object().is_some_and(|h| !h.is_empty());
@@ -216,14 +220,50 @@ fn reconcile_quota(store: &mut Store, ns: &str, profile: &Value, owner_ref: &Val
         if store.get(&gr, Some(ns), "kf-resource-quota").is_some() {
             let _ = store.delete(&gr, Some(ns), "kf-resource-quota");
         }
-        return;
+        return true;
     }
     let quota = json!({
         "apiVersion": "v1", "kind": "ResourceQuota",
         "metadata": {"name": "kf-resource-quota", "namespace": ns, "ownerReferences": [owner_ref]},
         "spec": spec,
     });
+    let causes = crate::sandbox::handlers::resource_quota_causes(&quota);
+    if !causes.is_empty() {
+        let refused = crate::sandbox::status::ApiError::invalid(
+            &gr,
+            "ResourceQuota",
+            "kf-resource-quota",
+            causes,
+        );
+        warn_event(store, ns, profile, "ResourceQuotaRefused", &refused.message);
+        return false;
+    }
     upsert(store, &gr, ns, quota, &["spec"]);
+    true
+}
+
+/// A Warning event about the Profile in its namespace (once per message).
+fn warn_event(store: &mut Store, ns: &str, profile: &Value, reason: &str, message: &str) {
+    let gr = GroupResource::core("events");
+    let uid = meta(profile, "uid").unwrap_or_default();
+    let name = format!("{ns}.{reason}.{:08x}", fnv(&format!("{uid}{message}")));
+    if store.get(&gr, Some(ns), &name).is_some() {
+        return;
+    }
+    let event = json!({
+        "apiVersion": "v1", "kind": "Event",
+        "metadata": {"name": name, "namespace": ns},
+        "involvedObject": {"apiVersion": "kubeflow.org/v1", "kind": "Profile", "name": ns, "uid": uid},
+        "reason": reason, "message": message, "type": "Warning", "count": 1,
+        "source": {"component": "profile-controller"},
+    });
+    let _ = store.create(&gr, Some(ns), event);
+}
+
+fn fnv(s: &str) -> u32 {
+    s.bytes().fold(0x811c_9dc5u32, |h, b| {
+        (h ^ u32::from(b)).wrapping_mul(0x0100_0193)
+    })
 }
 
 /// Creates `desired`, or when it exists, makes the `fields` listed equal to the desired ones
