@@ -57,8 +57,8 @@ pub enum OnboardError {
 
 const PROFILES: &str = "profiles.kubeflow.org";
 
-/// Plans onboarding: refuses an existing Profile or namespace of that name (the controller
-/// would not adopt the namespace), else the creates of the Profile and the LimitRange.
+/// Plans onboarding: refuses an existing Profile, or a namespace of that name owned by
+/// someone else (the controller would not adopt it), else the creates of the Profile and the LimitRange.
 pub async fn plan_onboard(
     cluster: &Cluster,
     objects: &OnboardObjects,
@@ -86,7 +86,11 @@ pub async fn plan_onboard(
                 .as_ref()
                 .and_then(|a| a.get("owner").cloned())
                 .unwrap_or_else(|| "none".into());
-            return Err(OnboardError::NamespaceExists { name, owner });
+            // The controller takes over a namespace whose owner annotation is the profile's
+            // owner (one made ahead of the Profile, or left by a deleted one).
+            if owner != user {
+                return Err(OnboardError::NamespaceExists { name, owner });
+            }
         }
         Ok(None) => {}
         // Reading namespaces may be forbidden for a delegated admin; the Profile create
