@@ -569,3 +569,31 @@ async fn identities_that_escape_to_one_name_never_touch_each_others_pair() {
     assert!(aps.get_opt(&ben_pair).await.unwrap().is_none());
     cluster.cleanup().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn revoking_a_role_the_user_does_not_have_says_what_they_have() {
+    let cluster = TestCluster::start().await;
+    let (p, _) = cluster.onboarded("which", &[]).await;
+    let user = cluster.email("viewer");
+    cluster
+        .plugin()
+        .args(["grant", &user, "--role", "view", "--profile", &p])
+        .assert()
+        .success();
+    cluster
+        .plugin()
+        .args(["revoke", &user, "--role", "edit", "--profile", &p])
+        .assert()
+        .success()
+        .stderr(predicate::str::contains(format!(
+            "{user} has kubeflow-view on profile {p}, not kubeflow-edit; nothing to revoke"
+        )));
+    let rbs: Api<RoleBinding> = Api::namespaced(cluster.admin.clone(), &p);
+    assert!(
+        rbs.get_opt(&kfam_binding_name(&user, Role::View))
+            .await
+            .unwrap()
+            .is_some()
+    );
+    cluster.cleanup().await;
+}

@@ -6,6 +6,7 @@ use clap::Args;
 
 use super::output::{Confirm, WriteFlags, execute};
 use super::{CliError, CliResult, GlobalArgs, connect};
+use crate::cluster::Cluster;
 use crate::cluster::access::{
     plan_grant, plan_grant_cluster_wide, plan_revoke, plan_revoke_all, plan_revoke_cluster_wide,
 };
@@ -186,10 +187,24 @@ pub async fn revoke(global: &GlobalArgs, args: RevokeArgs) -> CliResult {
                 .await
                 .with_context(|| format!("{what} on profile {profile}"))?;
             if p.changes.is_empty() {
-                errln!(
-                    "{} has no contributor access to profile {profile}; nothing to revoke",
-                    subject.name()
-                );
+                let has = match args.role {
+                    Some(_) => roles_held(&cluster, profile, &subject).await,
+                    None => Vec::new(),
+                };
+                match (args.role, has.is_empty()) {
+                    (Some(want), false) => errln!(
+                        "{} has {} on profile {profile}, not {}; nothing to revoke (use --role {} for that, or leave out --role to revoke every role)",
+                        subject.name(),
+                        has.join(" and "),
+                        want.cluster_role(),
+                        has.first()
+                            .map_or("", |r| r.trim_start_matches("kubeflow-"))
+                    ),
+                    _ => errln!(
+                        "{} has no contributor access to profile {profile}; nothing to revoke",
+                        subject.name()
+                    ),
+                }
             }
             plan.extend(p);
         }
@@ -198,6 +213,22 @@ pub async fn revoke(global: &GlobalArgs, args: RevokeArgs) -> CliResult {
         errln!("{} has no such access; nothing to revoke", subject.name());
     }
     execute(&cluster, &plan, &args.write, None).await
+}
+
+/// The kubeflow roles `subject` holds as a contributor of `profile` (for messages; a failed
+/// look-up gives none).
+async fn roles_held(cluster: &Cluster, profile: &ProfileName, subject: &Subject) -> Vec<String> {
+    let Ok(all) = plan_revoke(cluster, profile, subject, None).await else {
+        return Vec::new();
+    };
+    let mut roles: Vec<String> = all
+        .changes
+        .iter()
+        .filter_map(|c| c.object().pointer("/roleRef/name").and_then(|v| v.as_str()))
+        .map(str::to_owned)
+        .collect();
+    roles.dedup();
+    roles
 }
 
 /// Flags of `offboard`.
