@@ -369,7 +369,7 @@ async fn a_limit_range_whose_request_exceeds_its_limit_is_refused_like_the_api_s
         .assert()
         .code(2)
         .stderr(predicate::str::contains(
-            "default request value 2 must be less than or equal to default limit value 100m",
+            "default request value 2 is greater than default limit value 100m",
         ));
     let profiles: Api<Profile> = Api::all(cluster.admin.clone());
     assert!(
@@ -382,7 +382,7 @@ async fn a_limit_range_whose_request_exceeds_its_limit_is_refused_like_the_api_s
     for (item, why) in [
         (
             json!({"type": "Container", "default": {"memory": "256Mi"}, "defaultRequest": {"memory": "1Gi"}}),
-            "must be less than or equal to default limit value 256Mi",
+            "is greater than default limit value 256Mi",
         ),
         (
             json!({"type": "Container", "min": {"cpu": "2"}, "max": {"cpu": "1"}}),

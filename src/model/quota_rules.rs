@@ -90,7 +90,7 @@ pub fn name_problem(name: &str) -> Option<String> {
 pub fn value_problem(name: &str, value: &Quantity) -> Option<String> {
     if value.as_nanos() >= MAX_UNITS * 1_000_000_000 {
         return Some(format!(
-            "{name}: the value is beyond the largest quantity Kubernetes holds (2^63-1 = 9223372036854775807, about 8Ei); the API server would silently store 9223372036854775807, so give a real limit"
+            "{name}: the value is beyond the largest quantity Kubernetes holds (2^63-1 = 9223372036854775807, about 8Ei); the API server silently caps Ki..Ei values there and wraps larger counts, so give a real limit"
         ));
     }
     if is_integer_resource(name) && value.as_nanos() % 1_000_000_000 != 0 {
@@ -143,7 +143,8 @@ pub fn api_server_causes(key: &str, value: &str) -> Vec<(String, String)> {
 }
 
 /// The causes kube-apiserver gives for a LimitRange's `spec.limits` (`ValidateLimitRange`):
-/// negative values, `min > max`, `defaultRequest > default`, a default outside min/max.
+/// `min > max`, `defaultRequest > default`, a default or default request outside min/max
+/// (kube checks no sign here).
 pub fn limit_range_causes(spec: &serde_json::Value) -> Vec<(String, String)> {
     let mut out = Vec::new();
     for (i, item) in spec["limits"].as_array().into_iter().flatten().enumerate() {
@@ -167,10 +168,8 @@ pub fn limit_range_causes(spec: &serde_json::Value) -> Vec<(String, String)> {
                     keys.push(k);
                 }
                 let path = format!("spec.limits[{i}].{field}[{k}]");
-                match v.as_str().map(Quantity::parse) {
-                    Some(Ok(q)) if q.is_negative() => out.push((path, format!("Invalid value: {:?}: must be greater than or equal to 0", q.to_string()))),
-                    Some(Err(_)) => out.push((path, format!("Invalid value: {v}: quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'"))),
-                    _ => {}
+                if let Some(Err(_)) = v.as_str().map(Quantity::parse) {
+                    out.push((path, format!("Invalid value: {v}: quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'")));
                 }
             }
         }
@@ -178,34 +177,61 @@ pub fn limit_range_causes(spec: &serde_json::Value) -> Vec<(String, String)> {
             let (min, max) = (get("min", k), get("max", k));
             let (default, request) = (get("default", k), get("defaultRequest", k));
             let at = |field: &str| format!("spec.limits[{i}].{field}[{k}]");
-            if let (Some(min), Some(max)) = (min, max)
-                && min > max
-            {
-                out.push((
-                    at("min"),
-                    format!(
-                        "Invalid value: {:?}: min value {min} is greater than max value {max}",
-                        min.to_string()
-                    ),
-                ));
-            }
-            if let (Some(r), Some(d)) = (request, default)
-                && r > d
-            {
-                out.push((at("defaultRequest"), format!("Invalid value: {:?}: default request value {r} must be less than or equal to default limit value {d}", r.to_string())));
-            }
-            for (field, v) in [("default", default), ("defaultRequest", request)] {
-                let Some(v) = v else { continue };
-                if let Some(min) = min
-                    && v < min
-                {
-                    out.push((at(field), format!("Invalid value: {:?}: min value {min} is greater than {field} value {v}", v.to_string())));
+            let mut check = |field: &str, shown: Quantity, bad: bool, msg: String| {
+                if bad {
+                    out.push((
+                        at(field),
+                        format!("Invalid value: {:?}: {msg}", shown.to_string()),
+                    ));
                 }
-                if let Some(max) = max
-                    && v > max
-                {
-                    out.push((at(field), format!("Invalid value: {:?}: {field} value {v} is greater than max value {max}", v.to_string())));
-                }
+            };
+            if let (Some(min), Some(max)) = (min, max) {
+                check(
+                    "min",
+                    min,
+                    min > max,
+                    format!("min value {min} is greater than max value {max}"),
+                );
+            }
+            if let (Some(min), Some(r)) = (min, request) {
+                check(
+                    "defaultRequest",
+                    r,
+                    min > r,
+                    format!("min value {min} is greater than default request value {r}"),
+                );
+            }
+            if let (Some(r), Some(max)) = (request, max) {
+                check(
+                    "defaultRequest",
+                    r,
+                    r > max,
+                    format!("default request value {r} is greater than max value {max}"),
+                );
+            }
+            if let (Some(r), Some(d)) = (request, default) {
+                check(
+                    "defaultRequest",
+                    r,
+                    r > d,
+                    format!("default request value {r} is greater than default limit value {d}"),
+                );
+            }
+            if let (Some(min), Some(d)) = (min, default) {
+                check(
+                    "default",
+                    min,
+                    min > d,
+                    format!("min value {min} is greater than default value {d}"),
+                );
+            }
+            if let (Some(d), Some(max)) = (default, max) {
+                check(
+                    "default",
+                    max,
+                    d > max,
+                    format!("default value {d} is greater than max value {max}"),
+                );
             }
         }
     }
@@ -271,9 +297,8 @@ mod tests {
         let c = limit_range_causes(&bad);
         assert_eq!(c[0].0, "spec.limits[0].defaultRequest[cpu]");
         assert!(
-            c[0].1.contains(
-                "default request value 2 must be less than or equal to default limit value 100m"
-            ),
+            c[0].1
+                .contains("default request value 2 is greater than default limit value 100m"),
             "{c:?}"
         );
         let bad = lr(serde_json::json!({"min": {"memory": "1Gi"}, "max": {"memory": "512Mi"}}));
