@@ -63,41 +63,38 @@ impl<W: Write> Write for Quiet<W> {
     }
 }
 
-/// `println!` to [`stdout`]; other write errors (a full disk) are ignored like `println!`'s
-/// would panic, since there is nowhere left to report them.
-macro_rules! outln {
-    ($($arg:tt)*) => {{
+/// Writes `format_args!` to one of the [`Quiet`] streams and flushes it. Other write errors
+/// (a full disk) are dropped where `println!` would panic: there is nowhere left to report
+/// them.
+macro_rules! emit {
+    ($stream:ident, $($arg:tt)*) => {{
         use std::io::Write as _;
-        let _ = writeln!($crate::cli::stdio::stdout(), $($arg)*);
+        let mut w = $crate::cli::stdio::$stream();
+        let _ = w.write_fmt(format_args!($($arg)*));
+        let _ = w.flush();
     }};
+}
+
+/// `println!` to [`stdout`].
+macro_rules! outln {
+    () => { emit!(stdout, "\n") };
+    ($($arg:tt)*) => { emit!(stdout, "{}\n", format_args!($($arg)*)) };
 }
 
 /// `print!` to [`stdout`].
 macro_rules! out {
-    ($($arg:tt)*) => {{
-        use std::io::Write as _;
-        let mut w = $crate::cli::stdio::stdout();
-        let _ = write!(w, $($arg)*);
-        let _ = w.flush();
-    }};
+    ($($arg:tt)*) => { emit!(stdout, $($arg)*) };
 }
 
 /// `eprintln!` to [`stderr`].
 macro_rules! errln {
-    ($($arg:tt)*) => {{
-        use std::io::Write as _;
-        let _ = writeln!($crate::cli::stdio::stderr(), $($arg)*);
-    }};
+    () => { emit!(stderr, "\n") };
+    ($($arg:tt)*) => { emit!(stderr, "{}\n", format_args!($($arg)*)) };
 }
 
 /// `eprint!` to [`stderr`].
 macro_rules! err {
-    ($($arg:tt)*) => {{
-        use std::io::Write as _;
-        let mut w = $crate::cli::stdio::stderr();
-        let _ = write!(w, $($arg)*);
-        let _ = w.flush();
-    }};
+    ($($arg:tt)*) => { emit!(stderr, $($arg)*) };
 }
 
 #[cfg(test)]
