@@ -8,7 +8,7 @@ use kubectl_kubeflow::cluster::ClusterError;
 use kubectl_kubeflow::cluster::watch::{ConnectionTrouble, LiveEvent};
 use kubectl_kubeflow::tenancy::Snapshot;
 use kubectl_kubeflow::tui::msg::{Effect, Msg};
-use kubectl_kubeflow::tui::state::{AppState, Connection, Data, Input, Overlay, Scope, ViewKind};
+use kubectl_kubeflow::tui::state::{AppState, Connection, Data, Input, Modal, Scope, ViewKind};
 use kubectl_kubeflow::tui::update::update;
 use serde_json::{Value, json};
 
@@ -318,23 +318,23 @@ fn unreadable_profiles_replace_the_views_with_the_reason() {
 fn yaml_overlay_shows_the_object_without_managed_fields() {
     let mut s = loaded();
     key(&mut s, KeyCode::Char('y'));
-    let Overlay::Yaml { title, lines, .. } = &s.overlay else {
-        panic!("no YAML overlay: {:?}", s.overlay);
+    let Modal::Yaml { title, lines, .. } = &s.modal else {
+        panic!("no YAML overlay: {:?}", s.modal);
     };
     assert_eq!(title, "Profile alpha");
     assert!(lines.iter().any(|l| l == "kind: Profile"));
     assert!(!lines.iter().any(|l| l.contains("managedFields")));
     key(&mut s, KeyCode::Char('j'));
-    assert!(matches!(s.overlay, Overlay::Yaml { scroll: 1, .. }));
+    assert!(matches!(s.modal, Modal::Yaml { scroll: 1, .. }));
     key(&mut s, KeyCode::Esc);
-    assert_eq!(s.overlay, Overlay::None);
+    assert_eq!(s.modal, Modal::None);
     // The user's objects: bob's two RoleBindings and his Profile.
     key(&mut s, KeyCode::Char('2'));
     key(&mut s, KeyCode::Char('/'));
     typed(&mut s, "bob");
     key(&mut s, KeyCode::Enter);
     key(&mut s, KeyCode::Char('y'));
-    let Overlay::Yaml { lines, .. } = &s.overlay else {
+    let Modal::Yaml { lines, .. } = &s.modal else {
         panic!("no YAML overlay");
     };
     assert_eq!(lines.iter().filter(|l| l.starts_with("kind:")).count(), 3);
@@ -364,7 +364,7 @@ fn roles_compare_cycles_and_sort_toggles() {
     key(&mut s, KeyCode::Char('g'));
     assert_eq!(selected(&s), "gamma");
     key(&mut s, KeyCode::Char('?'));
-    assert!(matches!(s.overlay, Overlay::Help { .. }));
+    assert!(matches!(s.modal, Modal::Help { .. }));
     key(&mut s, KeyCode::Char('?'));
-    assert_eq!(s.overlay, Overlay::None);
+    assert_eq!(s.modal, Modal::None);
 }

@@ -197,6 +197,17 @@ pub async fn apply(
     if opts.dry_run == DryRun::Client {
         return Ok(planned(plan));
     }
+    if let Some(reason) = cluster.read_only_reason()
+        && opts.dry_run == DryRun::None
+        && !plan.is_noop()
+    {
+        return Err(ApplyError {
+            applied: Vec::new(),
+            source: ClusterError::ReadOnly {
+                reason: reason.to_string(),
+            },
+        });
+    }
     let mut applied = Vec::with_capacity(plan.changes.len());
     for change in &plan.changes {
         let (object, said) = match send(cluster, change, opts).await {

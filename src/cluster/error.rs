@@ -79,6 +79,12 @@ pub enum ClusterError {
         /// The server's message.
         message: String,
     },
+    /// The session is read-only (`tui --readonly`): the write layer refuses every write.
+    #[error("read-only: {reason}; nothing was sent")]
+    ReadOnly {
+        /// Why (the flag, or what the identity check said).
+        reason: String,
+    },
     /// Any other failure.
     #[error("{0}")]
     Other(String),

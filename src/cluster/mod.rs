@@ -10,6 +10,7 @@ pub mod bulk;
 mod error;
 pub mod offboard;
 pub mod onboard;
+pub mod permission;
 pub mod quota;
 pub mod registration;
 pub mod snapshot;
@@ -47,6 +48,8 @@ pub struct Cluster {
     client: kube::Client,
     context: String,
     server: String,
+    /// `Some(reason)`: [`apply::apply`] refuses every write that is not a dry run.
+    read_only: Option<String>,
 }
 
 impl std::fmt::Debug for Cluster {
@@ -132,6 +135,7 @@ impl Cluster {
             client,
             context,
             server,
+            read_only: None,
         })
     }
 
@@ -141,7 +145,20 @@ impl Cluster {
             client,
             context: context.to_string(),
             server: server.to_string(),
+            read_only: None,
         }
+    }
+
+    /// The same cluster, refusing writes in [`apply::apply`] for `reason` (`tui --readonly`); dry
+    /// runs still go through.
+    pub fn read_only(mut self, reason: impl Into<String>) -> Self {
+        self.read_only = Some(reason.into());
+        self
+    }
+
+    /// Why writes are refused, if they are.
+    pub fn read_only_reason(&self) -> Option<&str> {
+        self.read_only.as_deref()
     }
 
     /// The kubeconfig context name, for messages.

@@ -58,6 +58,29 @@ pub enum QuotaEdit {
     Unset(Vec<ResourceName>),
     /// Remove `spec.resourceQuotaSpec` altogether.
     Clear,
+    /// Set some limits and remove others in one write (the TUI's quota editor).
+    Change {
+        /// Added or replaced.
+        set: Quota,
+        /// Removed (each must be set).
+        unset: Vec<ResourceName>,
+    },
+}
+
+impl QuotaEdit {
+    fn sets(&self) -> Option<&Quota> {
+        match self {
+            QuotaEdit::Set(q) | QuotaEdit::Change { set: q, .. } => Some(q),
+            _ => None,
+        }
+    }
+
+    fn unsets(&self) -> &[ResourceName] {
+        match self {
+            QuotaEdit::Unset(keys) | QuotaEdit::Change { unset: keys, .. } => keys,
+            _ => &[],
+        }
+    }
 }
 
 /// Why a quota change was refused before anything was sent.
@@ -274,35 +297,32 @@ pub async fn plan_quota(
         });
     }
     let mut hard = hard_of(&live.raw);
-    match edit {
-        QuotaEdit::Set(q) => {
-            for (k, v) in q.iter() {
-                hard.insert(k.as_str().to_string(), v.to_string());
-            }
-        }
-        QuotaEdit::Unset(keys) => {
-            let missing: Vec<&str> = keys
-                .iter()
-                .map(ResourceName::as_str)
-                .filter(|k| !hard.contains_key(*k))
-                .collect();
-            if !missing.is_empty() {
-                let have: Vec<&str> = hard.keys().map(String::as_str).collect();
-                return Err(QuotaPlanError::NotSet {
-                    profile: profile.to_string(),
-                    missing: missing.join(", "),
-                    have: if have.is_empty() {
-                        "no quota".into()
-                    } else {
-                        have.join(", ")
-                    },
-                });
-            }
-            for k in keys {
-                hard.remove(k.as_str());
-            }
-        }
-        QuotaEdit::Clear => hard.clear(),
+    if matches!(edit, QuotaEdit::Clear) {
+        hard.clear();
+    }
+    let keys = edit.unsets();
+    let missing: Vec<&str> = keys
+        .iter()
+        .map(ResourceName::as_str)
+        .filter(|k| !hard.contains_key(*k))
+        .collect();
+    if !missing.is_empty() {
+        let have: Vec<&str> = hard.keys().map(String::as_str).collect();
+        return Err(QuotaPlanError::NotSet {
+            profile: profile.to_string(),
+            missing: missing.join(", "),
+            have: if have.is_empty() {
+                "no quota".into()
+            } else {
+                have.join(", ")
+            },
+        });
+    }
+    for k in keys {
+        hard.remove(k.as_str());
+    }
+    for (k, v) in edit.sets().into_iter().flat_map(Quota::iter) {
+        hard.insert(k.as_str().to_string(), v.to_string());
     }
 
     let mut desired = live.raw.clone();
@@ -310,7 +330,7 @@ pub async fn plan_quota(
     let mut plan = Plan::new();
     let status = live.quota.as_ref().and_then(|q| q.status.as_ref());
     let used = quantities(status.and_then(|s| s.used.as_ref()));
-    if let QuotaEdit::Set(q) = edit {
+    if let Some(q) = edit.sets() {
         for (k, v) in q.iter() {
             if let Some(u) = used.get(k.as_str())
                 && let Ok(uq) = Quantity::parse(u)

@@ -3,6 +3,8 @@
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
+use crate::model::Role;
+
 /// Which bindings apply.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Context {
@@ -14,8 +16,22 @@ pub enum Context {
     Access,
     /// Only the roles chart.
     Roles,
-    /// The YAML and help overlays.
+    /// The YAML and help overlays, the preview and results.
     Overlay,
+    /// Only the Profiles view.
+    Profiles,
+    /// The quota editor's rows.
+    Editor,
+    /// A text field of an editor or form.
+    Field,
+    /// The role picker.
+    Picker,
+    /// The staged changes panel.
+    Staged,
+    /// The preview of the staged changes.
+    Preview,
+    /// A yes/no question.
+    Confirm,
 }
 
 /// What a key does.
@@ -67,6 +83,40 @@ pub enum Action {
     Compare,
     /// Close the overlay.
     Close,
+    /// Open the quota editor of the selected profile.
+    EditQuota,
+    /// Set the role of one subject on one profile.
+    SetRole,
+    /// Open the staged changes panel.
+    Staged,
+    /// Preview the staged changes (diff, YAML, server dry run).
+    Preview,
+    /// Apply the staged changes (asks first).
+    Apply,
+    /// Editor: edit the selected value.
+    EditValue,
+    /// Editor: add a resource.
+    AddKey,
+    /// Editor: remove (or keep) the selected resource.
+    RemoveKey,
+    /// Editor: add the LimitRange too.
+    ToggleLimitRange,
+    /// Editor: stage the edit.
+    StageEdit,
+    /// Field: take the text.
+    Commit,
+    /// Field: drop the text.
+    Cancel,
+    /// Field: complete the text.
+    Complete,
+    /// Picker: this role (`None`: no access).
+    PickRole(Option<Role>),
+    /// Staged panel: unstage the selected change.
+    Unstage,
+    /// Drop every staged change (asks first).
+    Discard,
+    /// Confirm: yes.
+    Accept,
 }
 
 /// One binding.
@@ -216,6 +266,38 @@ pub const BINDINGS: &[Binding] = &[
         "r",
         "",
         "Reconnect and re-list everything",
+    ),
+    b(
+        Context::Global,
+        KeyCode::Char('C'),
+        Action::Staged,
+        "C",
+        "changes",
+        "Staged changes: list, unstage (d), discard all (X), preview (p)",
+    ),
+    b(
+        Context::Global,
+        KeyCode::Char('p'),
+        Action::Preview,
+        "p",
+        "preview",
+        "Preview the staged changes: diff against the live objects, the YAML sent, a server dry run",
+    ),
+    b(
+        Context::Profiles,
+        KeyCode::Char('e'),
+        Action::EditQuota,
+        "e",
+        "edit quota",
+        "Edit the selected profile's quota in place (spec.resourceQuotaSpec)",
+    ),
+    b(
+        Context::List,
+        KeyCode::Char('t'),
+        Action::SetRole,
+        "t",
+        "set role",
+        "Set a role (admin/edit/view/none) for the user on the profile: the Access matrix cell, or a row of a drill-down",
     ),
     b(
         Context::List,
@@ -450,6 +532,238 @@ pub const BINDINGS: &[Binding] = &[
         "",
         "Bottom",
     ),
+    b(
+        Context::Editor,
+        KeyCode::Char('k'),
+        Action::Up,
+        "k/↑",
+        "",
+        "Previous resource",
+    ),
+    b(
+        Context::Editor,
+        KeyCode::Up,
+        Action::Up,
+        "k/↑",
+        "",
+        "Previous resource",
+    ),
+    b(
+        Context::Editor,
+        KeyCode::Char('j'),
+        Action::Down,
+        "j/↓",
+        "",
+        "Next resource",
+    ),
+    b(
+        Context::Editor,
+        KeyCode::Down,
+        Action::Down,
+        "j/↓",
+        "",
+        "Next resource",
+    ),
+    b(
+        Context::Editor,
+        KeyCode::Enter,
+        Action::EditValue,
+        "Enter/e",
+        "edit",
+        "Edit the HARD value of the selected resource",
+    ),
+    b(
+        Context::Editor,
+        KeyCode::Char('e'),
+        Action::EditValue,
+        "Enter/e",
+        "",
+        "Edit the HARD value of the selected resource",
+    ),
+    b(
+        Context::Editor,
+        KeyCode::Char('a'),
+        Action::AddKey,
+        "a",
+        "add",
+        "Add a resource (Tab completes cpu, memory, requests.nvidia.com/gpu, ...)",
+    ),
+    b(
+        Context::Editor,
+        KeyCode::Char('d'),
+        Action::RemoveKey,
+        "d",
+        "remove",
+        "Remove the selected resource from the quota (again: keep it)",
+    ),
+    b(
+        Context::Editor,
+        KeyCode::Char('L'),
+        Action::ToggleLimitRange,
+        "L",
+        "LimitRange",
+        "Also create the LimitRange cpu-mem-limit-range (offered when the namespace has none)",
+    ),
+    b(
+        Context::Editor,
+        KeyCode::Char('s'),
+        Action::StageEdit,
+        "s",
+        "stage",
+        "Stage the edit (nothing is sent until you apply)",
+    ),
+    b(
+        Context::Editor,
+        KeyCode::Esc,
+        Action::Close,
+        "Esc",
+        "cancel",
+        "Close the editor without staging",
+    ),
+    b(
+        Context::Field,
+        KeyCode::Enter,
+        Action::Commit,
+        "Enter",
+        "ok",
+        "Take the value (refused with the reason when invalid)",
+    ),
+    b(
+        Context::Field,
+        KeyCode::Esc,
+        Action::Cancel,
+        "Esc",
+        "cancel",
+        "Drop what was typed",
+    ),
+    b(
+        Context::Field,
+        KeyCode::Tab,
+        Action::Complete,
+        "Tab",
+        "complete",
+        "Complete a resource name",
+    ),
+    b(
+        Context::Picker,
+        KeyCode::Char('a'),
+        Action::PickRole(Some(Role::Admin)),
+        "a",
+        "admin",
+        "kubeflow-admin (RoleBinding + AuthorizationPolicy)",
+    ),
+    b(
+        Context::Picker,
+        KeyCode::Char('e'),
+        Action::PickRole(Some(Role::Edit)),
+        "e",
+        "edit",
+        "kubeflow-edit",
+    ),
+    b(
+        Context::Picker,
+        KeyCode::Char('v'),
+        Action::PickRole(Some(Role::View)),
+        "v",
+        "view",
+        "kubeflow-view",
+    ),
+    b(
+        Context::Picker,
+        KeyCode::Char('n'),
+        Action::PickRole(None),
+        "n",
+        "none",
+        "No access: remove the pair",
+    ),
+    b(
+        Context::Picker,
+        KeyCode::Esc,
+        Action::Close,
+        "Esc",
+        "cancel",
+        "Keep the role as it is",
+    ),
+    b(
+        Context::Staged,
+        KeyCode::Char('k'),
+        Action::Up,
+        "k/↑",
+        "",
+        "Previous change",
+    ),
+    b(
+        Context::Staged,
+        KeyCode::Up,
+        Action::Up,
+        "k/↑",
+        "",
+        "Previous change",
+    ),
+    b(
+        Context::Staged,
+        KeyCode::Char('j'),
+        Action::Down,
+        "j/↓",
+        "",
+        "Next change",
+    ),
+    b(
+        Context::Staged,
+        KeyCode::Down,
+        Action::Down,
+        "j/↓",
+        "",
+        "Next change",
+    ),
+    b(
+        Context::Staged,
+        KeyCode::Char('d'),
+        Action::Unstage,
+        "d",
+        "unstage",
+        "Unstage the selected change",
+    ),
+    b(
+        Context::Staged,
+        KeyCode::Char('X'),
+        Action::Discard,
+        "X",
+        "discard all",
+        "Discard every staged change (asks first)",
+    ),
+    b(
+        Context::Staged,
+        KeyCode::Char('p'),
+        Action::Preview,
+        "p",
+        "preview",
+        "Preview the staged changes",
+    ),
+    b(
+        Context::Staged,
+        KeyCode::Esc,
+        Action::Close,
+        "Esc",
+        "close",
+        "Close the panel",
+    ),
+    b(
+        Context::Preview,
+        KeyCode::Char('a'),
+        Action::Apply,
+        "a",
+        "apply",
+        "Apply the staged changes (asks first)",
+    ),
+    b(
+        Context::Confirm,
+        KeyCode::Char('y'),
+        Action::Accept,
+        "y",
+        "yes",
+        "Yes (any other key: no)",
+    ),
 ];
 
 fn matches(b: &Binding, key: &KeyEvent) -> bool {
@@ -499,7 +813,14 @@ pub fn help() -> Vec<(&'static str, Vec<(&'static str, &'static str)>)> {
         (Context::List, "Lists"),
         (Context::Access, "Access matrix"),
         (Context::Roles, "Roles chart"),
-        (Context::Overlay, "YAML and help"),
+        (Context::Profiles, "Profiles"),
+        (Context::Editor, "Quota editor"),
+        (Context::Field, "Text fields"),
+        (Context::Picker, "Role picker"),
+        (Context::Staged, "Staged changes"),
+        (Context::Preview, "Preview"),
+        (Context::Confirm, "Questions"),
+        (Context::Overlay, "YAML, help, preview and results"),
     ];
     sections
         .iter()
@@ -566,7 +887,7 @@ mod tests {
         let h = hints(&[Context::Overlay, Context::Global]);
         assert!(!h.contains(&("q", "quit")), "{h:?}");
         let help = help();
-        assert_eq!(help.len(), 5);
+        assert_eq!(help.len(), 12);
         assert!(help[1].1.iter().any(|(k, _)| *k == "j/↓"));
         assert_eq!(help[1].1.iter().filter(|(k, _)| *k == "j/↓").count(), 1);
     }

@@ -2,8 +2,10 @@
 
 use crossterm::event::KeyEvent;
 
+use super::edit::{Check, Failure, Intent};
 use crate::cluster::Identity;
 use crate::cluster::watch::LiveEvent;
+use crate::plan::Plan;
 
 /// An input to [`update`](super::update::update).
 #[derive(Debug)]
@@ -44,10 +46,57 @@ pub enum Msg {
         /// The answer, or why there is none.
         result: Result<Identity, String>,
     },
+    /// A staged change was planned against the live objects (and its permissions checked).
+    Planned {
+        /// The staged change.
+        id: u64,
+        /// The plan, or why there is none.
+        result: Result<Plan, Failure>,
+    },
+    /// A server dry run of a staged change finished.
+    Checked {
+        /// The staged change.
+        id: u64,
+        /// One result per object.
+        checks: Vec<Check>,
+    },
+    /// One staged change was applied (or not).
+    Applied {
+        /// The staged change.
+        id: u64,
+        /// What happened.
+        outcome: Outcome,
+    },
+    /// Applying the change set finished.
+    ApplyDone,
+}
+
+/// What applying one staged change did.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Outcome {
+    /// Every object written: kubectl-like lines.
+    Done(Vec<String>),
+    /// Someone changed what the change was based on: nothing of it was written; it was
+    /// re-planned against the new live objects (or re-planning failed).
+    Conflict {
+        /// The server's answer.
+        failure: Failure,
+        /// The fresh plan.
+        replanned: Result<Plan, Failure>,
+    },
+    /// A failure: what was written before it, and why the rest was not.
+    Failed {
+        /// Lines for the objects written.
+        done: Vec<String>,
+        /// Why it stopped.
+        failure: Failure,
+    },
+    /// Not attempted: an earlier change failed.
+    Skipped,
 }
 
 /// Work for the runner; each finished task answers with one [`Msg`].
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq)]
 pub enum Effect {
     /// (Re)start the watches with this generation; `context` switches kubeconfig context.
     Watch {
@@ -55,6 +104,24 @@ pub enum Effect {
         generation: u64,
         /// `Some` for `:ctx NAME`.
         context: Option<String>,
+    },
+    /// Plan a staged change against the live objects; answers [`Msg::Planned`].
+    Plan {
+        /// The staged change.
+        id: u64,
+        /// What to plan.
+        intent: Intent,
+    },
+    /// Server dry run (`dryRun=All`) of staged changes; answers [`Msg::Checked`] per change.
+    DryRun {
+        /// The changes.
+        items: Vec<(u64, Plan)>,
+    },
+    /// Apply staged changes in order; answers [`Msg::Applied`] per change, then
+    /// [`Msg::ApplyDone`].
+    Apply {
+        /// The changes, with their intents (re-planned on a conflict).
+        items: Vec<(u64, Intent, Plan)>,
     },
     /// Leave the TUI.
     Quit,

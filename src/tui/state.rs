@@ -5,8 +5,12 @@ use std::cell::Cell;
 use std::cmp::Ordering;
 use std::sync::Arc;
 
+use super::edit::ChangeSet;
+use super::edit::preview::Styled;
+use super::edit::quota::QuotaEditor;
+use super::field::Field;
 use crate::cluster::watch::ConnectionTrouble;
-use crate::model::Role;
+use crate::model::{ProfileName, Role, Subject};
 use crate::tenancy::{Severity, Snapshot, Tenancy};
 
 /// The five views, in tab order.
@@ -265,7 +269,7 @@ pub enum Connection {
 
 /// A modal layer over the views.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Overlay {
+pub enum Modal {
     /// Nothing.
     None,
     /// The generated help.
@@ -282,6 +286,64 @@ pub enum Overlay {
         /// First line shown.
         scroll: usize,
     },
+    /// The quota editor of one profile.
+    Quota(Box<QuotaEditor>),
+    /// Choosing the role of one subject on one profile.
+    RolePicker(RolePicker),
+    /// The staged change set.
+    Staged {
+        /// Selected change.
+        selected: usize,
+    },
+    /// A scrollable text made by `update`: the preview, or the results of an apply.
+    Text {
+        /// Which.
+        kind: TextKind,
+        /// Title line.
+        title: String,
+        /// The lines, with their tone.
+        lines: Vec<Styled>,
+        /// First line shown.
+        scroll: usize,
+    },
+    /// A question that `y` accepts and any other key declines.
+    Confirm {
+        /// The question.
+        prompt: String,
+        /// What `y` does.
+        action: ConfirmAction,
+    },
+}
+
+/// What a [`Modal::Text`] shows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TextKind {
+    /// The preview of the staged changes (diff, YAML, server dry run).
+    Preview,
+    /// What an apply did.
+    Results,
+}
+
+/// What a confirmation does when accepted.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ConfirmAction {
+    /// Apply the staged changes.
+    Apply,
+    /// Drop every staged change.
+    Discard,
+    /// Leave although changes are staged.
+    Quit,
+}
+
+/// The role picker: which subject on which profile, and what it has now.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RolePicker {
+    /// The profile.
+    pub profile: ProfileName,
+    /// The user or group.
+    pub subject: Subject,
+    /// Its contributor role there now (`None`: no access).
+    pub current: Option<Role>,
 }
 
 /// A text input owning the keyboard.
@@ -293,9 +355,11 @@ pub enum Input {
     Filter {
         /// Filter before editing.
         previous: String,
+        /// The text being typed.
+        field: Field,
     },
     /// `:` command being typed.
-    Command(String),
+    Command(Field),
 }
 
 /// The header's identity line.
@@ -337,8 +401,8 @@ pub struct AppState {
     pub data: Data,
     /// Watch health.
     pub connection: Connection,
-    /// Overlay.
-    pub overlay: Overlay,
+    /// Modal.
+    pub modal: Modal,
     /// Text input.
     pub input: Input,
     /// One-line message for the footer (errors, "no such command").
@@ -361,6 +425,10 @@ pub struct AppState {
     pub color: bool,
     /// Set when the user quits.
     pub quit: bool,
+    /// The staged changes.
+    pub staged: ChangeSet,
+    /// An apply is running.
+    pub applying: bool,
 }
 
 impl AppState {
@@ -381,7 +449,7 @@ impl AppState {
             tables: Default::default(),
             data: Data::Loading,
             connection: Connection::Connecting,
-            overlay: Overlay::None,
+            modal: Modal::None,
             input: Input::None,
             status: None,
             history: Vec::new(),
@@ -393,6 +461,8 @@ impl AppState {
             size: (80, 24),
             color: true,
             quit: false,
+            staged: ChangeSet::default(),
+            applying: false,
         }
     }
 

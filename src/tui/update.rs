@@ -6,10 +6,14 @@ use std::sync::Arc;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use serde_json::Value;
 
+use super::edit::{command as edit_command, flow};
+use super::field::Field;
 use super::keymap::{Action, Context, lookup};
 use super::msg::{Effect, Msg};
 use super::rows;
-use super::state::{AppState, Connection, Data, Input, Overlay, Place, ReadOnly, Scope, ViewKind};
+use super::state::{
+    AppState, ConfirmAction, Connection, Data, Input, Modal, Place, ReadOnly, Scope, ViewKind,
+};
 use crate::cluster::watch::LiveEvent;
 use crate::manifest::{OutputFormat, render_objects};
 use crate::model::Role;
@@ -62,6 +66,19 @@ pub fn update(state: &mut AppState, msg: Msg) -> Vec<Effect> {
                 }
                 Err(e) => state.status = Some(format!("cannot tell who you are: {e}")),
             }
+            Vec::new()
+        }
+        Msg::Planned { id, result } => {
+            flow::on_planned(state, id, result);
+            Vec::new()
+        }
+        Msg::Checked { id, checks } => {
+            flow::on_checked(state, id, checks);
+            Vec::new()
+        }
+        Msg::Applied { id, outcome } => flow::on_applied(state, id, outcome),
+        Msg::ApplyDone => {
+            flow::on_apply_done(state);
             Vec::new()
         }
         // A message from a watch generation that was replaced (refresh, :ctx): dropped, so
@@ -121,13 +138,17 @@ fn rebuild(state: &mut AppState, views: &[ViewKind]) {
 
 /// The key contexts active now, most specific first (for lookup and the footer hints).
 pub fn contexts(state: &AppState) -> Vec<Context> {
-    if state.overlay != Overlay::None {
+    if let Some(c) = flow::contexts(&state.modal) {
+        return c;
+    }
+    if state.modal != Modal::None {
         return vec![Context::Overlay, Context::Global];
     }
     let mut c = Vec::new();
     match state.view {
         ViewKind::Access => c.push(Context::Access),
         ViewKind::Roles => c.push(Context::Roles),
+        ViewKind::Profiles => c.push(Context::Profiles),
         _ => {}
     }
     c.extend([Context::List, Context::Global]);
@@ -142,11 +163,14 @@ fn on_key(state: &mut AppState, key: KeyEvent) -> Vec<Effect> {
     if state.input != Input::None {
         return on_input(state, key);
     }
+    if let Some(effects) = flow::on_key(state, key) {
+        return effects;
+    }
     let Some(action) = lookup(&contexts(state), &key) else {
         return Vec::new();
     };
     state.status = None;
-    if state.overlay != Overlay::None {
+    if state.modal != Modal::None {
         return on_overlay(state, action);
     }
     on_action(state, action)
@@ -154,18 +178,22 @@ fn on_key(state: &mut AppState, key: KeyEvent) -> Vec<Effect> {
 
 fn on_overlay(state: &mut AppState, action: Action) -> Vec<Effect> {
     let page = usize::from(state.size.1.saturating_sub(4)).max(1);
-    let (scroll, len) = match &mut state.overlay {
-        Overlay::Help { scroll } => (scroll, usize::MAX / 2),
-        Overlay::Yaml { scroll, lines, .. } => {
+    let (scroll, len) = match &mut state.modal {
+        Modal::Help { scroll } => (scroll, usize::MAX / 2),
+        Modal::Yaml { scroll, lines, .. } => {
             let len = lines.len();
             (scroll, len)
         }
-        Overlay::None => return Vec::new(),
+        Modal::Text { scroll, lines, .. } => {
+            let len = lines.len();
+            (scroll, len)
+        }
+        _ => return Vec::new(),
     };
     let last = len.saturating_sub(1);
     match action {
-        Action::Close => state.overlay = Overlay::None,
-        Action::Help => state.overlay = Overlay::None,
+        Action::Close => state.modal = Modal::None,
+        Action::Help => state.modal = Modal::None,
         Action::Up => *scroll = scroll.saturating_sub(1),
         Action::Down => *scroll = (*scroll + 1).min(last),
         Action::PageUp => *scroll = scroll.saturating_sub(page),
@@ -183,21 +211,35 @@ fn on_overlay(state: &mut AppState, action: Action) -> Vec<Effect> {
 
 fn on_action(state: &mut AppState, action: Action) -> Vec<Effect> {
     match action {
+        Action::Quit if !state.staged.is_empty() => {
+            state.modal = Modal::Confirm {
+                prompt: format!(
+                    "{} staged change(s) were not applied and will be lost. Quit anyway? y quits, any other key stays",
+                    state.staged.len()
+                ),
+                action: ConfirmAction::Quit,
+            };
+        }
         Action::Quit => {
             state.quit = true;
             return vec![Effect::Quit];
         }
-        Action::Help => state.overlay = Overlay::Help { scroll: 0 },
+        Action::Help => state.modal = Modal::Help { scroll: 0 },
+        Action::EditQuota => flow::open_quota_editor(state),
+        Action::SetRole => flow::open_role_picker(state),
+        Action::Staged => state.modal = Modal::Staged { selected: 0 },
+        Action::Preview => return flow::open_preview(state),
         Action::NextView => switch(state, (state.view.index() + 1) % ViewKind::ALL.len()),
         Action::PrevView => switch(
             state,
             (state.view.index() + ViewKind::ALL.len() - 1) % ViewKind::ALL.len(),
         ),
         Action::View(i) => switch(state, i),
-        Action::Command => state.input = Input::Command(String::new()),
+        Action::Command => state.input = Input::Command(Field::default()),
         Action::Filter => {
             let previous = state.table().filter.clone();
-            state.input = Input::Filter { previous };
+            let field = Field::new(&previous);
+            state.input = Input::Filter { previous, field };
         }
         Action::Refresh => return restart(state, None),
         Action::Up => state.table_mut().move_by(-1),
@@ -248,7 +290,7 @@ fn on_action(state: &mut AppState, action: Action) -> Vec<Effect> {
             };
             rebuild(state, &[ViewKind::Roles]);
         }
-        Action::Close => {}
+        _ => {}
     }
     Vec::new()
 }
@@ -360,33 +402,28 @@ fn back(state: &mut AppState) {
 
 fn on_input(state: &mut AppState, key: KeyEvent) -> Vec<Effect> {
     match (&mut state.input, key.code) {
-        (Input::Filter { previous }, KeyCode::Esc) => {
+        (Input::Filter { previous, .. }, KeyCode::Esc) => {
             let previous = std::mem::take(previous);
             state.input = Input::None;
             set_filter(state, previous);
         }
         (Input::Filter { .. }, KeyCode::Enter) => state.input = Input::None,
-        (Input::Filter { .. }, KeyCode::Backspace) => {
-            let mut f = state.table().filter.clone();
-            f.pop();
-            set_filter(state, f);
-        }
-        (Input::Filter { .. }, KeyCode::Char(c)) => {
-            let mut f = state.table().filter.clone();
-            f.push(c);
-            set_filter(state, f);
+        (Input::Filter { field, .. }, _) => {
+            if field.input(key) {
+                let text = field.text().to_string();
+                set_filter(state, text);
+            }
         }
         (Input::Command(_), KeyCode::Esc) => state.input = Input::None,
-        (Input::Command(text), KeyCode::Backspace) => {
-            text.pop();
-        }
-        (Input::Command(text), KeyCode::Char(c)) => text.push(c),
-        (Input::Command(text), KeyCode::Enter) => {
-            let text = std::mem::take(text);
+        (Input::Command(field), KeyCode::Enter) => {
+            let text = field.text().to_string();
             state.input = Input::None;
             return command(state, text.trim());
         }
-        _ => {}
+        (Input::Command(field), _) => {
+            field.input(key);
+        }
+        (Input::None, _) => {}
     }
     Vec::new()
 }
@@ -407,10 +444,26 @@ fn command(state: &mut AppState, text: &str) -> Vec<Effect> {
         state.view = v;
         return Vec::new();
     }
+    match edit_command::parse(cmd, arg) {
+        Some(Ok(c)) => return flow::command(state, c),
+        Some(Err(e)) => {
+            state.status = Some(format!(":{cmd}: {e}; nothing was staged"));
+            return Vec::new();
+        }
+        None => {}
+    }
     match cmd {
         "q" | "quit" | "q!" => {
             state.quit = true;
             vec![Effect::Quit]
+        }
+        "ctx" | "context" if !arg.is_empty() && !state.staged.is_empty() => {
+            state.status = Some(format!(
+                "{} change(s) are staged for context {}: apply them or :discard them before switching",
+                state.staged.len(),
+                state.header.context
+            ));
+            Vec::new()
         }
         "ctx" | "context" if !arg.is_empty() => restart(state, Some(arg.to_string())),
         "ctx" | "context" => {
@@ -423,7 +476,8 @@ fn command(state: &mut AppState, text: &str) -> Vec<Effect> {
         "" => Vec::new(),
         other => {
             state.status = Some(format!(
-                "unknown command {other:?}: try :profiles :users :access :roles :doctor :ctx NAME :q"
+                "unknown command {other:?}: try :profiles :users :access :roles :doctor :ctx NAME :q, or {}",
+                edit_command::USAGE
             ));
             Vec::new()
         }
@@ -583,7 +637,7 @@ fn yaml(state: &mut AppState) {
         .collect();
     match render_objects(&objects, OutputFormat::Yaml) {
         Ok(text) => {
-            state.overlay = Overlay::Yaml {
+            state.modal = Modal::Yaml {
                 title,
                 lines: text.lines().map(str::to_string).collect(),
                 scroll: 0,

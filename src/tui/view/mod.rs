@@ -1,6 +1,7 @@
 //! Drawing. Reads [`AppState`]; never awaits, never reads the clock, never builds YAML.
 
 mod detail;
+mod edit;
 mod overlay;
 pub mod theme;
 
@@ -11,7 +12,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph, Row as TRow, Table as TTable, Wrap};
 
 use super::keymap::hints;
-use super::state::{AppState, Connection, Data, Input, Overlay, ReadOnly, Scope, Table, ViewKind};
+use super::state::{AppState, Connection, Data, Input, Modal, ReadOnly, Scope, Table, ViewKind};
 use super::update::contexts;
 use theme::Theme;
 
@@ -75,14 +76,24 @@ pub fn render(state: &AppState, frame: &mut Frame) {
         }
     }
     frame.render_widget(Paragraph::new(footer_line(state, &theme)), foot);
-    match &state.overlay {
-        Overlay::None => {}
-        Overlay::Help { scroll } => overlay::help(frame, body, *scroll, &theme),
-        Overlay::Yaml {
+    match &state.modal {
+        Modal::None => {}
+        Modal::Help { scroll } => overlay::help(frame, body, *scroll, &theme),
+        Modal::Yaml {
             title,
             lines,
             scroll,
         } => overlay::yaml(frame, body, title, lines, *scroll, &theme),
+        Modal::Quota(e) => edit::quota(frame, body, e, &theme),
+        Modal::RolePicker(p) => edit::picker(frame, body, p, &theme),
+        Modal::Staged { selected } => edit::staged(frame, body, &state.staged, *selected, &theme),
+        Modal::Text {
+            title,
+            lines,
+            scroll,
+            ..
+        } => edit::text(frame, body, title, lines, *scroll, &theme),
+        Modal::Confirm { prompt, .. } => edit::confirm(frame, body, prompt, &theme),
     }
 }
 
@@ -141,15 +152,30 @@ fn header_line<'a>(state: &'a AppState, theme: &Theme) -> Line<'a> {
             }
         },
     ];
-    match h.read_only {
-        ReadOnly::Flag | ReadOnly::NoPermission => {
-            spans.push(Span::raw(" "));
-            spans.push(Span::styled(
-                " READ-ONLY ",
-                theme.warning().add_modifier(Modifier::REVERSED),
-            ));
-        }
-        ReadOnly::Unknown | ReadOnly::Writable => {}
+    let why = match h.read_only {
+        ReadOnly::Flag => Some(" READ-ONLY (--readonly) "),
+        ReadOnly::NoPermission => Some(" READ-ONLY (no write permission) "),
+        ReadOnly::Unknown | ReadOnly::Writable => None,
+    };
+    if let Some(why) = why {
+        spans.push(Span::raw(" "));
+        spans.push(Span::styled(
+            why,
+            theme.warning().add_modifier(Modifier::REVERSED),
+        ));
+    }
+    if state.applying {
+        spans.push(Span::raw(" "));
+        spans.push(Span::styled(
+            " applying… ",
+            theme.accent().add_modifier(Modifier::REVERSED),
+        ));
+    } else if !state.staged.is_empty() {
+        spans.push(Span::raw(" "));
+        spans.push(Span::styled(
+            format!(" {} staged ", state.staged.len()),
+            theme.accent().add_modifier(Modifier::REVERSED),
+        ));
     }
     spans.extend([
         Span::styled("  ctx ", theme.dim()),
@@ -201,24 +227,23 @@ fn banner_text(state: &AppState) -> Option<String> {
 
 fn footer_line<'a>(state: &'a AppState, theme: &Theme) -> Line<'a> {
     match &state.input {
-        Input::Filter { .. } => {
-            return Line::from(vec![
-                Span::styled("/", theme.accent()),
-                Span::raw(state.table().filter.clone()),
-                Span::styled("█", theme.dim()),
-                Span::styled("  Enter keep · Esc cancel · !text inverts", theme.dim()),
-            ]);
+        Input::Filter { field, .. } => {
+            let mut spans = vec![Span::styled("/", theme.accent())];
+            spans.extend(edit::field_spans(field, theme));
+            spans.push(Span::styled(
+                "  Enter keep · Esc cancel · !text inverts",
+                theme.dim(),
+            ));
+            return Line::from(spans);
         }
-        Input::Command(text) => {
-            return Line::from(vec![
-                Span::styled(":", theme.accent()),
-                Span::raw(text.clone()),
-                Span::styled("█", theme.dim()),
-                Span::styled(
-                    "  profiles users access roles doctor ctx NAME q",
-                    theme.dim(),
-                ),
-            ]);
+        Input::Command(field) => {
+            let mut spans = vec![Span::styled(":", theme.accent())];
+            spans.extend(edit::field_spans(field, theme));
+            spans.push(Span::styled(
+                "  profiles users access roles doctor ctx NAME q · quota grant revoke preview apply staged discard",
+                theme.dim(),
+            ));
+            return Line::from(spans);
         }
         Input::None => {}
     }

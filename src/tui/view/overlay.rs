@@ -9,7 +9,7 @@ use super::super::keymap::help as help_sections;
 use super::bordered;
 use super::theme::Theme;
 
-fn centered(area: Rect, width: u16, height: u16) -> Rect {
+pub fn centered(area: Rect, width: u16, height: u16) -> Rect {
     let [_, mid, _] = Layout::vertical([
         Constraint::Fill(1),
         Constraint::Length(height.min(area.height)),
@@ -49,7 +49,7 @@ pub fn help(frame: &mut Frame, area: Rect, scroll: usize, theme: &Theme) {
 }
 
 /// Colors one YAML line: key, value, list dash, document separator.
-fn yaml_line<'a>(line: &'a str, theme: &Theme) -> Line<'a> {
+pub fn yaml_line<'a>(line: &'a str, theme: &Theme) -> Line<'a> {
     if line.starts_with("---") {
         return Line::styled(line, theme.dim());
     }

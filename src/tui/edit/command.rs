@@ -1,0 +1,168 @@
+//! The editing commands of the `:` line. They mirror the CLI and stage exactly what the
+//! editors stage: `:quota PROFILE KEY=QTY ... -KEY [--limit-range]`, `:grant USER ROLE
+//! PROFILE`, `:revoke USER PROFILE`, `:preview`, `:apply`, `:staged`, `:unstage N`,
+//! `:discard`. USER is an email or `group:NAME`.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use super::Intent;
+use crate::model::{Email, GroupName, ProfileName, Quota, ResourceName, Role, Subject};
+
+/// An editing command.
+#[derive(Clone, Debug, PartialEq)]
+pub enum EditCommand {
+    /// Stage this.
+    Stage(Intent),
+    /// Open the preview.
+    Preview,
+    /// Apply (asks first).
+    Apply,
+    /// Open the staged panel.
+    Staged,
+    /// Unstage the n-th change (1-based, as the panel numbers them).
+    Unstage(usize),
+    /// Drop all staged changes (asks first).
+    Discard,
+}
+
+/// The usage line of each command, for errors.
+pub const USAGE: &str = ":quota PROFILE KEY=QTY... [-KEY]... [--limit-range] · :grant USER ROLE PROFILE · :revoke USER PROFILE · :preview · :apply · :staged · :unstage N · :discard";
+
+/// Parses `USER`: an email, or `group:NAME`.
+pub fn subject(text: &str) -> Result<Subject, String> {
+    match text.strip_prefix("group:") {
+        Some(g) => GroupName::parse(g)
+            .map(Subject::Group)
+            .map_err(|e| e.to_string()),
+        None => Email::parse(text)
+            .map(Subject::User)
+            .map_err(|e| format!("{e} (a group is written group:NAME)")),
+    }
+}
+
+fn profile(text: &str) -> Result<ProfileName, String> {
+    ProfileName::parse(text).map_err(|e| e.to_string())
+}
+
+fn quota(args: &[&str]) -> Result<Intent, String> {
+    let [name, rest @ ..] = args else {
+        return Err("usage: :quota PROFILE KEY=QTY... [-KEY]... [--limit-range]".into());
+    };
+    let profile = profile(name)?;
+    let mut set = Quota::new();
+    let mut unset = BTreeSet::new();
+    let mut limit_range = false;
+    for a in rest {
+        if *a == "--limit-range" {
+            limit_range = true;
+        } else if let Some(key) = a.strip_prefix('-') {
+            unset.insert(ResourceName::parse_alias(key).map_err(|e| e.to_string())?);
+        } else {
+            let (k, v) = Quota::parse_pair(a).map_err(|e| e.to_string())?;
+            set.insert_unique(k, v).map_err(|e| e.to_string())?;
+        }
+    }
+    if let Some(k) = set.iter().map(|(k, _)| k).find(|k| unset.contains(*k)) {
+        return Err(format!("{k} is both set and removed; give it once"));
+    }
+    if set.is_empty() && unset.is_empty() && !limit_range {
+        return Err(format!(
+            "nothing to change on {profile}: give KEY=QTY to set, -KEY to remove, or --limit-range"
+        ));
+    }
+    let set: BTreeMap<_, _> = set.iter().map(|(k, v)| (k.clone(), *v)).collect();
+    Ok(Intent::Quota {
+        profile,
+        set,
+        unset,
+        limit_range,
+    })
+}
+
+/// Parses `cmd args`; `None` when `cmd` is not an editing command.
+pub fn parse(cmd: &str, args: &str) -> Option<Result<EditCommand, String>> {
+    let args: Vec<&str> = args.split_whitespace().collect();
+    let result = match (cmd, args.as_slice()) {
+        ("quota", a) => quota(a).map(EditCommand::Stage),
+        ("grant", [user, role, p]) => (|| {
+            let role: Role = role
+                .parse()
+                .map_err(|e: crate::model::RoleError| e.to_string())?;
+            Ok(EditCommand::Stage(Intent::Access {
+                profile: profile(p)?,
+                subject: subject(user)?,
+                role: Some(role),
+            }))
+        })(),
+        ("grant", _) => Err("usage: :grant USER ROLE PROFILE (ROLE: admin, edit or view)".into()),
+        ("revoke", [user, p]) => (|| {
+            Ok(EditCommand::Stage(Intent::Access {
+                profile: profile(p)?,
+                subject: subject(user)?,
+                role: None,
+            }))
+        })(),
+        ("revoke", _) => Err("usage: :revoke USER PROFILE".into()),
+        ("preview", []) => Ok(EditCommand::Preview),
+        ("apply", []) => Ok(EditCommand::Apply),
+        ("staged" | "changes", []) => Ok(EditCommand::Staged),
+        ("discard", []) => Ok(EditCommand::Discard),
+        ("unstage", [n]) => match n.parse::<usize>() {
+            Ok(n) if n > 0 => Ok(EditCommand::Unstage(n)),
+            _ => Err(format!(
+                "unstage: {n:?} is not a change number (the staged panel, C, numbers them from 1)"
+            )),
+        },
+        ("unstage", _) => Err("usage: :unstage N".into()),
+        ("preview" | "apply" | "staged" | "changes" | "discard", _) => {
+            Err(format!(":{cmd} takes no arguments"))
+        }
+        _ => return None,
+    };
+    Some(result)
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    #[test]
+    fn quota_commands_stage_what_the_editor_stages() {
+        let Some(Ok(EditCommand::Stage(Intent::Quota {
+            profile,
+            set,
+            unset,
+            limit_range,
+        }))) = parse("quota", "team cpu=8 gpu=1 -pods --limit-range")
+        else {
+            panic!("not parsed");
+        };
+        assert_eq!(profile.as_str(), "team");
+        assert_eq!(set.len(), 2);
+        assert!(set.keys().any(|k| k.as_str() == "requests.nvidia.com/gpu"));
+        assert_eq!(unset.iter().next().unwrap().as_str(), "pods");
+        assert!(limit_range);
+    }
+
+    #[test]
+    fn bad_commands_say_what_is_wrong() {
+        let err = |c, a| parse(c, a).unwrap().unwrap_err();
+        assert!(err("quota", "team pods=0.5").contains("whole number"));
+        assert!(err("quota", "team CPU=4").contains("lower-case"));
+        assert!(err("quota", "team").contains("nothing to change"));
+        assert!(err("quota", "team cpu=4 -cpu").contains("both set and removed"));
+        assert!(err("grant", "bob@x.io boss team").contains("unknown role"));
+        assert!(err("grant", "bob edit team").contains("group:NAME"));
+        assert!(err("grant", "bob team").contains("usage"));
+        assert!(err("unstage", "0").contains("not a change number"));
+        assert!(parse("profiles", "").is_none());
+        let Some(Ok(EditCommand::Stage(Intent::Access { subject, role, .. }))) =
+            parse("grant", "group:ml-leads edit team")
+        else {
+            panic!()
+        };
+        assert_eq!(subject.kind(), "Group");
+        assert_eq!(role, Some(Role::Edit));
+    }
+}

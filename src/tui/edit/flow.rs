@@ -1,0 +1,572 @@
+//! `update` for the editing layer: opening the editors and the role picker, staging
+//! intents (refused when read-only), the staged panel, the preview with its server dry run,
+//! the confirmation, and the answers of the runner (plans, checks, apply outcomes, conflicts
+//! re-staged with a fresh plan).
+
+use crossterm::event::KeyEvent;
+
+use super::command::EditCommand;
+use super::preview::{Styled, Tone, line, preview};
+use super::quota::{Editing, QuotaEditor};
+use super::{Check, Failure, Intent, Stage};
+use crate::model::{Email, GroupName, ProfileName, Role, Subject};
+use crate::tenancy::{AccessLevel, SubjectKind};
+use crate::tui::keymap::{Action, Context, lookup};
+use crate::tui::msg::{Effect, Outcome};
+use crate::tui::state::{
+    AppState, ConfirmAction, Modal, ReadOnly, RolePicker, Scope, TextKind, ViewKind,
+};
+
+/// Why edits are refused now, if they are.
+pub fn read_only_reason(state: &AppState) -> Option<String> {
+    match state.header.read_only {
+        ReadOnly::Flag => Some("read-only (--readonly): edits are disabled".into()),
+        ReadOnly::NoPermission => Some(format!(
+            "read-only: {} may not change Profiles, RoleBindings and AuthorizationPolicies (SelfSubjectAccessReview), so edits are disabled",
+            state.header.user.as_deref().unwrap_or("you")
+        )),
+        ReadOnly::Unknown | ReadOnly::Writable => None,
+    }
+}
+
+/// The key contexts of an editing modal, most specific first (`None`: not an editing modal).
+pub fn contexts(modal: &Modal) -> Option<Vec<Context>> {
+    Some(match modal {
+        Modal::Quota(e) if e.editing != Editing::None => vec![Context::Field],
+        Modal::Quota(_) => vec![Context::Editor],
+        Modal::RolePicker(_) => vec![Context::Picker],
+        Modal::Staged { .. } => vec![Context::Staged],
+        Modal::Text {
+            kind: TextKind::Preview,
+            ..
+        } => vec![Context::Preview, Context::Overlay],
+        Modal::Confirm { .. } => vec![Context::Confirm],
+        _ => return None,
+    })
+}
+
+/// Stages `intent` (merging it with a staged change about the same objects) and asks the
+/// runner to plan it.
+pub fn stage(state: &mut AppState, intent: Intent) -> Vec<Effect> {
+    if let Some(reason) = read_only_reason(state) {
+        state.status = Some(format!("{reason}; nothing was staged"));
+        return Vec::new();
+    }
+    let summary = intent.summary();
+    let (id, intent) = state.staged.stage(intent);
+    state.status = Some(format!(
+        "staged: {summary} (planning…; C lists, p previews)"
+    ));
+    refresh_preview(state);
+    vec![Effect::Plan { id, intent }]
+}
+
+/// A plan (or its failure) arrived.
+pub fn on_planned(state: &mut AppState, id: u64, result: Result<crate::plan::Plan, Failure>) {
+    if let Some(msg) = state.staged.planned(id, result) {
+        state.status = Some(msg);
+    }
+    if let Modal::Staged { selected } = &mut state.modal {
+        *selected = (*selected).min(state.staged.len().saturating_sub(1));
+    }
+    refresh_preview(state);
+}
+
+/// Dry-run results of one change arrived.
+pub fn on_checked(state: &mut AppState, id: u64, checks: Vec<Check>) {
+    if let Some(s) = state.staged.get_mut(id) {
+        s.checks = checks;
+    }
+    refresh_preview(state);
+}
+
+fn results_push(state: &mut AppState, lines: impl IntoIterator<Item = Styled>) {
+    if let Modal::Text {
+        kind: TextKind::Results,
+        lines: out,
+        ..
+    } = &mut state.modal
+    {
+        out.extend(lines);
+    }
+}
+
+/// One change was applied, failed, conflicted or was skipped.
+pub fn on_applied(state: &mut AppState, id: u64, outcome: Outcome) -> Vec<Effect> {
+    let Some(summary) = state.staged.get_mut(id).map(|s| s.intent.summary()) else {
+        return Vec::new();
+    };
+    let mut effects = Vec::new();
+    let lines: Vec<Styled> = match outcome {
+        Outcome::Done(done) => {
+            state.staged.remove(id);
+            let mut l = vec![line(Tone::Ok, format!("✓ {summary}"))];
+            l.extend(
+                done.into_iter()
+                    .map(|d| line(Tone::Plain, format!("    {d}"))),
+            );
+            l
+        }
+        Outcome::Conflict { failure, replanned } => {
+            let first = line(
+                Tone::Warning,
+                format!("⚠ {summary}: conflict, nothing of it was written"),
+            );
+            let why = line(
+                Tone::Plain,
+                format!("    {}", failure.message.lines().next().unwrap_or("")),
+            );
+            match replanned {
+                Ok(plan) => {
+                    if let Some(s) = state.staged.get_mut(id) {
+                        s.stage = Stage::Ready(plan);
+                        s.checks.clear();
+                        s.note = Some(
+                            "conflict: someone changed this object after it was staged; it was re-planned against the live object. Review the new diff (p) and apply again".into(),
+                        );
+                    }
+                    vec![
+                        first,
+                        why,
+                        line(
+                            Tone::Plain,
+                            "    re-staged with a fresh diff against the live object: review it (p) and apply again",
+                        ),
+                    ]
+                }
+                Err(f) => {
+                    state.staged.remove(id);
+                    vec![
+                        first,
+                        why,
+                        line(
+                            Tone::Error,
+                            format!("    re-planning failed, so it was unstaged: {}", f.message),
+                        ),
+                    ]
+                }
+            }
+        }
+        Outcome::Failed { done, failure } => {
+            let mut l = vec![line(
+                Tone::Error,
+                format!("✗ {summary}: {}", failure.message),
+            )];
+            l.extend(
+                done.iter()
+                    .map(|d| line(Tone::Plain, format!("    {d} (applied before the failure)"))),
+            );
+            l.push(line(
+                Tone::Plain,
+                "    kept staged and re-planned against the live objects (what was applied is no longer in it)",
+            ));
+            if let Some(s) = state.staged.get_mut(id) {
+                s.stage = Stage::Planning;
+                s.checks.clear();
+                s.note = Some(format!("apply failed: {}", failure.message));
+                effects.push(Effect::Plan {
+                    id,
+                    intent: s.intent.clone(),
+                });
+            }
+            l
+        }
+        Outcome::Skipped => vec![line(
+            Tone::Dim,
+            format!("- {summary}: not attempted (an earlier change failed); still staged"),
+        )],
+    };
+    results_push(state, lines);
+    effects
+}
+
+/// Applying finished.
+pub fn on_apply_done(state: &mut AppState) {
+    state.applying = false;
+    let left = state.staged.len();
+    let tail = if left == 0 {
+        line(
+            Tone::Ok,
+            "Done. The views show the new state as the watch brings it in.",
+        )
+    } else {
+        line(
+            Tone::Warning,
+            format!("{left} change(s) still staged: C lists them, p previews, a applies again."),
+        )
+    };
+    results_push(state, [line(Tone::Plain, ""), tail]);
+    if let Modal::Text {
+        kind: TextKind::Results,
+        title,
+        ..
+    } = &mut state.modal
+    {
+        *title = "Apply results · Esc closes".into();
+    }
+}
+
+/// Re-renders the preview when it is open.
+pub fn refresh_preview(state: &mut AppState) {
+    if let Modal::Text {
+        kind: TextKind::Preview,
+        lines,
+        ..
+    } = &mut state.modal
+    {
+        *lines = preview(&state.staged);
+    }
+}
+
+/// Opens the preview and starts a server dry run of every planned change.
+pub fn open_preview(state: &mut AppState) -> Vec<Effect> {
+    state.modal = Modal::Text {
+        kind: TextKind::Preview,
+        title: format!(
+            "Preview · {} staged · a applies · Esc back",
+            state.staged.len()
+        ),
+        lines: preview(&state.staged),
+        scroll: 0,
+    };
+    let items: Vec<_> = state
+        .staged
+        .items
+        .iter()
+        .filter(|s| s.checks.is_empty())
+        .filter_map(|s| Some((s.id, s.plan()?.clone())))
+        .collect();
+    if items.is_empty() {
+        Vec::new()
+    } else {
+        vec![Effect::DryRun { items }]
+    }
+}
+
+/// Asks before applying (nothing to apply, still planning or read-only: says why not).
+pub fn ask_apply(state: &mut AppState) {
+    let refusal = if let Some(r) = read_only_reason(state) {
+        Some(format!("{r}; nothing was applied"))
+    } else if state.staged.is_empty() {
+        Some("nothing staged to apply".into())
+    } else if state.staged.planning() {
+        Some("a change is still being planned; apply again in a moment".into())
+    } else if state.applying {
+        Some("an apply is already running".into())
+    } else {
+        None
+    };
+    if let Some(r) = refusal {
+        state.status = Some(r);
+        return;
+    }
+    state.modal = Modal::Confirm {
+        prompt: format!(
+            "Apply {} change(s) ({} object writes) to context {}? y applies, any other key cancels",
+            state.staged.len(),
+            state.staged.writes(),
+            state.header.context
+        ),
+        action: ConfirmAction::Apply,
+    };
+}
+
+fn accept(state: &mut AppState, action: ConfirmAction) -> Vec<Effect> {
+    match action {
+        ConfirmAction::Apply => {
+            state.applying = true;
+            state.modal = Modal::Text {
+                kind: TextKind::Results,
+                title: "Applying…".into(),
+                lines: Vec::new(),
+                scroll: 0,
+            };
+            vec![Effect::Apply {
+                items: state.staged.ready(),
+            }]
+        }
+        ConfirmAction::Discard => {
+            let n = state.staged.len();
+            state.staged = Default::default();
+            state.modal = Modal::None;
+            state.status = Some(format!("discarded {n} staged change(s); nothing was sent"));
+            Vec::new()
+        }
+        ConfirmAction::Quit => {
+            state.quit = true;
+            vec![Effect::Quit]
+        }
+    }
+}
+
+/// Asks before dropping every staged change.
+pub fn ask_discard(state: &mut AppState) {
+    if state.staged.is_empty() {
+        state.status = Some("nothing staged".into());
+        return;
+    }
+    state.modal = Modal::Confirm {
+        prompt: format!(
+            "Discard {} staged change(s)? y discards, any other key keeps them",
+            state.staged.len()
+        ),
+        action: ConfirmAction::Discard,
+    };
+}
+
+/// `e` on a profile: opens its quota editor.
+pub fn open_quota_editor(state: &mut AppState) {
+    if let Some(reason) = read_only_reason(state) {
+        state.status = Some(reason);
+        return;
+    }
+    let Some(id) = state.table().selected_row().map(|r| r.id.clone()) else {
+        return;
+    };
+    let editor = state
+        .tenancy()
+        .and_then(|t| t.profile(&id))
+        .and_then(QuotaEditor::open);
+    match editor {
+        Some(e) => state.modal = Modal::Quota(Box::new(e)),
+        None => {
+            state.status = Some(format!(
+                "profile {id:?} cannot be edited (not a valid profile name)"
+            ))
+        }
+    }
+}
+
+fn subject_of(state: &AppState, identity: &str) -> Result<Subject, String> {
+    let kind = state
+        .tenancy()
+        .and_then(|t| t.user(identity))
+        .map_or(SubjectKind::User, |u| u.kind);
+    match kind {
+        SubjectKind::User => Email::parse(identity)
+            .map(Subject::User)
+            .map_err(|e| format!("{identity:?} is not an email a contributor can have: {e}")),
+        SubjectKind::Group => GroupName::parse(identity)
+            .map(Subject::Group)
+            .map_err(|e| e.to_string()),
+    }
+}
+
+/// The (identity, profile) pair `t` acts on in this view.
+fn role_target(state: &AppState) -> Result<(String, String), String> {
+    let row = state.table().selected_row().map(|r| r.id.clone());
+    let scope = state.table().scope.clone();
+    match (state.view, row, scope) {
+        (ViewKind::Access, Some(user), _) => state
+            .table()
+            .headers
+            .get(state.access_col)
+            .map(|p| (user, p.clone()))
+            .ok_or_else(|| "no profile column selected".into()),
+        (ViewKind::Users, Some(user), Some(Scope::Profile(p))) => Ok((user, p)),
+        (ViewKind::Profiles, Some(p), Some(Scope::User(user))) => Ok((user, p)),
+        (_, None, _) => Err("no row selected".into()),
+        _ => Err(
+            "t sets a role on one (user, profile) pair: use it on an Access matrix cell, on a user of a profile (Enter on a profile) or on a profile of a user (Enter on a user)"
+                .into(),
+        ),
+    }
+}
+
+/// `t`: opens the role picker for the pair this view selects (owners are refused).
+pub fn open_role_picker(state: &mut AppState) {
+    if let Some(reason) = read_only_reason(state) {
+        state.status = Some(reason);
+        return;
+    }
+    let picked = role_target(state).and_then(|(user, p)| {
+        let profile = ProfileName::parse(&p).map_err(|e| e.to_string())?;
+        let subject = subject_of(state, &user)?;
+        let level = state.tenancy().and_then(|t| {
+            t.user(&user)?
+                .access
+                .iter()
+                .filter(|a| a.profile == p)
+                .map(|a| a.level)
+                .min()
+        });
+        let current = match level {
+            Some(AccessLevel::Owner) => {
+                return Err(format!(
+                    "{user} owns profile {p}: the owner's admin access comes from spec.owner (the namespaceAdmin RoleBinding the profile controller manages), so it cannot be toggled. Change the Profile's owner instead, or offboard the user"
+                ));
+            }
+            Some(AccessLevel::Admin) => Some(Role::Admin),
+            Some(AccessLevel::Edit) => Some(Role::Edit),
+            Some(AccessLevel::View) => Some(Role::View),
+            None => None,
+        };
+        Ok(RolePicker {
+            profile,
+            subject,
+            current,
+        })
+    });
+    match picked {
+        Ok(p) => state.modal = Modal::RolePicker(p),
+        Err(e) => state.status = Some(e),
+    }
+}
+
+fn on_editor(state: &mut AppState, action: Option<Action>, key: KeyEvent) -> Vec<Effect> {
+    let Modal::Quota(editor) = &mut state.modal else {
+        return Vec::new();
+    };
+    if editor.editing != Editing::None {
+        match action {
+            Some(Action::Commit) => editor.commit(),
+            Some(Action::Cancel) => editor.cancel(),
+            Some(Action::Complete) => editor.complete(),
+            _ => {
+                if let Editing::Value(f) | Editing::Key(f) = &mut editor.editing {
+                    f.input(key);
+                }
+                editor.error = None;
+            }
+        }
+        return Vec::new();
+    }
+    match action {
+        Some(Action::Up) => editor.move_by(-1),
+        Some(Action::Down) => editor.move_by(1),
+        Some(Action::EditValue) => editor.edit_value(),
+        Some(Action::AddKey) => editor.add_key(),
+        Some(Action::RemoveKey) => editor.toggle_remove(),
+        Some(Action::ToggleLimitRange) => {
+            if let Err(e) = editor.toggle_limit_range() {
+                editor.error = Some(e);
+            }
+        }
+        Some(Action::StageEdit) => match editor.intent() {
+            Ok(Some(intent)) => {
+                state.modal = Modal::None;
+                return stage(state, intent);
+            }
+            Ok(None) => {
+                state.modal = Modal::None;
+                state.status = Some("no change to stage".into());
+            }
+            Err(e) => editor.error = Some(e),
+        },
+        Some(Action::Close) => {
+            state.modal = Modal::None;
+            state.status = Some("quota edit closed; nothing was staged".into());
+        }
+        _ => {}
+    }
+    Vec::new()
+}
+
+/// A key while an editing modal is open; `None` when the modal is not one of them.
+pub fn on_key(state: &mut AppState, key: KeyEvent) -> Option<Vec<Effect>> {
+    let contexts = contexts(&state.modal)?;
+    let action = lookup(&contexts, &key);
+    Some(match &state.modal {
+        Modal::Quota(_) => on_editor(state, action, key),
+        Modal::RolePicker(p) => {
+            let p = p.clone();
+            match action {
+                Some(Action::PickRole(role)) => {
+                    state.modal = Modal::None;
+                    if role == p.current {
+                        state.status = Some(format!(
+                            "{} already has {} on {}; nothing staged",
+                            p.subject.name(),
+                            role.map_or("no access", Role::short_name),
+                            p.profile
+                        ));
+                        return Some(Vec::new());
+                    }
+                    return Some(stage(
+                        state,
+                        Intent::Access {
+                            profile: p.profile,
+                            subject: p.subject,
+                            role,
+                        },
+                    ));
+                }
+                Some(Action::Close) => state.modal = Modal::None,
+                _ => {}
+            }
+            Vec::new()
+        }
+        Modal::Staged { selected } => {
+            let selected = *selected;
+            let last = state.staged.len().saturating_sub(1);
+            match action {
+                Some(Action::Up) => {
+                    state.modal = Modal::Staged {
+                        selected: selected.saturating_sub(1),
+                    }
+                }
+                Some(Action::Down) => {
+                    state.modal = Modal::Staged {
+                        selected: (selected + 1).min(last),
+                    }
+                }
+                Some(Action::Unstage) => unstage(state, selected + 1),
+                Some(Action::Discard) => ask_discard(state),
+                Some(Action::Preview) => return Some(open_preview(state)),
+                Some(Action::Close) => state.modal = Modal::None,
+                _ => {}
+            }
+            Vec::new()
+        }
+        Modal::Text { .. } => match action {
+            Some(Action::Apply) => {
+                ask_apply(state);
+                Vec::new()
+            }
+            // Scrolling and closing are the overlay's.
+            _ => return None,
+        },
+        Modal::Confirm { action: what, .. } => {
+            let what = *what;
+            state.modal = Modal::None;
+            if action == Some(Action::Accept) {
+                accept(state, what)
+            } else {
+                state.status = Some("cancelled; nothing changed".into());
+                Vec::new()
+            }
+        }
+        _ => return None,
+    })
+}
+
+/// Unstages the n-th change (1-based).
+pub fn unstage(state: &mut AppState, n: usize) {
+    let id = state.staged.items.get(n.wrapping_sub(1)).map(|s| s.id);
+    match id.and_then(|id| state.staged.remove(id)) {
+        Some(s) => state.status = Some(format!("unstaged: {}", s.intent.summary())),
+        None => {
+            state.status = Some(format!(
+                "there is no staged change {n} ({} staged)",
+                state.staged.len()
+            ))
+        }
+    }
+    if let Modal::Staged { selected } = &mut state.modal {
+        *selected = (*selected).min(state.staged.len().saturating_sub(1));
+    }
+    refresh_preview(state);
+}
+
+/// Runs an editing command of the `:` line.
+pub fn command(state: &mut AppState, cmd: EditCommand) -> Vec<Effect> {
+    match cmd {
+        EditCommand::Stage(intent) => return stage(state, intent),
+        EditCommand::Preview => return open_preview(state),
+        EditCommand::Apply => ask_apply(state),
+        EditCommand::Staged => state.modal = Modal::Staged { selected: 0 },
+        EditCommand::Unstage(n) => unstage(state, n),
+        EditCommand::Discard => ask_discard(state),
+    }
+    Vec::new()
+}
