@@ -88,3 +88,174 @@ fn demo_filters_drills_sees_live_changes_and_restores_the_terminal() {
         "terminal left in raw mode:\n{screen}"
     );
 }
+
+/// The TUI on `tc` in tmux (`extra` after `tui`).
+fn tui_on(tc: &common::TestCluster, extra: &str) -> Tmux {
+    tui_as(tc, &tc.admin_context, extra)
+}
+
+/// The TUI on `tc` as `context`.
+fn tui_as(tc: &common::TestCluster, context: &str, extra: &str) -> Tmux {
+    let script = format!(
+        "TERM=xterm-256color KUBECONFIG={} {BIN} --context {context} tui {extra}; echo EXITED=$?; sleep 120",
+        tc.kubeconfig.display(),
+    );
+    Tmux::start(&script)
+}
+
+fn kubectl_get(tc: &common::TestCluster, what: &str) -> String {
+    let out = tc
+        .shell(&format!("kubectl --context \"$CTX\" get {what}"))
+        .output()
+        .unwrap();
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// Moves the Access matrix cursor to the column of `profile` (the title names it).
+fn to_column(tmux: &Tmux, profile: &str) {
+    let want = format!(": {profile} ·");
+    for _ in 0..400 {
+        if tmux.capture().contains(&want) {
+            return;
+        }
+        tmux.send(&["l"]);
+    }
+    panic!("no column {profile}:\n{}", tmux.capture());
+}
+
+/// Through the keys a person presses: edit a quota and apply; set a contributor's role in
+/// the Access matrix and apply; a conflicting change by another client between staging and
+/// applying is shown, survives, and re-applying works; `--readonly` refuses edits.
+#[tokio::test(flavor = "multi_thread")]
+async fn edits_made_in_the_tui_reach_the_cluster() {
+    if !tmux_available() || !common::kubectl_available("edits_made_in_the_tui_reach_the_cluster") {
+        return;
+    }
+    let tc = common::TestCluster::start().await;
+    let (p, _) = tc
+        .onboarded("tuiedit", &["--cpu", "4", "--memory", "8Gi"])
+        .await;
+    let (_, other) = tc.onboarded("tuiother", &[]).await;
+    let long = Duration::from_secs(60);
+    let tmux = tui_on(&tc, "");
+    tmux.wait_for("● live", long);
+    tmux.wait_for(&p, long);
+
+    // Quota: e, edit cpu in place, stage, preview (diff + server dry run), apply.
+    tmux.send(&["/"]);
+    tmux.type_text(&p);
+    tmux.send(&["Enter", "e"]);
+    tmux.wait_for(&format!("Quota of profile {p}"), long);
+    tmux.send(&["Enter", "BSpace", "8", "x"]);
+    tmux.wait_for("unknown suffix", long);
+    tmux.send(&["BSpace", "Enter", "s"]);
+    tmux.wait_for("1 staged", long);
+    tmux.send(&["p"]);
+    let screen = tmux.wait_for("server dry run:", long);
+    assert!(screen.contains("+      cpu: \"8\""), "{screen}");
+    tmux.send(&["a"]);
+    tmux.wait_for("y applies", long);
+    tmux.send(&["y"]);
+    tmux.wait_for("Done.", long);
+    let cpu = kubectl_get(
+        &tc,
+        &format!("profile {p} -o jsonpath={{.spec.resourceQuotaSpec.hard.cpu}}"),
+    );
+    assert_eq!(cpu, "8");
+
+    // Role toggle in the Access matrix: the other profile's owner gets view on p.
+    tmux.send(&["Escape", "Escape", "3", "/"]);
+    tmux.type_text(&other);
+    tmux.send(&["Enter"]);
+    to_column(&tmux, &p);
+    tmux.send(&["t"]);
+    tmux.wait_for("now: no access", long);
+    tmux.send(&["v"]);
+    tmux.wait_for("1 staged", long);
+    tmux.send(&["p"]);
+    tmux.wait_for("server dry run:", long);
+    tmux.send(&["a", "y"]);
+    tmux.wait_for("Done.", long);
+    let stem = kubectl_kubeflow::manifest::naming::kfam_binding_name(
+        &other,
+        kubectl_kubeflow::model::Role::View,
+    );
+    assert!(kubectl_get(&tc, &format!("rolebinding -n {p} {stem} -o name")).contains(&stem));
+    assert!(
+        kubectl_get(
+            &tc,
+            &format!("authorizationpolicy.security.istio.io -n {p} {stem} -o name")
+        )
+        .contains(&stem)
+    );
+
+    // Conflict: stage cpu=10, another client sets cpu=3, apply → conflict, 3 survives;
+    // the change is re-staged against the new object and applying again works.
+    tmux.send(&[
+        "Escape", "Escape", "1", "e", "Enter", "BSpace", "1", "0", "Enter", "s",
+    ]);
+    tmux.wait_for("1 staged", long);
+    tc.plugin()
+        .args(["quota", "set", &p, "cpu=3"])
+        .assert()
+        .success();
+    tmux.send(&["p"]);
+    tmux.wait_for("server dry run:", long);
+    tmux.send(&["a", "y"]);
+    tmux.wait_for("conflict, nothing of it was written", long);
+    let cpu = kubectl_get(
+        &tc,
+        &format!("profile {p} -o jsonpath={{.spec.resourceQuotaSpec.hard.cpu}}"),
+    );
+    assert_eq!(cpu, "3", "the other client's value survives");
+    tmux.send(&["p"]);
+    let screen = tmux.wait_for("it was re-planned", long);
+    assert!(screen.contains("-      cpu: \"3\""), "fresh diff: {screen}");
+    tmux.send(&["a", "y"]);
+    tmux.wait_for("Done.", long);
+    let cpu = kubectl_get(
+        &tc,
+        &format!("profile {p} -o jsonpath={{.spec.resourceQuotaSpec.hard.cpu}}"),
+    );
+    assert_eq!(cpu, "10");
+    tmux.send(&["Escape", "q"]);
+    tmux.wait_for("EXITED=0", long);
+    drop(tmux);
+
+    // --readonly: the edit key says why and nothing is staged.
+    let tmux = tui_on(&tc, "--readonly");
+    tmux.wait_for("READ-ONLY (--readonly)", long);
+    tmux.wait_for(&p, long);
+    tmux.send(&["e"]);
+    tmux.wait_for("edits are disabled", long);
+    tmux.send(&[":"]);
+    tmux.type_text("quota");
+    tmux.send(&["Space"]);
+    tmux.type_text(&p);
+    tmux.send(&["Space", "c", "p", "u", "=", "1", "Enter"]);
+    let screen = tmux.wait_for("nothing was staged", long);
+    assert!(!screen.contains("staged "), "{screen}");
+    let cpu = kubectl_get(
+        &tc,
+        &format!("profile {p} -o jsonpath={{.spec.resourceQuotaSpec.hard.cpu}}"),
+    );
+    assert_eq!(cpu, "10");
+    drop(tmux);
+
+    // A persona without write permission: read-only with the reason, nothing staged.
+    match tc.user_context.clone() {
+        Some(user) => {
+            let tmux = tui_as(&tc, &user, "");
+            tmux.wait_for("READ-ONLY (no write permission)", long);
+            tmux.type_text(":grant nobody@example.com view ");
+            tmux.type_text(&p);
+            tmux.send(&["Enter"]);
+            tmux.wait_for("may not change Profiles", long);
+            drop(tmux);
+        }
+        None => {
+            eprintln!("skipping the no-permission persona: the kubeconfig has no e2e-user context")
+        }
+    }
+    tc.cleanup().await;
+}

@@ -174,3 +174,77 @@ async fn no_color_leaves_only_modifiers() {
         "NO_COLOR still colored"
     );
 }
+
+/// The editing layer on the demo: the quota editor (valid, invalid, below usage, adding a
+/// key), the staged panel, and the preview with a real plan and a dry-run refusal.
+#[tokio::test]
+async fn quota_editor_staged_panel_and_preview() {
+    use kubectl_kubeflow::cluster::permission::PermissionCache;
+    use kubectl_kubeflow::tui::edit::Check;
+    use kubectl_kubeflow::tui::edit::command::{EditCommand, parse};
+    use kubectl_kubeflow::tui::msg::Effect;
+    use kubectl_kubeflow::tui::runner::plan;
+
+    let sb = Sandbox::start(SandboxOptions {
+        seed: Seed::Demo,
+        ..SandboxOptions::default()
+    })
+    .await
+    .unwrap();
+    let client = sb.client_for("sandbox-admin").await.unwrap();
+    let cluster = Cluster::from_client(client, "sandbox", &sb.url());
+    let mut s = state_with(load_snapshot(&cluster).await.unwrap());
+    keys(&mut s, "/fraud\ne");
+    insta::assert_snapshot!("quota_editor", draw(&mut s, 100, 30));
+    keys(&mut s, "\nx");
+    insta::assert_snapshot!("quota_editor_invalid", draw(&mut s, 100, 30));
+    for _ in 0..2 {
+        update(
+            &mut s,
+            Msg::Key(KeyEvent::new(KeyCode::Backspace, KeyModifiers::NONE)),
+        );
+    }
+    keys(&mut s, "1\na");
+    keys(&mut s, "requests.n");
+    insta::assert_snapshot!("quota_editor_below_usage_adding", draw(&mut s, 100, 30));
+    keys(&mut s, "\u{1b}\u{1b}");
+
+    // Stage through the command line, plan for real against the sandbox.
+    keys(&mut s, ":quota fraud cpu=1 pods=20\n");
+    let Some(Ok(EditCommand::Stage(intent))) = parse("quota", "fraud cpu=1 pods=20") else {
+        panic!()
+    };
+    let id = s.staged.items[0].id;
+    let planned = plan(&cluster, &intent, &PermissionCache::default()).await;
+    update(
+        &mut s,
+        Msg::Planned {
+            id,
+            result: planned,
+        },
+    );
+    keys(&mut s, "C");
+    insta::assert_snapshot!("staged_panel", draw(&mut s, 100, 20));
+    keys(&mut s, "\u{1b}");
+    let fx = update(
+        &mut s,
+        Msg::Key(KeyEvent::new(KeyCode::Char('p'), KeyModifiers::NONE)),
+    );
+    assert!(matches!(fx.as_slice(), [Effect::DryRun { .. }]));
+    update(
+        &mut s,
+        Msg::Checked {
+            id,
+            checks: vec![Check {
+                reference: "profile.kubeflow.org/fraud".into(),
+                outcome: Err("admission webhook \"quota.example.com\" denied the request: cpu below team minimum".into()),
+            }],
+        },
+    );
+    let mut settings = insta::Settings::clone_current();
+    settings.add_filter(r#"creationTimestamp: "[^"]+""#, "creationTimestamp: [time]");
+    settings.add_filter(r#"resourceVersion: "\d+""#, "resourceVersion: [rv]");
+    settings.add_filter(r"uid: [0-9a-f-]{36}", "uid: [uid]");
+    settings.bind(|| insta::assert_snapshot!("preview_with_dry_run_error", draw(&mut s, 100, 40)));
+    sb.shutdown().await;
+}

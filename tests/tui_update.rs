@@ -368,3 +368,7 @@ fn roles_compare_cycles_and_sort_toggles() {
     key(&mut s, KeyCode::Char('?'));
     assert_eq!(s.modal, Modal::None);
 }
+
+/// The editing layer: quota editor, role picker, staging, preview, apply, conflicts.
+#[path = "tui_update/edit.rs"]
+mod edit;

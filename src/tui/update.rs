@@ -204,6 +204,8 @@ fn on_overlay(state: &mut AppState, action: Action) -> Vec<Effect> {
             state.quit = true;
             return vec![Effect::Quit];
         }
+        Action::Staged => state.modal = Modal::Staged { selected: 0 },
+        Action::Preview => return flow::open_preview(state),
         _ => {}
     }
     Vec::new()

@@ -75,6 +75,17 @@ impl Tmux {
         }
     }
 
+    /// Types `text` literally (no key names), as a person would.
+    pub fn type_text(&self, text: &str) {
+        let ok = self
+            .cmd()
+            .args(["send-keys", "-t", "e2e", "-l", text])
+            .status()
+            .unwrap();
+        assert!(ok.success());
+        std::thread::sleep(Duration::from_millis(80));
+    }
+
     /// Waits until the pane shows `what`; panics with the screen after `timeout`.
     pub fn wait_for(&self, what: &str, timeout: Duration) -> String {
         let start = Instant::now();

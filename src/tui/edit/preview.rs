@@ -120,23 +120,31 @@ pub fn preview(set: &ChangeSet) -> Vec<Styled> {
                 sent.push(a);
             }
         }
-        let diff = plan.diff();
-        out.extend(diff.lines().map(|l| line(diff_tone(l), l)));
         if s.checks.is_empty() {
             out.push(line(Tone::Dim, "server dry run: running…"));
         }
         for c in &s.checks {
-            out.push(match &c.outcome {
-                Ok(word) => line(
+            match &c.outcome {
+                Ok(word) => out.push(line(
                     Tone::Ok,
                     format!("✓ server dry run: {} {word}", c.reference),
-                ),
-                Err(e) => line(
-                    Tone::Error,
-                    format!("✗ server dry run refused {}: {e}", c.reference),
-                ),
-            });
+                )),
+                Err(e) => {
+                    let mut msg = e.lines();
+                    out.push(line(
+                        Tone::Error,
+                        format!(
+                            "✗ server dry run: {} refused: {}",
+                            c.reference,
+                            msg.next().unwrap_or_default()
+                        ),
+                    ));
+                    out.extend(msg.map(|l| line(Tone::Error, format!("  {l}"))));
+                }
+            }
         }
+        let diff = plan.diff();
+        out.extend(diff.lines().map(|l| line(diff_tone(l), l)));
     }
     out.push(line(Tone::Plain, ""));
     out.push(line(

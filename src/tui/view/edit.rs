@@ -155,7 +155,7 @@ pub fn quota(frame: &mut Frame, area: Rect, e: &QuotaEditor, theme: &Theme) {
         ));
     }
     lines.push(Line::styled(
-        "  Writes spec.resourceQuotaSpec of the Profile; the profile controller syncs kf-resource-quota.",
+        "  Writes the Profile's spec.resourceQuotaSpec; its controller syncs kf-resource-quota.",
         theme.dim(),
     ));
     let rect = centered(area, 96, wrapped_height(&lines, 96));
@@ -189,7 +189,7 @@ pub fn picker(frame: &mut Frame, area: Rect, p: &RolePicker, theme: &Theme) {
             theme.dim(),
         ),
     ];
-    let rect = centered(area, 96, 10);
+    let rect = centered(area, 96, wrapped_height(&lines, 96));
     frame.render_widget(Clear, rect);
     frame.render_widget(
         Paragraph::new(lines)

@@ -42,6 +42,7 @@ pub fn help(frame: &mut Frame, area: Rect, scroll: usize, theme: &Theme) {
     frame.render_widget(Clear, rect);
     frame.render_widget(
         Paragraph::new(lines)
+            .wrap(Wrap { trim: false })
             .scroll((u16::try_from(scroll).unwrap_or(u16::MAX), 0))
             .block(bordered(" Help · Esc closes · j/k scroll ".into(), theme)),
         rect,

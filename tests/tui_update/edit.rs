@@ -1,0 +1,492 @@
+//! `update` for every editing flow, driven by key presses and the runner's answers (plans,
+//! dry-run checks, apply outcomes), plus the read-only refusal in the write layer itself
+//! against a sandbox.
+
+use super::*;
+use kubectl_kubeflow::cluster::Cluster;
+use kubectl_kubeflow::cluster::apply::{ApplyOptions, apply};
+use kubectl_kubeflow::cluster::permission::PermissionCache;
+use kubectl_kubeflow::model::Role;
+use kubectl_kubeflow::plan::{Change, Plan};
+use kubectl_kubeflow::sandbox::seed::Seed;
+use kubectl_kubeflow::sandbox::{Sandbox, SandboxOptions};
+use kubectl_kubeflow::tui::edit::preview::Tone;
+use kubectl_kubeflow::tui::edit::quota::Editing;
+use kubectl_kubeflow::tui::edit::{Check, Failure, FailureKind, Intent, Stage};
+use kubectl_kubeflow::tui::msg::Outcome;
+use kubectl_kubeflow::tui::state::{ConfirmAction, TextKind};
+
+/// alpha has cpu=4 (2 used) and memory=8Gi, no LimitRange.
+fn with_quota() -> AppState {
+    let mut snap = snapshot(false);
+    let mut alpha = profile("alpha", "ann@x.io");
+    alpha["spec"]["resourceQuotaSpec"] = json!({"hard": {"cpu": "4", "memory": "8Gi"}});
+    snap.profiles[0] = from(alpha);
+    snap.resource_quotas = vec![from(
+        json!({"metadata": {"name": "kf-resource-quota", "namespace": "alpha"},
+        "spec": {"hard": {"cpu": "4", "memory": "8Gi"}},
+        "status": {"hard": {"cpu": "4", "memory": "8Gi"}, "used": {"cpu": "2", "memory": "1Gi"}}}),
+    )];
+    let mut s = AppState::new("ctx", "https://x", false, now());
+    update(
+        &mut s,
+        Msg::Live {
+            generation: 0,
+            event: LiveEvent::Snapshot(Box::new(snap)),
+        },
+    );
+    s
+}
+
+fn editor(s: &AppState) -> &kubectl_kubeflow::tui::edit::quota::QuotaEditor {
+    match &s.modal {
+        Modal::Quota(e) => e,
+        other => panic!("no quota editor: {other:?}"),
+    }
+}
+
+fn plan_of(update_to: &str, rv: &str) -> Plan {
+    let live = json!({"apiVersion": "kubeflow.org/v1", "kind": "Profile",
+        "metadata": {"name": "alpha", "resourceVersion": rv},
+        "spec": {"resourceQuotaSpec": {"hard": {"cpu": "4"}}}});
+    let mut want = live.clone();
+    want["spec"]["resourceQuotaSpec"]["hard"]["cpu"] = json!(update_to);
+    let mut p = Plan::new();
+    p.push(Change::update(live, want));
+    p
+}
+
+fn staged_id(fx: &[Effect]) -> u64 {
+    match fx {
+        [Effect::Plan { id, .. }] => *id,
+        other => panic!("expected one Plan effect, got {other:?}"),
+    }
+}
+
+#[test]
+fn quota_editor_validates_live_warns_below_usage_and_stages_set_and_unset() {
+    let mut s = with_quota();
+    key(&mut s, KeyCode::Char('e'));
+    let e = editor(&s);
+    assert_eq!(e.rows.len(), 2);
+    assert_eq!(e.rows[0].used.as_deref(), Some("2"));
+    assert!(e.offers_limit_range(), "no LimitRange in alpha");
+
+    // An invalid value: the error shows while typing and Enter is refused.
+    key(&mut s, KeyCode::Enter);
+    key(&mut s, KeyCode::Backspace);
+    typed(&mut s, "1x");
+    assert!(
+        editor(&s)
+            .field_problem()
+            .unwrap()
+            .contains("unknown suffix")
+    );
+    key(&mut s, KeyCode::Enter);
+    assert!(
+        matches!(editor(&s).editing, Editing::Value(_)),
+        "Enter refused"
+    );
+    assert!(
+        editor(&s)
+            .error
+            .as_deref()
+            .unwrap()
+            .contains("unknown suffix")
+    );
+    // Below usage: accepted with a warning on the row.
+    key(&mut s, KeyCode::Backspace);
+    key(&mut s, KeyCode::Backspace);
+    typed(&mut s, "1");
+    key(&mut s, KeyCode::Enter);
+    let row = &editor(&s).rows[0];
+    assert_eq!(row.value, "1");
+    assert!(
+        row.below_usage()
+            .unwrap()
+            .contains("below current usage (2)")
+    );
+
+    // Add a key with completion, refuse a fraction for an object count.
+    key(&mut s, KeyCode::Char('a'));
+    typed(&mut s, "pers");
+    key(&mut s, KeyCode::Tab);
+    key(&mut s, KeyCode::Enter);
+    assert_eq!(editor(&s).rows[2].resource, "persistentvolumeclaims");
+    typed(&mut s, "0.5");
+    assert!(editor(&s).field_problem().unwrap().contains("whole number"));
+    key(&mut s, KeyCode::Enter);
+    assert!(editor(&s).error.is_some());
+    key(&mut s, KeyCode::Backspace);
+    key(&mut s, KeyCode::Backspace);
+    key(&mut s, KeyCode::Backspace);
+    typed(&mut s, "5");
+    key(&mut s, KeyCode::Enter);
+    // An unknown resource name is refused with the API server's rule.
+    key(&mut s, KeyCode::Char('a'));
+    typed(&mut s, "CPU");
+    key(&mut s, KeyCode::Enter);
+    assert!(editor(&s).error.as_deref().unwrap().contains("lower-case"));
+    key(&mut s, KeyCode::Esc);
+    assert_eq!(editor(&s).editing, Editing::None);
+
+    // Remove memory, add the LimitRange, stage.
+    key(&mut s, KeyCode::Char('k'));
+    assert_eq!(editor(&s).row().unwrap().resource, "memory");
+    key(&mut s, KeyCode::Char('d'));
+    key(&mut s, KeyCode::Char('L'));
+    let fx = key(&mut s, KeyCode::Char('s'));
+    let [Effect::Plan { intent, .. }] = fx.as_slice() else {
+        panic!("{fx:?}")
+    };
+    let Intent::Quota {
+        set,
+        unset,
+        limit_range,
+        ..
+    } = intent
+    else {
+        panic!()
+    };
+    let set: Vec<String> = set.iter().map(|(k, v)| format!("{k}={v}")).collect();
+    assert_eq!(set, ["cpu=1", "persistentvolumeclaims=5"]);
+    assert_eq!(unset.iter().next().unwrap().as_str(), "memory");
+    assert!(*limit_range);
+    assert_eq!(s.modal, Modal::None);
+    assert_eq!(s.staged.len(), 1);
+}
+
+#[test]
+fn closing_the_editor_or_changing_nothing_stages_nothing() {
+    let mut s = with_quota();
+    key(&mut s, KeyCode::Char('e'));
+    key(&mut s, KeyCode::Esc);
+    assert_eq!(s.modal, Modal::None);
+    assert!(s.status.as_deref().unwrap().contains("nothing was staged"));
+    key(&mut s, KeyCode::Char('e'));
+    // Same amount, other spelling: no change.
+    key(&mut s, KeyCode::Enter);
+    key(&mut s, KeyCode::Backspace);
+    typed(&mut s, "4000m");
+    key(&mut s, KeyCode::Enter);
+    assert!(key(&mut s, KeyCode::Char('s')).is_empty());
+    assert!(s.staged.is_empty());
+    assert_eq!(s.status.as_deref(), Some("no change to stage"));
+}
+
+#[test]
+fn staging_preview_dry_run_confirm_and_apply() {
+    let mut s = with_quota();
+    typed(&mut s, ":quota alpha cpu=8");
+    let id = staged_id(&key(&mut s, KeyCode::Enter));
+    update(
+        &mut s,
+        Msg::Planned {
+            id,
+            result: Ok(plan_of("8", "10")),
+        },
+    );
+    assert!(matches!(s.staged.items[0].stage, Stage::Ready(_)));
+    // Staging the same profile again merges.
+    typed(&mut s, ":quota alpha memory=16Gi");
+    assert_eq!(staged_id(&key(&mut s, KeyCode::Enter)), id);
+    assert_eq!(s.staged.len(), 1);
+    assert_eq!(
+        s.staged.items[0].intent.summary(),
+        "quota alpha: cpu=8, memory=16Gi"
+    );
+    // Apply while still planning is refused.
+    typed(&mut s, ":apply");
+    key(&mut s, KeyCode::Enter);
+    assert!(s.status.as_deref().unwrap().contains("still being planned"));
+    update(
+        &mut s,
+        Msg::Planned {
+            id,
+            result: Ok(plan_of("8", "10")),
+        },
+    );
+
+    let fx = key(&mut s, KeyCode::Char('p'));
+    assert!(matches!(fx.as_slice(), [Effect::DryRun { items }] if items.len() == 1));
+    update(
+        &mut s,
+        Msg::Checked {
+            id,
+            checks: vec![Check {
+                reference: "profile.kubeflow.org/alpha".into(),
+                outcome: Err("admission webhook denied it".into()),
+            }],
+        },
+    );
+    let Modal::Text { kind, lines, .. } = &s.modal else {
+        panic!()
+    };
+    assert_eq!(*kind, TextKind::Preview);
+    let text: Vec<&str> = lines.iter().map(|l| l.text.as_str()).collect();
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.tone == Tone::Removed && l.text.contains("cpu: \"4\"")),
+        "{text:#?}"
+    );
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.tone == Tone::Added && l.text.contains("cpu: \"8\"")),
+        "{text:#?}"
+    );
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.tone == Tone::Error && l.text.contains("admission webhook denied it"))
+    );
+    assert!(
+        text.iter().any(|l| l.starts_with("kind: Profile")),
+        "YAML sent"
+    );
+
+    // Confirmation: anything but y cancels.
+    key(&mut s, KeyCode::Char('a'));
+    assert!(matches!(
+        s.modal,
+        Modal::Confirm {
+            action: ConfirmAction::Apply,
+            ..
+        }
+    ));
+    assert!(key(&mut s, KeyCode::Char('x')).is_empty());
+    assert_eq!(s.modal, Modal::None);
+    key(&mut s, KeyCode::Char('p'));
+    key(&mut s, KeyCode::Char('a'));
+    let fx = key(&mut s, KeyCode::Char('y'));
+    assert!(matches!(fx.as_slice(), [Effect::Apply { items }] if items.len() == 1));
+    assert!(s.applying);
+    update(
+        &mut s,
+        Msg::Applied {
+            id,
+            outcome: Outcome::Done(vec!["profile.kubeflow.org/alpha configured".into()]),
+        },
+    );
+    update(&mut s, Msg::ApplyDone);
+    assert!(s.staged.is_empty() && !s.applying);
+    let Modal::Text { kind, lines, .. } = &s.modal else {
+        panic!()
+    };
+    assert_eq!(*kind, TextKind::Results);
+    assert!(lines.iter().any(|l| l.text.contains("alpha configured")));
+}
+
+#[test]
+fn a_conflict_re_stages_with_a_fresh_plan_and_a_failure_re_plans() {
+    let mut s = with_quota();
+    typed(&mut s, ":quota alpha cpu=8");
+    let id = staged_id(&key(&mut s, KeyCode::Enter));
+    update(
+        &mut s,
+        Msg::Planned {
+            id,
+            result: Ok(plan_of("8", "10")),
+        },
+    );
+    update(
+        &mut s,
+        Msg::Applied {
+            id,
+            outcome: Outcome::Conflict {
+                failure: Failure::new(FailureKind::Conflict, "the object has been modified"),
+                replanned: Ok(plan_of("8", "11")),
+            },
+        },
+    );
+    let staged = &s.staged.items[0];
+    assert!(staged.note.as_deref().unwrap().contains("conflict"));
+    let plan = staged.plan().unwrap();
+    assert_eq!(
+        plan.changes[0].before.as_ref().unwrap()["metadata"]["resourceVersion"],
+        "11",
+        "re-planned against the new live object"
+    );
+    let fx = update(
+        &mut s,
+        Msg::Applied {
+            id,
+            outcome: Outcome::Failed {
+                done: vec![],
+                failure: Failure::new(FailureKind::Invalid, "refused"),
+            },
+        },
+    );
+    assert!(matches!(fx.as_slice(), [Effect::Plan { id: i, .. }] if *i == id));
+    assert_eq!(s.staged.items[0].stage, Stage::Planning);
+}
+
+#[test]
+fn role_picker_toggles_stage_kfam_pairs_and_owners_are_refused() {
+    let mut s = loaded();
+    key(&mut s, KeyCode::Char('3'));
+    // Rows: ann, bob, cid (owners and bob the contributor); columns alpha beta gamma.
+    typed(&mut s, "/bob");
+    key(&mut s, KeyCode::Enter);
+    key(&mut s, KeyCode::Char('t'));
+    let Modal::RolePicker(p) = &s.modal else {
+        panic!("{:?}", s.modal)
+    };
+    assert_eq!((p.profile.as_str(), p.current), ("alpha", Some(Role::Edit)));
+    // The same role: nothing staged.
+    assert!(key(&mut s, KeyCode::Char('e')).is_empty());
+    assert!(s.status.as_deref().unwrap().contains("already has edit"));
+    key(&mut s, KeyCode::Char('t'));
+    let fx = key(&mut s, KeyCode::Char('n'));
+    let [Effect::Plan { intent, .. }] = fx.as_slice() else {
+        panic!("{fx:?}")
+    };
+    assert_eq!(intent.summary(), "revoke bob@x.io on alpha");
+    // bob owns beta: refused with why.
+    key(&mut s, KeyCode::Char('l'));
+    key(&mut s, KeyCode::Char('t'));
+    assert_eq!(s.modal, Modal::None);
+    assert!(s.status.as_deref().unwrap().contains("owns profile beta"));
+    // In a profile's drill-down (its users) the row's user on that profile.
+    key(&mut s, KeyCode::Char('1'));
+    key(&mut s, KeyCode::Char('G'));
+    key(&mut s, KeyCode::Enter);
+    assert_eq!(s.view, ViewKind::Users);
+    typed(&mut s, "/bob");
+    key(&mut s, KeyCode::Enter);
+    key(&mut s, KeyCode::Char('t'));
+    let Modal::RolePicker(p) = &s.modal else {
+        panic!("{:?}", s.modal)
+    };
+    assert_eq!((p.profile.as_str(), p.current), ("gamma", Some(Role::View)));
+    let fx = key(&mut s, KeyCode::Char('a'));
+    assert!(
+        matches!(fx.as_slice(), [Effect::Plan { intent, .. }] if intent.summary() == "grant admin bob@x.io on gamma")
+    );
+    // Outside a pair, t explains itself.
+    key(&mut s, KeyCode::Esc);
+    key(&mut s, KeyCode::Esc);
+    key(&mut s, KeyCode::Char('2'));
+    key(&mut s, KeyCode::Char('t'));
+    assert!(
+        s.status
+            .as_deref()
+            .unwrap()
+            .contains("(user, profile) pair")
+    );
+}
+
+#[test]
+fn read_only_refuses_edits_before_anything_is_staged() {
+    let mut s = AppState::new("ctx", "https://x", true, now());
+    update(
+        &mut s,
+        Msg::Live {
+            generation: 0,
+            event: LiveEvent::Snapshot(Box::new(snapshot(false))),
+        },
+    );
+    key(&mut s, KeyCode::Char('e'));
+    assert_eq!(s.modal, Modal::None);
+    assert!(s.status.as_deref().unwrap().contains("--readonly"));
+    typed(&mut s, ":grant dan@x.io view alpha");
+    assert!(key(&mut s, KeyCode::Enter).is_empty());
+    assert!(s.staged.is_empty());
+    assert!(s.status.as_deref().unwrap().contains("nothing was staged"));
+}
+
+#[test]
+fn staged_changes_guard_quit_and_context_switch_and_can_be_unstaged() {
+    let mut s = with_quota();
+    typed(&mut s, ":grant dan@x.io view alpha");
+    key(&mut s, KeyCode::Enter);
+    typed(&mut s, ":quota beta cpu=1");
+    key(&mut s, KeyCode::Enter);
+    assert_eq!(s.staged.len(), 2);
+    typed(&mut s, ":ctx other");
+    assert!(key(&mut s, KeyCode::Enter).is_empty());
+    assert!(s.status.as_deref().unwrap().contains("before switching"));
+    key(&mut s, KeyCode::Char('q'));
+    assert!(matches!(
+        s.modal,
+        Modal::Confirm {
+            action: ConfirmAction::Quit,
+            ..
+        }
+    ));
+    key(&mut s, KeyCode::Char('n'));
+    assert!(!s.quit);
+    key(&mut s, KeyCode::Char('C'));
+    key(&mut s, KeyCode::Char('d'));
+    assert_eq!(s.staged.len(), 1);
+    assert!(
+        s.status
+            .as_deref()
+            .unwrap()
+            .contains("unstaged: grant view dan@x.io")
+    );
+    typed(&mut s, ":unstage 5");
+    key(&mut s, KeyCode::Esc);
+    typed(&mut s, ":unstage 5");
+    key(&mut s, KeyCode::Enter);
+    assert!(s.status.as_deref().unwrap().contains("no staged change 5"));
+    typed(&mut s, ":discard");
+    key(&mut s, KeyCode::Enter);
+    key(&mut s, KeyCode::Char('y'));
+    assert!(s.staged.is_empty());
+    key(&mut s, KeyCode::Char('q'));
+    assert!(s.quit, "nothing staged: q quits at once");
+}
+
+#[tokio::test]
+async fn a_read_only_cluster_refuses_writes_in_the_write_layer() {
+    let sb = Sandbox::start(SandboxOptions {
+        seed: Seed::Demo,
+        ..SandboxOptions::default()
+    })
+    .await
+    .unwrap();
+    let client = sb.client_for("sandbox-admin").await.unwrap();
+    let cluster = Cluster::from_client(client, "sandbox", &sb.url());
+    let intent = kubectl_kubeflow::tui::edit::command::parse("quota", "vision cpu=99")
+        .unwrap()
+        .unwrap();
+    let kubectl_kubeflow::tui::edit::command::EditCommand::Stage(intent) = intent else {
+        panic!()
+    };
+    let plan = kubectl_kubeflow::tui::runner::plan(&cluster, &intent, &PermissionCache::default())
+        .await
+        .unwrap();
+    let ro = cluster
+        .clone()
+        .read_only("the TUI was started with --readonly");
+    let err = apply(&ro, &plan, ApplyOptions::default())
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("read-only"), "{err}");
+    // A server dry run still goes through; the live object is unchanged.
+    let opts = ApplyOptions {
+        dry_run: kubectl_kubeflow::cluster::DryRun::Server,
+        ..ApplyOptions::default()
+    };
+    apply(&ro, &plan, opts).await.unwrap();
+    let live = kubectl_kubeflow::cluster::snapshot::load_snapshot(&cluster)
+        .await
+        .unwrap();
+    let vision = live
+        .profiles
+        .iter()
+        .find(|p| p.metadata.name.as_deref() == Some("vision"))
+        .unwrap();
+    let cpu = &vision
+        .spec
+        .resource_quota_spec
+        .as_ref()
+        .unwrap()
+        .hard
+        .as_ref()
+        .unwrap()["cpu"];
+    assert_ne!(cpu.0, "99");
+    sb.shutdown().await;
+}
