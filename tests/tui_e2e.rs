@@ -218,7 +218,43 @@ async fn edits_made_in_the_tui_reach_the_cluster() {
         &format!("profile {p} -o jsonpath={{.spec.resourceQuotaSpec.hard.cpu}}"),
     );
     assert_eq!(cpu, "10");
-    tmux.send(&["Escape", "q"]);
+
+    // Onboarding through the form: email, derived name, preset, LimitRange on, apply.
+    let email = tc.email("tuinew");
+    let new = tc.name("tuinew");
+    tmux.send(&["Escape"]);
+    tmux.send(&["n"]);
+    tmux.wait_for("Onboard a user", long);
+    tmux.type_text(&email);
+    tmux.send(&["Tab"]);
+    for _ in 0..64 {
+        tmux.send(&["BSpace"]);
+    }
+    tmux.type_text(&new);
+    tmux.send(&["Tab", "Right"]);
+    tmux.wait_for("‹ small ›", long);
+    tmux.send(&["Enter"]);
+    tmux.wait_for("1 staged", long);
+    tmux.send(&["p"]);
+    tmux.wait_for("server dry run:", long);
+    tmux.send(&["a"]);
+    tmux.send(&["y"]);
+    if tc.is_external() {
+        // No profile controller there: make the namespace as it would, while apply waits.
+        std::thread::sleep(Duration::from_secs(1));
+        tc.seed_profile_namespace(&new, &email).await;
+    }
+    tmux.wait_for("Done.", long);
+    let cpu = kubectl_get(
+        &tc,
+        &format!("profile {new} -o jsonpath={{.spec.resourceQuotaSpec.hard.cpu}}"),
+    );
+    assert_eq!(cpu, "2");
+    assert!(
+        kubectl_get(&tc, &format!("limitrange -n {new} -o name")).contains("cpu-mem-limit-range")
+    );
+    tmux.send(&["Escape"]);
+    tmux.send(&["q"]);
     tmux.wait_for("EXITED=0", long);
     drop(tmux);
 

@@ -10,7 +10,7 @@ use super::{CliError, CliResult, GlobalArgs, connect, parse_request_timeout};
 use crate::cluster::DryRun;
 use crate::cluster::apply::planned;
 use crate::cluster::onboard::{OnboardObjects, plan_onboard};
-use crate::manifest::{self, LimitRangeDefaults};
+use crate::manifest::LimitRangeDefaults;
 use crate::model::{Email, ProfileName, Quantity, Quota};
 
 /// Flags of `onboard`.
@@ -193,17 +193,7 @@ fn plan(args: &OnboardArgs) -> Result<OnboardObjects, CliError> {
                     .map_err(|e| usage(anyhow::Error::new(e).context(format!("invalid {flag}"))))?;
             }
         }
-        let lr = manifest::limit_range(&name, &defaults);
-        let spec = serde_json::to_value(&lr.spec).unwrap_or_default();
-        let causes = crate::model::quota_rules::limit_range_causes(&spec);
-        if !causes.is_empty() {
-            let said: Vec<String> = causes.iter().map(|(f, m)| format!("{f}: {m}")).collect();
-            return Err(usage(anyhow::anyhow!(
-                "the LimitRange would be refused by the API server ({}); a default request must not exceed its default limit: lower --limit-range-request-cpu/--limit-range-request-memory or raise --limit-range-cpu/--limit-range-memory (defaults: limits 800m/512Mi, requests 500m/256Mi)",
-                said.join("; ")
-            )));
-        }
-        Some(lr)
+        Some(defaults)
     } else {
         if !quota.is_empty() {
             errln!(
@@ -213,9 +203,9 @@ fn plan(args: &OnboardArgs) -> Result<OnboardObjects, CliError> {
         }
         None
     };
-    let quota = (!quota.is_empty()).then_some(quota);
-    Ok(OnboardObjects {
-        profile: manifest::profile(&name, &email, quota.as_ref()),
-        limit_range,
+    OnboardObjects::new(&name, &email, Some(&quota), limit_range.as_ref()).map_err(|e| {
+        usage(anyhow::anyhow!(
+            "{e}: lower --limit-range-request-cpu/--limit-range-request-memory or raise --limit-range-cpu/--limit-range-memory"
+        ))
     })
 }

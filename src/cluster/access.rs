@@ -103,6 +103,11 @@ async fn policies(
     }
 }
 
+/// Whether Istio's AuthorizationPolicy CRD is served (listing one namespace's policies).
+pub async fn istio_installed(cluster: &Cluster, namespace: &str) -> Result<bool, ClusterError> {
+    Ok(policies(cluster, Some(namespace)).await?.is_some())
+}
+
 async fn owner_check(
     cluster: &Cluster,
     profile: &str,

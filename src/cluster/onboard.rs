@@ -10,7 +10,8 @@ use kube::api::Api;
 pub use super::apply::Applied;
 use super::apply::{ApplyError, ApplyOptions, apply};
 use super::{Cluster, ClusterError, DryRun};
-use crate::model::Profile;
+use crate::manifest::{self, LimitRangeDefaults};
+use crate::model::{Email, Profile, ProfileName, Quota};
 use crate::plan::{Change, Plan};
 
 /// What to create for one new user.
@@ -101,7 +102,46 @@ pub async fn plan_onboard(
     Ok(objects.creates()?)
 }
 
+/// Why onboarding objects cannot be built (the input, before anything is sent).
+#[derive(Debug, thiserror::Error)]
+pub enum OnboardInputError {
+    /// The LimitRange the defaults make would be refused by the API server.
+    #[error(
+        "the LimitRange would be refused by the API server ({0}); a default request must not exceed its default limit (defaults: limits 800m/512Mi, requests 500m/256Mi)"
+    )]
+    LimitRange(String),
+}
+
 impl OnboardObjects {
+    /// The Profile `name` owned by `email` with `quota`, and the LimitRange `defaults` make
+    /// (refused as kube-apiserver's ValidateLimitRange would refuse it). The CLI flags and the
+    /// TUI form both build their objects here.
+    pub fn new(
+        name: &ProfileName,
+        email: &Email,
+        quota: Option<&Quota>,
+        limit_range: Option<&LimitRangeDefaults>,
+    ) -> Result<OnboardObjects, OnboardInputError> {
+        let limit_range = match limit_range {
+            Some(defaults) => {
+                let lr = manifest::limit_range(name, defaults);
+                let spec = serde_json::to_value(&lr.spec).unwrap_or_default();
+                let causes = crate::model::quota_rules::limit_range_causes(&spec);
+                if !causes.is_empty() {
+                    let said: Vec<String> =
+                        causes.iter().map(|(f, m)| format!("{f}: {m}")).collect();
+                    return Err(OnboardInputError::LimitRange(said.join("; ")));
+                }
+                Some(lr)
+            }
+            None => None,
+        };
+        Ok(OnboardObjects {
+            profile: manifest::profile(name, email, quota.filter(|q| !q.is_empty())),
+            limit_range,
+        })
+    }
+
     /// The creates, in order (Profile, then LimitRange); no checks against the cluster.
     pub fn creates(&self) -> Result<Plan, crate::manifest::OutputError> {
         let mut plan = Plan::new();

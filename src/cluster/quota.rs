@@ -363,7 +363,7 @@ pub async fn plan_quota(
 
 fn missing_limit_range(profile: &ProfileName) -> String {
     format!(
-        "namespace {profile} has no LimitRange: once a quota on cpu or memory exists, pods without resource requests are rejected (Kubeflow Pipelines steps often have none). Pass --limit-range to create cpu-mem-limit-range with default requests"
+        "namespace {profile} has no LimitRange: once a quota on cpu or memory exists, pods without resource requests are rejected (Kubeflow Pipelines steps often have none). Pass --limit-range (in the TUI quota editor: L) to create cpu-mem-limit-range with default requests"
     )
 }
 

@@ -32,6 +32,10 @@ pub enum Context {
     Preview,
     /// A yes/no question.
     Confirm,
+    /// The onboarding form.
+    Form,
+    /// The form's choice fields (preset, LimitRange).
+    FormChoice,
 }
 
 /// What a key does.
@@ -117,6 +121,20 @@ pub enum Action {
     Discard,
     /// Confirm: yes.
     Accept,
+    /// Open the onboarding form.
+    Onboard,
+    /// Form: next field.
+    NextField,
+    /// Form: previous field.
+    PrevField,
+    /// Form: stage what it says.
+    Submit,
+    /// Form: next choice.
+    ChooseNext,
+    /// Form: previous choice.
+    ChoosePrev,
+    /// Form: edit the custom quota.
+    EditCustom,
 }
 
 /// One binding.
@@ -757,6 +775,94 @@ pub const BINDINGS: &[Binding] = &[
         "Apply the staged changes (asks first)",
     ),
     b(
+        Context::List,
+        KeyCode::Char('n'),
+        Action::Onboard,
+        "n",
+        "onboard",
+        "Onboard a user: email, profile name, quota preset, LimitRange, contributors",
+    ),
+    b(
+        Context::Form,
+        KeyCode::Tab,
+        Action::NextField,
+        "Tab",
+        "next",
+        "Next field",
+    ),
+    b(
+        Context::Form,
+        KeyCode::Down,
+        Action::NextField,
+        "Tab",
+        "",
+        "Next field",
+    ),
+    b(
+        Context::Form,
+        KeyCode::BackTab,
+        Action::PrevField,
+        "Shift-Tab",
+        "",
+        "Previous field",
+    ),
+    b(
+        Context::Form,
+        KeyCode::Up,
+        Action::PrevField,
+        "Shift-Tab",
+        "",
+        "Previous field",
+    ),
+    b(
+        Context::Form,
+        KeyCode::Enter,
+        Action::Submit,
+        "Enter",
+        "stage",
+        "Stage the new profile (refused with the reason while a field is invalid)",
+    ),
+    b(
+        Context::Form,
+        KeyCode::Esc,
+        Action::Close,
+        "Esc",
+        "cancel",
+        "Close the form",
+    ),
+    b(
+        Context::FormChoice,
+        KeyCode::Right,
+        Action::ChooseNext,
+        "←/→/Space",
+        "choose",
+        "Preset: next/previous; LimitRange: on/off",
+    ),
+    b(
+        Context::FormChoice,
+        KeyCode::Left,
+        Action::ChoosePrev,
+        "←/→/Space",
+        "",
+        "Preset: next/previous; LimitRange: on/off",
+    ),
+    b(
+        Context::FormChoice,
+        KeyCode::Char(' '),
+        Action::ChooseNext,
+        "←/→/Space",
+        "",
+        "Preset: next/previous; LimitRange: on/off",
+    ),
+    b(
+        Context::FormChoice,
+        KeyCode::Char('e'),
+        Action::EditCustom,
+        "e",
+        "edit custom",
+        "Preset custom: open the quota editor",
+    ),
+    b(
         Context::Confirm,
         KeyCode::Char('y'),
         Action::Accept,
@@ -820,6 +926,8 @@ pub fn help() -> Vec<(&'static str, Vec<(&'static str, &'static str)>)> {
         (Context::Staged, "Staged changes"),
         (Context::Preview, "Preview"),
         (Context::Confirm, "Questions"),
+        (Context::Form, "Onboarding form"),
+        (Context::FormChoice, "Onboarding form choices"),
         (Context::Overlay, "YAML, help, preview and results"),
     ];
     sections
@@ -887,7 +995,7 @@ mod tests {
         let h = hints(&[Context::Overlay, Context::Global]);
         assert!(!h.contains(&("q", "quit")), "{h:?}");
         let help = help();
-        assert_eq!(help.len(), 12);
+        assert_eq!(help.len(), 14);
         assert!(help[1].1.iter().any(|(k, _)| *k == "j/↓"));
         assert_eq!(help[1].1.iter().filter(|(k, _)| *k == "j/↓").count(), 1);
     }

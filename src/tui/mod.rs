@@ -49,6 +49,9 @@ pub async fn run(options: ConnectOptions, readonly: bool) -> std::io::Result<()>
         .unwrap_or_else(|| "(current)".into());
     let mut state = AppState::new(&context, "…", readonly, jiff::Timestamp::now());
     state.color = std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
+    let (presets, problem) = edit::onboard::load_presets();
+    state.presets = presets;
+    state.status = problem;
     let mut runner = Runner::new(options, readonly, tx);
     let mut terminal = ratatui::try_init()?;
     let _restore = RestoreGuard;

@@ -11,14 +11,20 @@ use tokio::task::JoinHandle;
 
 use super::edit::{Check, Failure, FailureKind, Intent};
 use super::msg::{Effect, Msg, Outcome};
-use crate::cluster::access::{AccessError, plan_grant, plan_revoke};
+use std::collections::BTreeMap;
+
+use crate::cluster::access::{AccessError, istio_installed, plan_grant, plan_revoke};
 use crate::cluster::apply::{ApplyOptions, apply};
+use crate::cluster::onboard::{OnboardError, OnboardObjects, plan_onboard};
 use crate::cluster::permission::{PermissionCache, missing_permissions};
 use crate::cluster::quota::{QuotaEdit, QuotaPlanError, plan_quota};
 use crate::cluster::watch::LiveTenancy;
 use crate::cluster::{Cluster, ClusterError, ConnectOptions, DryRun};
 use crate::manifest::LimitRangeDefaults;
+use crate::manifest::{IstioSettings, contributor_pair};
 use crate::model::Quota;
+use crate::model::{Email, ProfileName, Quantity, ResourceName, Role, Subject};
+use crate::plan::Change;
 use crate::plan::Plan;
 
 /// How long an apply waits for a namespace the profile controller is making.
@@ -241,6 +247,13 @@ pub async fn plan(
         } => plan_revoke(cluster, profile, subject, None)
             .await
             .map_err(from_access)?,
+        Intent::Onboard {
+            email,
+            profile,
+            quota,
+            limit_range,
+            contributors,
+        } => plan_new_profile(cluster, email, profile, quota, *limit_range, contributors).await?,
     };
     let missing = missing_permissions(cluster, &plan, cache)
         .await
@@ -255,6 +268,48 @@ pub async fn plan(
                 what.join("; ")
             ),
         ));
+    }
+    Ok(plan)
+}
+
+/// The Profile (refused if it or a foreign namespace of that name exists), the LimitRange,
+/// and a KFAM pair per contributor (only the RoleBinding where Istio is not installed).
+async fn plan_new_profile(
+    cluster: &Cluster,
+    email: &Email,
+    profile: &ProfileName,
+    quota: &BTreeMap<ResourceName, Quantity>,
+    limit_range: bool,
+    contributors: &[(Subject, Role)],
+) -> Result<Plan, Failure> {
+    let mut q = Quota::new();
+    for (k, v) in quota {
+        q.set(k.clone(), *v).map_err(invalid)?;
+    }
+    let defaults = limit_range.then(LimitRangeDefaults::default);
+    let objects =
+        OnboardObjects::new(profile, email, Some(&q), defaults.as_ref()).map_err(invalid)?;
+    let mut plan = plan_onboard(cluster, &objects)
+        .await
+        .map_err(|e| match &e {
+            OnboardError::Cluster(c) => c.into(),
+            _ => invalid(e),
+        })?;
+    if !contributors.is_empty() {
+        let istio = istio_installed(cluster, profile.as_str())
+            .await
+            .map_err(|e| Failure::from(&e))?;
+        for (subject, role) in contributors {
+            let pair = contributor_pair(profile, subject, *role, &IstioSettings::default())
+                .map_err(invalid)?;
+            plan.push(Change::create(&pair.role_binding).map_err(invalid)?);
+            if istio {
+                plan.push(Change::create(&pair.policy).map_err(invalid)?);
+            }
+        }
+        if !istio {
+            plan.warn("Istio is not installed: contributors get the RoleBinding only; the Kubeflow web apps will not let them in until an AuthorizationPolicy exists");
+        }
     }
     Ok(plan)
 }

@@ -6,6 +6,7 @@ use std::cmp::Ordering;
 use std::sync::Arc;
 
 use super::edit::ChangeSet;
+use super::edit::onboard::{OnboardForm, Preset, builtin_presets};
 use super::edit::preview::Styled;
 use super::edit::quota::QuotaEditor;
 use super::field::Field;
@@ -288,6 +289,8 @@ pub enum Modal {
     },
     /// The quota editor of one profile.
     Quota(Box<QuotaEditor>),
+    /// The onboarding form.
+    Onboard(Box<OnboardForm>),
     /// Choosing the role of one subject on one profile.
     RolePicker(RolePicker),
     /// The staged change set.
@@ -429,6 +432,8 @@ pub struct AppState {
     pub staged: ChangeSet,
     /// An apply is running.
     pub applying: bool,
+    /// Quota presets of the onboarding form.
+    pub presets: Vec<Preset>,
 }
 
 impl AppState {
@@ -463,6 +468,7 @@ impl AppState {
             quit: false,
             staged: ChangeSet::default(),
             applying: false,
+            presets: builtin_presets(),
         }
     }
 

@@ -229,6 +229,7 @@ fn on_action(state: &mut AppState, action: Action) -> Vec<Effect> {
         Action::Help => state.modal = Modal::Help { scroll: 0 },
         Action::EditQuota => flow::open_quota_editor(state),
         Action::SetRole => flow::open_role_picker(state),
+        Action::Onboard => flow::open_onboard(state),
         Action::Staged => state.modal = Modal::Staged { selected: 0 },
         Action::Preview => return flow::open_preview(state),
         Action::NextView => switch(state, (state.view.index() + 1) % ViewKind::ALL.len()),

@@ -490,3 +490,121 @@ async fn a_read_only_cluster_refuses_writes_in_the_write_layer() {
     assert_ne!(cpu.0, "99");
     sb.shutdown().await;
 }
+
+#[test]
+fn onboarding_form_derives_validates_live_and_stages_one_new_profile() {
+    let mut snap = snapshot(false);
+    snap.namespaces.push(from(
+        json!({"metadata": {"name": "delta", "annotations": {"owner": "someone@x.io"}}}),
+    ));
+    let mut s = AppState::new("ctx", "https://x", false, now());
+    update(
+        &mut s,
+        Msg::Live {
+            generation: 0,
+            event: LiveEvent::Snapshot(Box::new(snap)),
+        },
+    );
+    let form = |s: &AppState| match &s.modal {
+        Modal::Onboard(f) => f.clone(),
+        other => panic!("no form: {other:?}"),
+    };
+    key(&mut s, KeyCode::Char('n'));
+    typed(&mut s, "Dan.O@x");
+    assert_eq!(
+        form(&s).profile.text(),
+        "dan-o",
+        "derived like the dashboard"
+    );
+    assert!(
+        !form(&s).warnings().is_empty(),
+        "upper case is warned about"
+    );
+    // Bad email: shown live, Enter refused.
+    typed(&mut s, "@");
+    assert!(
+        form(&s)
+            .issues
+            .iter()
+            .any(|(f, _)| *f == kubectl_kubeflow::tui::edit::onboard::Focus::Email)
+    );
+    assert!(key(&mut s, KeyCode::Enter).is_empty());
+    assert!(form(&s).error.is_some());
+    key(&mut s, KeyCode::Backspace);
+    // A name of an existing profile, then of a foreign namespace.
+    key(&mut s, KeyCode::Tab);
+    for _ in 0..5 {
+        key(&mut s, KeyCode::Backspace);
+    }
+    typed(&mut s, "alpha");
+    assert!(
+        form(&s).issues[0]
+            .1
+            .contains("profile alpha already exists")
+    );
+    for _ in 0..5 {
+        key(&mut s, KeyCode::Backspace);
+    }
+    typed(&mut s, "delta");
+    assert!(
+        form(&s).issues[0]
+            .1
+            .contains("owner annotation: someone@x.io")
+    );
+    for _ in 0..5 {
+        key(&mut s, KeyCode::Backspace);
+    }
+    typed(&mut s, "dan");
+    assert!(form(&s).issues.is_empty(), "{:?}", form(&s).issues);
+    // Preset: medium; then custom through the quota editor.
+    key(&mut s, KeyCode::Tab);
+    key(&mut s, KeyCode::Right);
+    key(&mut s, KeyCode::Right);
+    assert_eq!(form(&s).choice_label(), "medium");
+    key(&mut s, KeyCode::Left);
+    key(&mut s, KeyCode::Left);
+    key(&mut s, KeyCode::Left);
+    assert_eq!(form(&s).choice_label(), "custom");
+    assert!(form(&s).issues[0].1.contains("quota editor"));
+    key(&mut s, KeyCode::Char('e'));
+    key(&mut s, KeyCode::Char('a'));
+    typed(&mut s, "gpu");
+    key(&mut s, KeyCode::Enter);
+    typed(&mut s, "1");
+    key(&mut s, KeyCode::Enter);
+    key(&mut s, KeyCode::Char('s'));
+    let f = form(&s);
+    assert!(f.editor.is_none());
+    assert_eq!(f.quota().len(), 1);
+    // LimitRange off, one contributor.
+    key(&mut s, KeyCode::Tab);
+    key(&mut s, KeyCode::Char(' '));
+    key(&mut s, KeyCode::Tab);
+    typed(&mut s, "bob@x.io:boss");
+    assert!(form(&s).issues[0].1.contains("unknown role"));
+    for _ in 0..4 {
+        key(&mut s, KeyCode::Backspace);
+    }
+    typed(&mut s, "view");
+    let fx = key(&mut s, KeyCode::Enter);
+    let [Effect::Plan { intent, .. }] = fx.as_slice() else {
+        panic!("{fx:?} {:?}", s.modal)
+    };
+    assert_eq!(
+        intent.summary(),
+        "onboard Dan.O@x as profile dan, quota requests.nvidia.com/gpu=1, 1 contributor(s)"
+    );
+    assert_eq!(s.modal, Modal::None);
+}
+
+#[test]
+fn user_presets_replace_the_built_in_ones_and_bad_files_say_why() {
+    use kubectl_kubeflow::tui::edit::onboard::parse_presets;
+    let p = parse_presets("tiny:\n  cpu: 500m\n  memory: 1Gi\n").unwrap();
+    assert_eq!(p[0].name, "tiny");
+    let err = parse_presets("tiny: {CPU: 1}").unwrap_err();
+    assert!(
+        err.contains("preset tiny") && err.contains("lower-case"),
+        "{err}"
+    );
+}

@@ -1,5 +1,6 @@
 //! The editing commands of the `:` line. They mirror the CLI and stage exactly what the
-//! editors stage: `:quota PROFILE KEY=QTY ... -KEY [--limit-range]`, `:grant USER ROLE
+//! editors stage: `:onboard EMAIL [--profile NAME] [--cpu Q] [--memory Q] [--gpu Q] [--quota
+//! KEY=Q] [--limit-range]`, `:quota PROFILE KEY=QTY ... -KEY [--limit-range]`, `:grant USER ROLE
 //! PROFILE`, `:revoke USER PROFILE`, `:preview`, `:apply`, `:staged`, `:unstage N`,
 //! `:discard`. USER is an email or `group:NAME`.
 
@@ -26,7 +27,7 @@ pub enum EditCommand {
 }
 
 /// The usage line of each command, for errors.
-pub const USAGE: &str = ":quota PROFILE KEY=QTY... [-KEY]... [--limit-range] · :grant USER ROLE PROFILE · :revoke USER PROFILE · :preview · :apply · :staged · :unstage N · :discard";
+pub const USAGE: &str = ":onboard EMAIL [--profile NAME] [--cpu Q]... · :quota PROFILE KEY=QTY... [-KEY]... [--limit-range] · :grant USER ROLE PROFILE · :revoke USER PROFILE · :preview · :apply · :staged · :unstage N · :discard";
 
 /// Parses `USER`: an email, or `group:NAME`.
 pub fn subject(text: &str) -> Result<Subject, String> {
@@ -79,11 +80,65 @@ fn quota(args: &[&str]) -> Result<Intent, String> {
     })
 }
 
+fn onboard(args: &[&str]) -> Result<Intent, String> {
+    const USE: &str = "usage: :onboard EMAIL [--profile NAME] [--cpu Q] [--memory Q] [--gpu Q] [--quota KEY=Q]... [--limit-range]";
+    let [email, rest @ ..] = args else {
+        return Err(USE.into());
+    };
+    let email = Email::parse(email).map_err(|e| e.to_string())?;
+    let mut name = None;
+    let mut quota = Quota::new();
+    let mut limit_range = false;
+    let mut it = rest.iter();
+    while let Some(flag) = it.next() {
+        let mut value = || {
+            it.next()
+                .copied()
+                .ok_or_else(|| format!("{flag} needs a value; {USE}"))
+        };
+        let key = match *flag {
+            "--limit-range" => {
+                limit_range = true;
+                continue;
+            }
+            "--profile" => {
+                name = Some(profile(value()?)?);
+                continue;
+            }
+            "--cpu" => "cpu",
+            "--memory" => "memory",
+            "--gpu" => "requests.nvidia.com/gpu",
+            "--quota" => "",
+            other => return Err(format!("unknown flag {other}; {USE}")),
+        };
+        let v = value()?;
+        let pair = if key.is_empty() {
+            v.to_string()
+        } else {
+            format!("{key}={v}")
+        };
+        let (k, q) = Quota::parse_pair(&pair).map_err(|e| e.to_string())?;
+        quota.insert_unique(k, q).map_err(|e| e.to_string())?;
+    }
+    let profile = match name {
+        Some(p) => p,
+        None => ProfileName::from_email(&email).map_err(|e| format!("{e}; give --profile NAME"))?,
+    };
+    Ok(Intent::Onboard {
+        email,
+        profile,
+        quota: quota.iter().map(|(k, v)| (k.clone(), *v)).collect(),
+        limit_range,
+        contributors: Vec::new(),
+    })
+}
+
 /// Parses `cmd args`; `None` when `cmd` is not an editing command.
 pub fn parse(cmd: &str, args: &str) -> Option<Result<EditCommand, String>> {
     let args: Vec<&str> = args.split_whitespace().collect();
     let result = match (cmd, args.as_slice()) {
         ("quota", a) => quota(a).map(EditCommand::Stage),
+        ("onboard", a) => onboard(a).map(EditCommand::Stage),
         ("grant", [user, role, p]) => (|| {
             let role: Role = role
                 .parse()
@@ -143,6 +198,30 @@ mod tests {
         assert!(set.keys().any(|k| k.as_str() == "requests.nvidia.com/gpu"));
         assert_eq!(unset.iter().next().unwrap().as_str(), "pods");
         assert!(limit_range);
+    }
+
+    #[test]
+    fn onboard_derives_the_name_and_takes_quota_flags() {
+        let Some(Ok(EditCommand::Stage(Intent::Onboard {
+            profile,
+            quota,
+            limit_range,
+            ..
+        }))) = parse(
+            "onboard",
+            "Ann.Lee@x.io --cpu 4 --quota pods=10 --limit-range",
+        )
+        else {
+            panic!()
+        };
+        assert_eq!(profile.as_str(), "ann-lee");
+        assert_eq!(quota.len(), 2);
+        assert!(limit_range);
+        let err = |a| parse("onboard", a).unwrap().unwrap_err();
+        assert!(err("a@x.io --cpu").contains("needs a value"));
+        assert!(err("a@x.io --cpu 4 --quota cpu=2").contains("twice"));
+        assert!(err("a@x.io --color red").contains("unknown flag"));
+        assert!(err("").contains("usage"));
     }
 
     #[test]

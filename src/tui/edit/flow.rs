@@ -6,6 +6,7 @@
 use crossterm::event::KeyEvent;
 
 use super::command::EditCommand;
+use super::onboard::{Focus, OnboardForm};
 use super::preview::{Styled, Tone, line, preview};
 use super::quota::{Editing, QuotaEditor};
 use super::{Check, Failure, Intent, Stage};
@@ -14,7 +15,7 @@ use crate::tenancy::{AccessLevel, SubjectKind};
 use crate::tui::keymap::{Action, Context, lookup};
 use crate::tui::msg::{Effect, Outcome};
 use crate::tui::state::{
-    AppState, ConfirmAction, Modal, ReadOnly, RolePicker, Scope, TextKind, ViewKind,
+    AppState, ConfirmAction, Data, Modal, ReadOnly, RolePicker, Scope, TextKind, ViewKind,
 };
 
 /// Why edits are refused now, if they are.
@@ -34,6 +35,14 @@ pub fn contexts(modal: &Modal) -> Option<Vec<Context>> {
     Some(match modal {
         Modal::Quota(e) if e.editing != Editing::None => vec![Context::Field],
         Modal::Quota(_) => vec![Context::Editor],
+        Modal::Onboard(f) => match &f.editor {
+            Some(e) if e.editing != Editing::None => vec![Context::Field],
+            Some(_) => vec![Context::Editor],
+            None if matches!(f.focus, Focus::Preset | Focus::LimitRange) => {
+                vec![Context::FormChoice, Context::Form]
+            }
+            None => vec![Context::Form],
+        },
         Modal::RolePicker(_) => vec![Context::Picker],
         Modal::Staged { .. } => vec![Context::Staged],
         Modal::Text {
@@ -413,10 +422,18 @@ pub fn open_role_picker(state: &mut AppState) {
     }
 }
 
-fn on_editor(state: &mut AppState, action: Option<Action>, key: KeyEvent) -> Vec<Effect> {
-    let Modal::Quota(editor) = &mut state.modal else {
-        return Vec::new();
-    };
+/// What a key did to a quota editor.
+enum Step {
+    /// Keep editing.
+    Stay,
+    /// `s`: stage (or take) the edit.
+    Stage,
+    /// Esc: close it.
+    Close,
+}
+
+/// Keys of a quota editor (the profile's, or the onboarding form's custom quota).
+fn editor_key(editor: &mut QuotaEditor, action: Option<Action>, key: KeyEvent) -> Step {
     if editor.editing != Editing::None {
         match action {
             Some(Action::Commit) => editor.commit(),
@@ -429,7 +446,7 @@ fn on_editor(state: &mut AppState, action: Option<Action>, key: KeyEvent) -> Vec
                 editor.error = None;
             }
         }
-        return Vec::new();
+        return Step::Stay;
     }
     match action {
         Some(Action::Up) => editor.move_by(-1),
@@ -442,7 +459,20 @@ fn on_editor(state: &mut AppState, action: Option<Action>, key: KeyEvent) -> Vec
                 editor.error = Some(e);
             }
         }
-        Some(Action::StageEdit) => match editor.intent() {
+        Some(Action::StageEdit) => return Step::Stage,
+        Some(Action::Close) => return Step::Close,
+        _ => {}
+    }
+    Step::Stay
+}
+
+fn on_editor(state: &mut AppState, action: Option<Action>, key: KeyEvent) -> Vec<Effect> {
+    let Modal::Quota(editor) = &mut state.modal else {
+        return Vec::new();
+    };
+    match editor_key(editor, action, key) {
+        Step::Stay => {}
+        Step::Stage => match editor.intent() {
             Ok(Some(intent)) => {
                 state.modal = Modal::None;
                 return stage(state, intent);
@@ -453,11 +483,120 @@ fn on_editor(state: &mut AppState, action: Option<Action>, key: KeyEvent) -> Vec
             }
             Err(e) => editor.error = Some(e),
         },
-        Some(Action::Close) => {
+        Step::Close => {
             state.modal = Modal::None;
             state.status = Some("quota edit closed; nothing was staged".into());
         }
-        _ => {}
+    }
+    Vec::new()
+}
+
+/// Why `name` cannot be a new profile, from the live data (a profile or namespace of that
+/// name; a namespace whose owner annotation is `email` is adopted, as the controller does).
+pub fn name_taken(state: &AppState, email: &str, name: &str) -> Option<String> {
+    let Data::Ready { tenancy, snapshot } = &state.data else {
+        return None;
+    };
+    if let Some(p) = tenancy.profile(name) {
+        return Some(format!(
+            "profile {name} already exists (owner {}); pick another name, or grant access to it with t",
+            p.owner.as_deref().unwrap_or("none")
+        ));
+    }
+    let ns = snapshot
+        .namespaces
+        .iter()
+        .find(|n| n.metadata.name.as_deref() == Some(name))?;
+    let owner = ns
+        .metadata
+        .annotations
+        .as_ref()
+        .and_then(|a| a.get("owner"))
+        .map(String::as_str);
+    (owner != Some(email)).then(|| {
+        format!(
+            "namespace {name} already exists (owner annotation: {}); the profile controller would refuse to adopt it, pick another name",
+            owner.unwrap_or("none")
+        )
+    })
+}
+
+/// `n`: opens the onboarding form.
+pub fn open_onboard(state: &mut AppState) {
+    if let Some(reason) = read_only_reason(state) {
+        state.status = Some(reason);
+        return;
+    }
+    state.modal = Modal::Onboard(Box::new(OnboardForm::new(state.presets.clone())));
+}
+
+fn on_form(state: &mut AppState, action: Option<Action>, key: KeyEvent) -> Vec<Effect> {
+    let effects = form_key(state, action, key);
+    if let Modal::Onboard(form) = &state.modal {
+        let email = form.email.text().trim().to_string();
+        let issues = form.problems(&|n| name_taken(state, &email, n));
+        if let Modal::Onboard(form) = &mut state.modal {
+            form.issues = issues;
+        }
+    }
+    effects
+}
+
+fn form_key(state: &mut AppState, action: Option<Action>, key: KeyEvent) -> Vec<Effect> {
+    let Modal::Onboard(form) = &mut state.modal else {
+        return Vec::new();
+    };
+    if let Some(editor) = &mut form.editor {
+        match editor_key(editor, action, key) {
+            Step::Stay => {}
+            Step::Stage => match editor.values() {
+                Ok(q) => {
+                    form.custom = q;
+                    form.editor = None;
+                }
+                Err(e) => editor.error = Some(e),
+            },
+            Step::Close => form.editor = None,
+        }
+        return Vec::new();
+    }
+    match action {
+        Some(Action::NextField) => form.move_focus(true),
+        Some(Action::PrevField) => form.move_focus(false),
+        Some(Action::ChooseNext) => form.choose(true),
+        Some(Action::ChoosePrev) => form.choose(false),
+        Some(Action::EditCustom) if form.is_custom() => form.open_editor(),
+        Some(Action::EditCustom) => {
+            form.error =
+                Some("e edits the quota of the custom preset: choose custom with ←/→ first".into())
+        }
+        Some(Action::Close) => {
+            state.modal = Modal::None;
+            state.status = Some("onboarding closed; nothing was staged".into());
+        }
+        Some(Action::Submit) => {
+            let form = form.clone();
+            let email = form.email.text().trim().to_string();
+            let result = form.submit(&|n| name_taken(state, &email, n));
+            match result {
+                Ok(intent) => {
+                    state.modal = Modal::None;
+                    return stage(state, intent);
+                }
+                Err(e) => {
+                    if let Modal::Onboard(f) = &mut state.modal {
+                        f.error = Some(e);
+                    }
+                }
+            }
+        }
+        _ => {
+            if let Some(f) = form.text_field()
+                && f.input(key)
+            {
+                form.typed();
+            }
+        }
     }
     Vec::new()
 }
@@ -468,6 +607,7 @@ pub fn on_key(state: &mut AppState, key: KeyEvent) -> Option<Vec<Effect>> {
     let action = lookup(&contexts, &key);
     Some(match &state.modal {
         Modal::Quota(_) => on_editor(state, action, key),
+        Modal::Onboard(_) => on_form(state, action, key),
         Modal::RolePicker(p) => {
             let p = p.clone();
             match action {

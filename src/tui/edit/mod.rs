@@ -5,13 +5,14 @@
 
 pub mod command;
 pub mod flow;
+pub mod onboard;
 pub mod preview;
 pub mod quota;
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::cluster::ClusterError;
-use crate::model::{ProfileName, Quantity, ResourceName, Role, Subject};
+use crate::model::{Email, ProfileName, Quantity, ResourceName, Role, Subject};
 use crate::plan::{Action, Plan};
 
 /// One thing the admin asked for, before it is planned against the live objects.
@@ -37,6 +38,19 @@ pub enum Intent {
         /// The role, or none.
         role: Option<Role>,
     },
+    /// A new user: Profile, LimitRange and initial contributor pairs (create only).
+    Onboard {
+        /// The owner.
+        email: Email,
+        /// The new profile.
+        profile: ProfileName,
+        /// Its quota (empty: none).
+        quota: BTreeMap<ResourceName, Quantity>,
+        /// Create the seed's LimitRange too.
+        limit_range: bool,
+        /// Contributors with their role.
+        contributors: Vec<(Subject, Role)>,
+    },
 }
 
 /// What makes two intents about the same objects (they merge into one staged change).
@@ -46,6 +60,8 @@ pub enum IntentKey {
     Quota(ProfileName),
     /// A subject's contributor pair in a profile.
     Access(ProfileName, Subject),
+    /// A new profile.
+    Onboard(ProfileName),
 }
 
 impl Intent {
@@ -56,6 +72,7 @@ impl Intent {
             Intent::Access {
                 profile, subject, ..
             } => IntentKey::Access(profile.clone(), subject.clone()),
+            Intent::Onboard { profile, .. } => IntentKey::Onboard(profile.clone()),
         }
     }
 
@@ -121,14 +138,35 @@ impl Intent {
                 subject,
                 role: None,
             } => format!("revoke {} on {profile}", subject.name()),
+            Intent::Onboard {
+                email,
+                profile,
+                quota,
+                limit_range,
+                contributors,
+            } => {
+                let mut s = format!("onboard {email} as profile {profile}");
+                if !quota.is_empty() {
+                    let q: Vec<String> = quota.iter().map(|(k, v)| format!("{k}={v}")).collect();
+                    s.push_str(&format!(", quota {}", q.join(",")));
+                }
+                if *limit_range {
+                    s.push_str(", +LimitRange");
+                }
+                if !contributors.is_empty() {
+                    s.push_str(&format!(", {} contributor(s)", contributors.len()));
+                }
+                s
+            }
         }
     }
 
-    /// Applying order: quota edits before access changes.
+    /// Applying order: new profiles first, then quota edits, then access changes.
     fn rank(&self) -> u8 {
         match self {
-            Intent::Quota { .. } => 0,
-            Intent::Access { .. } => 1,
+            Intent::Onboard { .. } => 0,
+            Intent::Quota { .. } => 1,
+            Intent::Access { .. } => 2,
         }
     }
 }

@@ -125,6 +125,10 @@ pub fn preview(set: &ChangeSet) -> Vec<Styled> {
         }
         for c in &s.checks {
             match &c.outcome {
+                Ok(word) if word.starts_with("not validated") => out.push(line(
+                    Tone::Warning,
+                    format!("• server dry run: {} {word}", c.reference),
+                )),
                 Ok(word) => out.push(line(
                     Tone::Ok,
                     format!("✓ server dry run: {} {word}", c.reference),

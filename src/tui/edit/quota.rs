@@ -137,6 +137,39 @@ impl QuotaEditor {
         })
     }
 
+    /// An editor on a quota that does not exist yet (the onboarding form's custom quota);
+    /// the form has its own LimitRange toggle, so none is offered here.
+    pub fn blank(profile: ProfileName, quota: &BTreeMap<ResourceName, Quantity>) -> QuotaEditor {
+        QuotaEditor {
+            profile,
+            rows: quota
+                .iter()
+                .map(|(k, v)| QuotaRow {
+                    resource: k.to_string(),
+                    used: None,
+                    live: None,
+                    value: v.to_string(),
+                    removed: false,
+                })
+                .collect(),
+            selected: 0,
+            editing: Editing::None,
+            has_limit_range: true,
+            add_limit_range: false,
+            error: None,
+        }
+    }
+
+    /// The quota the rows make (for a blank editor: every row not removed).
+    pub fn values(&self) -> Result<BTreeMap<ResourceName, Quantity>, String> {
+        let mut out = BTreeMap::new();
+        for r in self.rows.iter().filter(|r| !r.removed) {
+            let name = ResourceName::parse(&r.resource).map_err(|e| e.to_string())?;
+            out.insert(name, value_error(&r.resource, &r.value)?);
+        }
+        Ok(out)
+    }
+
     /// The selected row.
     pub fn row(&self) -> Option<&QuotaRow> {
         self.rows.get(self.selected)

@@ -10,6 +10,7 @@ use ratatui::widgets::{Clear, Paragraph, Wrap};
 use super::bordered;
 use super::overlay::{centered, yaml_line};
 use super::theme::Theme;
+use crate::tui::edit::onboard::{Focus, OnboardForm};
 use crate::tui::edit::preview::{Styled, Tone};
 use crate::tui::edit::quota::{Editing, QuotaEditor};
 use crate::tui::edit::{ChangeSet, Stage};
@@ -313,6 +314,116 @@ pub fn confirm(frame: &mut Frame, area: Rect, prompt: &str, theme: &Theme) {
         Paragraph::new(Line::styled(format!(" {prompt}"), theme.warning()))
             .wrap(Wrap { trim: false })
             .block(bordered(" Confirm ".into(), theme)),
+        rect,
+    );
+}
+
+fn label(f: &OnboardForm, focus: Focus, text: &'static str, theme: &Theme) -> Span<'static> {
+    let style = if f.focus == focus {
+        theme.accent().add_modifier(Modifier::BOLD)
+    } else {
+        theme.header()
+    };
+    let marker = if f.focus == focus { "›" } else { " " };
+    Span::styled(format!("{marker} {text:<14}"), style)
+}
+
+fn text_row<'a>(
+    f: &OnboardForm,
+    focus: Focus,
+    text: &'static str,
+    field: &'a Field,
+    theme: &Theme,
+) -> Line<'a> {
+    let mut spans = vec![label(f, focus, text, theme), Span::raw("[")];
+    if f.focus == focus {
+        spans.extend(field_spans(field, theme));
+    } else {
+        spans.push(Span::raw(field.text()));
+    }
+    spans.push(Span::raw("]"));
+    Line::from(spans)
+}
+
+fn push_issue(lines: &mut Vec<Line>, f: &OnboardForm, focus: Focus, theme: &Theme) {
+    if let Some((_, m)) = f.issues.iter().find(|(fo, _)| *fo == focus) {
+        lines.push(Line::styled(format!("      ✗ {m}"), theme.error()));
+    }
+}
+
+/// The onboarding form.
+pub fn onboard(frame: &mut Frame, area: Rect, f: &OnboardForm, theme: &Theme) {
+    let mut lines = Vec::new();
+    lines.push(text_row(f, Focus::Email, "Email", &f.email, theme));
+    push_issue(&mut lines, f, Focus::Email, theme);
+    lines.push(text_row(
+        f,
+        Focus::Profile,
+        "Profile name",
+        &f.profile,
+        theme,
+    ));
+    push_issue(&mut lines, f, Focus::Profile, theme);
+    if !f.profile_edited && !f.profile.text().is_empty() {
+        lines.push(Line::styled(
+            "      derived from the email as the Kubeflow dashboard does; type to change it",
+            theme.dim(),
+        ));
+    }
+    let quota: Vec<String> = f.quota().iter().map(|(k, v)| format!("{k}={v}")).collect();
+    lines.push(Line::from(vec![
+        label(f, Focus::Preset, "Quota preset", theme),
+        Span::raw(format!("‹ {} ›  ", f.choice_label())),
+        Span::styled(
+            if quota.is_empty() {
+                "no quota".to_string()
+            } else {
+                quota.join(", ")
+            },
+            theme.dim(),
+        ),
+    ]));
+    push_issue(&mut lines, f, Focus::Preset, theme);
+    lines.push(Line::from(vec![
+        label(f, Focus::LimitRange, "LimitRange", theme),
+        Span::raw(if f.limit_range {
+            "[x] create cpu-mem-limit-range (default requests 500m/256Mi, limits 800m/512Mi)"
+        } else {
+            "[ ] none: with a cpu/memory quota, pods without requests are rejected"
+        }),
+    ]));
+    lines.push(text_row(
+        f,
+        Focus::Contributors,
+        "Contributors",
+        &f.contributors,
+        theme,
+    ));
+    push_issue(&mut lines, f, Focus::Contributors, theme);
+    lines.push(Line::styled(
+        "      EMAIL:ROLE, comma-separated (role admin, edit or view; group:NAME for a group)",
+        theme.dim(),
+    ));
+    for w in f.warnings() {
+        lines.push(Line::styled(format!("  ⚠ {w}"), theme.warning()));
+    }
+    if let Some(e) = &f.error {
+        lines.push(Line::styled(format!("  ✗ {e}"), theme.error()));
+    }
+    lines.push(Line::raw(""));
+    lines.push(Line::styled(
+        "  Enter stages the Profile (and LimitRange and contributor pairs); nothing is sent until you apply.",
+        theme.dim(),
+    ));
+    let rect = centered(area, 100, wrapped_height(&lines, 100));
+    frame.render_widget(Clear, rect);
+    frame.render_widget(
+        Paragraph::new(lines)
+            .wrap(Wrap { trim: false })
+            .block(bordered(
+                " Onboard a user · Tab next field · Esc cancels ".into(),
+                theme,
+            )),
         rect,
     );
 }

@@ -85,6 +85,10 @@ pub fn render(state: &AppState, frame: &mut Frame) {
             scroll,
         } => overlay::yaml(frame, body, title, lines, *scroll, &theme),
         Modal::Quota(e) => edit::quota(frame, body, e, &theme),
+        Modal::Onboard(f) => match &f.editor {
+            Some(e) => edit::quota(frame, body, e, &theme),
+            None => edit::onboard(frame, body, f, &theme),
+        },
         Modal::RolePicker(p) => edit::picker(frame, body, p, &theme),
         Modal::Staged { selected } => edit::staged(frame, body, &state.staged, *selected, &theme),
         Modal::Text {
