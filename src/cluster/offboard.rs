@@ -124,3 +124,28 @@ pub async fn plan_offboard(
     }
     Ok(Offboard { plan, owned })
 }
+
+/// Plans deleting one profile (guarded by its resourceVersion and uid), with what its
+/// namespace holds: the profile controller deletes the namespace and everything in it.
+pub async fn plan_delete_profile(
+    cluster: &Cluster,
+    profile: &crate::model::ProfileName,
+) -> Result<Offboard, AccessError> {
+    let api: Api<crate::model::Profile> = Api::all(cluster.client().clone());
+    let live = api
+        .get_opt(profile.as_str())
+        .await
+        .map_err(|e| cluster.explain(e, "profiles.kubeflow.org"))?
+        .ok_or_else(|| AccessError::NoProfile(profile.to_string()))?;
+    let contents = namespace_contents(cluster, profile.as_str()).await?;
+    let mut plan = Plan::new();
+    plan.warn(format!(
+        "deleting profile {profile} makes the profile controller delete namespace {profile} with everything in it: {}",
+        contents.summary()
+    ));
+    plan.push(Change::delete(&live)?);
+    Ok(Offboard {
+        plan,
+        owned: vec![contents],
+    })
+}

@@ -36,6 +36,8 @@ pub enum Context {
     Form,
     /// The form's choice fields (preset, LimitRange).
     FormChoice,
+    /// The typed confirmation of a destructive change.
+    Danger,
 }
 
 /// What a key does.
@@ -135,6 +137,8 @@ pub enum Action {
     ChoosePrev,
     /// Form: edit the custom quota.
     EditCustom,
+    /// Offboard the selected user / delete the selected profile (typed confirmation).
+    Offboard,
 }
 
 /// One binding.
@@ -863,6 +867,30 @@ pub const BINDINGS: &[Binding] = &[
         "Preset custom: open the quota editor",
     ),
     b(
+        Context::List,
+        KeyCode::Char('D'),
+        Action::Offboard,
+        "D",
+        "",
+        "Users: offboard the user (revoke everything); Profiles: delete the profile and its namespace. Lists what is lost; asks you to type the name",
+    ),
+    b(
+        Context::Danger,
+        KeyCode::Enter,
+        Action::Submit,
+        "Enter",
+        "stage",
+        "Stage it once the name typed matches",
+    ),
+    b(
+        Context::Danger,
+        KeyCode::Esc,
+        Action::Close,
+        "Esc",
+        "cancel",
+        "Keep everything",
+    ),
+    b(
         Context::Confirm,
         KeyCode::Char('y'),
         Action::Accept,
@@ -928,6 +956,7 @@ pub fn help() -> Vec<(&'static str, Vec<(&'static str, &'static str)>)> {
         (Context::Confirm, "Questions"),
         (Context::Form, "Onboarding form"),
         (Context::FormChoice, "Onboarding form choices"),
+        (Context::Danger, "Offboard / delete confirmation"),
         (Context::Overlay, "YAML, help, preview and results"),
     ];
     sections
@@ -995,7 +1024,7 @@ mod tests {
         let h = hints(&[Context::Overlay, Context::Global]);
         assert!(!h.contains(&("q", "quit")), "{h:?}");
         let help = help();
-        assert_eq!(help.len(), 14);
+        assert_eq!(help.len(), 15);
         assert!(help[1].1.iter().any(|(k, _)| *k == "j/↓"));
         assert_eq!(help[1].1.iter().filter(|(k, _)| *k == "j/↓").count(), 1);
     }

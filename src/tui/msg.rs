@@ -4,6 +4,7 @@ use crossterm::event::KeyEvent;
 
 use super::edit::{Check, Failure, Intent};
 use crate::cluster::Identity;
+use crate::cluster::offboard::NamespaceContents;
 use crate::cluster::watch::LiveEvent;
 use crate::plan::Plan;
 
@@ -52,6 +53,13 @@ pub enum Msg {
         id: u64,
         /// The plan, or why there is none.
         result: Result<Plan, Failure>,
+    },
+    /// A destructive intent was inspected for its confirmation.
+    Inspected {
+        /// What was inspected.
+        intent: Intent,
+        /// Its plan and what the namespaces it touches hold.
+        result: Result<(Plan, Vec<NamespaceContents>), Failure>,
     },
     /// A server dry run of a staged change finished.
     Checked {
@@ -110,6 +118,12 @@ pub enum Effect {
         /// The staged change.
         id: u64,
         /// What to plan.
+        intent: Intent,
+    },
+    /// Plan a destructive intent and count what it would delete, for the typed
+    /// confirmation; answers [`Msg::Inspected`].
+    Inspect {
+        /// What to inspect.
         intent: Intent,
     },
     /// Server dry run (`dryRun=All`) of staged changes; answers [`Msg::Checked`] per change.

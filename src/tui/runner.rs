@@ -15,6 +15,7 @@ use std::collections::BTreeMap;
 
 use crate::cluster::access::{AccessError, istio_installed, plan_grant, plan_revoke};
 use crate::cluster::apply::{ApplyOptions, apply};
+use crate::cluster::offboard::{NamespaceContents, plan_delete_profile, plan_offboard};
 use crate::cluster::onboard::{OnboardError, OnboardObjects, plan_onboard};
 use crate::cluster::permission::{PermissionCache, missing_permissions};
 use crate::cluster::quota::{QuotaEdit, QuotaPlanError, plan_quota};
@@ -117,6 +118,16 @@ impl Runner {
                         };
                         let _ = tx.send(Msg::Checked { id, checks });
                     }
+                });
+            }
+            Effect::Inspect { intent } => {
+                let (cluster, tx, cache) = self.parts();
+                tokio::spawn(async move {
+                    let result = match cluster {
+                        Some(c) => inspect(&c, &intent, &cache).await,
+                        None => Err(not_connected()),
+                    };
+                    let _ = tx.send(Msg::Inspected { intent, result });
                 });
             }
             Effect::Apply { items } => {
@@ -254,6 +265,18 @@ pub async fn plan(
             limit_range,
             contributors,
         } => plan_new_profile(cluster, email, profile, quota, *limit_range, contributors).await?,
+        Intent::Offboard { subject } => {
+            plan_offboard(cluster, subject, false)
+                .await
+                .map_err(from_access)?
+                .plan
+        }
+        Intent::DeleteProfile { profile } => {
+            plan_delete_profile(cluster, profile)
+                .await
+                .map_err(from_access)?
+                .plan
+        }
     };
     let missing = missing_permissions(cluster, &plan, cache)
         .await
@@ -312,6 +335,31 @@ async fn plan_new_profile(
         }
     }
     Ok(plan)
+}
+
+/// The plan of a destructive intent with what the namespaces it touches hold, for the typed
+/// confirmation (permissions checked like any plan).
+async fn inspect(
+    cluster: &Cluster,
+    intent: &Intent,
+    cache: &PermissionCache,
+) -> Result<(Plan, Vec<NamespaceContents>), Failure> {
+    let contents = match intent {
+        Intent::DeleteProfile { profile } => {
+            plan_delete_profile(cluster, profile)
+                .await
+                .map_err(from_access)?
+                .owned
+        }
+        Intent::Offboard { subject } => {
+            plan_offboard(cluster, subject, false)
+                .await
+                .map_err(from_access)?
+                .owned
+        }
+        _ => Vec::new(),
+    };
+    Ok((plan(cluster, intent, cache).await?, contents))
 }
 
 /// Sends every change of `plan` with `dryRun=All`: one check per object.

@@ -5,13 +5,15 @@ use std::cell::Cell;
 use std::cmp::Ordering;
 use std::sync::Arc;
 
-use super::edit::ChangeSet;
 use super::edit::onboard::{OnboardForm, Preset, builtin_presets};
 use super::edit::preview::Styled;
 use super::edit::quota::QuotaEditor;
+use super::edit::{ChangeSet, Failure, Intent};
 use super::field::Field;
+use crate::cluster::offboard::NamespaceContents;
 use crate::cluster::watch::ConnectionTrouble;
 use crate::model::{ProfileName, Role, Subject};
+use crate::plan::Plan;
 use crate::tenancy::{Severity, Snapshot, Tenancy};
 
 /// The five views, in tab order.
@@ -269,7 +271,7 @@ pub enum Connection {
 }
 
 /// A modal layer over the views.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq)]
 pub enum Modal {
     /// Nothing.
     None,
@@ -291,6 +293,8 @@ pub enum Modal {
     Quota(Box<QuotaEditor>),
     /// The onboarding form.
     Onboard(Box<OnboardForm>),
+    /// A destructive change waiting for its typed confirmation.
+    Danger(Box<Danger>),
     /// Choosing the role of one subject on one profile.
     RolePicker(RolePicker),
     /// The staged change set.
@@ -316,6 +320,21 @@ pub enum Modal {
         /// What `y` does.
         action: ConfirmAction,
     },
+}
+
+/// Offboarding or deleting a profile: what will be lost, and the name to type.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Danger {
+    /// What will be staged.
+    pub intent: Intent,
+    /// What must be typed (the user's email, the profile name).
+    pub expected: String,
+    /// What was typed.
+    pub field: Field,
+    /// The plan and the namespaces' contents (`None`: still counting).
+    pub inspected: Option<Result<(Plan, Vec<NamespaceContents>), Failure>>,
+    /// Why Enter was refused.
+    pub error: Option<String>,
 }
 
 /// What a [`Modal::Text`] shows.

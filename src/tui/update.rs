@@ -72,6 +72,10 @@ pub fn update(state: &mut AppState, msg: Msg) -> Vec<Effect> {
             flow::on_planned(state, id, result);
             Vec::new()
         }
+        Msg::Inspected { intent, result } => {
+            flow::on_inspected(state, intent, result);
+            Vec::new()
+        }
         Msg::Checked { id, checks } => {
             flow::on_checked(state, id, checks);
             Vec::new()
@@ -230,6 +234,7 @@ fn on_action(state: &mut AppState, action: Action) -> Vec<Effect> {
         Action::EditQuota => flow::open_quota_editor(state),
         Action::SetRole => flow::open_role_picker(state),
         Action::Onboard => flow::open_onboard(state),
+        Action::Offboard => return flow::open_danger(state),
         Action::Staged => state.modal = Modal::Staged { selected: 0 },
         Action::Preview => return flow::open_preview(state),
         Action::NextView => switch(state, (state.view.index() + 1) % ViewKind::ALL.len()),

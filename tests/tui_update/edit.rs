@@ -608,3 +608,66 @@ fn user_presets_replace_the_built_in_ones_and_bad_files_say_why() {
         "{err}"
     );
 }
+
+#[test]
+fn offboarding_and_deleting_a_profile_need_the_name_typed() {
+    use kubectl_kubeflow::tui::state::Danger;
+    let mut s = loaded();
+    // Profiles view: delete gamma.
+    key(&mut s, KeyCode::Char('G'));
+    let fx = key(&mut s, KeyCode::Char('D'));
+    let [Effect::Inspect { intent }] = fx.as_slice() else {
+        panic!("{fx:?}")
+    };
+    assert_eq!(intent.summary(), "delete profile gamma (and its namespace)");
+    let intent = intent.clone();
+    let danger = |s: &AppState| -> Danger {
+        match &s.modal {
+            Modal::Danger(d) => (**d).clone(),
+            other => panic!("{other:?}"),
+        }
+    };
+    // Enter before the counts arrive, then with the wrong name: refused.
+    key(&mut s, KeyCode::Enter);
+    assert!(danger(&s).error.unwrap().contains("still counting"));
+    let live = json!({"apiVersion": "kubeflow.org/v1", "kind": "Profile",
+        "metadata": {"name": "gamma", "resourceVersion": "4", "uid": "u"}});
+    let mut plan = Plan::new();
+    plan.push(Change::delete(&live).unwrap());
+    update(
+        &mut s,
+        Msg::Inspected {
+            intent,
+            result: Ok((
+                plan,
+                vec![kubectl_kubeflow::cluster::offboard::NamespaceContents {
+                    profile: "gamma".into(),
+                    counts: vec![("pods".into(), Some(3))],
+                }],
+            )),
+        },
+    );
+    typed(&mut s, "gam");
+    key(&mut s, KeyCode::Enter);
+    assert!(danger(&s).error.unwrap().contains("type gamma exactly"));
+    assert!(s.staged.is_empty());
+    typed(&mut s, "ma");
+    assert!(
+        key(&mut s, KeyCode::Enter).is_empty(),
+        "planned already: no new effect"
+    );
+    assert_eq!(s.staged.len(), 1);
+    assert!(s.staged.items[0].plan().is_some());
+    // Users view: offboarding bob; Esc keeps everything.
+    key(&mut s, KeyCode::Char('2'));
+    typed(&mut s, "/bob");
+    key(&mut s, KeyCode::Enter);
+    let fx = key(&mut s, KeyCode::Char('D'));
+    assert!(
+        matches!(fx.as_slice(), [Effect::Inspect { intent }] if intent.summary() == "offboard bob@x.io")
+    );
+    assert_eq!(danger(&s).expected, "bob@x.io");
+    key(&mut s, KeyCode::Esc);
+    assert_eq!(s.modal, Modal::None);
+    assert_eq!(s.staged.len(), 1);
+}

@@ -51,6 +51,17 @@ pub enum Intent {
         /// Contributors with their role.
         contributors: Vec<(Subject, Role)>,
     },
+    /// Everything a user has revoked (contributor pairs, cluster-wide bindings); the
+    /// profiles they own are kept.
+    Offboard {
+        /// The user or group.
+        subject: Subject,
+    },
+    /// A profile deleted (and with it, by the profile controller, its namespace).
+    DeleteProfile {
+        /// The profile.
+        profile: ProfileName,
+    },
 }
 
 /// What makes two intents about the same objects (they merge into one staged change).
@@ -62,6 +73,10 @@ pub enum IntentKey {
     Access(ProfileName, Subject),
     /// A new profile.
     Onboard(ProfileName),
+    /// Everything of a subject.
+    Offboard(Subject),
+    /// A profile's deletion.
+    Delete(ProfileName),
 }
 
 impl Intent {
@@ -73,6 +88,8 @@ impl Intent {
                 profile, subject, ..
             } => IntentKey::Access(profile.clone(), subject.clone()),
             Intent::Onboard { profile, .. } => IntentKey::Onboard(profile.clone()),
+            Intent::Offboard { subject } => IntentKey::Offboard(subject.clone()),
+            Intent::DeleteProfile { profile } => IntentKey::Delete(profile.clone()),
         }
     }
 
@@ -158,6 +175,10 @@ impl Intent {
                 }
                 s
             }
+            Intent::Offboard { subject } => format!("offboard {}", subject.name()),
+            Intent::DeleteProfile { profile } => {
+                format!("delete profile {profile} (and its namespace)")
+            }
         }
     }
 
@@ -167,6 +188,7 @@ impl Intent {
             Intent::Onboard { .. } => 0,
             Intent::Quota { .. } => 1,
             Intent::Access { .. } => 2,
+            Intent::Offboard { .. } | Intent::DeleteProfile { .. } => 3,
         }
     }
 }
@@ -325,6 +347,16 @@ impl ChangeSet {
             checks: Vec::new(),
         });
         (id, intent)
+    }
+
+    /// Stages `intent` with a plan made already (the offboarding confirmation inspected it).
+    pub fn stage_planned(&mut self, intent: Intent, plan: Plan) -> u64 {
+        let (id, _) = self.stage(intent);
+        if let Some(s) = self.get_mut(id) {
+            s.previous = None;
+            s.stage = Stage::Ready(plan);
+        }
+        id
     }
 
     /// The change with `id`.

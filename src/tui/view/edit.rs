@@ -15,7 +15,7 @@ use crate::tui::edit::preview::{Styled, Tone};
 use crate::tui::edit::quota::{Editing, QuotaEditor};
 use crate::tui::edit::{ChangeSet, Stage};
 use crate::tui::field::Field;
-use crate::tui::state::RolePicker;
+use crate::tui::state::{Danger, RolePicker};
 
 /// Rows `lines` take when wrapped in a bordered box `width` wide (borders included).
 fn wrapped_height(lines: &[Line], width: u16) -> u16 {
@@ -424,6 +424,74 @@ pub fn onboard(frame: &mut Frame, area: Rect, f: &OnboardForm, theme: &Theme) {
                 " Onboard a user · Tab next field · Esc cancels ".into(),
                 theme,
             )),
+        rect,
+    );
+}
+
+/// The typed confirmation of an offboarding or a profile deletion.
+pub fn danger(frame: &mut Frame, area: Rect, d: &Danger, theme: &Theme) {
+    let mut lines = vec![Line::styled(
+        format!("  {}", d.intent.summary()),
+        theme.error().add_modifier(Modifier::BOLD),
+    )];
+    lines.push(Line::raw(""));
+    match &d.inspected {
+        None => lines.push(Line::styled("  counting what would be lost…", theme.dim())),
+        Some(Err(f)) => lines.push(Line::styled(format!("  ✗ {}", f.message), theme.error())),
+        Some(Ok((plan, contents))) => {
+            for c in plan
+                .changes
+                .iter()
+                .filter(|c| c.action != crate::plan::Action::Unchanged)
+            {
+                lines.push(Line::raw(format!(
+                    "  {} {}",
+                    c.action.verb(),
+                    c.reference()
+                )));
+            }
+            if plan.is_noop() {
+                lines.push(Line::styled("  nothing to change", theme.dim()));
+            }
+            for c in contents {
+                let what = if matches!(d.intent, crate::tui::edit::Intent::DeleteProfile { .. }) {
+                    format!("  namespace {} holds: {}", c.profile, c.summary())
+                } else {
+                    format!(
+                        "  owns profile {} (kept; D in Profiles deletes it)",
+                        c.profile
+                    )
+                };
+                lines.push(Line::styled(what, theme.warning()));
+            }
+            // The namespace contents are listed above already.
+            for w in plan
+                .warnings
+                .iter()
+                .filter(|w| !w.starts_with("deleting profile"))
+            {
+                lines.push(Line::styled(format!("  ⚠ {w}"), theme.warning()));
+            }
+        }
+    }
+    lines.push(Line::raw(""));
+    let mut spans = vec![Span::raw(format!("  Type {} to confirm: [", d.expected))];
+    spans.extend(field_spans(&d.field, theme));
+    spans.push(Span::raw("]"));
+    lines.push(Line::from(spans));
+    if let Some(e) = &d.error {
+        lines.push(Line::styled(format!("  ✗ {e}"), theme.error()));
+    }
+    lines.push(Line::styled(
+        "  Enter stages it (nothing is sent until you apply) · Esc keeps everything",
+        theme.dim(),
+    ));
+    let rect = centered(area, 100, wrapped_height(&lines, 100));
+    frame.render_widget(Clear, rect);
+    frame.render_widget(
+        Paragraph::new(lines)
+            .wrap(Wrap { trim: false })
+            .block(bordered(" Confirm a destructive change ".into(), theme)),
         rect,
     );
 }

@@ -90,6 +90,7 @@ pub fn render(state: &AppState, frame: &mut Frame) {
             None => edit::onboard(frame, body, f, &theme),
         },
         Modal::RolePicker(p) => edit::picker(frame, body, p, &theme),
+        Modal::Danger(d) => edit::danger(frame, body, d, &theme),
         Modal::Staged { selected } => edit::staged(frame, body, &state.staged, *selected, &theme),
         Modal::Text {
             title,
