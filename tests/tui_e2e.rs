@@ -253,6 +253,39 @@ async fn edits_made_in_the_tui_reach_the_cluster() {
     assert!(
         kubectl_get(&tc, &format!("limitrange -n {new} -o name")).contains("cpu-mem-limit-range")
     );
+
+    // Deleting it again: D, what is lost is listed, the name must be typed.
+    tmux.send(&["Escape"]);
+    tmux.send(&["/"]);
+    tmux.type_text(&new);
+    tmux.send(&["Enter", "D"]);
+    tmux.wait_for("holds:", long);
+    tmux.type_text("wrong");
+    tmux.send(&["Enter"]);
+    tmux.wait_for("exactly to confirm", long);
+    for _ in 0..5 {
+        tmux.send(&["BSpace"]);
+    }
+    tmux.type_text(&new);
+    tmux.send(&["Enter"]);
+    tmux.wait_for("1 staged", long);
+    tmux.send(&["p"]);
+    tmux.wait_for("server dry run:", long);
+    tmux.send(&["a"]);
+    tmux.send(&["y"]);
+    tmux.wait_for("Done.", long);
+    // The profile controller removes its finalizer first; wait for the Profile to go.
+    let gone = (0..100).any(|_| {
+        let left = kubectl_get(&tc, "profiles -o name");
+        let found = left
+            .lines()
+            .any(|l| l == format!("profile.kubeflow.org/{new}"));
+        if found {
+            std::thread::sleep(Duration::from_millis(300));
+        }
+        !found
+    });
+    assert!(gone, "profile {new} still exists");
     tmux.send(&["Escape"]);
     tmux.send(&["q"]);
     tmux.wait_for("EXITED=0", long);
