@@ -126,6 +126,15 @@ impl Change {
         resource_name(self.object()).unwrap_or_else(|_| "<unnamed object>".into())
     }
 
+    /// `kind.group/name -n namespace` (namespace only for namespaced objects), for lines that
+    /// list changes of several namespaces.
+    pub fn label(&self) -> String {
+        match self.namespace() {
+            Some(ns) => format!("{} -n {ns}", self.reference()),
+            None => self.reference(),
+        }
+    }
+
     /// Namespace of the object, if namespaced.
     pub fn namespace(&self) -> Option<&str> {
         self.object()

@@ -38,6 +38,10 @@ pub enum Context {
     FormChoice,
     /// The typed confirmation of a destructive change.
     Danger,
+    /// Only the Doctor view.
+    Doctor,
+    /// The add-contributor form.
+    Contributor,
 }
 
 /// What a key does.
@@ -139,6 +143,14 @@ pub enum Action {
     EditCustom,
     /// Offboard the selected user / delete the selected profile (typed confirmation).
     Offboard,
+    /// Add a contributor to the selected profile.
+    AddContributor,
+    /// Doctor: stage the safe fix of the selected finding.
+    Fix,
+    /// Doctor: stage every safe fix.
+    FixAll,
+    /// Contributor form: next role.
+    NextRole,
 }
 
 /// One binding.
@@ -891,6 +903,54 @@ pub const BINDINGS: &[Binding] = &[
         "Keep everything",
     ),
     b(
+        Context::List,
+        KeyCode::Char('+'),
+        Action::AddContributor,
+        "+",
+        "",
+        "Add a contributor (email or group:NAME, and a role) to the selected profile or the profile drilled into",
+    ),
+    b(
+        Context::Contributor,
+        KeyCode::Enter,
+        Action::Submit,
+        "Enter",
+        "stage",
+        "Stage the contributor pair",
+    ),
+    b(
+        Context::Contributor,
+        KeyCode::Tab,
+        Action::NextRole,
+        "Tab",
+        "role",
+        "Next role (view, edit, admin)",
+    ),
+    b(
+        Context::Contributor,
+        KeyCode::Esc,
+        Action::Close,
+        "Esc",
+        "cancel",
+        "Close the form",
+    ),
+    b(
+        Context::Doctor,
+        KeyCode::Char('f'),
+        Action::Fix,
+        "f",
+        "fix",
+        "Stage the safe fix of the selected finding (the same doctor --fix makes)",
+    ),
+    b(
+        Context::Doctor,
+        KeyCode::Char('F'),
+        Action::FixAll,
+        "F",
+        "fix all",
+        "Stage every safe fix (also :fix)",
+    ),
+    b(
         Context::Confirm,
         KeyCode::Char('y'),
         Action::Accept,
@@ -957,6 +1017,8 @@ pub fn help() -> Vec<(&'static str, Vec<(&'static str, &'static str)>)> {
         (Context::Form, "Onboarding form"),
         (Context::FormChoice, "Onboarding form choices"),
         (Context::Danger, "Offboard / delete confirmation"),
+        (Context::Doctor, "Doctor"),
+        (Context::Contributor, "Add contributor"),
         (Context::Overlay, "YAML, help, preview and results"),
     ];
     sections
@@ -1024,7 +1086,7 @@ mod tests {
         let h = hints(&[Context::Overlay, Context::Global]);
         assert!(!h.contains(&("q", "quit")), "{h:?}");
         let help = help();
-        assert_eq!(help.len(), 15);
+        assert_eq!(help.len(), 17);
         assert!(help[1].1.iter().any(|(k, _)| *k == "j/↓"));
         assert_eq!(help[1].1.iter().filter(|(k, _)| *k == "j/↓").count(), 1);
     }

@@ -19,6 +19,8 @@ use crate::cluster::offboard::{NamespaceContents, plan_delete_profile, plan_offb
 use crate::cluster::onboard::{OnboardError, OnboardObjects, plan_onboard};
 use crate::cluster::permission::{PermissionCache, missing_permissions};
 use crate::cluster::quota::{QuotaEdit, QuotaPlanError, plan_quota};
+use crate::cluster::registration::{DEFAULT_DEPLOYMENT, DEFAULT_NAMESPACE, plan_registration};
+use crate::cluster::snapshot::load_snapshot;
 use crate::cluster::watch::LiveTenancy;
 use crate::cluster::{Cluster, ClusterError, ConnectOptions, DryRun};
 use crate::manifest::LimitRangeDefaults;
@@ -27,6 +29,8 @@ use crate::model::Quota;
 use crate::model::{Email, ProfileName, Quantity, ResourceName, Role, Subject};
 use crate::plan::Change;
 use crate::plan::Plan;
+use crate::tenancy::doctor::{Finding, diagnose, plan_fixes};
+use crate::tui::rows::finding_id;
 
 /// How long an apply waits for a namespace the profile controller is making.
 const NAMESPACE_WAIT: Duration = Duration::from_secs(60);
@@ -277,6 +281,13 @@ pub async fn plan(
                 .map_err(from_access)?
                 .plan
         }
+        Intent::Fix { findings } => plan_fix(cluster, findings).await?,
+        Intent::Registration { enable } => {
+            plan_registration(cluster, DEFAULT_NAMESPACE, DEFAULT_DEPLOYMENT, *enable)
+                .await
+                .map_err(invalid)?
+                .0
+        }
     };
     let missing = missing_permissions(cluster, &plan, cache)
         .await
@@ -292,6 +303,21 @@ pub async fn plan(
             ),
         ));
     }
+    Ok(plan)
+}
+
+/// The safe fixes for `findings` (row ids), planned from a fresh read of everything, so a
+/// finding fixed meanwhile by someone else plans nothing.
+async fn plan_fix(cluster: &Cluster, findings: &[String]) -> Result<Plan, Failure> {
+    let snapshot = load_snapshot(cluster)
+        .await
+        .map_err(|e| Failure::from(&e))?;
+    let all = diagnose(&snapshot);
+    let wanted: Vec<&Finding> = all
+        .iter()
+        .filter(|f| findings.contains(&finding_id(f)))
+        .collect();
+    let (plan, _) = plan_fixes(&snapshot, &wanted).map_err(invalid)?;
     Ok(plan)
 }
 
@@ -374,8 +400,9 @@ async fn dry_run(cluster: &Cluster, plan: &Plan) -> Vec<Check> {
     };
     let mut checks: Vec<Check> = applied
         .into_iter()
-        .map(|a| Check {
-            reference: a.reference,
+        .zip(&plan.changes)
+        .map(|(a, c)| Check {
+            reference: c.label(),
             outcome: Ok(a.action),
         })
         .collect();
@@ -383,7 +410,7 @@ async fn dry_run(cluster: &Cluster, plan: &Plan) -> Vec<Check> {
         let done = checks.len();
         for (i, change) in plan.changes.iter().enumerate().skip(done) {
             checks.push(Check {
-                reference: change.reference(),
+                reference: change.label(),
                 outcome: Err(if i == done {
                     e.to_string()
                 } else {

@@ -295,6 +295,8 @@ pub enum Modal {
     Onboard(Box<OnboardForm>),
     /// A destructive change waiting for its typed confirmation.
     Danger(Box<Danger>),
+    /// Adding a contributor who is not listed yet.
+    Contributor(Box<ContributorForm>),
     /// Choosing the role of one subject on one profile.
     RolePicker(RolePicker),
     /// The staged change set.
@@ -334,6 +336,19 @@ pub struct Danger {
     /// The plan and the namespaces' contents (`None`: still counting).
     pub inspected: Option<Result<(Plan, Vec<NamespaceContents>), Failure>>,
     /// Why Enter was refused.
+    pub error: Option<String>,
+}
+
+/// The small form that adds a contributor to a profile.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ContributorForm {
+    /// The profile.
+    pub profile: ProfileName,
+    /// Email or `group:NAME`.
+    pub field: Field,
+    /// The role (Tab cycles).
+    pub role: Role,
+    /// The live problem of what is typed.
     pub error: Option<String>,
 }
 

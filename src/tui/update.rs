@@ -153,6 +153,7 @@ pub fn contexts(state: &AppState) -> Vec<Context> {
         ViewKind::Access => c.push(Context::Access),
         ViewKind::Roles => c.push(Context::Roles),
         ViewKind::Profiles => c.push(Context::Profiles),
+        ViewKind::Doctor => c.push(Context::Doctor),
         _ => {}
     }
     c.extend([Context::List, Context::Global]);
@@ -235,6 +236,9 @@ fn on_action(state: &mut AppState, action: Action) -> Vec<Effect> {
         Action::SetRole => flow::open_role_picker(state),
         Action::Onboard => flow::open_onboard(state),
         Action::Offboard => return flow::open_danger(state),
+        Action::AddContributor => flow::open_contributor(state),
+        Action::Fix => return flow::stage_fixes(state, false),
+        Action::FixAll => return flow::stage_fixes(state, true),
         Action::Staged => state.modal = Modal::Staged { selected: 0 },
         Action::Preview => return flow::open_preview(state),
         Action::NextView => switch(state, (state.view.index() + 1) % ViewKind::ALL.len()),

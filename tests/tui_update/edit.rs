@@ -671,3 +671,76 @@ fn offboarding_and_deleting_a_profile_need_the_name_typed() {
     assert_eq!(s.modal, Modal::None);
     assert_eq!(s.staged.len(), 1);
 }
+
+#[test]
+fn contributors_not_listed_yet_are_added_through_a_form() {
+    let mut s = loaded();
+    // Profiles view, alpha selected.
+    key(&mut s, KeyCode::Char('+'));
+    assert!(matches!(s.modal, Modal::Contributor(_)));
+    typed(&mut s, "ann@x.io");
+    let Modal::Contributor(f) = &s.modal else {
+        panic!()
+    };
+    assert!(f.error.as_deref().unwrap().contains("owns alpha"));
+    for _ in 0..8 {
+        key(&mut s, KeyCode::Backspace);
+    }
+    typed(&mut s, "bob@x.io");
+    let Modal::Contributor(f) = &s.modal else {
+        panic!()
+    };
+    assert!(f.error.as_deref().unwrap().contains("already has edit"));
+    assert!(key(&mut s, KeyCode::Enter).is_empty(), "refused");
+    for _ in 0..8 {
+        key(&mut s, KeyCode::Backspace);
+    }
+    typed(&mut s, "eve@x.io");
+    key(&mut s, KeyCode::Tab);
+    key(&mut s, KeyCode::Tab);
+    let fx = key(&mut s, KeyCode::Enter);
+    assert!(
+        matches!(fx.as_slice(), [Effect::Plan { intent, .. }] if intent.summary() == "grant admin eve@x.io on alpha"),
+        "{fx:?}"
+    );
+}
+
+#[test]
+fn doctor_fixes_and_registration_are_staged_like_edits() {
+    let mut snap = snapshot(false);
+    snap.authorization_policies = Some(vec![from(json!({
+        "apiVersion": "security.istio.io/v1", "kind": "AuthorizationPolicy",
+        "metadata": {"name": "user-gone-x-io-clusterrole-edit", "namespace": "beta",
+                     "annotations": {"user": "gone@x.io", "role": "edit"}},
+        "spec": {"rules": [{"when": [{"key": "request.headers[kubeflow-userid]", "values": ["gone@x.io"]}]}]}
+    }))]);
+    let mut s = AppState::new("ctx", "https://x", false, now());
+    update(
+        &mut s,
+        Msg::Live {
+            generation: 0,
+            event: LiveEvent::Snapshot(Box::new(snap)),
+        },
+    );
+    key(&mut s, KeyCode::Char('5'));
+    typed(&mut s, "/policy-missing");
+    key(&mut s, KeyCode::Enter);
+    let fx = key(&mut s, KeyCode::Char('f'));
+    let [Effect::Plan { intent, .. }] = fx.as_slice() else {
+        panic!("{fx:?} {:?}", s.status)
+    };
+    assert_eq!(intent.summary(), "doctor: safe fixes for 1 finding(s)");
+    typed(&mut s, ":registration disable");
+    let fx = key(&mut s, KeyCode::Enter);
+    assert!(matches!(
+        fx.as_slice(),
+        [Effect::Plan {
+            intent: Intent::Registration { enable: false },
+            ..
+        }]
+    ));
+    assert_eq!(s.staged.len(), 2);
+    typed(&mut s, ":registration maybe");
+    key(&mut s, KeyCode::Enter);
+    assert!(s.status.as_deref().unwrap().contains("enable|disable"));
+}

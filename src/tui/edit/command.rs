@@ -24,10 +24,12 @@ pub enum EditCommand {
     Unstage(usize),
     /// Drop all staged changes (asks first).
     Discard,
+    /// Stage every safe doctor fix.
+    FixAll,
 }
 
 /// The usage line of each command, for errors.
-pub const USAGE: &str = ":onboard EMAIL [--profile NAME] [--cpu Q]... · :quota PROFILE KEY=QTY... [-KEY]... [--limit-range] · :grant USER ROLE PROFILE · :revoke USER PROFILE · :preview · :apply · :staged · :unstage N · :discard";
+pub const USAGE: &str = ":onboard EMAIL [--profile NAME] [--cpu Q]... · :registration enable|disable · :fix · :quota PROFILE KEY=QTY... [-KEY]... [--limit-range] · :grant USER ROLE PROFILE · :revoke USER PROFILE · :preview · :apply · :staged · :unstage N · :discard";
 
 /// Parses `USER`: an email, or `group:NAME`.
 pub fn subject(text: &str) -> Result<Subject, String> {
@@ -158,6 +160,14 @@ pub fn parse(cmd: &str, args: &str) -> Option<Result<EditCommand, String>> {
             }))
         })(),
         ("revoke", _) => Err("usage: :revoke USER PROFILE".into()),
+        ("registration", ["enable"]) => {
+            Ok(EditCommand::Stage(Intent::Registration { enable: true }))
+        }
+        ("registration", ["disable"]) => {
+            Ok(EditCommand::Stage(Intent::Registration { enable: false }))
+        }
+        ("registration", _) => Err("usage: :registration enable|disable".into()),
+        ("fix", []) => Ok(EditCommand::FixAll),
         ("preview", []) => Ok(EditCommand::Preview),
         ("apply", []) => Ok(EditCommand::Apply),
         ("staged" | "changes", []) => Ok(EditCommand::Staged),
@@ -169,7 +179,7 @@ pub fn parse(cmd: &str, args: &str) -> Option<Result<EditCommand, String>> {
             )),
         },
         ("unstage", _) => Err("usage: :unstage N".into()),
-        ("preview" | "apply" | "staged" | "changes" | "discard", _) => {
+        ("preview" | "apply" | "staged" | "changes" | "discard" | "fix", _) => {
             Err(format!(":{cmd} takes no arguments"))
         }
         _ => return None,

@@ -12,12 +12,15 @@ use super::quota::{Editing, QuotaEditor};
 use super::{Check, Failure, Intent, Stage};
 use crate::cluster::offboard::NamespaceContents;
 use crate::model::{Email, GroupName, ProfileName, Role, Subject};
+use crate::tenancy::doctor::FIXABLE;
 use crate::tenancy::{AccessLevel, SubjectKind};
 use crate::tui::field::Field;
 use crate::tui::keymap::{Action, Context, lookup};
 use crate::tui::msg::{Effect, Outcome};
+use crate::tui::rows::finding_id;
 use crate::tui::state::{
-    AppState, ConfirmAction, Danger, Data, Modal, ReadOnly, RolePicker, Scope, TextKind, ViewKind,
+    AppState, ConfirmAction, ContributorForm, Danger, Data, Modal, ReadOnly, RolePicker, Scope,
+    TextKind, ViewKind,
 };
 
 /// Why edits are refused now, if they are.
@@ -53,6 +56,7 @@ pub fn contexts(modal: &Modal) -> Option<Vec<Context>> {
         } => vec![Context::Preview, Context::Overlay],
         Modal::Confirm { .. } => vec![Context::Confirm],
         Modal::Danger(_) => vec![Context::Danger],
+        Modal::Contributor(_) => vec![Context::Contributor],
         _ => return None,
     })
 }
@@ -612,6 +616,7 @@ pub fn on_key(state: &mut AppState, key: KeyEvent) -> Option<Vec<Effect>> {
         Modal::Quota(_) => on_editor(state, action, key),
         Modal::Onboard(_) => on_form(state, action, key),
         Modal::Danger(_) => on_danger(state, action, key),
+        Modal::Contributor(_) => on_contributor(state, action, key),
         Modal::RolePicker(p) => {
             let p = p.clone();
             match action {
@@ -711,6 +716,7 @@ pub fn command(state: &mut AppState, cmd: EditCommand) -> Vec<Effect> {
         EditCommand::Staged => state.modal = Modal::Staged { selected: 0 },
         EditCommand::Unstage(n) => unstage(state, n),
         EditCommand::Discard => ask_discard(state),
+        EditCommand::FixAll => return stage_fixes(state, true),
     }
     Vec::new()
 }
@@ -814,6 +820,150 @@ fn on_danger(state: &mut AppState, action: Option<Action>, key: KeyEvent) -> Vec
             d.field.input(key);
             d.error = None;
         }
+    }
+    Vec::new()
+}
+
+/// `f` / `F` (`:fix`): stages the safe doctor fixes of the selected finding, or of all.
+pub fn stage_fixes(state: &mut AppState, all: bool) -> Vec<Effect> {
+    let fixable = |code: &str| FIXABLE.iter().any(|(c, _)| *c == code);
+    let Some(t) = state.tenancy() else {
+        state.status = Some("no data yet".into());
+        return Vec::new();
+    };
+    let findings: Vec<String> = if all {
+        t.findings()
+            .iter()
+            .filter(|f| fixable(f.code))
+            .map(finding_id)
+            .collect()
+    } else {
+        let id = state.table().selected_row().map(|r| r.id.clone());
+        let Some(f) = t.findings().iter().find(|f| Some(finding_id(f)) == id) else {
+            state.status = Some("select a finding in the Doctor view first".into());
+            return Vec::new();
+        };
+        if !fixable(f.code) {
+            state.status = Some(format!("{} has no safe automatic fix; {}", f.code, f.hint));
+            return Vec::new();
+        }
+        vec![finding_id(f)]
+    };
+    if findings.is_empty() {
+        state.status = Some("none of the findings has a safe automatic fix".into());
+        return Vec::new();
+    }
+    stage(state, Intent::Fix { findings })
+}
+
+/// `+`: the add-contributor form for the selected profile (or the profile drilled into).
+pub fn open_contributor(state: &mut AppState) {
+    if let Some(reason) = read_only_reason(state) {
+        state.status = Some(reason);
+        return;
+    }
+    let row = state.table().selected_row().map(|r| r.id.clone());
+    let profile = match (state.view, &state.table().scope, row) {
+        (ViewKind::Users, Some(Scope::Profile(p)), _) => Some(p.clone()),
+        (ViewKind::Profiles, _, Some(p)) => Some(p),
+        (ViewKind::Access, _, _) => state.table().headers.get(state.access_col).cloned(),
+        _ => None,
+    };
+    let Some(profile) = profile.and_then(|p| ProfileName::parse(&p).ok()) else {
+        state.status = Some(
+            "+ adds a contributor to a profile: select one in Profiles, drill into it, or pick its Access column".into(),
+        );
+        return;
+    };
+    state.modal = Modal::Contributor(Box::new(ContributorForm {
+        profile,
+        field: Field::default(),
+        role: Role::View,
+        error: None,
+    }));
+}
+
+fn contributor_problem(state: &AppState, form: &ContributorForm) -> Result<Subject, String> {
+    let text = form.field.text().trim();
+    let subject = super::command::subject(text)?;
+    let level = state.tenancy().and_then(|t| {
+        t.user(subject.name())?
+            .access
+            .iter()
+            .filter(|a| a.profile == form.profile.as_str())
+            .map(|a| a.level)
+            .min()
+    });
+    match level {
+        Some(AccessLevel::Owner) => Err(format!(
+            "{} owns {}: owners have admin through the profile",
+            subject.name(),
+            form.profile
+        )),
+        Some(l) => Err(format!(
+            "{} already has {} on {}; t on their row changes it",
+            subject.name(),
+            match l {
+                AccessLevel::Admin => "admin",
+                AccessLevel::Edit => "edit",
+                _ => "view",
+            },
+            form.profile
+        )),
+        None => Ok(subject),
+    }
+}
+
+fn on_contributor(state: &mut AppState, action: Option<Action>, key: KeyEvent) -> Vec<Effect> {
+    let Modal::Contributor(form) = &mut state.modal else {
+        return Vec::new();
+    };
+    match action {
+        Some(Action::Close) => {
+            state.modal = Modal::None;
+            return Vec::new();
+        }
+        Some(Action::NextRole) => {
+            form.role = match form.role {
+                Role::View => Role::Edit,
+                Role::Edit => Role::Admin,
+                Role::Admin => Role::View,
+            };
+        }
+        Some(Action::Submit) => {
+            let form = (**form).clone();
+            match contributor_problem(state, &form) {
+                Ok(subject) => {
+                    state.modal = Modal::None;
+                    return stage(
+                        state,
+                        Intent::Access {
+                            profile: form.profile,
+                            subject,
+                            role: Some(form.role),
+                        },
+                    );
+                }
+                Err(e) => {
+                    if let Modal::Contributor(f) = &mut state.modal {
+                        f.error = Some(e);
+                    }
+                    return Vec::new();
+                }
+            }
+        }
+        _ => {
+            form.field.input(key);
+        }
+    }
+    let form = (**form).clone();
+    let error = if form.field.text().trim().is_empty() {
+        None
+    } else {
+        contributor_problem(state, &form).err()
+    };
+    if let Modal::Contributor(f) = &mut state.modal {
+        f.error = error;
     }
     Vec::new()
 }

@@ -62,6 +62,16 @@ pub enum Intent {
         /// The profile.
         profile: ProfileName,
     },
+    /// The safe fixes `doctor --fix` makes, for these findings (row ids `code|object`).
+    Fix {
+        /// The findings.
+        findings: Vec<String>,
+    },
+    /// The central dashboard's self-registration switch (`REGISTRATION_FLOW`).
+    Registration {
+        /// On or off.
+        enable: bool,
+    },
 }
 
 /// What makes two intents about the same objects (they merge into one staged change).
@@ -77,6 +87,10 @@ pub enum IntentKey {
     Offboard(Subject),
     /// A profile's deletion.
     Delete(ProfileName),
+    /// Doctor fixes (one staged change for all of them).
+    Fix,
+    /// The registration switch.
+    Registration,
 }
 
 impl Intent {
@@ -90,6 +104,8 @@ impl Intent {
             Intent::Onboard { profile, .. } => IntentKey::Onboard(profile.clone()),
             Intent::Offboard { subject } => IntentKey::Offboard(subject.clone()),
             Intent::DeleteProfile { profile } => IntentKey::Delete(profile.clone()),
+            Intent::Fix { .. } => IntentKey::Fix,
+            Intent::Registration { .. } => IntentKey::Registration,
         }
     }
 
@@ -120,6 +136,13 @@ impl Intent {
                     set.insert(k, v);
                 }
                 *limit_range |= new_lr;
+            }
+            (Intent::Fix { findings }, Intent::Fix { findings: more }) => {
+                for f in more {
+                    if !findings.contains(&f) {
+                        findings.push(f);
+                    }
+                }
             }
             (this, later) => *this = later,
         }
@@ -179,6 +202,15 @@ impl Intent {
             Intent::DeleteProfile { profile } => {
                 format!("delete profile {profile} (and its namespace)")
             }
+            Intent::Fix { findings } => {
+                format!("doctor: safe fixes for {} finding(s)", findings.len())
+            }
+            Intent::Registration { enable: true } => {
+                "registration enable (users without a profile may create one)".into()
+            }
+            Intent::Registration { enable: false } => {
+                "registration disable (only admins onboard users)".into()
+            }
         }
     }
 
@@ -188,6 +220,7 @@ impl Intent {
             Intent::Onboard { .. } => 0,
             Intent::Quota { .. } => 1,
             Intent::Access { .. } => 2,
+            Intent::Fix { .. } | Intent::Registration { .. } => 2,
             Intent::Offboard { .. } | Intent::DeleteProfile { .. } => 3,
         }
     }
@@ -299,7 +332,7 @@ pub fn base_versions(plan: &Plan) -> BTreeMap<String, String> {
         .iter()
         .filter_map(|c| {
             let rv = c.before.as_ref()?.pointer("/metadata/resourceVersion")?;
-            Some((c.reference(), rv.as_str()?.to_string()))
+            Some((c.label(), rv.as_str()?.to_string()))
         })
         .collect()
 }

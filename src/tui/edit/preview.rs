@@ -108,7 +108,7 @@ pub fn preview(set: &ChangeSet) -> Vec<Styled> {
         {
             out.push(line(
                 Tone::Plain,
-                format!("{} {}", c.action.verb(), c.reference()),
+                format!("{} {}", c.action.verb(), c.label()),
             ));
             if let Some(a) = &c.after
                 && c.action != Action::Delete

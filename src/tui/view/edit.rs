@@ -15,7 +15,7 @@ use crate::tui::edit::preview::{Styled, Tone};
 use crate::tui::edit::quota::{Editing, QuotaEditor};
 use crate::tui::edit::{ChangeSet, Stage};
 use crate::tui::field::Field;
-use crate::tui::state::{Danger, RolePicker};
+use crate::tui::state::{ContributorForm, Danger, RolePicker};
 
 /// Rows `lines` take when wrapped in a bordered box `width` wide (borders included).
 fn wrapped_height(lines: &[Line], width: u16) -> u16 {
@@ -218,7 +218,7 @@ pub fn staged(frame: &mut Frame, area: Rect, set: &ChangeSet, selected: usize, t
                     .changes
                     .iter()
                     .filter(|c| c.action != crate::plan::Action::Unchanged)
-                    .map(|c| format!("{} {}", c.action.verb(), c.reference()))
+                    .map(|c| format!("{} {}", c.action.verb(), c.label()))
                     .collect();
                 verbs.join(", ")
             }
@@ -444,11 +444,7 @@ pub fn danger(frame: &mut Frame, area: Rect, d: &Danger, theme: &Theme) {
                 .iter()
                 .filter(|c| c.action != crate::plan::Action::Unchanged)
             {
-                lines.push(Line::raw(format!(
-                    "  {} {}",
-                    c.action.verb(),
-                    c.reference()
-                )));
+                lines.push(Line::raw(format!("  {} {}", c.action.verb(), c.label())));
             }
             if plan.is_noop() {
                 lines.push(Line::styled("  nothing to change", theme.dim()));
@@ -492,6 +488,38 @@ pub fn danger(frame: &mut Frame, area: Rect, d: &Danger, theme: &Theme) {
         Paragraph::new(lines)
             .wrap(Wrap { trim: false })
             .block(bordered(" Confirm a destructive change ".into(), theme)),
+        rect,
+    );
+}
+
+/// The add-contributor form.
+pub fn contributor(frame: &mut Frame, area: Rect, c: &ContributorForm, theme: &Theme) {
+    let mut spans = vec![Span::raw("  Email or group:NAME  [")];
+    spans.extend(field_spans(&c.field, theme));
+    spans.push(Span::raw("]"));
+    let mut lines = vec![
+        Line::from(spans),
+        Line::raw(format!(
+            "  Role                 ‹ {} ›  (Tab changes)",
+            c.role.short_name()
+        )),
+    ];
+    if let Some(e) = &c.error {
+        lines.push(Line::styled(format!("  ✗ {e}"), theme.error()));
+    }
+    lines.push(Line::styled(
+        "  Stages the KFAM pair (RoleBinding + AuthorizationPolicy) in this profile; Enter stages, Esc cancels.",
+        theme.dim(),
+    ));
+    let rect = centered(area, 96, wrapped_height(&lines, 96));
+    frame.render_widget(Clear, rect);
+    frame.render_widget(
+        Paragraph::new(lines)
+            .wrap(Wrap { trim: false })
+            .block(bordered(
+                format!(" Add a contributor to {} ", c.profile),
+                theme,
+            )),
         rect,
     );
 }

@@ -91,6 +91,7 @@ pub fn render(state: &AppState, frame: &mut Frame) {
         },
         Modal::RolePicker(p) => edit::picker(frame, body, p, &theme),
         Modal::Danger(d) => edit::danger(frame, body, d, &theme),
+        Modal::Contributor(c) => edit::contributor(frame, body, c, &theme),
         Modal::Staged { selected } => edit::staged(frame, body, &state.staged, *selected, &theme),
         Modal::Text {
             title,
