@@ -96,8 +96,13 @@ fn tui_on(tc: &common::TestCluster, extra: &str) -> Tmux {
 
 /// The TUI on `tc` as `context`.
 fn tui_as(tc: &common::TestCluster, context: &str, extra: &str) -> Tmux {
+    tui_env(tc, context, "", extra)
+}
+
+/// The TUI on `tc` as `context`, with `env` (`NAME=value ...`) set.
+fn tui_env(tc: &common::TestCluster, context: &str, env: &str, extra: &str) -> Tmux {
     let script = format!(
-        "TERM=xterm-256color KUBECONFIG={} {BIN} --context {context} tui {extra}; echo EXITED=$?; sleep 120",
+        "TERM=xterm-256color {env} KUBECONFIG={} {BIN} --context {context} tui {extra}; echo EXITED=$?; sleep 120",
         tc.kubeconfig.display(),
     );
     Tmux::start(&script)
@@ -309,6 +314,39 @@ async fn edits_made_in_the_tui_reach_the_cluster() {
         &format!("profile {p} -o jsonpath={{.spec.resourceQuotaSpec.hard.cpu}}"),
     );
     assert_eq!(cpu, "10");
+    drop(tmux);
+
+    // Edit as YAML: EDITOR is a script that changes the file; the diff is staged and applied.
+    let dir = tempfile::tempdir().unwrap();
+    let editor = dir.path().join("editor.sh");
+    std::fs::write(
+        &editor,
+        "#!/bin/sh\nsed -i 's/cpu: \"10\"/cpu: \"12\"/' \"$1\"\n",
+    )
+    .unwrap();
+    std::fs::set_permissions(&editor, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    let tmux = tui_env(
+        &tc,
+        &tc.admin_context,
+        &format!("EDITOR={}", editor.display()),
+        "",
+    );
+    tmux.wait_for("● live", long);
+    tmux.send(&["/"]);
+    tmux.type_text(&p);
+    tmux.send(&["Enter", "E"]);
+    tmux.wait_for("1 staged", long);
+    tmux.send(&["p"]);
+    let screen = tmux.wait_for("server dry run:", long);
+    assert!(screen.contains("+      cpu: \"12\""), "{screen}");
+    tmux.send(&["a"]);
+    tmux.send(&["y"]);
+    tmux.wait_for("Done.", long);
+    let cpu = kubectl_get(
+        &tc,
+        &format!("profile {p} -o jsonpath={{.spec.resourceQuotaSpec.hard.cpu}}"),
+    );
+    assert_eq!(cpu, "12");
     drop(tmux);
 
     // A persona without write permission: read-only with the reason, nothing staged.

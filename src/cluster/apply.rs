@@ -187,6 +187,20 @@ async fn send(
     }
 }
 
+/// Reads the live object `obj` names (its apiVersion, kind, namespace and name), raw, so
+/// nothing this tool does not model is dropped; `None` when it does not exist.
+pub async fn read_object(cluster: &Cluster, obj: &Value) -> Result<Option<Value>, ClusterError> {
+    let (api, resource) = api_for(cluster, obj)?;
+    let name = obj
+        .pointer("/metadata/name")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
+    api.get_opt(name)
+        .await
+        .map(|o| o.map(|o| to_json(&o)))
+        .map_err(|e| cluster.explain(e, &resource))
+}
+
 /// Applies the changes in order and reports each like kubectl. Stops at the first failure,
 /// reporting what was already done.
 pub async fn apply(

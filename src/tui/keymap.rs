@@ -151,6 +151,8 @@ pub enum Action {
     FixAll,
     /// Contributor form: next role.
     NextRole,
+    /// Edit the selected object as YAML in `$EDITOR`.
+    EditYaml,
 }
 
 /// One binding.
@@ -949,6 +951,14 @@ pub const BINDINGS: &[Binding] = &[
         "F",
         "fix all",
         "Stage every safe fix (also :fix)",
+    ),
+    b(
+        Context::List,
+        KeyCode::Char('E'),
+        Action::EditYaml,
+        "E",
+        "",
+        "Edit as YAML in $KUBE_EDITOR/$VISUAL/$EDITOR: a profile, a contributor's RoleBinding (in a profile's users), a finding's object; validated, diffed and staged",
     ),
     b(
         Context::Confirm,

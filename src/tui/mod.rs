@@ -76,8 +76,28 @@ pub async fn run(options: ConnectOptions, readonly: bool) -> std::io::Result<()>
             Some(m) = rx.recv() => m,
             _ = tick.tick() => Msg::Tick(jiff::Timestamp::now()),
         };
-        for effect in update::update(&mut state, msg) {
-            runner.run(effect);
+        let mut pending = vec![msg];
+        while let Some(msg) = pending.pop() {
+            for effect in update::update(&mut state, msg) {
+                match effect {
+                    Effect::OpenEditor { object } => {
+                        // The editor owns the terminal until it exits; the event reader
+                        // must not take its keys meanwhile.
+                        drop(events);
+                        ratatui::restore();
+                        let result =
+                            edit::yaml::edit_in_editor(&object, &edit::yaml::editor_command());
+                        terminal = ratatui::try_init()?;
+                        terminal.clear()?;
+                        events = EventStream::new();
+                        pending.push(Msg::Edited {
+                            before: object,
+                            result,
+                        });
+                    }
+                    other => runner.run(other),
+                }
+            }
         }
         if state.quit {
             break;

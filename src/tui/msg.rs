@@ -61,6 +61,18 @@ pub enum Msg {
         /// Its plan and what the namespaces it touches hold.
         result: Result<(Plan, Vec<NamespaceContents>), Failure>,
     },
+    /// The live object to edit as YAML was read.
+    EditReady {
+        /// The raw object, or why not.
+        result: Result<serde_json::Value, Failure>,
+    },
+    /// The editor was closed.
+    Edited {
+        /// The object the file was made from.
+        before: serde_json::Value,
+        /// The text saved, or why there is none.
+        result: Result<String, String>,
+    },
     /// A server dry run of a staged change finished.
     Checked {
         /// The staged change.
@@ -125,6 +137,16 @@ pub enum Effect {
     Inspect {
         /// What to inspect.
         intent: Intent,
+    },
+    /// Read the live object (raw) to edit as YAML; answers [`Msg::EditReady`].
+    FetchForEdit {
+        /// `apiVersion`, `kind`, `metadata.name` and `.namespace` of the object.
+        object: serde_json::Value,
+    },
+    /// Suspend the TUI and open the editor on `object`; answers [`Msg::Edited`].
+    OpenEditor {
+        /// The live object.
+        object: serde_json::Value,
     },
     /// Server dry run (`dryRun=All`) of staged changes; answers [`Msg::Checked`] per change.
     DryRun {

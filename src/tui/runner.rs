@@ -14,7 +14,7 @@ use super::msg::{Effect, Msg, Outcome};
 use std::collections::BTreeMap;
 
 use crate::cluster::access::{AccessError, istio_installed, plan_grant, plan_revoke};
-use crate::cluster::apply::{ApplyOptions, apply};
+use crate::cluster::apply::{ApplyOptions, apply, read_object};
 use crate::cluster::offboard::{NamespaceContents, plan_delete_profile, plan_offboard};
 use crate::cluster::onboard::{OnboardError, OnboardObjects, plan_onboard};
 use crate::cluster::permission::{PermissionCache, missing_permissions};
@@ -31,6 +31,7 @@ use crate::plan::Change;
 use crate::plan::Plan;
 use crate::tenancy::doctor::{Finding, diagnose, plan_fixes};
 use crate::tui::rows::finding_id;
+use serde_json::Value;
 
 /// How long an apply waits for a namespace the profile controller is making.
 const NAMESPACE_WAIT: Duration = Duration::from_secs(60);
@@ -134,6 +135,18 @@ impl Runner {
                     let _ = tx.send(Msg::Inspected { intent, result });
                 });
             }
+            Effect::FetchForEdit { object } => {
+                let (cluster, tx, _) = self.parts();
+                tokio::spawn(async move {
+                    let result = match cluster {
+                        Some(c) => fetch_for_edit(&c, &object).await,
+                        None => Err(not_connected()),
+                    };
+                    let _ = tx.send(Msg::EditReady { result });
+                });
+            }
+            // The terminal's owner runs the editor (see `tui::run`).
+            Effect::OpenEditor { .. } => {}
             Effect::Apply { items } => {
                 let (cluster, tx, cache) = self.parts();
                 tokio::spawn(async move {
@@ -282,6 +295,7 @@ pub async fn plan(
                 .plan
         }
         Intent::Fix { findings } => plan_fix(cluster, findings).await?,
+        Intent::Replace { before, after, .. } => plan_replace(cluster, before, after).await?,
         Intent::Registration { enable } => {
             plan_registration(cluster, DEFAULT_NAMESPACE, DEFAULT_DEPLOYMENT, *enable)
                 .await
@@ -304,6 +318,43 @@ pub async fn plan(
         ));
     }
     Ok(plan)
+}
+
+/// An edited object against the live one: a conflict when it changed since it was opened
+/// in the editor (the edit was made on the old version).
+async fn plan_replace(cluster: &Cluster, before: &Value, after: &Value) -> Result<Plan, Failure> {
+    let live = read_object(cluster, before)
+        .await
+        .map_err(|e| Failure::from(&e))?
+        .ok_or_else(|| {
+            Failure::new(
+                FailureKind::NotFound,
+                "the object was deleted since it was opened in the editor",
+            )
+        })?;
+    let rv = |v: &Value| v.pointer("/metadata/resourceVersion").cloned();
+    if rv(&live) != rv(before) {
+        return Err(Failure::new(
+            FailureKind::Conflict,
+            "the object changed since it was opened in the editor; press E again to edit the current version",
+        ));
+    }
+    let mut plan = Plan::new();
+    plan.push(Change::update(live, after.clone()));
+    Ok(plan)
+}
+
+/// Reads the object to edit as YAML.
+pub async fn fetch_for_edit(cluster: &Cluster, obj: &Value) -> Result<Value, Failure> {
+    read_object(cluster, obj)
+        .await
+        .map_err(|e| Failure::from(&e))?
+        .ok_or_else(|| {
+            Failure::new(
+                FailureKind::NotFound,
+                "the object does not exist (any more)",
+            )
+        })
 }
 
 /// The safe fixes for `findings` (row ids), planned from a fresh read of everything, so a

@@ -72,6 +72,8 @@ pub fn update(state: &mut AppState, msg: Msg) -> Vec<Effect> {
             flow::on_planned(state, id, result);
             Vec::new()
         }
+        Msg::EditReady { result } => flow::on_edit_ready(state, result),
+        Msg::Edited { before, result } => flow::on_edited(state, before, result),
         Msg::Inspected { intent, result } => {
             flow::on_inspected(state, intent, result);
             Vec::new()
@@ -237,6 +239,7 @@ fn on_action(state: &mut AppState, action: Action) -> Vec<Effect> {
         Action::Onboard => flow::open_onboard(state),
         Action::Offboard => return flow::open_danger(state),
         Action::AddContributor => flow::open_contributor(state),
+        Action::EditYaml => return flow::open_yaml_edit(state),
         Action::Fix => return flow::stage_fixes(state, false),
         Action::FixAll => return flow::stage_fixes(state, true),
         Action::Staged => state.modal = Modal::Staged { selected: 0 },

@@ -744,3 +744,74 @@ fn doctor_fixes_and_registration_are_staged_like_edits() {
     key(&mut s, KeyCode::Enter);
     assert!(s.status.as_deref().unwrap().contains("enable|disable"));
 }
+
+#[test]
+fn edit_as_yaml_reads_the_live_object_opens_the_editor_and_stages_a_valid_edit() {
+    let mut s = loaded();
+    let fx = key(&mut s, KeyCode::Char('E'));
+    let [Effect::FetchForEdit { object }] = fx.as_slice() else {
+        panic!("{fx:?}")
+    };
+    assert_eq!(object["kind"], "Profile");
+    assert_eq!(object["metadata"]["name"], "alpha");
+    let live = json!({"apiVersion": "kubeflow.org/v1", "kind": "Profile",
+        "metadata": {"name": "alpha", "resourceVersion": "3"},
+        "spec": {"owner": {"kind": "User", "name": "ann@x.io"}}});
+    let fx = update(
+        &mut s,
+        Msg::EditReady {
+            result: Ok(live.clone()),
+        },
+    );
+    assert!(matches!(fx.as_slice(), [Effect::OpenEditor { object }] if *object == live));
+    // A rename is refused; nothing staged.
+    let renamed = "apiVersion: kubeflow.org/v1\nkind: Profile\nmetadata:\n  name: beta\n  resourceVersion: \"3\"\nspec: {}\n";
+    let fx = update(
+        &mut s,
+        Msg::Edited {
+            before: live.clone(),
+            result: Ok(renamed.into()),
+        },
+    );
+    assert!(fx.is_empty());
+    assert!(
+        s.status
+            .as_deref()
+            .unwrap()
+            .contains("metadata.name was changed")
+    );
+    // An edit of the spec is staged as a replace.
+    let edited = "apiVersion: kubeflow.org/v1\nkind: Profile\nmetadata:\n  name: alpha\n  resourceVersion: \"3\"\nspec:\n  owner: {kind: User, name: ann@x.io}\n  resourceQuotaSpec: {hard: {cpu: \"2\"}}\n";
+    let fx = update(
+        &mut s,
+        Msg::Edited {
+            before: live.clone(),
+            result: Ok(edited.into()),
+        },
+    );
+    let [Effect::Plan { intent, .. }] = fx.as_slice() else {
+        panic!("{fx:?} {:?}", s.status)
+    };
+    assert_eq!(
+        intent.summary(),
+        "edit profile.kubeflow.org/alpha (as YAML)"
+    );
+    // The editor failing or the file emptied stages nothing.
+    update(
+        &mut s,
+        Msg::Edited {
+            before: live.clone(),
+            result: Err("the editor \"vi\" exited with exit status: 1; nothing was staged".into()),
+        },
+    );
+    assert!(s.status.as_deref().unwrap().contains("exited"));
+    update(
+        &mut s,
+        Msg::Edited {
+            before: live,
+            result: Ok("# only a comment\n".into()),
+        },
+    );
+    assert!(s.status.as_deref().unwrap().contains("emptied"));
+    assert_eq!(s.staged.len(), 1);
+}

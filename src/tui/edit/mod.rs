@@ -8,6 +8,7 @@ pub mod flow;
 pub mod onboard;
 pub mod preview;
 pub mod quota;
+pub mod yaml;
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -72,6 +73,15 @@ pub enum Intent {
         /// On or off.
         enable: bool,
     },
+    /// An object edited as YAML, replacing the one read (guarded by its resourceVersion).
+    Replace {
+        /// `kind.group/name -n ns`.
+        label: String,
+        /// The object as read before editing.
+        before: serde_json::Value,
+        /// The edited object.
+        after: serde_json::Value,
+    },
 }
 
 /// What makes two intents about the same objects (they merge into one staged change).
@@ -91,6 +101,8 @@ pub enum IntentKey {
     Fix,
     /// The registration switch.
     Registration,
+    /// An object edited as YAML.
+    Replace(String),
 }
 
 impl Intent {
@@ -106,6 +118,7 @@ impl Intent {
             Intent::DeleteProfile { profile } => IntentKey::Delete(profile.clone()),
             Intent::Fix { .. } => IntentKey::Fix,
             Intent::Registration { .. } => IntentKey::Registration,
+            Intent::Replace { label, .. } => IntentKey::Replace(label.clone()),
         }
     }
 
@@ -211,6 +224,7 @@ impl Intent {
             Intent::Registration { enable: false } => {
                 "registration disable (only admins onboard users)".into()
             }
+            Intent::Replace { label, .. } => format!("edit {label} (as YAML)"),
         }
     }
 
@@ -220,7 +234,7 @@ impl Intent {
             Intent::Onboard { .. } => 0,
             Intent::Quota { .. } => 1,
             Intent::Access { .. } => 2,
-            Intent::Fix { .. } | Intent::Registration { .. } => 2,
+            Intent::Fix { .. } | Intent::Registration { .. } | Intent::Replace { .. } => 2,
             Intent::Offboard { .. } | Intent::DeleteProfile { .. } => 3,
         }
     }
