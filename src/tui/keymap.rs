@@ -153,6 +153,8 @@ pub enum Action {
     NextRole,
     /// Edit the selected object as YAML in `$EDITOR`.
     EditYaml,
+    /// Mark or unmark the selected row.
+    Mark,
 }
 
 /// One binding.
@@ -959,6 +961,14 @@ pub const BINDINGS: &[Binding] = &[
         "E",
         "",
         "Edit as YAML in $KUBE_EDITOR/$VISUAL/$EDITOR: a profile, a contributor's RoleBinding (in a profile's users), a finding's object; validated, diffed and staged",
+    ),
+    b(
+        Context::List,
+        KeyCode::Char(' '),
+        Action::Mark,
+        "Space",
+        "mark",
+        "Mark/unmark the row (Users, Profiles, Access): t then sets the role for every marked row, one staged change each",
     ),
     b(
         Context::Confirm,

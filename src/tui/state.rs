@@ -124,6 +124,8 @@ pub struct Table {
     pub sort: Option<(usize, bool)>,
     /// Drill-down restriction.
     pub scope: Option<Scope>,
+    /// Row ids marked with Space (one action then stages a change for each).
+    pub marked: std::collections::BTreeSet<String>,
 }
 
 /// Natural order: digits compare as numbers (`9` before `10`).
@@ -372,15 +374,24 @@ pub enum ConfirmAction {
     Quit,
 }
 
-/// The role picker: which subject on which profile, and what it has now.
+/// One (subject, profile) pair of the role picker, and what it has now.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct RolePicker {
+pub struct Target {
     /// The profile.
     pub profile: ProfileName,
     /// The user or group.
     pub subject: Subject,
     /// Its contributor role there now (`None`: no access).
     pub current: Option<Role>,
+}
+
+/// The role picker: the pairs it sets (several when rows are marked).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RolePicker {
+    /// The pairs.
+    pub targets: Vec<Target>,
+    /// Pairs left out, and why (owners).
+    pub skipped: Vec<String>,
 }
 
 /// A text input owning the keyboard.

@@ -240,6 +240,7 @@ fn on_action(state: &mut AppState, action: Action) -> Vec<Effect> {
         Action::Offboard => return flow::open_danger(state),
         Action::AddContributor => flow::open_contributor(state),
         Action::EditYaml => return flow::open_yaml_edit(state),
+        Action::Mark => mark(state),
         Action::Fix => return flow::stage_fixes(state, false),
         Action::FixAll => return flow::stage_fixes(state, true),
         Action::Staged => state.modal = Modal::Staged { selected: 0 },
@@ -339,6 +340,7 @@ fn restart(state: &mut AppState, context: Option<String>) -> Vec<Effect> {
         for t in &mut state.tables {
             t.set_rows(Vec::new(), Vec::new());
             t.scope = None;
+            t.marked.clear();
         }
     }
     vec![Effect::Watch {
@@ -386,7 +388,28 @@ fn drill(state: &mut AppState) {
     }
 }
 
+fn mark(state: &mut AppState) {
+    if !matches!(
+        state.view,
+        ViewKind::Users | ViewKind::Profiles | ViewKind::Access
+    ) {
+        state.status = Some("Space marks users or profiles (Users, Profiles, Access views)".into());
+        return;
+    }
+    let t = state.table_mut();
+    if let Some(id) = t.selected_row().map(|r| r.id.clone())
+        && !t.marked.remove(&id)
+    {
+        t.marked.insert(id);
+    }
+    t.move_by(1);
+}
+
 fn back(state: &mut AppState) {
+    if !state.table().marked.is_empty() {
+        state.table_mut().marked.clear();
+        return;
+    }
     if !state.table().filter.is_empty() {
         let t = state.table_mut();
         t.filter.clear();

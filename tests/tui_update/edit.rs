@@ -333,6 +333,7 @@ fn role_picker_toggles_stage_kfam_pairs_and_owners_are_refused() {
     let Modal::RolePicker(p) = &s.modal else {
         panic!("{:?}", s.modal)
     };
+    let p = &p.targets[0];
     assert_eq!((p.profile.as_str(), p.current), ("alpha", Some(Role::Edit)));
     // The same role: nothing staged.
     assert!(key(&mut s, KeyCode::Char('e')).is_empty());
@@ -359,6 +360,7 @@ fn role_picker_toggles_stage_kfam_pairs_and_owners_are_refused() {
     let Modal::RolePicker(p) = &s.modal else {
         panic!("{:?}", s.modal)
     };
+    let p = &p.targets[0];
     assert_eq!((p.profile.as_str(), p.current), ("gamma", Some(Role::View)));
     let fx = key(&mut s, KeyCode::Char('a'));
     assert!(
@@ -814,4 +816,42 @@ fn edit_as_yaml_reads_the_live_object_opens_the_editor_and_stages_a_valid_edit()
     );
     assert!(s.status.as_deref().unwrap().contains("emptied"));
     assert_eq!(s.staged.len(), 1);
+}
+
+#[test]
+fn marked_rows_get_one_staged_change_each_and_owners_are_left_out() {
+    let mut s = loaded();
+    key(&mut s, KeyCode::Char('2'));
+    typed(&mut s, "/bob");
+    key(&mut s, KeyCode::Enter);
+    key(&mut s, KeyCode::Enter);
+    assert_eq!(s.view, ViewKind::Profiles);
+    // bob: edit on alpha, owner of beta, view on gamma.
+    for _ in 0..3 {
+        key(&mut s, KeyCode::Char(' '));
+    }
+    assert_eq!(s.table().marked.len(), 3);
+    key(&mut s, KeyCode::Char('t'));
+    let Modal::RolePicker(p) = &s.modal else {
+        panic!("{:?} {:?}", s.modal, s.status)
+    };
+    assert_eq!(p.targets.len(), 2);
+    assert!(p.skipped[0].contains("owns profile beta"));
+    let fx = key(&mut s, KeyCode::Char('v'));
+    assert_eq!(fx.len(), 1, "gamma already has view");
+    assert!(s.status.as_deref().unwrap().contains("1 already had it"));
+    assert!(s.table().marked.is_empty(), "marks are used up");
+    // Marks again, then Esc clears them before anything else.
+    key(&mut s, KeyCode::Char('g'));
+    key(&mut s, KeyCode::Char(' '));
+    key(&mut s, KeyCode::Esc);
+    assert!(s.table().marked.is_empty());
+    assert_eq!(
+        s.view,
+        ViewKind::Profiles,
+        "Esc cleared the marks, not the drill-down"
+    );
+    key(&mut s, KeyCode::Char('4'));
+    key(&mut s, KeyCode::Char(' '));
+    assert!(s.status.as_deref().unwrap().contains("Space marks"));
 }

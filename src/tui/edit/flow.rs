@@ -20,7 +20,7 @@ use crate::tui::msg::{Effect, Outcome};
 use crate::tui::rows::finding_id;
 use crate::tui::state::{
     AppState, ConfirmAction, ContributorForm, Danger, Data, Modal, ReadOnly, RolePicker, Scope,
-    TextKind, ViewKind,
+    Target, TextKind, ViewKind,
 };
 
 /// Why edits are refused now, if they are.
@@ -368,65 +368,139 @@ fn subject_of(state: &AppState, identity: &str) -> Result<Subject, String> {
     }
 }
 
-/// The (identity, profile) pair `t` acts on in this view.
-fn role_target(state: &AppState) -> Result<(String, String), String> {
-    let row = state.table().selected_row().map(|r| r.id.clone());
-    let scope = state.table().scope.clone();
-    match (state.view, row, scope) {
-        (ViewKind::Access, Some(user), _) => state
-            .table()
-            .headers
-            .get(state.access_col)
-            .map(|p| (user, p.clone()))
-            .ok_or_else(|| "no profile column selected".into()),
-        (ViewKind::Users, Some(user), Some(Scope::Profile(p))) => Ok((user, p)),
-        (ViewKind::Profiles, Some(p), Some(Scope::User(user))) => Ok((user, p)),
-        (_, None, _) => Err("no row selected".into()),
+/// The (identity, profile) pairs `t` acts on in this view: the selected row, or every
+/// marked row.
+fn role_targets(state: &AppState) -> Result<Vec<(String, String)>, String> {
+    let t = state.table();
+    let rows: Vec<String> = if t.marked.is_empty() {
+        t.selected_row().map(|r| r.id.clone()).into_iter().collect()
+    } else {
+        t.marked.iter().cloned().collect()
+    };
+    if rows.is_empty() {
+        return Err("no row selected".into());
+    }
+    match (state.view, t.scope.clone()) {
+        (ViewKind::Access, _) => {
+            let p = t
+                .headers
+                .get(state.access_col)
+                .cloned()
+                .ok_or("no profile column selected")?;
+            Ok(rows.into_iter().map(|u| (u, p.clone())).collect())
+        }
+        (ViewKind::Users, Some(Scope::Profile(p))) => {
+            Ok(rows.into_iter().map(|u| (u, p.clone())).collect())
+        }
+        (ViewKind::Profiles, Some(Scope::User(u))) => {
+            Ok(rows.into_iter().map(|p| (u.clone(), p)).collect())
+        }
         _ => Err(
-            "t sets a role on one (user, profile) pair: use it on an Access matrix cell, on a user of a profile (Enter on a profile) or on a profile of a user (Enter on a user)"
+            "t sets a role on (user, profile) pairs: use it on an Access matrix cell, on the users of a profile (Enter on a profile) or on the profiles of a user (Enter on a user); Space marks several"
                 .into(),
         ),
     }
 }
 
-/// `t`: opens the role picker for the pair this view selects (owners are refused).
+fn target(state: &AppState, user: &str, p: &str) -> Result<Target, String> {
+    let profile = ProfileName::parse(p).map_err(|e| e.to_string())?;
+    let subject = subject_of(state, user)?;
+    let level = state.tenancy().and_then(|t| {
+        t.user(user)?
+            .access
+            .iter()
+            .filter(|a| a.profile == p)
+            .map(|a| a.level)
+            .min()
+    });
+    let current = match level {
+        Some(AccessLevel::Owner) => {
+            return Err(format!(
+                "{user} owns profile {p}: the owner's admin access comes from spec.owner (the namespaceAdmin RoleBinding the profile controller manages), so it cannot be toggled. Change the Profile's owner instead, or offboard the user"
+            ));
+        }
+        Some(AccessLevel::Admin) => Some(Role::Admin),
+        Some(AccessLevel::Edit) => Some(Role::Edit),
+        Some(AccessLevel::View) => Some(Role::View),
+        None => None,
+    };
+    Ok(Target {
+        profile,
+        subject,
+        current,
+    })
+}
+
+/// `t`: opens the role picker for the pairs this view selects (owners are left out, and
+/// refused when they are all there is).
 pub fn open_role_picker(state: &mut AppState) {
     if let Some(reason) = read_only_reason(state) {
         state.status = Some(reason);
         return;
     }
-    let picked = role_target(state).and_then(|(user, p)| {
-        let profile = ProfileName::parse(&p).map_err(|e| e.to_string())?;
-        let subject = subject_of(state, &user)?;
-        let level = state.tenancy().and_then(|t| {
-            t.user(&user)?
-                .access
-                .iter()
-                .filter(|a| a.profile == p)
-                .map(|a| a.level)
-                .min()
-        });
-        let current = match level {
-            Some(AccessLevel::Owner) => {
-                return Err(format!(
-                    "{user} owns profile {p}: the owner's admin access comes from spec.owner (the namespaceAdmin RoleBinding the profile controller manages), so it cannot be toggled. Change the Profile's owner instead, or offboard the user"
-                ));
-            }
-            Some(AccessLevel::Admin) => Some(Role::Admin),
-            Some(AccessLevel::Edit) => Some(Role::Edit),
-            Some(AccessLevel::View) => Some(Role::View),
-            None => None,
-        };
-        Ok(RolePicker {
-            profile,
-            subject,
-            current,
-        })
-    });
-    match picked {
-        Ok(p) => state.modal = Modal::RolePicker(p),
-        Err(e) => state.status = Some(e),
+    let pairs = match role_targets(state) {
+        Ok(p) => p,
+        Err(e) => {
+            state.status = Some(e);
+            return;
+        }
+    };
+    let mut targets = Vec::new();
+    let mut skipped = Vec::new();
+    for (user, p) in &pairs {
+        match target(state, user, p) {
+            Ok(t) => targets.push(t),
+            Err(e) => skipped.push(e),
+        }
     }
+    if targets.is_empty() {
+        state.status = skipped.into_iter().next();
+        return;
+    }
+    state.modal = Modal::RolePicker(RolePicker { targets, skipped });
+}
+
+fn pick(state: &mut AppState, p: RolePicker, role: Option<Role>) -> Vec<Effect> {
+    state.modal = Modal::None;
+    let word = role.map_or("no access", Role::short_name);
+    if let [t] = p.targets.as_slice()
+        && t.current == role
+    {
+        state.status = Some(format!(
+            "{} already has {word} on {}; nothing staged",
+            t.subject.name(),
+            t.profile
+        ));
+        return Vec::new();
+    }
+    let mut effects = Vec::new();
+    let mut same = 0;
+    for t in p.targets {
+        if t.current == role {
+            same += 1;
+            continue;
+        }
+        effects.extend(stage(
+            state,
+            Intent::Access {
+                profile: t.profile,
+                subject: t.subject,
+                role,
+            },
+        ));
+    }
+    state.status = Some(match (effects.len(), same) {
+        (0, _) => format!("already {word}; nothing staged"),
+        (1, 0) => state.status.take().unwrap_or_default(),
+        (n, 0) => format!("staged {n} changes ({word}); C lists them, p previews"),
+        (n, s) => format!("staged {n} changes ({word}); {s} already had it"),
+    });
+    if effects.is_empty() {
+        return effects;
+    }
+    let view = state.view.index();
+    state.tables[view].marked.clear();
+    effects
 }
 
 /// What a key did to a quota editor.
@@ -620,26 +694,7 @@ pub fn on_key(state: &mut AppState, key: KeyEvent) -> Option<Vec<Effect>> {
         Modal::RolePicker(p) => {
             let p = p.clone();
             match action {
-                Some(Action::PickRole(role)) => {
-                    state.modal = Modal::None;
-                    if role == p.current {
-                        state.status = Some(format!(
-                            "{} already has {} on {}; nothing staged",
-                            p.subject.name(),
-                            role.map_or("no access", Role::short_name),
-                            p.profile
-                        ));
-                        return Some(Vec::new());
-                    }
-                    return Some(stage(
-                        state,
-                        Intent::Access {
-                            profile: p.profile,
-                            subject: p.subject,
-                            role,
-                        },
-                    ));
-                }
+                Some(Action::PickRole(role)) => return Some(pick(state, p, role)),
                 Some(Action::Close) => state.modal = Modal::None,
                 _ => {}
             }

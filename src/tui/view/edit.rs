@@ -171,14 +171,31 @@ pub fn quota(frame: &mut Frame, area: Rect, e: &QuotaEditor, theme: &Theme) {
 
 /// The role picker.
 pub fn picker(frame: &mut Frame, area: Rect, p: &RolePicker, theme: &Theme) {
-    let now = p.current.map_or("no access", |r| r.cluster_role());
-    let lines = vec![
-        Line::raw(format!(
-            "  {} {} on profile {} — now: {now}",
-            p.subject.kind().to_lowercase(),
-            p.subject.name(),
-            p.profile
-        )),
+    const SHOWN: usize = 8;
+    let mut lines: Vec<Line> = p
+        .targets
+        .iter()
+        .take(SHOWN)
+        .map(|t| {
+            Line::raw(format!(
+                "  {} {} on profile {} — now: {}",
+                t.subject.kind().to_lowercase(),
+                t.subject.name(),
+                t.profile,
+                t.current.map_or("no access", |r| r.cluster_role())
+            ))
+        })
+        .collect();
+    if p.targets.len() > SHOWN {
+        lines.push(Line::raw(format!(
+            "  … and {} more (one staged change each)",
+            p.targets.len() - SHOWN
+        )));
+    }
+    for s in &p.skipped {
+        lines.push(Line::styled(format!("  left out: {s}"), theme.dim()));
+    }
+    lines.extend([
         Line::raw(""),
         Line::raw("  a  admin    kubeflow-admin"),
         Line::raw("  e  edit     kubeflow-edit"),
@@ -186,16 +203,19 @@ pub fn picker(frame: &mut Frame, area: Rect, p: &RolePicker, theme: &Theme) {
         Line::raw("  n  none     remove the RoleBinding + AuthorizationPolicy pair"),
         Line::raw(""),
         Line::styled(
-            "  Stages a KFAM-compatible pair in this profile only; cluster-wide roles are the CLI's `grant --cluster-wide`.",
+            "  Stages a KFAM-compatible pair per profile; cluster-wide roles are the CLI's `grant --cluster-wide`.",
             theme.dim(),
         ),
-    ];
+    ]);
     let rect = centered(area, 96, wrapped_height(&lines, 96));
     frame.render_widget(Clear, rect);
     frame.render_widget(
         Paragraph::new(lines)
             .wrap(Wrap { trim: false })
-            .block(bordered(" Set role · Esc cancels ".into(), theme)),
+            .block(bordered(
+                format!(" Set role of {} pair(s) · Esc cancels ", p.targets.len()),
+                theme,
+            )),
         rect,
     );
 }

@@ -279,6 +279,9 @@ fn title(state: &AppState, t: &Table) -> String {
     if !t.filter.is_empty() {
         s.push_str(&format!(" · /{}", t.filter));
     }
+    if !t.marked.is_empty() {
+        s.push_str(&format!(" · {} marked (Esc clears)", t.marked.len()));
+    }
     if let Some((c, desc)) = t.sort
         && let Some(h) = t.headers.get(c)
     {
@@ -335,6 +338,11 @@ fn render_table(state: &AppState, t: &Table, frame: &mut Frame, area: Rect, them
             }
         }
     }
+    if !t.marked.is_empty()
+        && let Some(w) = widths.first_mut()
+    {
+        *w += 2;
+    }
     let last = widths.len().saturating_sub(1);
     let constraints: Vec<Constraint> = widths
         .iter()
@@ -353,10 +361,17 @@ fn render_table(state: &AppState, t: &Table, frame: &mut Frame, area: Rect, them
         .map(|(pos, i)| {
             let r = &t.rows[*i];
             let mut style = theme.severity(r.severity);
+            let mut cells = r.cells.clone();
+            if t.marked.contains(&r.id) {
+                style = style.patch(theme.accent().add_modifier(Modifier::BOLD));
+                if let Some(c) = cells.first_mut() {
+                    *c = format!("● {c}");
+                }
+            }
             if pos + off == t.selected {
                 style = style.patch(theme.selected());
             }
-            TRow::new(r.cells.clone()).style(style)
+            TRow::new(cells).style(style)
         })
         .collect();
     let header = TRow::new(t.headers.clone()).style(theme.header());
@@ -389,7 +404,7 @@ fn render_access(state: &AppState, frame: &mut Frame, area: Rect, theme: &Theme)
     let col_name = profiles.get(state.access_col).map_or("-", String::as_str);
     let block = Block::bordered().title(Span::styled(
         format!(
-            "{}· column {}/{}: {col_name} · O owner A admin E edit V view ",
+            "{}· column {}/{}: {col_name} · O owner A admin E edit V view (* staged) ",
             title(state, t),
             state.access_col + 1,
             profiles.len()
@@ -408,8 +423,28 @@ fn render_access(state: &AppState, frame: &mut Frame, area: Rect, theme: &Theme)
         .map(|i| t.rows[*i].id.chars().count())
         .max()
         .unwrap_or(4)
-        .clamp(4, 34);
+        .clamp(4, 34)
+        + if t.marked.is_empty() { 0 } else { 2 };
     const CELL: usize = 4;
+    // Staged role changes show in their cell as the new letter with a star.
+    let pending = |user: &str, profile: &str| -> Option<String> {
+        state.staged.items.iter().find_map(|s| match &s.intent {
+            crate::tui::edit::Intent::Access {
+                profile: p,
+                subject,
+                role,
+            } if p.as_str() == profile && subject.name() == user => Some(format!(
+                "{}*",
+                role.map_or('·', |r| r
+                    .short_name()
+                    .chars()
+                    .next()
+                    .unwrap_or('?')
+                    .to_ascii_uppercase())
+            )),
+            _ => None,
+        })
+    };
     let cols_fit = (usize::from(inner.width).saturating_sub(user_w + 1) / CELL).max(1);
     let col_off = state.access_col.saturating_sub(cols_fit - 1);
     let height = usize::from(inner.height.saturating_sub(1));
@@ -432,7 +467,8 @@ fn render_access(state: &AppState, frame: &mut Frame, area: Rect, theme: &Theme)
     for (pos, i) in t.visible.iter().enumerate().skip(off).take(height) {
         let r = &t.rows[*i];
         let selected = pos == t.selected;
-        let name: String = r.id.chars().take(user_w).collect();
+        let marker = if t.marked.contains(&r.id) { "● " } else { "" };
+        let name: String = format!("{marker}{}", r.id).chars().take(user_w).collect();
         let mut spans = vec![Span::styled(
             format!("{name:<user_w$} "),
             if selected {
@@ -442,13 +478,16 @@ fn render_access(state: &AppState, frame: &mut Frame, area: Rect, theme: &Theme)
             },
         )];
         for (c, cell) in r.cells.iter().enumerate().skip(col_off).take(cols_fit) {
+            let staged = profiles.get(c).and_then(|p| pending(&r.id, p));
             let mut style = match cell.as_str() {
+                _ if staged.is_some() => theme.accent().add_modifier(Modifier::BOLD),
                 "O" => theme.accent(),
                 "A" => theme.error(),
                 "E" => theme.warning(),
                 "V" => theme.ok(),
                 _ => theme.dim(),
             };
+            let cell = staged.as_ref().unwrap_or(cell);
             if c == state.access_col {
                 style = style.patch(theme.column());
             }
