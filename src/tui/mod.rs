@@ -10,6 +10,7 @@ pub mod edit;
 pub mod field;
 pub mod keymap;
 pub mod msg;
+mod objects;
 pub mod rows;
 pub mod runner;
 pub mod state;

@@ -2,7 +2,7 @@
 use serde_json::json;
 
 use super::*;
-use crate::plan::Change;
+use crate::plan::{Change, Plan};
 
 fn quota(profile: &str, set: &[(&str, &str)], unset: &[&str]) -> Intent {
     Intent::Quota {

@@ -2,6 +2,7 @@
 
 mod detail;
 mod edit;
+mod forms;
 mod overlay;
 pub mod theme;
 
@@ -87,11 +88,11 @@ pub fn render(state: &AppState, frame: &mut Frame) {
         Modal::Quota(e) => edit::quota(frame, body, e, &theme),
         Modal::Onboard(f) => match &f.editor {
             Some(e) => edit::quota(frame, body, e, &theme),
-            None => edit::onboard(frame, body, f, &theme),
+            None => forms::onboard(frame, body, f, &theme),
         },
         Modal::RolePicker(p) => edit::picker(frame, body, p, &theme),
-        Modal::Danger(d) => edit::danger(frame, body, d, &theme),
-        Modal::Contributor(c) => edit::contributor(frame, body, c, &theme),
+        Modal::Danger(d) => forms::danger(frame, body, d, &theme),
+        Modal::Contributor(c) => forms::contributor(frame, body, c, &theme),
         Modal::Staged { selected } => edit::staged(frame, body, &state.staged, *selected, &theme),
         Modal::Text {
             title,

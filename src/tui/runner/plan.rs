@@ -1,0 +1,248 @@
+//! Planning an intent with the CLI's planners (the same validation, the same objects), then
+//! checking with SelfSubjectAccessReview that the caller may make every change.
+
+use std::collections::BTreeMap;
+
+use serde_json::Value;
+
+use crate::cluster::Cluster;
+use crate::cluster::access::{AccessError, istio_installed, plan_grant, plan_revoke};
+use crate::cluster::apply::read_object;
+use crate::cluster::offboard::{NamespaceContents, plan_delete_profile, plan_offboard};
+use crate::cluster::onboard::{OnboardError, OnboardObjects, plan_onboard};
+use crate::cluster::permission::{PermissionCache, missing_permissions};
+use crate::cluster::quota::{QuotaEdit, QuotaPlanError, plan_quota};
+use crate::cluster::registration::{DEFAULT_DEPLOYMENT, DEFAULT_NAMESPACE, plan_registration};
+use crate::cluster::snapshot::load_snapshot;
+use crate::manifest::{IstioSettings, LimitRangeDefaults, contributor_pair};
+use crate::model::{Email, ProfileName, Quantity, Quota, ResourceName, Role, Subject};
+use crate::plan::{Change, Plan};
+use crate::tenancy::doctor::{Finding, diagnose, plan_fixes};
+use crate::tui::edit::{Failure, FailureKind, Intent};
+use crate::tui::rows::finding_id;
+
+pub(super) fn invalid(e: impl std::fmt::Display) -> Failure {
+    Failure::new(FailureKind::Invalid, e.to_string())
+}
+
+fn from_quota(e: QuotaPlanError) -> Failure {
+    match &e {
+        QuotaPlanError::Cluster(c) => c.into(),
+        QuotaPlanError::NoProfile(_) => Failure::new(FailureKind::NotFound, e.to_string()),
+        QuotaPlanError::Stale { .. } => Failure::new(FailureKind::Conflict, e.to_string()),
+        _ => invalid(e),
+    }
+}
+
+fn from_access(e: AccessError) -> Failure {
+    match &e {
+        AccessError::Cluster(c) => c.into(),
+        AccessError::NoProfile(_) => Failure::new(FailureKind::NotFound, e.to_string()),
+        _ => invalid(e),
+    }
+}
+
+/// Plans `intent` with the CLI's planners, then checks the permissions the plan needs.
+pub async fn plan(
+    cluster: &Cluster,
+    intent: &Intent,
+    cache: &PermissionCache,
+) -> Result<Plan, Failure> {
+    let plan = match intent {
+        Intent::Quota {
+            profile,
+            set,
+            unset,
+            limit_range,
+        } => {
+            let mut quota = Quota::new();
+            for (k, v) in set {
+                quota.set(k.clone(), *v).map_err(invalid)?;
+            }
+            let edit = QuotaEdit::Change {
+                set: quota,
+                unset: unset.iter().cloned().collect(),
+            };
+            let defaults = limit_range.then(LimitRangeDefaults::default);
+            plan_quota(cluster, profile, &edit, None, defaults.as_ref())
+                .await
+                .map_err(from_quota)?
+                .plan
+        }
+        Intent::Access {
+            profile,
+            subject,
+            role: Some(role),
+        } => plan_grant(cluster, profile, subject, *role, true)
+            .await
+            .map_err(from_access)?,
+        Intent::Access {
+            profile,
+            subject,
+            role: None,
+        } => plan_revoke(cluster, profile, subject, None)
+            .await
+            .map_err(from_access)?,
+        Intent::Onboard {
+            email,
+            profile,
+            quota,
+            limit_range,
+            contributors,
+        } => plan_new_profile(cluster, email, profile, quota, *limit_range, contributors).await?,
+        Intent::Offboard { subject } => {
+            plan_offboard(cluster, subject, false)
+                .await
+                .map_err(from_access)?
+                .plan
+        }
+        Intent::DeleteProfile { profile } => {
+            plan_delete_profile(cluster, profile)
+                .await
+                .map_err(from_access)?
+                .plan
+        }
+        Intent::Fix { findings } => plan_fix(cluster, findings).await?,
+        Intent::Replace { before, after, .. } => plan_replace(cluster, before, after).await?,
+        Intent::Registration { enable } => {
+            plan_registration(cluster, DEFAULT_NAMESPACE, DEFAULT_DEPLOYMENT, *enable)
+                .await
+                .map_err(invalid)?
+                .0
+        }
+    };
+    let missing = missing_permissions(cluster, &plan, cache)
+        .await
+        .map_err(|e| Failure::from(&e))?;
+    if !missing.is_empty() {
+        let what: Vec<String> = missing.iter().map(ToString::to_string).collect();
+        return Err(Failure::new(
+            FailureKind::Forbidden,
+            format!(
+                "{}: {}; nothing was staged",
+                intent.summary(),
+                what.join("; ")
+            ),
+        ));
+    }
+    Ok(plan)
+}
+
+/// An edited object against the live one: a conflict when it changed since it was opened
+/// in the editor (the edit was made on the old version).
+async fn plan_replace(cluster: &Cluster, before: &Value, after: &Value) -> Result<Plan, Failure> {
+    let live = read_object(cluster, before)
+        .await
+        .map_err(|e| Failure::from(&e))?
+        .ok_or_else(|| {
+            Failure::new(
+                FailureKind::NotFound,
+                "the object was deleted since it was opened in the editor",
+            )
+        })?;
+    let rv = |v: &Value| v.pointer("/metadata/resourceVersion").cloned();
+    if rv(&live) != rv(before) {
+        return Err(Failure::new(
+            FailureKind::Conflict,
+            "the object changed since it was opened in the editor; press E again to edit the current version",
+        ));
+    }
+    let mut plan = Plan::new();
+    plan.push(Change::update(live, after.clone()));
+    Ok(plan)
+}
+
+/// Reads the object to edit as YAML.
+pub async fn fetch_for_edit(cluster: &Cluster, obj: &Value) -> Result<Value, Failure> {
+    read_object(cluster, obj)
+        .await
+        .map_err(|e| Failure::from(&e))?
+        .ok_or_else(|| {
+            Failure::new(
+                FailureKind::NotFound,
+                "the object does not exist (any more)",
+            )
+        })
+}
+
+/// The safe fixes for `findings` (row ids), planned from a fresh read of everything, so a
+/// finding fixed meanwhile by someone else plans nothing.
+async fn plan_fix(cluster: &Cluster, findings: &[String]) -> Result<Plan, Failure> {
+    let snapshot = load_snapshot(cluster)
+        .await
+        .map_err(|e| Failure::from(&e))?;
+    let all = diagnose(&snapshot);
+    let wanted: Vec<&Finding> = all
+        .iter()
+        .filter(|f| findings.contains(&finding_id(f)))
+        .collect();
+    let (plan, _) = plan_fixes(&snapshot, &wanted).map_err(invalid)?;
+    Ok(plan)
+}
+
+/// The Profile (refused if it or a foreign namespace of that name exists), the LimitRange,
+/// and a KFAM pair per contributor (only the RoleBinding where Istio is not installed).
+async fn plan_new_profile(
+    cluster: &Cluster,
+    email: &Email,
+    profile: &ProfileName,
+    quota: &BTreeMap<ResourceName, Quantity>,
+    limit_range: bool,
+    contributors: &[(Subject, Role)],
+) -> Result<Plan, Failure> {
+    let mut q = Quota::new();
+    for (k, v) in quota {
+        q.set(k.clone(), *v).map_err(invalid)?;
+    }
+    let defaults = limit_range.then(LimitRangeDefaults::default);
+    let objects =
+        OnboardObjects::new(profile, email, Some(&q), defaults.as_ref()).map_err(invalid)?;
+    let mut plan = plan_onboard(cluster, &objects)
+        .await
+        .map_err(|e| match &e {
+            OnboardError::Cluster(c) => c.into(),
+            _ => invalid(e),
+        })?;
+    if !contributors.is_empty() {
+        let istio = istio_installed(cluster, profile.as_str())
+            .await
+            .map_err(|e| Failure::from(&e))?;
+        for (subject, role) in contributors {
+            let pair = contributor_pair(profile, subject, *role, &IstioSettings::default())
+                .map_err(invalid)?;
+            plan.push(Change::create(&pair.role_binding).map_err(invalid)?);
+            if istio {
+                plan.push(Change::create(&pair.policy).map_err(invalid)?);
+            }
+        }
+        if !istio {
+            plan.warn("Istio is not installed: contributors get the RoleBinding only; the Kubeflow web apps will not let them in until an AuthorizationPolicy exists");
+        }
+    }
+    Ok(plan)
+}
+
+/// The plan of a destructive intent with what the namespaces it touches hold, for the typed
+/// confirmation (permissions checked like any plan).
+pub(super) async fn inspect(
+    cluster: &Cluster,
+    intent: &Intent,
+    cache: &PermissionCache,
+) -> Result<(Plan, Vec<NamespaceContents>), Failure> {
+    let contents = match intent {
+        Intent::DeleteProfile { profile } => {
+            plan_delete_profile(cluster, profile)
+                .await
+                .map_err(from_access)?
+                .owned
+        }
+        Intent::Offboard { subject } => {
+            plan_offboard(cluster, subject, false)
+                .await
+                .map_err(from_access)?
+                .owned
+        }
+        _ => Vec::new(),
+    };
+    Ok((plan(cluster, intent, cache).await?, contents))
+}
