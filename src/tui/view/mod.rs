@@ -79,7 +79,10 @@ pub fn render(state: &AppState, frame: &mut Frame) {
     frame.render_widget(Paragraph::new(footer_line(state, &theme)), foot);
     match &state.modal {
         Modal::None => {}
-        Modal::Help { scroll } => overlay::help(frame, body, *scroll, &theme),
+        Modal::Help { scroll } => {
+            let why = crate::tui::edit::flow::read_only_reason(state);
+            overlay::help(frame, body, *scroll, why.as_deref(), &theme)
+        }
         Modal::Yaml {
             title,
             lines,

@@ -26,8 +26,15 @@ pub fn centered(area: Rect, width: u16, height: u16) -> Rect {
 }
 
 /// The help screen, generated from the key table.
-pub fn help(frame: &mut Frame, area: Rect, scroll: usize, theme: &Theme) {
+pub fn help(frame: &mut Frame, area: Rect, scroll: usize, read_only: Option<&str>, theme: &Theme) {
     let mut lines: Vec<Line> = Vec::new();
+    if let Some(why) = read_only {
+        lines.push(Line::styled(
+            format!("{why}: the editing keys below are listed but refuse, saying why"),
+            theme.warning(),
+        ));
+        lines.push(Line::raw(""));
+    }
     for (title, keys) in help_sections() {
         lines.push(Line::styled(title, theme.accent()));
         for (k, h) in keys {
