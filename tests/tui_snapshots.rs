@@ -248,3 +248,26 @@ async fn quota_editor_staged_panel_and_preview() {
     settings.bind(|| insta::assert_snapshot!("preview_with_dry_run_error", draw(&mut s, 100, 40)));
     sb.shutdown().await;
 }
+
+/// The onboarding form on the demo: a derived name that collides with nothing, a preset, a
+/// contributor with an unknown role (shown live), and the role picker over marked rows.
+#[tokio::test]
+async fn onboarding_form_and_role_picker() {
+    let mut s = state_with(demo_snapshot().await);
+    let press = |s: &mut AppState, code: KeyCode| {
+        update(s, Msg::Key(KeyEvent::new(code, KeyModifiers::NONE)));
+    };
+    keys(&mut s, "n");
+    keys(&mut s, "Noor.Haddad@acme.io");
+    press(&mut s, KeyCode::Tab);
+    press(&mut s, KeyCode::Tab);
+    press(&mut s, KeyCode::Right);
+    press(&mut s, KeyCode::Tab);
+    press(&mut s, KeyCode::Tab);
+    keys(&mut s, "li.wei@acme.io:boss");
+    insta::assert_snapshot!("onboarding_form", draw(&mut s, 100, 30));
+    press(&mut s, KeyCode::Esc);
+    keys(&mut s, "3/ahmed\n  llll");
+    keys(&mut s, "t");
+    insta::assert_snapshot!("role_picker_marked", draw(&mut s, 100, 30));
+}
