@@ -855,3 +855,29 @@ fn marked_rows_get_one_staged_change_each_and_owners_are_left_out() {
     key(&mut s, KeyCode::Char(' '));
     assert!(s.status.as_deref().unwrap().contains("Space marks"));
 }
+
+#[test]
+fn cluster_wide_roles_are_only_staged_on_purpose_and_warned_about() {
+    let mut s = loaded();
+    typed(&mut s, ":grant eve@x.io view --cluster-wide");
+    let fx = key(&mut s, KeyCode::Enter);
+    assert!(matches!(
+        fx.as_slice(),
+        [Effect::Plan {
+            intent: Intent::ClusterWide { .. },
+            ..
+        }]
+    ));
+    assert!(s.status.as_deref().unwrap().contains("every namespace"));
+    typed(&mut s, ":revoke eve@x.io --cluster-wide");
+    key(&mut s, KeyCode::Enter);
+    assert_eq!(
+        s.staged.len(),
+        1,
+        "the same subject's cluster-wide roles: one change"
+    );
+    assert_eq!(
+        s.staged.items[0].intent.summary(),
+        "revoke the cluster-wide roles of eve@x.io"
+    );
+}

@@ -1,7 +1,8 @@
 //! The editing commands of the `:` line. They mirror the CLI and stage exactly what the
 //! editors stage: `:onboard EMAIL [--profile NAME] [--cpu Q] [--memory Q] [--gpu Q] [--quota
 //! KEY=Q] [--limit-range]`, `:quota PROFILE KEY=QTY ... -KEY [--limit-range]`, `:grant USER ROLE
-//! PROFILE`, `:revoke USER PROFILE`, `:preview`, `:apply`, `:staged`, `:unstage N`,
+//! PROFILE` (or `--cluster-wide` instead of PROFILE), `:revoke USER PROFILE` (or
+//! `--cluster-wide`), `:preview`, `:apply`, `:staged`, `:unstage N`,
 //! `:discard`. USER is an email or `group:NAME`.
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -141,6 +142,19 @@ pub fn parse(cmd: &str, args: &str) -> Option<Result<EditCommand, String>> {
     let result = match (cmd, args.as_slice()) {
         ("quota", a) => quota(a).map(EditCommand::Stage),
         ("onboard", a) => onboard(a).map(EditCommand::Stage),
+        ("grant", [user, role, "--cluster-wide"]) => (|| {
+            let role: Role = role.parse().map_err(|e: crate::model::RoleError| e.to_string())?;
+            Ok(EditCommand::Stage(Intent::ClusterWide {
+                subject: subject(user)?,
+                role: Some(role),
+            }))
+        })(),
+        ("revoke", [user, "--cluster-wide"]) => subject(user).map(|subject| {
+            EditCommand::Stage(Intent::ClusterWide {
+                subject,
+                role: None,
+            })
+        }),
         ("grant", [user, role, p]) => (|| {
             let role: Role = role
                 .parse()
@@ -151,7 +165,9 @@ pub fn parse(cmd: &str, args: &str) -> Option<Result<EditCommand, String>> {
                 role: Some(role),
             }))
         })(),
-        ("grant", _) => Err("usage: :grant USER ROLE PROFILE (ROLE: admin, edit or view)".into()),
+        ("grant", _) => Err(
+            "usage: :grant USER ROLE PROFILE, or :grant USER ROLE --cluster-wide (ROLE: admin, edit or view)".into(),
+        ),
         ("revoke", [user, p]) => (|| {
             Ok(EditCommand::Stage(Intent::Access {
                 profile: profile(p)?,
@@ -159,7 +175,7 @@ pub fn parse(cmd: &str, args: &str) -> Option<Result<EditCommand, String>> {
                 role: None,
             }))
         })(),
-        ("revoke", _) => Err("usage: :revoke USER PROFILE".into()),
+        ("revoke", _) => Err("usage: :revoke USER PROFILE, or :revoke USER --cluster-wide".into()),
         ("registration", ["enable"]) => {
             Ok(EditCommand::Stage(Intent::Registration { enable: true }))
         }
@@ -253,5 +269,12 @@ mod tests {
         };
         assert_eq!(subject.kind(), "Group");
         assert_eq!(role, Some(Role::Edit));
+        let Some(Ok(EditCommand::Stage(cw))) = parse("grant", "a@x.io view --cluster-wide") else {
+            panic!()
+        };
+        assert_eq!(
+            cw.summary(),
+            "grant view a@x.io CLUSTER-WIDE (every namespace)"
+        );
     }
 }

@@ -41,6 +41,14 @@ pub enum Intent {
         /// The role, or none.
         role: Option<Role>,
     },
+    /// A cluster-wide role (ClusterRoleBinding, the Kaptain convention): every namespace.
+    /// Only ever staged on purpose (`:grant USER ROLE --cluster-wide`), never by a toggle.
+    ClusterWide {
+        /// User or group.
+        subject: Subject,
+        /// The role, or none (remove the subject's cluster-wide bindings).
+        role: Option<Role>,
+    },
     /// A new user: Profile, LimitRange and initial contributor pairs (create only).
     Onboard {
         /// The owner.
@@ -93,6 +101,8 @@ pub enum IntentKey {
     Quota(ProfileName),
     /// A subject's contributor pair in a profile.
     Access(ProfileName, Subject),
+    /// A subject's cluster-wide roles.
+    ClusterWide(Subject),
     /// A new profile.
     Onboard(ProfileName),
     /// Everything of a subject.
@@ -116,6 +126,7 @@ impl Intent {
                 profile, subject, ..
             } => IntentKey::Access(profile.clone(), subject.clone()),
             Intent::Onboard { profile, .. } => IntentKey::Onboard(profile.clone()),
+            Intent::ClusterWide { subject, .. } => IntentKey::ClusterWide(subject.clone()),
             Intent::Offboard { subject } => IntentKey::Offboard(subject.clone()),
             Intent::DeleteProfile { profile } => IntentKey::Delete(profile.clone()),
             Intent::Fix { .. } => IntentKey::Fix,
@@ -214,6 +225,18 @@ impl Intent {
                 s
             }
             Intent::Offboard { subject } => format!("offboard {}", subject.name()),
+            Intent::ClusterWide {
+                subject,
+                role: Some(role),
+            } => format!(
+                "grant {} {} CLUSTER-WIDE (every namespace)",
+                role.short_name(),
+                subject.name()
+            ),
+            Intent::ClusterWide {
+                subject,
+                role: None,
+            } => format!("revoke the cluster-wide roles of {}", subject.name()),
             Intent::DeleteProfile { profile } => {
                 format!("delete profile {profile} (and its namespace)")
             }
@@ -236,7 +259,10 @@ impl Intent {
             Intent::Onboard { .. } => 0,
             Intent::Quota { .. } => 1,
             Intent::Access { .. } => 2,
-            Intent::Fix { .. } | Intent::Registration { .. } | Intent::Replace { .. } => 2,
+            Intent::Fix { .. }
+            | Intent::Registration { .. }
+            | Intent::Replace { .. }
+            | Intent::ClusterWide { .. } => 2,
             Intent::Offboard { .. } | Intent::DeleteProfile { .. } => 3,
         }
     }

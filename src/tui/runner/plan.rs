@@ -6,7 +6,10 @@ use std::collections::BTreeMap;
 use serde_json::Value;
 
 use crate::cluster::Cluster;
-use crate::cluster::access::{AccessError, istio_installed, plan_grant, plan_revoke};
+use crate::cluster::access::{
+    AccessError, istio_installed, plan_grant, plan_grant_cluster_wide, plan_revoke,
+    plan_revoke_cluster_wide,
+};
 use crate::cluster::apply::read_object;
 use crate::cluster::offboard::{NamespaceContents, plan_delete_profile, plan_offboard};
 use crate::cluster::onboard::{OnboardError, OnboardObjects, plan_onboard};
@@ -103,6 +106,18 @@ pub async fn plan(
                 .plan
         }
         Intent::Fix { findings } => plan_fix(cluster, findings).await?,
+        Intent::ClusterWide {
+            subject,
+            role: Some(role),
+        } => plan_grant_cluster_wide(cluster, subject, *role)
+            .await
+            .map_err(from_access)?,
+        Intent::ClusterWide {
+            subject,
+            role: None,
+        } => plan_revoke_cluster_wide(cluster, subject, None)
+            .await
+            .map_err(from_access)?,
         Intent::Replace { before, after, .. } => plan_replace(cluster, before, after).await?,
         Intent::Registration { enable } => {
             plan_registration(cluster, DEFAULT_NAMESPACE, DEFAULT_DEPLOYMENT, *enable)

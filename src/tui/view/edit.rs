@@ -202,7 +202,7 @@ pub fn picker(frame: &mut Frame, area: Rect, p: &RolePicker, theme: &Theme) {
         Line::raw("  n  none     remove the RoleBinding + AuthorizationPolicy pair"),
         Line::raw(""),
         Line::styled(
-            "  Stages a KFAM-compatible pair per profile; cluster-wide roles are the CLI's `grant --cluster-wide`.",
+            "  Stages a KFAM-compatible pair per profile; a cluster-wide role is :grant USER ROLE --cluster-wide.",
             theme.dim(),
         ),
     ]);

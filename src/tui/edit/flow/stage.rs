@@ -12,10 +12,15 @@ pub fn stage(state: &mut AppState, intent: Intent) -> Vec<Effect> {
         return Vec::new();
     }
     let summary = intent.summary();
+    let warn = matches!(intent, Intent::ClusterWide { role: Some(_), .. });
     let (id, intent) = state.staged.stage(intent);
-    state.status = Some(format!(
-        "staged: {summary} (planning…; C lists, p previews)"
-    ));
+    state.status = Some(if warn {
+        format!(
+            "staged: {summary} — ⚠ a ClusterRoleBinding reaches every namespace (kubeflow, istio-system, every profile) and KFAM and the dashboard do not show it; read the preview"
+        )
+    } else {
+        format!("staged: {summary} (planning…; C lists, p previews)")
+    });
     refresh_preview(state);
     vec![Effect::Plan { id, intent }]
 }
