@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use clap::Args;
 
-use super::onboard::OnboardArgs;
+use super::onboard::args::OnboardArgs;
 use super::output::{Confirm, confirm};
 use super::table::render;
 use super::{CliError, CliResult, GlobalArgs};
