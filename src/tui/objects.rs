@@ -6,6 +6,7 @@ use serde_json::Value;
 
 use super::state::{AppState, Data, Modal, ViewKind};
 use crate::manifest::{OutputFormat, render_objects};
+use super::rows::{finding_id, object_label};
 use crate::tenancy::Snapshot;
 
 /// Objects that give `identity` access: owned Profiles, RoleBindings and ClusterRoleBindings
@@ -127,18 +128,23 @@ pub(crate) fn yaml(state: &mut AppState) {
             identity_objects(snapshot, &row.id),
         ),
         ViewKind::Doctor => {
-            let object = row
-                .id
-                .split_once('|')
-                .map(|(_, o)| o.to_string())
-                .unwrap_or_default();
-            let parts: Vec<&str> = object.splitn(3, '/').collect();
-            let found = match parts.as_slice() {
-                [kind, ns, name] => find_object(snapshot, kind, Some(ns), name),
-                [kind, name] => find_object(snapshot, kind, None, name),
-                _ => None,
-            };
-            (object.clone(), found.into_iter().collect())
+            let finding = state
+                .tenancy()
+                .and_then(|t| t.findings().iter().find(|f| finding_id(f) == row.id));
+            match finding {
+                Some(f) => (
+                    object_label(f),
+                    find_object(
+                        snapshot,
+                        &f.object.kind,
+                        f.object.namespace.as_deref(),
+                        &f.object.name,
+                    )
+                    .into_iter()
+                    .collect(),
+                ),
+                None => (row.id.clone(), Vec::new()),
+            }
         }
         ViewKind::Roles => (
             format!("ClusterRoles with rules on {}", row.id),

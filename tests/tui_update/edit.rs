@@ -732,6 +732,14 @@ fn doctor_fixes_and_registration_are_staged_like_edits() {
         panic!("{fx:?} {:?}", s.status)
     };
     assert_eq!(intent.summary(), "doctor: safe fixes for 1 finding(s)");
+    // y shows the finding's object.
+    key(&mut s, KeyCode::Char('y'));
+    let Modal::Yaml { title, lines, .. } = &s.modal else {
+        panic!("{:?} {:?}", s.modal, s.status)
+    };
+    assert_eq!(title, "AuthorizationPolicy/beta/user-gone-x-io-clusterrole-edit");
+    assert!(lines.iter().any(|l| l.contains("gone@x.io")));
+    key(&mut s, KeyCode::Esc);
     typed(&mut s, ":registration disable");
     let fx = key(&mut s, KeyCode::Enter);
     assert!(matches!(
