@@ -116,6 +116,25 @@ fn kubectl_get(tc: &common::TestCluster, what: &str) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
+/// `p` (the preview, once its server dry run answered), then `a` and `y`: returns the
+/// preview's screen.
+fn preview_and_apply(tmux: &Tmux, timeout: Duration) -> String {
+    tmux.send(&["p"]);
+    let screen = tmux.wait_for("server dry run:", timeout);
+    tmux.send(&["a"]);
+    tmux.wait_for("y applies", timeout);
+    tmux.send(&["y"]);
+    screen
+}
+
+/// `spec.resourceQuotaSpec.hard.cpu` of `profile`, as kubectl reads it.
+fn cpu_of(tc: &common::TestCluster, profile: &str) -> String {
+    kubectl_get(
+        tc,
+        &format!("profile {profile} -o jsonpath={{.spec.resourceQuotaSpec.hard.cpu}}"),
+    )
+}
+
 /// Moves the Access matrix cursor to the column of `profile` (the title names it).
 fn to_column(tmux: &Tmux, profile: &str) {
     let want = format!(": {profile} ·");
@@ -155,17 +174,10 @@ async fn edits_made_in_the_tui_reach_the_cluster() {
     tmux.wait_for("unknown suffix", long);
     tmux.send(&["BSpace", "Enter", "s"]);
     tmux.wait_for("1 staged", long);
-    tmux.send(&["p"]);
-    let screen = tmux.wait_for("server dry run:", long);
+    let screen = preview_and_apply(&tmux, long);
     assert!(screen.contains("+      cpu: \"8\""), "{screen}");
-    tmux.send(&["a"]);
-    tmux.wait_for("y applies", long);
-    tmux.send(&["y"]);
     tmux.wait_for("Done.", long);
-    let cpu = kubectl_get(
-        &tc,
-        &format!("profile {p} -o jsonpath={{.spec.resourceQuotaSpec.hard.cpu}}"),
-    );
+    let cpu = cpu_of(&tc, &p);
     assert_eq!(cpu, "8");
 
     // Role toggle in the Access matrix: the other profile's owner gets view on p.
@@ -177,9 +189,7 @@ async fn edits_made_in_the_tui_reach_the_cluster() {
     tmux.wait_for("now: no access", long);
     tmux.send(&["v"]);
     tmux.wait_for("1 staged", long);
-    tmux.send(&["p"]);
-    tmux.wait_for("server dry run:", long);
-    tmux.send(&["a", "y"]);
+    preview_and_apply(&tmux, long);
     tmux.wait_for("Done.", long);
     let stem = kubectl_kubeflow::manifest::naming::kfam_binding_name(
         &other,
@@ -204,24 +214,16 @@ async fn edits_made_in_the_tui_reach_the_cluster() {
         .args(["quota", "set", &p, "cpu=3"])
         .assert()
         .success();
-    tmux.send(&["p"]);
-    tmux.wait_for("server dry run:", long);
-    tmux.send(&["a", "y"]);
+    preview_and_apply(&tmux, long);
     tmux.wait_for("conflict, nothing of it was written", long);
-    let cpu = kubectl_get(
-        &tc,
-        &format!("profile {p} -o jsonpath={{.spec.resourceQuotaSpec.hard.cpu}}"),
-    );
+    let cpu = cpu_of(&tc, &p);
     assert_eq!(cpu, "3", "the other client's value survives");
     tmux.send(&["p"]);
     let screen = tmux.wait_for("it was re-planned", long);
     assert!(screen.contains("-      cpu: \"3\""), "fresh diff: {screen}");
     tmux.send(&["a", "y"]);
     tmux.wait_for("Done.", long);
-    let cpu = kubectl_get(
-        &tc,
-        &format!("profile {p} -o jsonpath={{.spec.resourceQuotaSpec.hard.cpu}}"),
-    );
+    let cpu = cpu_of(&tc, &p);
     assert_eq!(cpu, "10");
 
     // Onboarding through the form: email, derived name, preset, LimitRange on, apply.
@@ -240,21 +242,14 @@ async fn edits_made_in_the_tui_reach_the_cluster() {
     tmux.wait_for("‹ small ›", long);
     tmux.send(&["Enter"]);
     tmux.wait_for("1 staged", long);
-    tmux.send(&["p"]);
-    tmux.wait_for("server dry run:", long);
-    tmux.send(&["a"]);
-    tmux.send(&["y"]);
+    preview_and_apply(&tmux, long);
     if tc.is_external() {
         // No profile controller there: make the namespace as it would, while apply waits.
         std::thread::sleep(Duration::from_secs(1));
         tc.seed_profile_namespace(&new, &email).await;
     }
     tmux.wait_for("Done.", long);
-    let cpu = kubectl_get(
-        &tc,
-        &format!("profile {new} -o jsonpath={{.spec.resourceQuotaSpec.hard.cpu}}"),
-    );
-    assert_eq!(cpu, "2");
+    assert_eq!(cpu_of(&tc, &new), "2");
     assert!(
         kubectl_get(&tc, &format!("limitrange -n {new} -o name")).contains("cpu-mem-limit-range")
     );
@@ -274,10 +269,7 @@ async fn edits_made_in_the_tui_reach_the_cluster() {
     tmux.type_text(&new);
     tmux.send(&["Enter"]);
     tmux.wait_for("1 staged", long);
-    tmux.send(&["p"]);
-    tmux.wait_for("server dry run:", long);
-    tmux.send(&["a"]);
-    tmux.send(&["y"]);
+    preview_and_apply(&tmux, long);
     tmux.wait_for("Done.", long);
     // The profile controller removes its finalizer first; wait for the Profile to go.
     let gone = (0..100).any(|_| {
@@ -309,10 +301,7 @@ async fn edits_made_in_the_tui_reach_the_cluster() {
     tmux.send(&["Space", "c", "p", "u", "=", "1", "Enter"]);
     let screen = tmux.wait_for("nothing was staged", long);
     assert!(!screen.contains("staged "), "{screen}");
-    let cpu = kubectl_get(
-        &tc,
-        &format!("profile {p} -o jsonpath={{.spec.resourceQuotaSpec.hard.cpu}}"),
-    );
+    let cpu = cpu_of(&tc, &p);
     assert_eq!(cpu, "10");
     drop(tmux);
 
@@ -336,16 +325,10 @@ async fn edits_made_in_the_tui_reach_the_cluster() {
     tmux.type_text(&p);
     tmux.send(&["Enter", "E"]);
     tmux.wait_for("1 staged", long);
-    tmux.send(&["p"]);
-    let screen = tmux.wait_for("server dry run:", long);
+    let screen = preview_and_apply(&tmux, long);
     assert!(screen.contains("+      cpu: \"12\""), "{screen}");
-    tmux.send(&["a"]);
-    tmux.send(&["y"]);
     tmux.wait_for("Done.", long);
-    let cpu = kubectl_get(
-        &tc,
-        &format!("profile {p} -o jsonpath={{.spec.resourceQuotaSpec.hard.cpu}}"),
-    );
+    let cpu = cpu_of(&tc, &p);
     assert_eq!(cpu, "12");
     drop(tmux);
 

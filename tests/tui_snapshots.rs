@@ -23,7 +23,8 @@ fn fixed_now() -> jiff::Timestamp {
     "2000-01-01T00:00:00Z".parse().unwrap()
 }
 
-async fn demo_snapshot() -> Snapshot {
+/// A demo sandbox and the admin's cluster handle on it.
+async fn demo_cluster() -> (Sandbox, Cluster) {
     let sb = Sandbox::start(SandboxOptions {
         seed: Seed::Demo,
         ..SandboxOptions::default()
@@ -32,6 +33,11 @@ async fn demo_snapshot() -> Snapshot {
     .unwrap();
     let client = sb.client_for("sandbox-admin").await.unwrap();
     let cluster = Cluster::from_client(client, "sandbox", &sb.url());
+    (sb, cluster)
+}
+
+async fn demo_snapshot() -> Snapshot {
+    let (sb, cluster) = demo_cluster().await;
     let snap = load_snapshot(&cluster).await.unwrap();
     sb.shutdown().await;
     snap
@@ -185,14 +191,7 @@ async fn quota_editor_staged_panel_and_preview() {
     use kubectl_kubeflow::tui::msg::Effect;
     use kubectl_kubeflow::tui::runner::plan;
 
-    let sb = Sandbox::start(SandboxOptions {
-        seed: Seed::Demo,
-        ..SandboxOptions::default()
-    })
-    .await
-    .unwrap();
-    let client = sb.client_for("sandbox-admin").await.unwrap();
-    let cluster = Cluster::from_client(client, "sandbox", &sb.url());
+    let (sb, cluster) = demo_cluster().await;
     let mut s = state_with(load_snapshot(&cluster).await.unwrap());
     keys(&mut s, "/fraud\ne");
     insta::assert_snapshot!("quota_editor", draw(&mut s, 100, 30));

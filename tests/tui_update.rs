@@ -72,17 +72,22 @@ fn now() -> jiff::Timestamp {
     "2026-01-02T00:00:00Z".parse().unwrap()
 }
 
-fn loaded() -> AppState {
-    let mut s = AppState::new("ctx", "https://x", false, now());
+/// A state that has received `snap` (read-only when `readonly`).
+fn state_of(snap: Snapshot, readonly: bool) -> AppState {
+    let mut s = AppState::new("ctx", "https://x", readonly, now());
     let fx = update(
         &mut s,
         Msg::Live {
             generation: 0,
-            event: LiveEvent::Snapshot(Box::new(snapshot(false))),
+            event: LiveEvent::Snapshot(Box::new(snap)),
         },
     );
     assert!(fx.is_empty());
     s
+}
+
+fn loaded() -> AppState {
+    state_of(snapshot(false), false)
 }
 
 fn key(s: &mut AppState, code: KeyCode) -> Vec<Effect> {

@@ -4,9 +4,9 @@
 
 use serde_json::Value;
 
+use super::rows::{finding_id, object_label};
 use super::state::{AppState, Data, Modal, ViewKind};
 use crate::manifest::{OutputFormat, render_objects};
-use super::rows::{finding_id, object_label};
 use crate::tenancy::Snapshot;
 
 /// Objects that give `identity` access: owned Profiles, RoleBindings and ClusterRoleBindings

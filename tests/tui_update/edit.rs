@@ -27,15 +27,7 @@ fn with_quota() -> AppState {
         "spec": {"hard": {"cpu": "4", "memory": "8Gi"}},
         "status": {"hard": {"cpu": "4", "memory": "8Gi"}, "used": {"cpu": "2", "memory": "1Gi"}}}),
     )];
-    let mut s = AppState::new("ctx", "https://x", false, now());
-    update(
-        &mut s,
-        Msg::Live {
-            generation: 0,
-            event: LiveEvent::Snapshot(Box::new(snap)),
-        },
-    );
-    s
+    state_of(snap, false)
 }
 
 fn editor(s: &AppState) -> &kubectl_kubeflow::tui::edit::quota::QuotaEditor {
@@ -381,14 +373,7 @@ fn role_picker_toggles_stage_kfam_pairs_and_owners_are_refused() {
 
 #[test]
 fn read_only_refuses_edits_before_anything_is_staged() {
-    let mut s = AppState::new("ctx", "https://x", true, now());
-    update(
-        &mut s,
-        Msg::Live {
-            generation: 0,
-            event: LiveEvent::Snapshot(Box::new(snapshot(false))),
-        },
-    );
+    let mut s = state_of(snapshot(false), true);
     key(&mut s, KeyCode::Char('e'));
     assert_eq!(s.modal, Modal::None);
     assert!(s.status.as_deref().unwrap().contains("--readonly"));
@@ -449,8 +434,11 @@ async fn a_read_only_cluster_refuses_writes_in_the_write_layer() {
     })
     .await
     .unwrap();
-    let client = sb.client_for("sandbox-admin").await.unwrap();
-    let cluster = Cluster::from_client(client, "sandbox", &sb.url());
+    let cluster = Cluster::from_client(
+        sb.client_for("sandbox-admin").await.unwrap(),
+        "sandbox",
+        &sb.url(),
+    );
     let intent = kubectl_kubeflow::tui::edit::command::parse("quota", "vision cpu=99")
         .unwrap()
         .unwrap();
@@ -499,14 +487,7 @@ fn onboarding_form_derives_validates_live_and_stages_one_new_profile() {
     snap.namespaces.push(from(
         json!({"metadata": {"name": "delta", "annotations": {"owner": "someone@x.io"}}}),
     ));
-    let mut s = AppState::new("ctx", "https://x", false, now());
-    update(
-        &mut s,
-        Msg::Live {
-            generation: 0,
-            event: LiveEvent::Snapshot(Box::new(snap)),
-        },
-    );
+    let mut s = state_of(snap, false);
     let form = |s: &AppState| match &s.modal {
         Modal::Onboard(f) => f.clone(),
         other => panic!("no form: {other:?}"),
@@ -716,14 +697,7 @@ fn doctor_fixes_and_registration_are_staged_like_edits() {
                      "annotations": {"user": "gone@x.io", "role": "edit"}},
         "spec": {"rules": [{"when": [{"key": "request.headers[kubeflow-userid]", "values": ["gone@x.io"]}]}]}
     }))]);
-    let mut s = AppState::new("ctx", "https://x", false, now());
-    update(
-        &mut s,
-        Msg::Live {
-            generation: 0,
-            event: LiveEvent::Snapshot(Box::new(snap)),
-        },
-    );
+    let mut s = state_of(snap, false);
     key(&mut s, KeyCode::Char('5'));
     typed(&mut s, "/policy-missing");
     key(&mut s, KeyCode::Enter);
@@ -737,7 +711,10 @@ fn doctor_fixes_and_registration_are_staged_like_edits() {
     let Modal::Yaml { title, lines, .. } = &s.modal else {
         panic!("{:?} {:?}", s.modal, s.status)
     };
-    assert_eq!(title, "AuthorizationPolicy/beta/user-gone-x-io-clusterrole-edit");
+    assert_eq!(
+        title,
+        "AuthorizationPolicy/beta/user-gone-x-io-clusterrole-edit"
+    );
     assert!(lines.iter().any(|l| l.contains("gone@x.io")));
     key(&mut s, KeyCode::Esc);
     typed(&mut s, ":registration disable");

@@ -32,6 +32,35 @@ pub(super) fn wrapped_height(lines: &[Line], width: u16) -> u16 {
     u16::try_from(rows + 2).unwrap_or(u16::MAX)
 }
 
+/// Draws `lines` in a bordered box `width` wide, as tall as they wrap to, centred in `area`
+/// (the look of every editing modal).
+pub(super) fn modal_box(
+    frame: &mut Frame,
+    area: Rect,
+    width: u16,
+    title: String,
+    lines: Vec<Line>,
+    theme: &Theme,
+) {
+    let rect = centered(area, width, wrapped_height(&lines, width));
+    frame.render_widget(Clear, rect);
+    frame.render_widget(
+        Paragraph::new(lines)
+            .wrap(Wrap { trim: false })
+            .block(bordered(title, theme)),
+        rect,
+    );
+}
+
+/// ` title · lines a-b of n `: the title of a scrolled text.
+pub(super) fn scroll_title(title: &str, scroll: usize, height: usize, len: usize) -> String {
+    format!(
+        " {title} · lines {}-{} of {len} ",
+        (scroll + 1).min(len),
+        (scroll + height).min(len)
+    )
+}
+
 /// A field's text with the cursor drawn as a reversed cell.
 pub fn field_spans<'a>(f: &'a Field, theme: &Theme) -> Vec<Span<'a>> {
     let text = f.text();
@@ -158,13 +187,13 @@ pub fn quota(frame: &mut Frame, area: Rect, e: &QuotaEditor, theme: &Theme) {
         "  Writes the Profile's spec.resourceQuotaSpec; its controller syncs kf-resource-quota.",
         theme.dim(),
     ));
-    let rect = centered(area, 96, wrapped_height(&lines, 96));
-    frame.render_widget(Clear, rect);
-    frame.render_widget(
-        Paragraph::new(lines)
-            .wrap(Wrap { trim: false })
-            .block(bordered(format!(" Quota of profile {} ", e.profile), theme)),
-        rect,
+    modal_box(
+        frame,
+        area,
+        96,
+        format!(" Quota of profile {} ", e.profile),
+        lines,
+        theme,
     );
 }
 
@@ -206,16 +235,13 @@ pub fn picker(frame: &mut Frame, area: Rect, p: &RolePicker, theme: &Theme) {
             theme.dim(),
         ),
     ]);
-    let rect = centered(area, 96, wrapped_height(&lines, 96));
-    frame.render_widget(Clear, rect);
-    frame.render_widget(
-        Paragraph::new(lines)
-            .wrap(Wrap { trim: false })
-            .block(bordered(
-                format!(" Set role of {} pair(s) · Esc cancels ", p.targets.len()),
-                theme,
-            )),
-        rect,
+    modal_box(
+        frame,
+        area,
+        96,
+        format!(" Set role of {} pair(s) · Esc cancels ", p.targets.len()),
+        lines,
+        theme,
     );
 }
 
@@ -256,19 +282,16 @@ pub fn staged(frame: &mut Frame, area: Rect, set: &ChangeSet, selected: usize, t
             lines.push(Line::styled(format!("      ⚠ {n}"), theme.warning()));
         }
     }
-    let rect = centered(area, 110, wrapped_height(&lines, 110));
-    frame.render_widget(Clear, rect);
-    frame.render_widget(
-        Paragraph::new(lines)
-            .wrap(Wrap { trim: false })
-            .block(bordered(
-                format!(
-                    " Staged changes ({}) · d unstage · p preview · X discard all · Esc ",
-                    set.len()
-                ),
-                theme,
-            )),
-        rect,
+    modal_box(
+        frame,
+        area,
+        110,
+        format!(
+            " Staged changes ({}) · d unstage · p preview · X discard all · Esc ",
+            set.len()
+        ),
+        lines,
+        theme,
     );
 }
 
@@ -307,12 +330,7 @@ pub fn text(
         Paragraph::new(shown)
             .wrap(Wrap { trim: false })
             .block(bordered(
-                format!(
-                    " {title} · lines {}-{} of {} ",
-                    (scroll + 1).min(lines.len()),
-                    (scroll + height).min(lines.len()),
-                    lines.len()
-                ),
+                scroll_title(title, scroll, height, lines.len()),
                 theme,
             )),
         area,

@@ -5,11 +5,8 @@ use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::style::Modifier;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Clear, Paragraph, Wrap};
 
-use super::bordered;
-use super::edit::{field_spans, wrapped_height};
-use super::overlay::centered;
+use super::edit::{field_spans, modal_box};
 use super::theme::Theme;
 use crate::tui::edit::onboard::{Focus, OnboardForm};
 use crate::tui::field::Field;
@@ -112,16 +109,13 @@ pub fn onboard(frame: &mut Frame, area: Rect, f: &OnboardForm, theme: &Theme) {
         "  Enter stages the Profile (and LimitRange and contributor pairs); nothing is sent until you apply.",
         theme.dim(),
     ));
-    let rect = centered(area, 100, wrapped_height(&lines, 100));
-    frame.render_widget(Clear, rect);
-    frame.render_widget(
-        Paragraph::new(lines)
-            .wrap(Wrap { trim: false })
-            .block(bordered(
-                " Onboard a user · Tab next field · Esc cancels ".into(),
-                theme,
-            )),
-        rect,
+    modal_box(
+        frame,
+        area,
+        100,
+        " Onboard a user · Tab next field · Esc cancels ".into(),
+        lines,
+        theme,
     );
 }
 
@@ -179,13 +173,13 @@ pub fn danger(frame: &mut Frame, area: Rect, d: &Danger, theme: &Theme) {
         "  Enter stages it (nothing is sent until you apply) · Esc keeps everything",
         theme.dim(),
     ));
-    let rect = centered(area, 100, wrapped_height(&lines, 100));
-    frame.render_widget(Clear, rect);
-    frame.render_widget(
-        Paragraph::new(lines)
-            .wrap(Wrap { trim: false })
-            .block(bordered(" Confirm a destructive change ".into(), theme)),
-        rect,
+    modal_box(
+        frame,
+        area,
+        100,
+        " Confirm a destructive change ".into(),
+        lines,
+        theme,
     );
 }
 
@@ -208,15 +202,12 @@ pub fn contributor(frame: &mut Frame, area: Rect, c: &ContributorForm, theme: &T
         "  Stages the KFAM pair (RoleBinding + AuthorizationPolicy) in this profile; Enter stages, Esc cancels.",
         theme.dim(),
     ));
-    let rect = centered(area, 96, wrapped_height(&lines, 96));
-    frame.render_widget(Clear, rect);
-    frame.render_widget(
-        Paragraph::new(lines)
-            .wrap(Wrap { trim: false })
-            .block(bordered(
-                format!(" Add a contributor to {} ", c.profile),
-                theme,
-            )),
-        rect,
+    modal_box(
+        frame,
+        area,
+        96,
+        format!(" Add a contributor to {} ", c.profile),
+        lines,
+        theme,
     );
 }

@@ -108,10 +108,8 @@ pub fn yaml(
     frame.render_widget(
         Paragraph::new(shown).block(bordered(
             format!(
-                " {title} · lines {}-{} of {} · Esc closes ",
-                (scroll + 1).min(lines.len()),
-                (scroll + height).min(lines.len()),
-                lines.len()
+                "{}· Esc closes ",
+                super::edit::scroll_title(title, scroll, height, lines.len())
             ),
             theme,
         )),
