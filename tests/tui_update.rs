@@ -377,3 +377,51 @@ fn roles_compare_cycles_and_sort_toggles() {
 /// The editing layer: quota editor, role picker, staging, preview, apply, conflicts.
 #[path = "tui_update/edit.rs"]
 mod edit;
+
+#[test]
+fn the_access_matrix_holds_only_the_cells_that_are_set() {
+    let mut s = loaded();
+    key(&mut s, KeyCode::Char('3'));
+    let bob = s.table().rows.iter().find(|r| r.id == "bob@x.io").unwrap();
+    assert!(bob.cells.is_empty(), "no dense row of cells");
+    assert_eq!(bob.levels, [(0, 'E'), (1, 'O'), (2, 'V')]);
+    assert_eq!((bob.cell(0), bob.cell(1), bob.cell(2)), ("E", "O", "V"));
+    let ann = s.table().rows.iter().find(|r| r.id == "ann@x.io").unwrap();
+    assert_eq!((ann.cell(0), ann.cell(1)), ("O", "·"));
+}
+
+#[test]
+fn of_several_queued_snapshots_only_the_newest_is_processed() {
+    use kubectl_kubeflow::tui::keep_latest_snapshot;
+    let snap = |extra| Msg::Live {
+        generation: 0,
+        event: LiveEvent::Snapshot(Box::new(snapshot(extra))),
+    };
+    let mut q = std::collections::VecDeque::from([
+        snap(false),
+        Msg::Key(KeyEvent::new(KeyCode::Char('j'), KeyModifiers::NONE)),
+        snap(false),
+        Msg::Tick(now()),
+        snap(true),
+        Msg::Key(KeyEvent::new(KeyCode::Char('k'), KeyModifiers::NONE)),
+    ]);
+    keep_latest_snapshot(&mut q);
+    let kinds: Vec<&str> = q
+        .iter()
+        .map(|m| match m {
+            Msg::Live { .. } => "snapshot",
+            Msg::Key(_) => "key",
+            Msg::Tick(_) => "tick",
+            _ => "other",
+        })
+        .collect();
+    assert_eq!(kinds, ["key", "tick", "snapshot", "key"]);
+    let Some(Msg::Live {
+        event: LiveEvent::Snapshot(s),
+        ..
+    }) = q.get(2)
+    else {
+        panic!()
+    };
+    assert_eq!(s.profiles.len(), 4, "the newest one");
+}

@@ -6,6 +6,7 @@
 //! [`load_snapshot`](super::snapshot::load_snapshot) does.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 use std::time::Duration;
 
 use futures::StreamExt as _;
@@ -21,7 +22,7 @@ use tokio::task::JoinHandle;
 
 use super::{Cluster, ClusterError};
 use crate::model::{AuthorizationPolicy, Profile};
-use crate::tenancy::Snapshot;
+use crate::tenancy::{Snapshot, Tenancy};
 
 /// The longest a change waits before a new snapshot is built (changes within it coalesce).
 pub const DEBOUNCE: Duration = Duration::from_millis(100);
@@ -30,8 +31,15 @@ pub const DEBOUNCE: Duration = Duration::from_millis(100);
 #[derive(Debug)]
 pub enum LiveEvent {
     /// Every resource has been listed at least once (or is forbidden/absent) and something
-    /// changed: the current state.
+    /// changed: the current state (the UI builds the model itself).
     Snapshot(Box<Snapshot>),
+    /// The same, with the model already built off the UI's task.
+    Built {
+        /// The objects.
+        snapshot: Arc<Snapshot>,
+        /// The model computed from them.
+        tenancy: Arc<Tenancy>,
+    },
     /// Profiles cannot be read at all: the CRD is missing or the user may not list them.
     ProfilesUnavailable(ClusterError),
     /// Connection health: `None` when all watches are fine, else the latest error and how many
@@ -75,6 +83,7 @@ const RESOURCES: [&str; 8] = [
     "limitranges",
 ];
 
+#[derive(Clone)]
 struct Stores {
     profiles: Store<Profile>,
     namespaces: Store<Namespace>,
@@ -129,8 +138,11 @@ where
     let api: Api<K> = Api::all(cluster.client().clone());
     let cluster = cluster.clone();
     let task = tokio::spawn(async move {
-        let stream = reflector::reflector(writer, watcher(api, watcher::Config::default()))
-            .default_backoff();
+        let stream = reflector::reflector(
+            writer,
+            watcher(api, watcher::Config::default()).modify(strip),
+        )
+        .default_backoff();
         futures::pin_mut!(stream);
         while let Some(event) = stream.next().await {
             let outcome = match event {
@@ -155,6 +167,16 @@ where
         }
     });
     (reader, task)
+}
+
+/// What the model never reads, dropped as objects enter the stores: managedFields (often the
+/// larger part of an object) and kubectl's last-applied copy of the whole object.
+fn strip<K: Resource>(obj: &mut K) {
+    let meta = obj.meta_mut();
+    meta.managed_fields = None;
+    if let Some(a) = meta.annotations.as_mut() {
+        a.remove("kubectl.kubernetes.io/last-applied-configuration");
+    }
 }
 
 fn classify(cluster: &Cluster, e: watcher::Error, resource: &str) -> ClusterError {
@@ -291,8 +313,20 @@ async fn aggregate(
         if !changed || phases.contains(&Phase::Pending) {
             continue;
         }
-        let snapshot = build(&stores, &phases);
-        if tx.send(LiveEvent::Snapshot(Box::new(snapshot))).is_err() {
+        // Copying out of the stores and building the model take a while at scale: off the
+        // runtime's workers, so the UI task keeps answering keys.
+        let stores_now = stores.clone();
+        let phases_now = phases.clone();
+        let built = tokio::task::spawn_blocking(move || {
+            let snapshot = build(&stores_now, &phases_now);
+            let tenancy = Tenancy::build(&snapshot);
+            (Arc::new(snapshot), Arc::new(tenancy))
+        })
+        .await;
+        let Ok((snapshot, tenancy)) = built else {
+            return;
+        };
+        if tx.send(LiveEvent::Built { snapshot, tenancy }).is_err() {
             return;
         }
     }

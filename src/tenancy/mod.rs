@@ -565,7 +565,9 @@ impl Tenancy {
         self.users.iter().find(|u| u.identity == identity)
     }
 
-    /// The users x profiles matrix (identities with any per-profile access).
+    /// The users x profiles matrix (identities with any per-profile access), sparse: only
+    /// the cells with access are held (15,000 users x 5,000 profiles is 75 M cells, of which
+    /// a few tens of thousands are set).
     pub fn access_matrix(&self) -> AccessMatrix {
         let users: Vec<&UserRow> = self.users.iter().filter(|u| !u.access.is_empty()).collect();
         let profiles: Vec<String> = self.profiles.iter().map(|p| p.name.clone()).collect();
@@ -574,46 +576,52 @@ impl Tenancy {
             .enumerate()
             .map(|(i, p)| (p.as_str(), i))
             .collect();
-        let mut cells = vec![None; users.len() * profiles.len()];
-        for (ui, u) in users.iter().enumerate() {
-            for a in &u.access {
-                if let Some(pi) = index.get(a.profile.as_str()) {
-                    let cell: &mut Option<AccessLevel> = &mut cells[ui * profiles.len() + pi];
-                    // Strongest level wins (Owner < Admin < ... in Ord).
-                    if cell.is_none_or(|c| a.level < c) {
-                        *cell = Some(a.level);
+        let rows = users
+            .iter()
+            .map(|u| {
+                let mut row: Vec<(usize, AccessLevel)> = Vec::with_capacity(u.access.len());
+                for a in &u.access {
+                    if let Some(pi) = index.get(a.profile.as_str()) {
+                        row.push((*pi, a.level));
                     }
                 }
-            }
-        }
+                // Strongest level wins (Owner < Admin < ... in Ord): sort by column, then
+                // level, and keep the first of each column.
+                row.sort();
+                row.dedup_by_key(|(p, _)| *p);
+                row
+            })
+            .collect();
         AccessMatrix {
             users: users.iter().map(|u| u.identity.clone()).collect(),
             profiles,
-            cells,
+            rows,
         }
     }
 }
 
-/// Users x profiles, row-major.
+/// Users x profiles: per user, the profiles (column indices, ascending) with their level.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct AccessMatrix {
     /// Row labels.
     pub users: Vec<String>,
     /// Column labels.
     pub profiles: Vec<String>,
-    cells: Vec<Option<AccessLevel>>,
+    rows: Vec<Vec<(usize, AccessLevel)>>,
 }
 
 impl AccessMatrix {
     /// The level of `user` (row) in `profile` (column).
     pub fn cell(&self, user: usize, profile: usize) -> Option<AccessLevel> {
-        if profile >= self.profiles.len() {
-            return None;
-        }
-        self.cells
-            .get(user * self.profiles.len() + profile)
-            .copied()
-            .flatten()
+        let row = self.rows.get(user)?;
+        row.binary_search_by_key(&profile, |(p, _)| *p)
+            .ok()
+            .map(|i| row[i].1)
+    }
+
+    /// The cells of `user` that have access: (column, level), by column.
+    pub fn row(&self, user: usize) -> &[(usize, AccessLevel)] {
+        self.rows.get(user).map_or(&[], Vec::as_slice)
     }
 }
 

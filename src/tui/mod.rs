@@ -24,6 +24,7 @@ use futures::StreamExt as _;
 use tokio::sync::mpsc;
 
 use crate::cluster::ConnectOptions;
+use crate::cluster::watch::LiveEvent;
 use msg::{Effect, Msg};
 use runner::Runner;
 use state::AppState;
@@ -38,6 +39,28 @@ struct RestoreGuard;
 impl Drop for RestoreGuard {
     fn drop(&mut self) {
         ratatui::restore();
+    }
+}
+
+/// Drops every snapshot but the newest: when the UI was busy, the older ones are stale
+/// already, and building rows for each would only make the queue longer.
+pub fn keep_latest_snapshot(pending: &mut std::collections::VecDeque<Msg>) {
+    let is_snapshot = |m: &Msg| {
+        matches!(
+            m,
+            Msg::Live {
+                event: LiveEvent::Snapshot(_) | LiveEvent::Built { .. },
+                ..
+            }
+        )
+    };
+    if let Some(last) = pending.iter().rposition(is_snapshot) {
+        let mut i = 0;
+        pending.retain(|m| {
+            let keep = i >= last || !is_snapshot(m);
+            i += 1;
+            keep
+        });
     }
 }
 
@@ -77,8 +100,13 @@ pub async fn run(options: ConnectOptions, readonly: bool) -> std::io::Result<()>
             Some(m) = rx.recv() => m,
             _ = tick.tick() => Msg::Tick(jiff::Timestamp::now()),
         };
-        let mut pending = vec![msg];
-        while let Some(msg) = pending.pop() {
+        let mut pending = std::collections::VecDeque::from([msg]);
+        // Whatever else arrived meanwhile, in order; of several snapshots only the newest.
+        while let Ok(m) = rx.try_recv() {
+            pending.push_back(m);
+        }
+        keep_latest_snapshot(&mut pending);
+        while let Some(msg) = pending.pop_front() {
             for effect in update::update(&mut state, msg) {
                 match effect {
                     Effect::OpenEditor { object } => {
@@ -91,7 +119,7 @@ pub async fn run(options: ConnectOptions, readonly: bool) -> std::io::Result<()>
                         terminal = ratatui::try_init()?;
                         terminal.clear()?;
                         events = EventStream::new();
-                        pending.push(Msg::Edited {
+                        pending.push_back(Msg::Edited {
                             before: object,
                             result,
                         });

@@ -15,6 +15,7 @@ fn row(id: String, cells: Vec<String>, links: Vec<String>, severity: Option<Seve
         key,
         links,
         severity,
+        levels: Vec::new(),
     }
 }
 
@@ -101,8 +102,8 @@ pub fn users(t: &Tenancy) -> (Vec<String>, Vec<Row>) {
     )
 }
 
-/// Access: one row per identity with per-profile access; a cell per profile (O/A/E/V/·).
-/// Headers are the profile names.
+/// Access: one row per identity with per-profile access; only the cells with access are
+/// held (`Row::levels`), the view draws the visible window. Headers are the profile names.
 pub fn access(t: &Tenancy) -> (Vec<String>, Vec<Row>) {
     let m = t.access_matrix();
     let rows = m
@@ -110,23 +111,17 @@ pub fn access(t: &Tenancy) -> (Vec<String>, Vec<Row>) {
         .iter()
         .enumerate()
         .map(|(ui, user)| {
-            let cells: Vec<String> = (0..m.profiles.len())
-                .map(|pi| {
-                    m.cell(ui, pi)
-                        .map_or_else(|| "·".to_string(), |l| l.letter().to_string())
-                })
-                .collect();
-            let links: Vec<String> = (0..m.profiles.len())
-                .filter(|pi| m.cell(ui, *pi).is_some())
-                .map(|pi| m.profiles[pi].clone())
-                .collect();
+            let levels: Vec<(usize, char)> =
+                m.row(ui).iter().map(|(p, l)| (*p, l.letter())).collect();
+            let links: Vec<String> = levels.iter().map(|(p, _)| m.profiles[*p].clone()).collect();
             // Search by user name only: the letters would match everything.
             Row {
                 id: user.clone(),
                 key: user.to_lowercase(),
-                cells,
+                cells: Vec::new(),
                 links,
                 severity: None,
+                levels,
             }
         })
         .collect();

@@ -101,6 +101,30 @@ pub struct Row {
     pub links: Vec<String>,
     /// Severity for coloring (doctor rows, unhealthy profiles).
     pub severity: Option<Severity>,
+    /// Access matrix rows only: the columns with access and their letter (`cells` stays
+    /// empty, so a matrix of 15,000 x 5,000 holds only the cells that are set).
+    pub levels: Vec<(usize, char)>,
+}
+
+impl Row {
+    /// The text of column `col`: the cell, or for a matrix row its letter (`·`: none).
+    pub fn cell(&self, col: usize) -> &str {
+        if !self.levels.is_empty() || self.cells.is_empty() {
+            return match self
+                .levels
+                .binary_search_by_key(&col, |(c, _)| *c)
+                .map(|i| self.levels[i].1)
+            {
+                Ok('O') => "O",
+                Ok('A') => "A",
+                Ok('E') => "E",
+                Ok('V') => "V",
+                Ok(_) => "?",
+                Err(_) => "·",
+            };
+        }
+        self.cells.get(col).map_or("", String::as_str)
+    }
 }
 
 /// A view's rows and how they are filtered, sorted and selected.
@@ -202,7 +226,7 @@ impl Table {
         );
         if let Some((col, desc)) = self.sort {
             let rows = &self.rows;
-            let cell = |i: usize| rows[i].cells.get(col).map(String::as_str).unwrap_or("");
+            let cell = |i: usize| rows[i].cell(col);
             self.visible.sort_by(|a, b| {
                 let o = natural_cmp(cell(*a), cell(*b));
                 if desc { o.reverse() } else { o }
@@ -486,6 +510,7 @@ mod tests {
             key: cells.join(" ").to_lowercase(),
             links: links.iter().map(|c| c.to_string()).collect(),
             severity: None,
+            levels: Vec::new(),
         }
     }
 

@@ -15,7 +15,7 @@ use super::state::{
 };
 use crate::cluster::watch::LiveEvent;
 use crate::model::Role;
-use crate::tenancy::Tenancy;
+use crate::tenancy::{Snapshot, Tenancy};
 
 /// Applies one message; returns the I/O to start.
 pub fn update(state: &mut AppState, msg: Msg) -> Vec<Effect> {
@@ -97,17 +97,10 @@ pub fn update(state: &mut AppState, msg: Msg) -> Vec<Effect> {
 fn on_live(state: &mut AppState, event: LiveEvent) {
     match event {
         LiveEvent::Snapshot(snapshot) => {
-            let tenancy = Tenancy::build(&snapshot);
-            state.data = Data::Ready {
-                tenancy: Arc::new(tenancy),
-                snapshot: Arc::from(snapshot),
-            };
-            state.data_at = Some(state.now);
-            if state.connection == Connection::Connecting {
-                state.connection = Connection::Live;
-            }
-            rebuild(state, &ViewKind::ALL);
+            let tenancy = Arc::new(Tenancy::build(&snapshot));
+            ready(state, Arc::from(snapshot), tenancy);
         }
+        LiveEvent::Built { snapshot, tenancy } => ready(state, snapshot, tenancy),
         LiveEvent::ProfilesUnavailable(e) => {
             // The server answered: connected, just without readable profiles.
             if state.connection == Connection::Connecting {
@@ -118,6 +111,16 @@ fn on_live(state: &mut AppState, event: LiveEvent) {
         LiveEvent::Connection(None) => state.connection = Connection::Live,
         LiveEvent::Connection(Some(trouble)) => state.connection = Connection::Trouble(trouble),
     }
+}
+
+/// New data arrived: shown, rows rebuilt (selection, filter and sort kept).
+fn ready(state: &mut AppState, snapshot: Arc<Snapshot>, tenancy: Arc<Tenancy>) {
+    state.data = Data::Ready { tenancy, snapshot };
+    state.data_at = Some(state.now);
+    if state.connection == Connection::Connecting {
+        state.connection = Connection::Live;
+    }
+    rebuild(state, &ViewKind::ALL);
 }
 
 /// Recomputes the rows of `views` from the model (selection, filter and sort are kept).

@@ -481,9 +481,11 @@ fn render_access(state: &AppState, frame: &mut Frame, area: Rect, theme: &Theme)
                 Style::default()
             },
         )];
-        for (c, cell) in r.cells.iter().enumerate().skip(col_off).take(cols_fit) {
+        let last_col = (col_off + cols_fit).min(profiles.len());
+        for c in col_off..last_col {
+            let cell = r.cell(c);
             let staged = profiles.get(c).and_then(|p| pending(&r.id, p));
-            let mut style = match cell.as_str() {
+            let mut style = match cell {
                 _ if staged.is_some() => theme.accent().add_modifier(Modifier::BOLD),
                 "O" => theme.accent(),
                 "A" => theme.error(),
@@ -491,7 +493,7 @@ fn render_access(state: &AppState, frame: &mut Frame, area: Rect, theme: &Theme)
                 "V" => theme.ok(),
                 _ => theme.dim(),
             };
-            let cell = staged.as_ref().unwrap_or(cell);
+            let cell = staged.as_deref().unwrap_or(cell);
             if c == state.access_col {
                 style = style.patch(theme.column());
             }
