@@ -18,17 +18,46 @@ enum Listed<T> {
     Missing,
 }
 
+/// Items per page, as kubectl's `--chunk-size` default.
+const PAGE: u32 = 500;
+
 async fn list<K>(cluster: &Cluster, api: Api<K>, resource: &str) -> Result<Listed<K>, ClusterError>
 where
-    K: Clone + DeserializeOwned + std::fmt::Debug,
+    K: Clone + DeserializeOwned + std::fmt::Debug + kube::Resource,
 {
-    match api.list(&ListParams::default()).await {
-        Ok(list) => Ok(Listed::Items(list.items)),
-        Err(e) => match cluster.explain(e, resource) {
-            ClusterError::Forbidden { message } => Ok(Listed::Forbidden(message)),
-            ClusterError::CrdMissing { .. } => Ok(Listed::Missing),
-            other => Err(other),
-        },
+    let mut items = Vec::new();
+    let mut params = ListParams::default().limit(PAGE);
+    loop {
+        match api.list(&params).await {
+            Ok(page) => {
+                let token = page.metadata.continue_.clone().filter(|t| !t.is_empty());
+                // Dropped page by page, so the whole list never holds them.
+                items.extend(page.items.into_iter().map(|mut o| {
+                    strip(&mut o);
+                    o
+                }));
+                match token {
+                    Some(t) => params = ListParams::default().limit(PAGE).continue_token(&t),
+                    None => return Ok(Listed::Items(items)),
+                }
+            }
+            Err(e) => {
+                return match cluster.explain(e, resource) {
+                    ClusterError::Forbidden { message } => Ok(Listed::Forbidden(message)),
+                    ClusterError::CrdMissing { .. } => Ok(Listed::Missing),
+                    other => Err(other),
+                };
+            }
+        }
+    }
+}
+
+/// What the model never reads: managedFields and kubectl's last-applied copy.
+pub(crate) fn strip<K: kube::Resource>(obj: &mut K) {
+    let meta = obj.meta_mut();
+    meta.managed_fields = None;
+    if let Some(a) = meta.annotations.as_mut() {
+        a.remove("kubectl.kubernetes.io/last-applied-configuration");
     }
 }
 

@@ -140,7 +140,7 @@ where
     let task = tokio::spawn(async move {
         let stream = reflector::reflector(
             writer,
-            watcher(api, watcher::Config::default()).modify(strip),
+            watcher(api, watcher::Config::default()).modify(super::snapshot::strip),
         )
         .default_backoff();
         futures::pin_mut!(stream);
@@ -167,16 +167,6 @@ where
         }
     });
     (reader, task)
-}
-
-/// What the model never reads, dropped as objects enter the stores: managedFields (often the
-/// larger part of an object) and kubectl's last-applied copy of the whole object.
-fn strip<K: Resource>(obj: &mut K) {
-    let meta = obj.meta_mut();
-    meta.managed_fields = None;
-    if let Some(a) = meta.annotations.as_mut() {
-        a.remove("kubectl.kubernetes.io/last-applied-configuration");
-    }
 }
 
 fn classify(cluster: &Cluster, e: watcher::Error, resource: &str) -> ClusterError {
