@@ -456,34 +456,38 @@ pub fn list(state: &State, req: &Req, t: &Target) -> Result<Response<Body>, ApiE
     }
     let rv = store.resource_version();
     let gr: GroupResource = t.info.gr();
-    let all = store.list(&gr, t.namespace.as_deref());
+    // The continue point is `namespace/name` of the last item sent (namespaces hold no '/').
+    let after = cont.as_ref().map(|c| match c.start.split_once('/') {
+        Some((ns, name)) => (ns.to_string(), name.to_string()),
+        None => (String::new(), c.start.clone()),
+    });
+    let unfiltered = filter.labels.0.is_empty() && filter.fields.0.is_empty();
+    let mut rest = store.list_after(&gr, t.namespace.as_deref(), after);
     let mut items: Vec<&Value> = Vec::new();
     let mut next = None;
     let mut remaining = 0usize;
-    for obj in all {
-        if let Some(c) = &cont
-            && key_of(obj) <= c.start
-        {
-            continue;
-        }
+    for (_, obj) in rest.by_ref() {
         if !filter.matches(obj) {
             continue;
         }
         if limit > 0 && items.len() == limit {
-            if next.is_none() {
-                next = items.last().map(|o| key_of(o));
-            }
-            remaining += 1;
-            continue;
+            next = items.last().map(|o| key_of(o));
+            remaining = 1;
+            break;
         }
         items.push(obj);
+    }
+    if next.is_some() && unfiltered {
+        remaining += rest.count();
+    } else {
+        drop(rest);
     }
     let mut meta = serde_json::Map::new();
     meta.insert("resourceVersion".into(), json!(rv.to_string()));
     if let Some(start) = next {
         meta.insert("continue".into(), json!(encode_continue(rv, start)));
         // Like kube, the count is only exact (and only sent) for unfiltered lists.
-        if filter.labels.0.is_empty() && filter.fields.0.is_empty() {
+        if unfiltered {
             meta.insert("remainingItemCount".into(), json!(remaining));
         }
     }

@@ -188,6 +188,30 @@ impl Store {
         }
     }
 
+    /// Like [`Store::list`], in key order, starting after `after` (a list's continue point):
+    /// a page costs its own size, not a scan of everything before it.
+    pub fn list_after<'a>(
+        &'a self,
+        gr: &GroupResource,
+        namespace: Option<&'a str>,
+        after: Option<Key>,
+    ) -> Box<dyn Iterator<Item = (&'a Key, &'a Value)> + 'a> {
+        use std::ops::Bound;
+        let Some(map) = self.objects.get(gr) else {
+            return Box::new(std::iter::empty());
+        };
+        let lower = match (after, namespace) {
+            (Some(k), _) => Bound::Excluded(k),
+            (None, Some(ns)) => Bound::Included((ns.to_string(), String::new())),
+            (None, None) => Bound::Unbounded,
+        };
+        let range = map.range((lower, Bound::Unbounded));
+        match namespace {
+            None => Box::new(range),
+            Some(ns) => Box::new(range.take_while(move |((n, _), _)| n == ns)),
+        }
+    }
+
     /// Every group/resource that currently holds at least one object.
     pub fn resources(&self) -> Vec<GroupResource> {
         let mut v: Vec<GroupResource> = self
