@@ -270,3 +270,13 @@ async fn onboarding_form_and_role_picker() {
     keys(&mut s, "t");
     insta::assert_snapshot!("role_picker_marked", draw(&mut s, 100, 30));
 }
+
+/// A refusal with its reason wraps over the bottom lines instead of being cut at the width.
+#[tokio::test]
+async fn long_refusals_wrap_instead_of_being_cut() {
+    let mut s = state_with(demo_snapshot().await);
+    keys(&mut s, ":quota fraud pods=0.5\n");
+    let screen = draw(&mut s, 80, 24);
+    let tail: String = screen.lines().rev().take(3).collect::<Vec<_>>().join(" ");
+    assert!(tail.contains("integer"), "{screen}");
+}

@@ -33,12 +33,21 @@ pub fn render(state: &AppState, frame: &mut Frame) {
         return;
     }
     let banner = banner_text(state);
+    // A long message (a refusal with its reason) wraps over up to three lines instead of
+    // being cut at the terminal's width.
+    let foot_rows = match (&state.input, &state.status) {
+        (Input::None, Some(s)) => {
+            let width = usize::from(area.width).saturating_sub(8).max(1);
+            u16::try_from((s.chars().count() + 1).div_ceil(width).clamp(1, 3)).unwrap_or(1)
+        }
+        _ => 1,
+    };
     let [head, tabs, banner_area, body, foot] = Layout::vertical([
         Constraint::Length(1),
         Constraint::Length(1),
         Constraint::Length(u16::from(banner.is_some())),
         Constraint::Min(1),
-        Constraint::Length(1),
+        Constraint::Length(foot_rows),
     ])
     .areas(area);
     frame.render_widget(Paragraph::new(header_line(state, &theme)), head);
@@ -76,7 +85,13 @@ pub fn render(state: &AppState, frame: &mut Frame) {
             }
         }
     }
-    frame.render_widget(Paragraph::new(footer_line(state, &theme)), foot);
+    let footer = Paragraph::new(footer_line(state, &theme));
+    let footer = if foot_rows > 1 {
+        footer.wrap(Wrap { trim: false })
+    } else {
+        footer
+    };
+    frame.render_widget(footer, foot);
     match &state.modal {
         Modal::None => {}
         Modal::Help { scroll } => {
