@@ -13,7 +13,7 @@ use crate::tenancy::Snapshot;
 
 /// One list, as data, "forbidden" or "type not served".
 enum Listed<T> {
-    Items(Vec<T>),
+    Items(Vec<std::sync::Arc<T>>),
     Forbidden(String),
     Missing,
 }
@@ -34,7 +34,7 @@ where
                 // Dropped page by page, so the whole list never holds them.
                 items.extend(page.items.into_iter().map(|mut o| {
                     strip(&mut o);
-                    o
+                    std::sync::Arc::new(o)
                 }));
                 match token {
                     Some(t) => params = ListParams::default().limit(PAGE).continue_token(&t),
@@ -61,7 +61,11 @@ pub(crate) fn strip<K: kube::Resource>(obj: &mut K) {
     }
 }
 
-fn keep<T>(listed: Listed<T>, resource: &str, forbidden: &mut Vec<(String, String)>) -> Vec<T> {
+fn keep<T>(
+    listed: Listed<T>,
+    resource: &str,
+    forbidden: &mut Vec<(String, String)>,
+) -> Vec<std::sync::Arc<T>> {
     match listed {
         Listed::Items(items) => items,
         Listed::Forbidden(message) => {

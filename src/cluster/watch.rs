@@ -95,11 +95,12 @@ struct Stores {
     limit_ranges: Store<LimitRange>,
 }
 
-fn items<K: Clone + Resource>(store: &Store<K>) -> Vec<K>
+fn items<K: Clone + Resource>(store: &Store<K>) -> Vec<Arc<K>>
 where
     K::DynamicType: Eq + std::hash::Hash + Clone,
 {
-    let mut v: Vec<K> = store.state().iter().map(|k| (**k).clone()).collect();
+    // The store's own Arcs: a snapshot shares the objects instead of copying them.
+    let mut v: Vec<Arc<K>> = store.state();
     v.sort_by(|a, b| {
         (a.meta().namespace.as_deref(), a.meta().name.as_deref())
             .cmp(&(b.meta().namespace.as_deref(), b.meta().name.as_deref()))

@@ -88,12 +88,12 @@ pub fn diagnose(s: &Snapshot) -> Vec<Finding> {
     let profiles: HashMap<String, &crate::model::Profile> = s
         .profiles
         .iter()
-        .map(|p| (name_of(&p.metadata), p))
+        .map(|p| (name_of(&p.metadata), &**p))
         .collect();
     let namespaces: HashMap<String, &k8s_openapi::api::core::v1::Namespace> = s
         .namespaces
         .iter()
-        .map(|n| (name_of(&n.metadata), n))
+        .map(|n| (name_of(&n.metadata), &**n))
         .collect();
     let bindings: HashSet<(String, String)> = s
         .role_bindings
@@ -112,7 +112,7 @@ pub fn diagnose(s: &Snapshot) -> Vec<Finding> {
         .resource_quotas
         .iter()
         .filter(|q| name_of(&q.metadata) == QUOTA_NAME)
-        .map(|q| (ns_of(&q.metadata), q))
+        .map(|q| (ns_of(&q.metadata), &**q))
         .collect();
 
     let mut identities: BTreeSet<String> = BTreeSet::new();

@@ -9,6 +9,7 @@ pub mod roles;
 pub mod roster;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::Arc;
 
 use k8s_openapi::api::core::v1::{LimitRange, Namespace, ResourceQuota};
 use k8s_openapi::api::rbac::v1::{ClusterRole, ClusterRoleBinding, RoleBinding};
@@ -31,21 +32,21 @@ pub const QUOTA_NAME: &str = "kf-resource-quota";
 #[derive(Clone, Debug, Default)]
 pub struct Snapshot {
     /// Kubeflow Profiles.
-    pub profiles: Vec<Profile>,
+    pub profiles: Vec<Arc<Profile>>,
     /// All namespaces.
-    pub namespaces: Vec<Namespace>,
+    pub namespaces: Vec<Arc<Namespace>>,
     /// RoleBindings in all namespaces.
-    pub role_bindings: Vec<RoleBinding>,
+    pub role_bindings: Vec<Arc<RoleBinding>>,
     /// ClusterRoleBindings.
-    pub cluster_role_bindings: Vec<ClusterRoleBinding>,
+    pub cluster_role_bindings: Vec<Arc<ClusterRoleBinding>>,
     /// ClusterRoles (for the roles chart).
-    pub cluster_roles: Vec<ClusterRole>,
+    pub cluster_roles: Vec<Arc<ClusterRole>>,
     /// `None` when the Istio AuthorizationPolicy CRD is not installed.
-    pub authorization_policies: Option<Vec<AuthorizationPolicy>>,
+    pub authorization_policies: Option<Vec<Arc<AuthorizationPolicy>>>,
     /// ResourceQuotas in all namespaces.
-    pub resource_quotas: Vec<ResourceQuota>,
+    pub resource_quotas: Vec<Arc<ResourceQuota>>,
     /// LimitRanges in all namespaces.
-    pub limit_ranges: Vec<LimitRange>,
+    pub limit_ranges: Vec<Arc<LimitRange>>,
     /// Lists refused with 403: (resource, server message).
     pub forbidden: Vec<(String, String)>,
 }

@@ -212,10 +212,14 @@ fn collect<'a>(
 }
 
 /// The effective permissions of one ClusterRole, aggregation followed.
-pub fn permissions(roles: &[ClusterRole], name: &str) -> RolePermissions {
+pub fn permissions<R: std::borrow::Borrow<ClusterRole>>(
+    roles: &[R],
+    name: &str,
+) -> RolePermissions {
     let by_name: BTreeMap<&str, &ClusterRole> = roles
         .iter()
-        .filter_map(|r| r.metadata.name.as_deref().map(|n| (n, r)))
+        .map(|r| r.borrow())
+        .filter_map(|r: &ClusterRole| r.metadata.name.as_deref().map(|n| (n, r)))
         .collect();
     let mut out = RolePermissions {
         name: name.to_string(),
@@ -264,7 +268,7 @@ pub fn permissions(roles: &[ClusterRole], name: &str) -> RolePermissions {
 
 impl RoleChart {
     /// Builds the chart of kubeflow-admin/edit/view.
-    pub fn build(roles: &[ClusterRole]) -> RoleChart {
+    pub fn build<R: std::borrow::Borrow<ClusterRole>>(roles: &[R]) -> RoleChart {
         RoleChart {
             roles: Role::ALL
                 .iter()
@@ -433,7 +437,7 @@ mod tests {
 
     #[test]
     fn a_missing_role_is_reported_not_invented() {
-        let chart = RoleChart::build(&[]);
+        let chart = RoleChart::build::<ClusterRole>(&[]);
         assert!(
             chart
                 .roles

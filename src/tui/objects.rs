@@ -57,7 +57,7 @@ pub(crate) fn to_json<T: serde::Serialize>(v: &T) -> Value {
 
 pub(crate) fn find_object(s: &Snapshot, kind: &str, ns: Option<&str>, name: &str) -> Option<Value> {
     fn pick<K: kube::Resource + serde::Serialize>(
-        items: &[K],
+        items: &[std::sync::Arc<K>],
         ns: Option<&str>,
         name: &str,
     ) -> Option<Value> {
