@@ -76,6 +76,17 @@ impl AccessLevel {
         }
     }
 
+    /// The contributor role of this level (`None` for the owner, whose access is not a
+    /// contributor role).
+    pub fn role(self) -> Option<Role> {
+        match self {
+            AccessLevel::Owner => None,
+            AccessLevel::Admin => Some(Role::Admin),
+            AccessLevel::Edit => Some(Role::Edit),
+            AccessLevel::View => Some(Role::View),
+        }
+    }
+
     fn from_role(role: Role) -> Self {
         match role {
             Role::Admin => AccessLevel::Admin,
@@ -564,6 +575,16 @@ impl Tenancy {
     /// One identity by name (users first, then groups).
     pub fn user(&self, identity: &str) -> Option<&UserRow> {
         self.users.iter().find(|u| u.identity == identity)
+    }
+
+    /// The strongest access `identity` has on `profile`, if any.
+    pub fn level(&self, identity: &str, profile: &str) -> Option<AccessLevel> {
+        self.user(identity)?
+            .access
+            .iter()
+            .filter(|a| a.profile == profile)
+            .map(|a| a.level)
+            .min()
     }
 
     /// The users x profiles matrix (identities with any per-profile access), sparse: only

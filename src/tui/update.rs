@@ -220,6 +220,22 @@ fn on_overlay(state: &mut AppState, action: Action) -> Vec<Effect> {
 }
 
 fn on_action(state: &mut AppState, action: Action) -> Vec<Effect> {
+    // The edit keys stay in the key table and the help, and say here why they refuse.
+    let edits = matches!(
+        action,
+        Action::EditQuota
+            | Action::SetRole
+            | Action::Onboard
+            | Action::Offboard
+            | Action::AddContributor
+            | Action::EditYaml
+            | Action::Fix
+            | Action::FixAll
+    );
+    if edits && let Some(reason) = flow::read_only_reason(state) {
+        state.status = Some(reason);
+        return Vec::new();
+    }
     match action {
         Action::Quit if !state.staged.is_empty() => {
             state.modal = Modal::Confirm {

@@ -300,6 +300,27 @@ fn a_conflict_re_stages_with_a_fresh_plan_and_a_failure_re_plans() {
         "11",
         "re-planned against the new live object"
     );
+    // Another client made the same change meanwhile: re-planned to nothing, unstaged.
+    typed(&mut s, ":quota beta cpu=8");
+    let other = staged_id(&key(&mut s, KeyCode::Enter));
+    update(
+        &mut s,
+        Msg::Planned {
+            id: other,
+            result: Ok(plan_of("8", "20")),
+        },
+    );
+    update(
+        &mut s,
+        Msg::Applied {
+            id: other,
+            outcome: Outcome::Conflict {
+                failure: Failure::new(FailureKind::Conflict, "the object has been modified"),
+                replanned: Ok(Plan::new()),
+            },
+        },
+    );
+    assert!(s.staged.get_mut(other).is_none(), "nothing left to change");
     let fx = update(
         &mut s,
         Msg::Applied {
@@ -582,13 +603,25 @@ fn onboarding_form_derives_validates_live_and_stages_one_new_profile() {
 
 #[test]
 fn user_presets_replace_the_built_in_ones_and_bad_files_say_why() {
-    use kubectl_kubeflow::tui::edit::onboard::parse_presets;
-    let p = parse_presets("tiny:\n  cpu: 500m\n  memory: 1Gi\n").unwrap();
-    assert_eq!(p[0].name, "tiny");
-    let err = parse_presets("tiny: {CPU: 1}").unwrap_err();
+    use kubectl_kubeflow::tui::edit::onboard::load_presets_from;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("presets.yaml");
+    let (absent, why) = load_presets_from(Some(path.clone()));
+    assert_eq!(
+        (absent.len(), why),
+        (4, None),
+        "built-in presets when there is no file"
+    );
+    std::fs::write(&path, "tiny:\n  cpu: 500m\n  memory: 1Gi\n").unwrap();
+    let (mine, why) = load_presets_from(Some(path.clone()));
+    assert_eq!((mine.len(), mine[0].name.as_str(), why), (1, "tiny", None));
+    std::fs::write(&path, "tiny: {CPU: 1}").unwrap();
+    let (fallback, why) = load_presets_from(Some(path));
+    let why = why.unwrap();
+    assert_eq!(fallback.len(), 4);
     assert!(
-        err.contains("preset tiny") && err.contains("lower-case"),
-        "{err}"
+        why.contains("preset tiny") && why.contains("lower-case"),
+        "{why}"
     );
 }
 

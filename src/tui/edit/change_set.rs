@@ -160,6 +160,8 @@ impl ChangeSet {
                 if drift.is_some() {
                     s.note = drift;
                 }
+                // A new plan: the dry run of the old one says nothing about it.
+                s.checks.clear();
                 s.stage = Stage::Ready(plan);
                 None
             }

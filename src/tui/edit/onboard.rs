@@ -83,7 +83,13 @@ pub fn parse_presets(text: &str) -> Result<Vec<Preset>, String> {
 
 /// The presets to offer and, when the user's file could not be used, why.
 pub fn load_presets() -> (Vec<Preset>, Option<String>) {
-    let Some(path) = presets_path() else {
+    load_presets_from(presets_path())
+}
+
+/// [`load_presets`] from `path`: its presets, the built-in ones when it is absent, and the
+/// built-in ones with the reason when it cannot be read or parsed.
+pub fn load_presets_from(path: Option<PathBuf>) -> (Vec<Preset>, Option<String>) {
+    let Some(path) = path else {
         return (builtin_presets(), None);
     };
     match std::fs::read_to_string(&path) {

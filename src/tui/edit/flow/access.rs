@@ -55,25 +55,13 @@ pub(super) fn role_targets(state: &AppState) -> Result<Vec<(String, String)>, St
 pub(super) fn target(state: &AppState, user: &str, p: &str) -> Result<Target, String> {
     let profile = ProfileName::parse(p).map_err(|e| e.to_string())?;
     let subject = subject_of(state, user)?;
-    let level = state.tenancy().and_then(|t| {
-        t.user(user)?
-            .access
-            .iter()
-            .filter(|a| a.profile == p)
-            .map(|a| a.level)
-            .min()
-    });
-    let current = match level {
-        Some(AccessLevel::Owner) => {
-            return Err(format!(
-                "{user} owns profile {p}: the owner's admin access comes from spec.owner (the namespaceAdmin RoleBinding the profile controller manages), so it cannot be toggled. Change the Profile's owner instead, or offboard the user"
-            ));
-        }
-        Some(AccessLevel::Admin) => Some(Role::Admin),
-        Some(AccessLevel::Edit) => Some(Role::Edit),
-        Some(AccessLevel::View) => Some(Role::View),
-        None => None,
-    };
+    let level = state.tenancy().and_then(|t| t.level(user, p));
+    if level == Some(AccessLevel::Owner) {
+        return Err(format!(
+            "{user} owns profile {p}: the owner's admin access comes from spec.owner (the namespaceAdmin RoleBinding the profile controller manages), so it cannot be toggled. Change the Profile's owner instead, or offboard the user"
+        ));
+    }
+    let current = level.and_then(AccessLevel::role);
     Ok(Target {
         profile,
         subject,
@@ -84,10 +72,6 @@ pub(super) fn target(state: &AppState, user: &str, p: &str) -> Result<Target, St
 /// `t`: opens the role picker for the pairs this view selects (owners are left out, and
 /// refused when they are all there is).
 pub fn open_role_picker(state: &mut AppState) {
-    if let Some(reason) = read_only_reason(state) {
-        state.status = Some(reason);
-        return;
-    }
     let pairs = match role_targets(state) {
         Ok(p) => p,
         Err(e) => {
@@ -155,10 +139,6 @@ pub(super) fn pick(state: &mut AppState, p: RolePicker, role: Option<Role>) -> V
 
 /// `+`: the add-contributor form for the selected profile (or the profile drilled into).
 pub fn open_contributor(state: &mut AppState) {
-    if let Some(reason) = read_only_reason(state) {
-        state.status = Some(reason);
-        return;
-    }
     let row = state.table().selected_row().map(|r| r.id.clone());
     let profile = match (state.view, &state.table().scope, row) {
         (ViewKind::Users, Some(Scope::Profile(p)), _) => Some(p.clone()),
@@ -186,28 +166,19 @@ pub(super) fn contributor_problem(
 ) -> Result<Subject, String> {
     let text = form.field.text().trim();
     let subject = crate::tui::edit::command::subject(text)?;
-    let level = state.tenancy().and_then(|t| {
-        t.user(subject.name())?
-            .access
-            .iter()
-            .filter(|a| a.profile == form.profile.as_str())
-            .map(|a| a.level)
-            .min()
-    });
-    match level {
-        Some(AccessLevel::Owner) => Err(format!(
+    let level = state
+        .tenancy()
+        .and_then(|t| t.level(subject.name(), form.profile.as_str()));
+    match level.map(|l| (l, l.role())) {
+        Some((_, None)) => Err(format!(
             "{} owns {}: owners have admin through the profile",
             subject.name(),
             form.profile
         )),
-        Some(l) => Err(format!(
+        Some((_, Some(role))) => Err(format!(
             "{} already has {} on {}; t on their row changes it",
             subject.name(),
-            match l {
-                AccessLevel::Admin => "admin",
-                AccessLevel::Edit => "edit",
-                _ => "view",
-            },
+            role.short_name(),
             form.profile
         )),
         None => Ok(subject),

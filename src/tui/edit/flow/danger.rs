@@ -6,10 +6,6 @@ use super::*;
 /// `D`: offboard the selected user (Users) or delete the selected profile (Profiles); opens
 /// the typed confirmation and counts what would be lost.
 pub fn open_danger(state: &mut AppState) -> Vec<Effect> {
-    if let Some(reason) = read_only_reason(state) {
-        state.status = Some(reason);
-        return Vec::new();
-    }
     let Some(id) = state.table().selected_row().map(|r| r.id.clone()) else {
         state.status = Some("no row selected".into());
         return Vec::new();

@@ -5,10 +5,6 @@ use super::*;
 
 /// `e` on a profile: opens its quota editor.
 pub fn open_quota_editor(state: &mut AppState) {
-    if let Some(reason) = read_only_reason(state) {
-        state.status = Some(reason);
-        return;
-    }
     let Some(id) = state.table().selected_row().map(|r| r.id.clone()) else {
         return;
     };
@@ -131,10 +127,6 @@ pub fn name_taken(state: &AppState, email: &str, name: &str) -> Option<String> {
 
 /// `n`: opens the onboarding form.
 pub fn open_onboard(state: &mut AppState) {
-    if let Some(reason) = read_only_reason(state) {
-        state.status = Some(reason);
-        return;
-    }
     state.modal = Modal::Onboard(Box::new(OnboardForm::new(state.presets.clone())));
 }
 

@@ -35,15 +35,23 @@ pub fn stage_fixes(state: &mut AppState, all: bool) -> Vec<Effect> {
     stage(state, Intent::Fix { findings })
 }
 
-/// `apiVersion` of the kinds `E` edits.
-pub(super) fn api_version_of(kind: &str) -> Option<&'static str> {
-    Some(match kind {
-        "Profile" => "kubeflow.org/v1",
-        "RoleBinding" | "ClusterRoleBinding" => "rbac.authorization.k8s.io/v1",
-        "AuthorizationPolicy" => "security.istio.io/v1beta1",
-        "LimitRange" | "Namespace" => "v1",
-        _ => return None,
-    })
+/// `apiVersion` of the kinds `E` edits, from the types the model reads them as.
+pub(super) fn api_version_of(kind: &str) -> Option<String> {
+    use k8s_openapi::api::core::v1::{LimitRange, Namespace};
+    use k8s_openapi::api::rbac::v1::{ClusterRoleBinding, RoleBinding};
+    use kube::Resource;
+    Some(
+        match kind {
+            "Profile" => crate::model::Profile::api_version(&()),
+            "RoleBinding" => RoleBinding::api_version(&()),
+            "ClusterRoleBinding" => ClusterRoleBinding::api_version(&()),
+            "AuthorizationPolicy" => crate::model::AuthorizationPolicy::api_version(&()),
+            "LimitRange" => LimitRange::api_version(&()),
+            "Namespace" => Namespace::api_version(&()),
+            _ => return None,
+        }
+        .into_owned(),
+    )
 }
 
 pub(super) fn stub(kind: &str, namespace: Option<&str>, name: &str) -> Option<serde_json::Value> {
@@ -56,10 +64,6 @@ pub(super) fn stub(kind: &str, namespace: Option<&str>, name: &str) -> Option<se
 
 /// `E`: which object this row is, read raw before the editor opens.
 pub fn open_yaml_edit(state: &mut AppState) -> Vec<Effect> {
-    if let Some(reason) = read_only_reason(state) {
-        state.status = Some(reason);
-        return Vec::new();
-    }
     let Some(row) = state.table().selected_row().cloned() else {
         state.status = Some("no row selected".into());
         return Vec::new();

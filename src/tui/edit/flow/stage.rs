@@ -82,21 +82,28 @@ pub fn on_applied(state: &mut AppState, id: u64, outcome: Outcome) -> Vec<Effect
             );
             match replanned {
                 Ok(plan) => {
-                    if let Some(s) = state.staged.get_mut(id) {
-                        s.stage = Stage::Ready(plan);
-                        s.checks.clear();
-                        s.note = Some(
-                            "conflict: someone changed this object after it was staged; it was re-planned against the live object. Review the new diff (p) and apply again".into(),
-                        );
+                    let said = state.staged.planned(id, Ok(plan));
+                    match state.staged.get_mut(id) {
+                        Some(s) => {
+                            s.note = Some(
+                                "conflict: someone changed this object after it was staged; it was re-planned against the live object. Review the new diff (p) and apply again".into(),
+                            );
+                            vec![
+                                first,
+                                why,
+                                line(
+                                    Tone::Plain,
+                                    "    re-staged with a fresh diff against the live object: review it (p) and apply again",
+                                ),
+                            ]
+                        }
+                        // The live object already is what the change wanted.
+                        None => vec![
+                            first,
+                            why,
+                            line(Tone::Plain, format!("    {}", said.unwrap_or_default())),
+                        ],
                     }
-                    vec![
-                        first,
-                        why,
-                        line(
-                            Tone::Plain,
-                            "    re-staged with a fresh diff against the live object: review it (p) and apply again",
-                        ),
-                    ]
                 }
                 Err(f) => {
                     state.staged.remove(id);
