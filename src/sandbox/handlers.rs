@@ -463,19 +463,19 @@ pub fn list(state: &State, req: &Req, t: &Target) -> Result<Response<Body>, ApiE
     });
     let unfiltered = filter.labels.0.is_empty() && filter.fields.0.is_empty();
     let mut rest = store.list_after(&gr, t.namespace.as_deref(), after);
-    let mut items: Vec<&Value> = Vec::new();
+    let mut items: Vec<(&(String, String), &Value)> = Vec::new();
     let mut next = None;
     let mut remaining = 0usize;
-    for (_, obj) in rest.by_ref() {
+    for (key, obj) in rest.by_ref() {
         if !filter.matches(obj) {
             continue;
         }
         if limit > 0 && items.len() == limit {
-            next = items.last().map(|o| key_of(o));
+            next = items.last().map(|(_, o)| key_of(o));
             remaining = 1;
             break;
         }
-        items.push(obj);
+        items.push((key, obj));
     }
     if next.is_some() && unfiltered {
         remaining += rest.count();
@@ -492,7 +492,7 @@ pub fn list(state: &State, req: &Req, t: &Target) -> Result<Response<Body>, ApiE
         }
     }
     if table::wants_table(req) {
-        let presented: Vec<Value> = items.iter().map(|o| present(&t.info, o)).collect();
+        let presented: Vec<Value> = items.iter().map(|(_, o)| present(&t.info, o)).collect();
         drop(store);
         let token = meta
             .get("continue")
@@ -504,33 +504,35 @@ pub fn list(state: &State, req: &Req, t: &Target) -> Result<Response<Body>, ApiE
         ));
     }
     if table::wants_metadata(req) {
-        let partials: Vec<Value> = items.iter().map(|o| table::partial(o)).collect();
+        let partials: Vec<Value> = items.iter().map(|(_, o)| table::partial(o)).collect();
         drop(store);
         return Ok(json_response(
             200,
             &json!({"kind": "PartialObjectMetadataList", "apiVersion": "meta.k8s.io/v1", "metadata": meta, "items": partials}),
         ));
     }
-    // Serialize straight from the store (no per-item clone unless the stored apiVersion
-    // differs from the requested one): lists of thousands of objects stay cheap.
+    // Each stored object's bytes are cached per resourceVersion (re-encoded only when the
+    // stored apiVersion differs from the requested one): a list of thousands of objects is a
+    // copy, and the store's lock is held for that copy only.
     let head =
         json!({"apiVersion": t.info.api_version(), "kind": t.info.list_kind(), "metadata": meta});
     let mut buf = serde_json::to_vec(&head).unwrap_or_default();
     buf.pop();
     buf.extend_from_slice(b",\"items\":[");
     let av = t.info.api_version();
-    for (i, obj) in items.iter().enumerate() {
+    let failed =
+        |e: serde_json::Error| ApiError::internal(format!("encoding the list failed: {e}"));
+    for (i, (key, obj)) in items.iter().enumerate() {
         if i > 0 {
             buf.push(b',');
         }
         let same = obj.get("apiVersion").and_then(Value::as_str) == Some(av.as_str())
             && obj.get("kind").and_then(Value::as_str) == Some(t.info.kind.as_str());
-        let written = if same {
-            serde_json::to_writer(&mut buf, obj)
+        if same {
+            buf.extend_from_slice(&store.encoded(&gr, key, obj).map_err(failed)?);
         } else {
-            serde_json::to_writer(&mut buf, &present(&t.info, obj))
-        };
-        written.map_err(|e| ApiError::internal(format!("encoding the list failed: {e}")))?;
+            serde_json::to_writer(&mut buf, &present(&t.info, obj)).map_err(failed)?;
+        }
     }
     drop(store);
     buf.extend_from_slice(b"]}");

@@ -65,6 +65,9 @@ const CHANNEL_CAPACITY: usize = 16_384;
 
 type Key = (String, String);
 
+/// Per object: the resourceVersion it was encoded at and its JSON.
+type Encodings = HashMap<Key, (String, bytes::Bytes)>;
+
 /// In-memory object store. Objects are full JSON (apiVersion, kind, metadata, ...). One global
 /// resourceVersion counter. Every mutation is recorded as a StoreEvent (bounded history for
 /// watch resume / 410 Gone) and sent on a tokio broadcast channel.
@@ -79,6 +82,10 @@ pub struct Store {
     /// The resourceVersion up to which the controllers have processed events (see
     /// `controller::reconcile`); 0 means "never ran: reconcile everything".
     controller_mark: u64,
+    /// Each object's JSON as last sent, keyed like `objects` and tagged with the
+    /// resourceVersion it was encoded at: a LIST copies bytes instead of re-encoding every
+    /// object (an entry whose resourceVersion no longer matches is re-encoded).
+    encoded: std::cell::RefCell<HashMap<GroupResource, Encodings>>,
 }
 
 impl Default for Store {
@@ -161,6 +168,7 @@ impl Store {
             compacted: 1,
             tx,
             controller_mark: 0,
+            encoded: std::cell::RefCell::new(HashMap::new()),
         }
     }
 
@@ -209,6 +217,36 @@ impl Store {
         match namespace {
             None => Box::new(range),
             Some(ns) => Box::new(range.take_while(move |((n, _), _)| n == ns)),
+        }
+    }
+
+    /// The JSON encoding of `obj`, stored under `key` of `gr`: cached per resourceVersion,
+    /// so serving a list of thousands of unchanged objects is a copy of their bytes.
+    pub fn encoded(
+        &self,
+        gr: &GroupResource,
+        key: &Key,
+        obj: &Value,
+    ) -> Result<bytes::Bytes, serde_json::Error> {
+        let rv = meta_str(obj, "resourceVersion").unwrap_or("");
+        let mut cache = self.encoded.borrow_mut();
+        if let Some((at, bytes)) = cache.get(gr).and_then(|m| m.get(key))
+            && at == rv
+        {
+            return Ok(bytes.clone());
+        }
+        let bytes = bytes::Bytes::from(serde_json::to_vec(obj)?);
+        cache
+            .entry(gr.clone())
+            .or_default()
+            .insert(key.clone(), (rv.to_string(), bytes.clone()));
+        Ok(bytes)
+    }
+
+    /// Drops the cached encoding of a removed object.
+    fn forget_encoding(&self, gr: &GroupResource, key: &Key) {
+        if let Some(m) = self.encoded.borrow_mut().get_mut(gr) {
+            m.remove(key);
         }
     }
 
@@ -496,9 +534,11 @@ impl Store {
         name: &str,
         obj: Value,
     ) {
+        let key = Self::key(namespace, name);
         if let Some(map) = self.objects.get_mut(gr) {
-            map.remove(&Self::key(namespace, name));
+            map.remove(&key);
         }
+        self.forget_encoding(gr, &key);
         let uid = meta_str(&obj, "uid").map(str::to_string);
         self.record(gr, "DELETED", obj);
         if let Some(uid) = uid {
