@@ -79,14 +79,18 @@ async fn doctor_fix_repairs_half_pairs_and_missing_limit_ranges() {
                 )))
                 .and(predicate::str::contains("pass --yes")),
         );
+    // The delete's diff shows the whole live policy (the model keeps only its name and
+    // annotations), rules included.
     cluster
         .plugin()
-        .args(["doctor", &p, "--fix", "--dry-run=client"])
+        .args(["doctor", &p, "--fix", "--dry-run=client", "--diff"])
         .assert()
         .code(3)
-        .stdout(predicate::str::contains(
-            "limitrange/cpu-mem-limit-range created (dry run)",
-        ));
+        .stdout(
+            predicate::str::contains("limitrange/cpu-mem-limit-range created (dry run)").and(
+                predicate::str::contains("-    - key: request.headers[kubeflow-userid]"),
+            ),
+        );
     assert!(aps.get_opt(&bob_pair).await.unwrap().is_none());
     assert!(aps.get_opt(&carol_pair).await.unwrap().is_some());
     assert!(

@@ -10,7 +10,8 @@ use kubectl_kubeflow::cluster::{Cluster, ClusterError, Identity};
 use kubectl_kubeflow::sandbox::seed::Seed;
 use kubectl_kubeflow::sandbox::{Sandbox, SandboxOptions};
 use kubectl_kubeflow::tenancy::Snapshot;
-use kubectl_kubeflow::tui::msg::Msg;
+use kubectl_kubeflow::tui::msg::{Effect, Msg};
+use kubectl_kubeflow::tui::runner::fetch_yaml;
 use kubectl_kubeflow::tui::state::AppState;
 use kubectl_kubeflow::tui::update::update;
 use kubectl_kubeflow::tui::view::render;
@@ -115,8 +116,26 @@ async fn every_view_of_the_demo() {
 
 #[tokio::test]
 async fn yaml_of_a_profile() {
-    let mut s = state_with(demo_snapshot().await);
-    keys(&mut s, "/vision\ny");
+    let (sb, cluster) = demo_cluster().await;
+    let mut s = state_with(load_snapshot(&cluster).await.unwrap());
+    keys(&mut s, "/vision\n");
+    // `y` reads the object from the server, as the runner does.
+    let fx = update(
+        &mut s,
+        Msg::Key(KeyEvent::new(KeyCode::Char('y'), KeyModifiers::NONE)),
+    );
+    let [Effect::FetchYaml { title, objects }] = fx.as_slice() else {
+        panic!("{fx:?}")
+    };
+    let result = fetch_yaml(&cluster, objects).await;
+    update(
+        &mut s,
+        Msg::YamlReady {
+            title: title.clone(),
+            result,
+        },
+    );
+    sb.shutdown().await;
     let mut settings = insta::Settings::clone_current();
     settings.add_filter(r#"creationTimestamp: "[^"]+""#, "creationTimestamp: [time]");
     settings.add_filter(r#"resourceVersion: "\d+""#, "resourceVersion: [rv]");

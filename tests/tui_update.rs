@@ -6,7 +6,7 @@
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use kubectl_kubeflow::cluster::ClusterError;
 use kubectl_kubeflow::cluster::watch::{ConnectionTrouble, LiveEvent};
-use kubectl_kubeflow::tenancy::Snapshot;
+use kubectl_kubeflow::tenancy::{ObjectLists, Snapshot};
 use kubectl_kubeflow::tui::msg::{Effect, Msg};
 use kubectl_kubeflow::tui::state::{AppState, Connection, Data, Input, Modal, Scope, ViewKind};
 use kubectl_kubeflow::tui::update::update;
@@ -33,6 +33,11 @@ fn binding(ns: &str, user: &str, role: &str) -> Value {
 }
 
 fn snapshot(extra_profile: bool) -> Snapshot {
+    lists(extra_profile).into()
+}
+
+/// The objects of [`snapshot`], to change before building it.
+fn lists(extra_profile: bool) -> ObjectLists {
     let mut profiles = vec![
         profile("alpha", "ann@x.io"),
         profile("beta", "bob@x.io"),
@@ -42,7 +47,7 @@ fn snapshot(extra_profile: bool) -> Snapshot {
         profiles.push(profile("aardvark", "zed@x.io"));
     }
     let ns = |n: &str| -> Value { json!({"metadata": {"name": n}}) };
-    Snapshot {
+    ObjectLists {
         profiles: profiles.into_iter().map(from).collect(),
         namespaces: ["alpha", "beta", "gamma"]
             .iter()
@@ -319,30 +324,83 @@ fn unreadable_profiles_replace_the_views_with_the_reason() {
     assert_eq!(s.connection, Connection::Live, "the server answered");
 }
 
+/// `y` asks the runner for the objects behind the row; the answer fills the overlay.
+fn yaml_requested(s: &mut AppState) -> (String, Vec<Value>) {
+    let fx = key(s, KeyCode::Char('y'));
+    let [Effect::FetchYaml { title, objects }] = fx.as_slice() else {
+        panic!("no YAML request: {fx:?} {:?}", s.status);
+    };
+    assert!(
+        matches!(&s.modal, Modal::Yaml { lines, .. } if lines[0].starts_with("reading")),
+        "{:?}",
+        s.modal
+    );
+    (title.clone(), objects.clone())
+}
+
 #[test]
-fn yaml_overlay_shows_the_object_without_managed_fields() {
+fn yaml_overlay_reads_the_objects_and_hides_managed_fields() {
     let mut s = loaded();
-    key(&mut s, KeyCode::Char('y'));
-    let Modal::Yaml { title, lines, .. } = &s.modal else {
+    let (title, objects) = yaml_requested(&mut s);
+    assert_eq!(title, "Profile alpha");
+    assert_eq!(
+        objects,
+        [
+            json!({"apiVersion": "kubeflow.org/v1", "kind": "Profile", "metadata": {"name": "alpha"}})
+        ]
+    );
+    // The server's answer is the whole object.
+    let mut live = profile("alpha", "ann@x.io");
+    live["metadata"]["managedFields"] = json!([{"manager": "kubectl"}]);
+    live["metadata"]["labels"] = json!({"team": "a"});
+    update(
+        &mut s,
+        Msg::YamlReady {
+            title: title.clone(),
+            result: Ok(vec![live]),
+        },
+    );
+    let Modal::Yaml { lines, .. } = &s.modal else {
         panic!("no YAML overlay: {:?}", s.modal);
     };
-    assert_eq!(title, "Profile alpha");
     assert!(lines.iter().any(|l| l == "kind: Profile"));
+    assert!(lines.iter().any(|l| l.contains("team: a")));
     assert!(!lines.iter().any(|l| l.contains("managedFields")));
     key(&mut s, KeyCode::Char('j'));
     assert!(matches!(s.modal, Modal::Yaml { scroll: 1, .. }));
     key(&mut s, KeyCode::Esc);
+    assert_eq!(s.modal, Modal::None);
+    // A late answer for a closed overlay changes nothing.
+    update(
+        &mut s,
+        Msg::YamlReady {
+            title,
+            result: Ok(vec![profile("alpha", "ann@x.io")]),
+        },
+    );
     assert_eq!(s.modal, Modal::None);
     // The user's objects: bob's two RoleBindings and his Profile.
     key(&mut s, KeyCode::Char('2'));
     key(&mut s, KeyCode::Char('/'));
     typed(&mut s, "bob");
     key(&mut s, KeyCode::Enter);
-    key(&mut s, KeyCode::Char('y'));
-    let Modal::Yaml { lines, .. } = &s.modal else {
-        panic!("no YAML overlay");
-    };
-    assert_eq!(lines.iter().filter(|l| l.starts_with("kind:")).count(), 3);
+    let (title, objects) = yaml_requested(&mut s);
+    assert_eq!(title, "Objects granting access to bob@x.io");
+    let kinds: Vec<&str> = objects
+        .iter()
+        .map(|o| o["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(kinds, ["Profile", "RoleBinding", "RoleBinding"]);
+    // Deleted meanwhile: nothing to show, said so.
+    update(
+        &mut s,
+        Msg::YamlReady {
+            title,
+            result: Ok(vec![]),
+        },
+    );
+    assert_eq!(s.modal, Modal::None);
+    assert!(s.status.as_deref().unwrap().contains("does not exist"));
 }
 
 #[test]
@@ -377,6 +435,10 @@ fn roles_compare_cycles_and_sort_toggles() {
 /// The editing layer: quota editor, role picker, staging, preview, apply, conflicts.
 #[path = "tui_update/edit.rs"]
 mod edit;
+
+/// The live path at scale through the real watches.
+#[path = "tui_update/live.rs"]
+mod live;
 
 #[test]
 fn the_access_matrix_holds_only_the_cells_that_are_set() {
@@ -423,5 +485,5 @@ fn of_several_queued_snapshots_only_the_newest_is_processed() {
     else {
         panic!()
     };
-    assert_eq!(s.profiles.len(), 4, "the newest one");
+    assert_eq!(s.profiles().count(), 4, "the newest one");
 }

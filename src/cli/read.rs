@@ -172,7 +172,7 @@ async fn load_all(
             "Warning: cannot list {resource}: {message}; the data shown is incomplete (ask for list permission on {resource})"
         );
     }
-    if snapshot.authorization_policies.is_none() {
+    if !snapshot.istio() {
         errln!(
             "Warning: Istio's AuthorizationPolicy CRD is not installed; contributor policies are not checked"
         );
@@ -217,6 +217,7 @@ pub async fn profiles(global: &GlobalArgs, args: ProfilesArgs) -> CliResult {
                 .as_ref()
                 .is_none_or(|s| s.matches_labels(|k| p.labels.get(k).map(String::as_str)))
         })
+        .map(|p| &**p)
         .collect();
     match args.sort_by {
         ProfileSort::Name => {}
@@ -418,6 +419,7 @@ async fn show_user(global: &GlobalArgs, identity: &str, output: Option<ListOutpu
         .findings()
         .iter()
         .filter(|f| f.message.contains(&user.identity))
+        .map(|f| &**f)
         .collect();
     match output {
         Some(f @ (ListOutput::Json | ListOutput::Yaml)) => {
@@ -543,6 +545,7 @@ pub async fn doctor(global: &GlobalArgs, args: DoctorArgs) -> CliResult {
                     .as_ref()
                     .is_some_and(|p| args.profiles.contains(p))
         })
+        .map(|f| &**f)
         .collect();
     match args.output {
         Some(f @ (ListOutput::Json | ListOutput::Yaml)) => {
@@ -577,8 +580,9 @@ pub async fn doctor(global: &GlobalArgs, args: DoctorArgs) -> CliResult {
         }
     }
     if args.fix && !findings.is_empty() {
-        let (plan, fixed) = crate::tenancy::doctor::plan_fixes(&snapshot, &findings)
+        let (mut plan, fixed) = crate::tenancy::doctor::plan_fixes(&snapshot, &findings)
             .map_err(|e| CliError::Failed(e.into()))?;
+        crate::cluster::apply::show_live_deletes(&cluster, &mut plan).await;
         if fixed.is_empty() {
             errln!("None of these findings has a safe automatic fix; follow the fix hints above.");
             return Err(CliError::Findings);

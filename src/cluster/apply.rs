@@ -201,6 +201,28 @@ pub async fn read_object(cluster: &Cluster, obj: &Value) -> Result<Option<Value>
         .map_err(|e| cluster.explain(e, &resource))
 }
 
+/// Shows deletes planned from the model's reduced objects (see `tenancy::compact`) with the
+/// whole live object, for the preview and `--diff`. Only when the live object is still the
+/// version the plan was made from: the delete stays guarded by that version, so a change
+/// made since is a conflict at apply time, never a delete of something newer.
+pub async fn show_live_deletes(cluster: &Cluster, plan: &mut Plan) {
+    for change in plan.changes.iter_mut() {
+        let Some(before) = change.before.as_ref() else {
+            continue;
+        };
+        if change.action != crate::plan::Action::Delete {
+            continue;
+        }
+        let rv = before.pointer("/metadata/resourceVersion").cloned();
+        if let Ok(Some(live)) = read_object(cluster, before).await
+            && live.pointer("/metadata/resourceVersion").cloned() == rv
+            && let Ok(live) = crate::manifest::to_value(&live)
+        {
+            change.before = Some(live);
+        }
+    }
+}
+
 /// Applies the changes in order and reports each like kubectl. Stops at the first failure,
 /// reporting what was already done.
 pub async fn apply(

@@ -3,13 +3,15 @@
 //! `authorization_policies` `None`; only an unreadable Profile list is an error.
 
 use k8s_openapi::api::core::v1::{LimitRange, Namespace, ResourceQuota};
-use k8s_openapi::api::rbac::v1::{ClusterRole, ClusterRoleBinding, RoleBinding};
+use k8s_openapi::api::rbac::v1::{ClusterRole, ClusterRoleBinding};
 use kube::api::{Api, ListParams};
 use serde::de::DeserializeOwned;
 
 use super::{Cluster, ClusterError};
-use crate::model::{AuthorizationPolicy, Profile};
-use crate::tenancy::Snapshot;
+use crate::model::Profile;
+use crate::tenancy::compact::{BindingWire, PolicyWire};
+use crate::tenancy::slim::Slim;
+use crate::tenancy::{ObjectLists, Snapshot};
 
 /// One list, as data, "forbidden" or "type not served".
 enum Listed<T> {
@@ -19,11 +21,15 @@ enum Listed<T> {
 }
 
 /// Items per page, as kubectl's `--chunk-size` default.
-const PAGE: u32 = 500;
+pub(crate) const PAGE: u32 = 500;
 
-async fn list<K>(cluster: &Cluster, api: Api<K>, resource: &str) -> Result<Listed<K>, ClusterError>
+async fn list<K>(
+    cluster: &Cluster,
+    api: Api<K>,
+    resource: &str,
+) -> Result<Listed<K::Kept>, ClusterError>
 where
-    K: Clone + DeserializeOwned + std::fmt::Debug + kube::Resource,
+    K: Clone + DeserializeOwned + std::fmt::Debug + kube::Resource + Slim,
 {
     let mut items = Vec::new();
     let mut params = ListParams::default().limit(PAGE);
@@ -31,11 +37,13 @@ where
         match api.list(&params).await {
             Ok(page) => {
                 let token = page.metadata.continue_.clone().filter(|t| !t.is_empty());
-                // Dropped page by page, so the whole list never holds them.
-                items.extend(page.items.into_iter().map(|mut o| {
-                    strip(&mut o);
-                    std::sync::Arc::new(o)
-                }));
+                // Slimmed page by page, so the whole list never holds what the model does
+                // not read.
+                items.extend(
+                    page.items
+                        .into_iter()
+                        .map(|o| std::sync::Arc::new(o.slim())),
+                );
                 match token {
                     Some(t) => params = ListParams::default().limit(PAGE).continue_token(&t),
                     None => return Ok(Listed::Items(items)),
@@ -49,15 +57,6 @@ where
                 };
             }
         }
-    }
-}
-
-/// What the model never reads: managedFields and kubectl's last-applied copy.
-pub(crate) fn strip<K: kube::Resource>(obj: &mut K) {
-    let meta = obj.meta_mut();
-    meta.managed_fields = None;
-    if let Some(a) = meta.annotations.as_mut() {
-        a.remove("kubectl.kubernetes.io/last-applied-configuration");
     }
 }
 
@@ -89,7 +88,7 @@ pub async fn load_snapshot(cluster: &Cluster) -> Result<Snapshot, ClusterError> 
         list(cluster, Api::<Namespace>::all(c.clone()), "namespaces"),
         list(
             cluster,
-            Api::<RoleBinding>::all(c.clone()),
+            Api::<BindingWire>::all(c.clone()),
             "rolebindings.rbac.authorization.k8s.io"
         ),
         list(
@@ -104,7 +103,7 @@ pub async fn load_snapshot(cluster: &Cluster) -> Result<Snapshot, ClusterError> 
         ),
         list(
             cluster,
-            Api::<AuthorizationPolicy>::all(c.clone()),
+            Api::<PolicyWire>::all(c.clone()),
             "authorizationpolicies.security.istio.io"
         ),
         list(
@@ -138,7 +137,7 @@ pub async fn load_snapshot(cluster: &Cluster) -> Result<Snapshot, ClusterError> 
         }
         Listed::Missing => None,
     };
-    Ok(Snapshot {
+    Ok(Snapshot::from(ObjectLists {
         profiles,
         namespaces: keep(namespaces?, "namespaces", &mut forbidden),
         role_bindings: keep(
@@ -160,5 +159,5 @@ pub async fn load_snapshot(cluster: &Cluster) -> Result<Snapshot, ClusterError> 
         resource_quotas: keep(quotas?, "resourcequotas", &mut forbidden),
         limit_ranges: keep(lrs?, "limitranges", &mut forbidden),
         forbidden,
-    })
+    }))
 }

@@ -1,6 +1,6 @@
-//! Live tenancy: one kube-runtime watcher + reflector per resource the model reads, and an
-//! aggregator that turns "something changed" into a fresh [`Snapshot`] at most every
-//! [`DEBOUNCE`]. Watchers retry with kube-runtime's default backoff, so a lost connection
+//! Live tenancy: one kube-runtime watcher per resource the model reads, and an aggregator
+//! that applies their events to one [`Snapshot`] and updates the incremental [`Model`] with
+//! what they touched, at most every [`DEBOUNCE`]. Watchers retry with kube-runtime's default backoff, so a lost connection
 //! recovers by itself; meanwhile the stores keep the last data and [`LiveEvent::Connection`]
 //! reports the trouble. A 403 or a missing CRD on one resource degrades like
 //! [`load_snapshot`](super::snapshot::load_snapshot) does.
@@ -11,21 +11,23 @@ use std::time::Duration;
 
 use futures::StreamExt as _;
 use k8s_openapi::api::core::v1::{LimitRange, Namespace, ResourceQuota};
-use k8s_openapi::api::rbac::v1::{ClusterRole, ClusterRoleBinding, RoleBinding};
+use k8s_openapi::api::rbac::v1::{ClusterRole, ClusterRoleBinding};
 use kube::Resource;
 use kube::api::Api;
-use kube::runtime::reflector::{self, Store};
 use kube::runtime::{WatchStreamExt as _, watcher};
 use serde::de::DeserializeOwned;
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
+use super::snapshot::PAGE;
 use super::{Cluster, ClusterError};
-use crate::model::{AuthorizationPolicy, Profile};
-use crate::tenancy::{Snapshot, Tenancy};
+use crate::model::Profile;
+use crate::tenancy::compact::{BindingWire, PolicyWire};
+use crate::tenancy::slim::Slim;
+use crate::tenancy::{Kind, Model, Object, Snapshot, Tenancy, Touched};
 
-/// The longest a change waits before a new snapshot is built (changes within it coalesce).
-pub const DEBOUNCE: Duration = Duration::from_millis(100);
+/// The longest a change waits before the model is updated (changes within it coalesce).
+pub const DEBOUNCE: Duration = Duration::from_millis(50);
 
 /// What the watchers report.
 #[derive(Debug)]
@@ -65,13 +67,25 @@ enum Phase {
     Missing,
 }
 
+/// What a watcher tells the aggregator.
+enum What {
+    /// A (re-)list finished: these are all the objects.
+    Listed(Vec<Object>),
+    /// An object was added or changed.
+    Applied(Object),
+    /// An object was deleted.
+    Deleted(Object),
+    /// 403 or "type not served" (`Ok`), or trouble to retry (`Err`).
+    Phase(Result<Phase, ClusterError>),
+}
+
 /// One watcher's report to the aggregator.
 struct Report {
     resource: usize,
-    outcome: Result<Phase, ClusterError>,
+    what: What,
 }
 
-/// The resources watched, in the order of [`Stores`].
+/// The resources watched, in the order of [`KINDS`].
 const RESOURCES: [&str; 8] = [
     "profiles.kubeflow.org",
     "namespaces",
@@ -83,30 +97,20 @@ const RESOURCES: [&str; 8] = [
     "limitranges",
 ];
 
-#[derive(Clone)]
-struct Stores {
-    profiles: Store<Profile>,
-    namespaces: Store<Namespace>,
-    role_bindings: Store<RoleBinding>,
-    cluster_role_bindings: Store<ClusterRoleBinding>,
-    cluster_roles: Store<ClusterRole>,
-    policies: Store<AuthorizationPolicy>,
-    quotas: Store<ResourceQuota>,
-    limit_ranges: Store<LimitRange>,
-}
+/// The snapshot kind of each entry of [`RESOURCES`].
+const KINDS: [Kind; 8] = [
+    Kind::Profile,
+    Kind::Namespace,
+    Kind::RoleBinding,
+    Kind::ClusterRoleBinding,
+    Kind::ClusterRole,
+    Kind::AuthorizationPolicy,
+    Kind::ResourceQuota,
+    Kind::LimitRange,
+];
 
-fn items<K: Clone + Resource>(store: &Store<K>) -> Vec<Arc<K>>
-where
-    K::DynamicType: Eq + std::hash::Hash + Clone,
-{
-    // The store's own Arcs: a snapshot shares the objects instead of copying them.
-    let mut v: Vec<Arc<K>> = store.state();
-    v.sort_by(|a, b| {
-        (a.meta().namespace.as_deref(), a.meta().name.as_deref())
-            .cmp(&(b.meta().namespace.as_deref(), b.meta().name.as_deref()))
-    });
-    v
-}
+/// Index of the AuthorizationPolicy watch in [`RESOURCES`].
+const POLICIES: usize = 5;
 
 /// Running watchers; dropping it stops them all.
 pub struct LiveTenancy {
@@ -121,13 +125,17 @@ impl Drop for LiveTenancy {
     }
 }
 
+/// Watches `K` (pages of 500 for the initial list, objects stripped as they arrive) and
+/// reports every event to the aggregator, which keeps the only copy of the objects.
 fn spawn_watch<K>(
     cluster: &Cluster,
     index: usize,
+    wrap: fn(Arc<K::Kept>) -> Object,
     tx: mpsc::UnboundedSender<Report>,
-) -> (Store<K>, JoinHandle<()>)
+) -> JoinHandle<()>
 where
     K: Resource<DynamicType = ()>
+        + Slim
         + Clone
         + DeserializeOwned
         + std::fmt::Debug
@@ -135,39 +143,45 @@ where
         + Sync
         + 'static,
 {
-    let (reader, writer) = reflector::store::<K>();
     let api: Api<K> = Api::all(cluster.client().clone());
     let cluster = cluster.clone();
-    let task = tokio::spawn(async move {
-        let stream = reflector::reflector(
-            writer,
-            watcher(api, watcher::Config::default()).modify(super::snapshot::strip),
-        )
-        .default_backoff();
+    tokio::spawn(async move {
+        // Objects are slimmed as each event arrives (see `tenancy::slim`), so a list page
+        // is the most ever held in full.
+        let stream = watcher(api, watcher::Config::default().page_size(PAGE)).default_backoff();
         futures::pin_mut!(stream);
+        let mut listed = Vec::new();
         while let Some(event) = stream.next().await {
-            let outcome = match event {
-                Ok(watcher::Event::Init | watcher::Event::InitApply(_)) => continue,
-                Ok(_) => Ok(Phase::Ready),
+            let what = match event {
+                Ok(watcher::Event::Init) => {
+                    listed.clear();
+                    continue;
+                }
+                Ok(watcher::Event::InitApply(o)) => {
+                    listed.push(wrap(Arc::new(o.slim())));
+                    continue;
+                }
+                Ok(watcher::Event::InitDone) => What::Listed(std::mem::take(&mut listed)),
+                Ok(watcher::Event::Apply(o)) => What::Applied(wrap(Arc::new(o.slim()))),
+                Ok(watcher::Event::Delete(o)) => What::Deleted(wrap(Arc::new(o.slim()))),
                 // 403 and "type not served" are states of the resource, not connection trouble.
-                Err(e) => match classify(&cluster, e, RESOURCES[index]) {
+                Err(e) => What::Phase(match classify(&cluster, e, RESOURCES[index]) {
                     ClusterError::Forbidden { message } => Ok(Phase::Forbidden(message)),
                     ClusterError::CrdMissing { .. } => Ok(Phase::Missing),
                     other => Err(other),
-                },
+                }),
             };
             if tx
                 .send(Report {
                     resource: index,
-                    outcome,
+                    what,
                 })
                 .is_err()
             {
                 return;
             }
         }
-    });
-    (reader, task)
+    })
 }
 
 fn classify(cluster: &Cluster, e: watcher::Error, resource: &str) -> ClusterError {
@@ -184,44 +198,112 @@ impl LiveTenancy {
     /// Starts watching; events go to `tx` until this value is dropped.
     pub fn start(cluster: &Cluster, tx: mpsc::UnboundedSender<LiveEvent>) -> LiveTenancy {
         let (rtx, rrx) = mpsc::unbounded_channel();
-        let mut tasks = Vec::new();
-        macro_rules! watch {
-            ($ty:ty, $i:expr) => {{
-                let (store, task) = spawn_watch::<$ty>(cluster, $i, rtx.clone());
-                tasks.push(task);
-                store
-            }};
-        }
-        let stores = Stores {
-            profiles: watch!(Profile, 0),
-            namespaces: watch!(Namespace, 1),
-            role_bindings: watch!(RoleBinding, 2),
-            cluster_role_bindings: watch!(ClusterRoleBinding, 3),
-            cluster_roles: watch!(ClusterRole, 4),
-            policies: watch!(AuthorizationPolicy, 5),
-            quotas: watch!(ResourceQuota, 6),
-            limit_ranges: watch!(LimitRange, 7),
-        };
-        drop(rtx);
-        let context = cluster.context().to_string();
-        tasks.push(tokio::spawn(aggregate(stores, rrx, tx, context)));
+        let tasks = vec![
+            spawn_watch::<Profile>(cluster, 0, Object::Profile, rtx.clone()),
+            spawn_watch::<Namespace>(cluster, 1, Object::Namespace, rtx.clone()),
+            spawn_watch::<BindingWire>(cluster, 2, Object::RoleBinding, rtx.clone()),
+            spawn_watch::<ClusterRoleBinding>(cluster, 3, Object::ClusterRoleBinding, rtx.clone()),
+            spawn_watch::<ClusterRole>(cluster, 4, Object::ClusterRole, rtx.clone()),
+            spawn_watch::<PolicyWire>(cluster, 5, Object::AuthorizationPolicy, rtx.clone()),
+            spawn_watch::<ResourceQuota>(cluster, 6, Object::ResourceQuota, rtx.clone()),
+            spawn_watch::<LimitRange>(cluster, 7, Object::LimitRange, rtx),
+            tokio::spawn(aggregate(rrx, tx, cluster.context().to_string())),
+        ];
         LiveTenancy { tasks }
     }
 }
 
+/// The aggregator's state: the objects, the model computed from them, and what changed
+/// since the model last looked.
+struct Live {
+    phases: Vec<Phase>,
+    failures: BTreeMap<usize, (u32, String)>,
+    snapshot: Snapshot,
+    model: Model,
+    touched: Touched,
+}
+
+impl Live {
+    /// Applies one report; the error of the Profile watch before its first list, if any.
+    fn take(&mut self, report: Report) -> Option<ClusterError> {
+        let r = report.resource;
+        let phase = match report.what {
+            What::Phase(Err(e)) => {
+                let entry = self.failures.entry(r).or_insert((0, String::new()));
+                entry.0 += 1;
+                entry.1 = e.to_string();
+                return (r == 0 && self.phases[0] == Phase::Pending).then_some(e);
+            }
+            What::Phase(Ok(p)) => p,
+            What::Listed(objects) => {
+                self.snapshot.replace(KINDS[r], objects, &mut self.touched);
+                Phase::Ready
+            }
+            What::Applied(o) => {
+                self.snapshot.apply(o, false, &mut self.touched);
+                Phase::Ready
+            }
+            What::Deleted(o) => {
+                self.snapshot.apply(o, true, &mut self.touched);
+                Phase::Ready
+            }
+        };
+        self.failures.remove(&r);
+        self.phases[r] = phase;
+        None
+    }
+
+    fn trouble(&self) -> Option<ConnectionTrouble> {
+        self.failures
+            .values()
+            .max_by_key(|(n, _)| *n)
+            .map(|(n, m)| ConnectionTrouble {
+                message: m.clone(),
+                failures: *n,
+            })
+    }
+
+    /// The 403s as the snapshot records them, and whether Istio's CRD is served; true when
+    /// either changed.
+    fn refresh_status(&mut self) -> bool {
+        let forbidden: Vec<(String, String)> = self
+            .phases
+            .iter()
+            .enumerate()
+            .filter_map(|(i, p)| match p {
+                Phase::Forbidden(m) => Some((RESOURCES[i].to_string(), m.clone())),
+                _ => None,
+            })
+            .collect();
+        let istio = self.phases[POLICIES] != Phase::Missing;
+        let changed = forbidden != self.snapshot.forbidden || istio != self.snapshot.istio();
+        if istio != self.snapshot.istio() {
+            self.touched = Touched::everything();
+        }
+        self.snapshot.forbidden = forbidden;
+        self.snapshot.set_istio(istio);
+        changed
+    }
+}
+
 async fn aggregate(
-    stores: Stores,
     mut rx: mpsc::UnboundedReceiver<Report>,
     tx: mpsc::UnboundedSender<LiveEvent>,
     context: String,
 ) {
-    let mut phases = vec![Phase::Pending; RESOURCES.len()];
-    let mut failures: BTreeMap<usize, (u32, String)> = BTreeMap::new();
+    let mut live = Live {
+        phases: vec![Phase::Pending; RESOURCES.len()],
+        failures: BTreeMap::new(),
+        snapshot: Snapshot::default(),
+        model: Model::default(),
+        touched: Touched::everything(),
+    };
     let mut trouble_reported = false;
     let mut profiles_error_reported = false;
+    let mut built_once = false;
     while let Some(first) = rx.recv().await {
         let mut batch = vec![first];
-        // Coalesce a burst (initial lists, a bulk change) into one snapshot.
+        // Coalesce a burst (initial lists, a bulk change) into one update.
         let deadline = tokio::time::sleep(DEBOUNCE);
         tokio::pin!(deadline);
         loop {
@@ -233,61 +315,26 @@ async fn aggregate(
                 },
             }
         }
-        let mut changed = false;
         let mut profiles_error = None;
         for report in batch {
-            match report.outcome {
-                Ok(phase) => {
-                    failures.remove(&report.resource);
-                    phases[report.resource] = phase;
-                    changed = true;
-                }
-                Err(e) => {
-                    let entry = failures
-                        .entry(report.resource)
-                        .or_insert((0, String::new()));
-                    entry.0 += 1;
-                    entry.1 = e.to_string();
-                    if report.resource == 0 && phases[0] == Phase::Pending {
-                        profiles_error = Some(e);
-                    }
-                }
+            if let Some(e) = live.take(report) {
+                profiles_error = Some(e);
             }
         }
-        let trouble = failures
-            .values()
-            .max_by_key(|(n, _)| *n)
-            .map(|(n, m)| ConnectionTrouble {
-                message: m.clone(),
-                failures: *n,
-            });
+        let trouble = live.trouble();
         if trouble.is_some() || trouble_reported {
             trouble_reported = trouble.is_some();
             if tx.send(LiveEvent::Connection(trouble)).is_err() {
                 return;
             }
         }
-        match &phases[0] {
-            Phase::Forbidden(message) => {
-                let e = ClusterError::Forbidden {
-                    message: message.clone(),
-                };
-                if tx.send(LiveEvent::ProfilesUnavailable(e)).is_err() {
-                    return;
-                }
-                profiles_error_reported = true;
-                continue;
-            }
-            Phase::Missing => {
-                let e = ClusterError::CrdMissing {
-                    message: super::error::missing_type_message(RESOURCES[0], &context),
-                };
-                if tx.send(LiveEvent::ProfilesUnavailable(e)).is_err() {
-                    return;
-                }
-                profiles_error_reported = true;
-                continue;
-            }
+        let unavailable = match &live.phases[0] {
+            Phase::Forbidden(message) => Some(ClusterError::Forbidden {
+                message: message.clone(),
+            }),
+            Phase::Missing => Some(ClusterError::CrdMissing {
+                message: super::error::missing_type_message(RESOURCES[0], &context),
+            }),
             Phase::Pending => {
                 if let Some(e) = profiles_error
                     && !profiles_error_reported
@@ -299,51 +346,46 @@ async fn aggregate(
                 }
                 continue;
             }
-            Phase::Ready => {}
-        }
-        if !changed || phases.contains(&Phase::Pending) {
+            Phase::Ready => None,
+        };
+        if let Some(e) = unavailable {
+            if tx.send(LiveEvent::ProfilesUnavailable(e)).is_err() {
+                return;
+            }
+            profiles_error_reported = true;
             continue;
         }
-        // Copying out of the stores and building the model take a while at scale: off the
-        // runtime's workers, so the UI task keeps answering keys.
-        let stores_now = stores.clone();
-        let phases_now = phases.clone();
-        let built = tokio::task::spawn_blocking(move || {
-            let snapshot = build(&stores_now, &phases_now);
-            let tenancy = Tenancy::build(&snapshot);
-            (Arc::new(snapshot), Arc::new(tenancy))
+        if live.phases.contains(&Phase::Pending) {
+            continue;
+        }
+        let status_changed = live.refresh_status();
+        if built_once && !status_changed && live.touched.is_empty() {
+            continue;
+        }
+        // The first build takes a while at scale: off the runtime's workers, so the UI task
+        // keeps answering keys. Later updates recompute only what the events touched.
+        let touched = std::mem::take(&mut live.touched);
+        let Live {
+            snapshot, model, ..
+        } = &mut live;
+        let (s, mut m) = (std::mem::take(snapshot), std::mem::take(model));
+        let Ok((s, m)) = tokio::task::spawn_blocking(move || {
+            m.update(&s, &touched);
+            (s, m)
         })
-        .await;
-        let Ok((snapshot, tenancy)) = built else {
+        .await
+        else {
             return;
         };
-        if tx.send(LiveEvent::Built { snapshot, tenancy }).is_err() {
+        let event = LiveEvent::Built {
+            snapshot: Arc::new(s.clone()),
+            tenancy: Arc::new(m.tenancy().clone()),
+        };
+        live.snapshot = s;
+        live.model = m;
+        built_once = true;
+        if tx.send(event).is_err() {
             return;
         }
-    }
-}
-
-fn build(s: &Stores, phases: &[Phase]) -> Snapshot {
-    let forbidden = phases
-        .iter()
-        .enumerate()
-        .filter_map(|(i, p)| match p {
-            Phase::Forbidden(m) => Some((RESOURCES[i].to_string(), m.clone())),
-            _ => None,
-        })
-        .collect();
-    Snapshot {
-        profiles: items(&s.profiles),
-        namespaces: items(&s.namespaces),
-        role_bindings: items(&s.role_bindings),
-        cluster_role_bindings: items(&s.cluster_role_bindings),
-        cluster_roles: items(&s.cluster_roles),
-        authorization_policies: match phases[5] {
-            Phase::Missing => None,
-            _ => Some(items(&s.policies)),
-        },
-        resource_quotas: items(&s.quotas),
-        limit_ranges: items(&s.limit_ranges),
-        forbidden,
     }
 }

@@ -4,21 +4,26 @@
 //!
 //! Building is O(objects) with hash maps, so it can be redone on every watch event.
 
+pub mod compact;
 pub mod doctor;
+pub mod model;
 pub mod roles;
 pub mod roster;
+pub mod slim;
+pub mod snapshot;
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
-use k8s_openapi::api::core::v1::{LimitRange, Namespace, ResourceQuota};
-use k8s_openapi::api::rbac::v1::{ClusterRole, ClusterRoleBinding, RoleBinding};
 use serde::Serialize;
 
-use crate::model::{AuthorizationPolicy, Profile, Quantity, Role};
+use crate::model::{Quantity, Role};
 
+pub use compact::{Binding, Kfam, Policy};
 pub use doctor::{Finding, Severity, diagnose};
+pub use model::Model;
 pub use roles::RoleChart;
+pub use snapshot::{Kind, Object, ObjectLists, Snapshot, Space, Touched};
 
 /// The RoleBinding the profile controller makes for the owner.
 pub use crate::plan::access::OWNER_BINDING;
@@ -26,30 +31,6 @@ pub use crate::plan::access::OWNER_BINDING;
 pub const OWNER_POLICY: &str = "ns-owner-access-istio";
 /// The ResourceQuota the profile controller makes from `spec.resourceQuotaSpec`.
 pub const QUOTA_NAME: &str = "kf-resource-quota";
-
-/// Every object the model is computed from. Lists the user may not read are recorded in
-/// `forbidden`, not fatal.
-#[derive(Clone, Debug, Default)]
-pub struct Snapshot {
-    /// Kubeflow Profiles.
-    pub profiles: Vec<Arc<Profile>>,
-    /// All namespaces.
-    pub namespaces: Vec<Arc<Namespace>>,
-    /// RoleBindings in all namespaces.
-    pub role_bindings: Vec<Arc<RoleBinding>>,
-    /// ClusterRoleBindings.
-    pub cluster_role_bindings: Vec<Arc<ClusterRoleBinding>>,
-    /// ClusterRoles (for the roles chart).
-    pub cluster_roles: Vec<Arc<ClusterRole>>,
-    /// `None` when the Istio AuthorizationPolicy CRD is not installed.
-    pub authorization_policies: Option<Vec<Arc<AuthorizationPolicy>>>,
-    /// ResourceQuotas in all namespaces.
-    pub resource_quotas: Vec<Arc<ResourceQuota>>,
-    /// LimitRanges in all namespaces.
-    pub limit_ranges: Vec<Arc<LimitRange>>,
-    /// Lists refused with 403: (resource, server message).
-    pub forbidden: Vec<(String, String)>,
-}
 
 /// How a subject reaches a profile, strongest first.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -87,7 +68,7 @@ impl AccessLevel {
         }
     }
 
-    fn from_role(role: Role) -> Self {
+    pub(crate) fn from_role(role: Role) -> Self {
         match role {
             Role::Admin => AccessLevel::Admin,
             Role::Edit => AccessLevel::Edit,
@@ -280,18 +261,19 @@ pub struct ClusterWide {
     pub binding: String,
 }
 
-/// The computed model.
+/// The computed model. Rows are `Arc`-shared with the [`Model`] that keeps it up to date, so
+/// a copy is cheap and an unchanged row is the same `Arc` as before.
 #[derive(Clone, Debug, Default)]
 pub struct Tenancy {
-    profiles: Vec<ProfileRow>,
-    users: Vec<UserRow>,
-    findings: Vec<Finding>,
+    profiles: Vec<Arc<ProfileRow>>,
+    users: Vec<Arc<UserRow>>,
+    findings: Vec<Arc<Finding>>,
     istio: bool,
-    roles: RoleChart,
+    roles: Arc<RoleChart>,
 }
 
 /// `user`/`group` annotation or the single subject of a binding to a kubeflow role.
-fn contributor_of(rb: &RoleBinding) -> Option<(Role, Vec<(SubjectKind, String)>)> {
+fn contributor_of(rb: &Binding) -> Option<(Role, Vec<(SubjectKind, String)>)> {
     if rb.role_ref.kind != "ClusterRole" {
         return None;
     }
@@ -299,7 +281,6 @@ fn contributor_of(rb: &RoleBinding) -> Option<(Role, Vec<(SubjectKind, String)>)
     let subjects = rb
         .subjects
         .iter()
-        .flatten()
         .filter_map(|s| match s.kind.as_str() {
             "User" => Some((SubjectKind::User, s.name.clone())),
             "Group" => Some((SubjectKind::Group, s.name.clone())),
@@ -310,233 +291,28 @@ fn contributor_of(rb: &RoleBinding) -> Option<(Role, Vec<(SubjectKind, String)>)
 }
 
 /// `user` + `role` annotations of a KFAM-style policy.
-pub(crate) fn policy_contributor(ap: &AuthorizationPolicy) -> Option<(SubjectKind, String, Role)> {
-    let ann = ap.metadata.annotations.as_ref()?;
-    let role: Role = ann.get("role")?.parse().ok()?;
-    if let Some(user) = ann.get("user") {
+pub(crate) fn policy_contributor(ap: &Policy) -> Option<(SubjectKind, String, Role)> {
+    let role: Role = ap.kfam.role.as_deref()?.parse().ok()?;
+    if let Some(user) = &ap.kfam.user {
         return Some((SubjectKind::User, user.clone(), role));
     }
-    ann.get("group")
+    ap.kfam
+        .group
+        .as_ref()
         .map(|g| (SubjectKind::Group, g.clone(), role))
 }
 
-fn name_of(meta: &k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta) -> String {
-    meta.name.clone().unwrap_or_default()
-}
-
-fn ns_of(meta: &k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta) -> String {
-    meta.namespace.clone().unwrap_or_default()
+fn name_of(meta: &k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta) -> &str {
+    meta.name.as_deref().unwrap_or_default()
 }
 
 impl Tenancy {
-    /// Computes profiles, users and findings from a snapshot.
+    /// Computes profiles, users and findings from a snapshot (the incremental [`Model`]
+    /// with every space touched).
     pub fn build(snapshot: &Snapshot) -> Tenancy {
-        let findings = diagnose(snapshot);
-        let mut health: HashMap<&str, Health> = HashMap::new();
-        for f in &findings {
-            if let Some(p) = &f.profile {
-                let h = health.entry(p.as_str()).or_default();
-                match f.severity {
-                    Severity::Error => h.errors += 1,
-                    Severity::Warning => h.warnings += 1,
-                    Severity::Info => {}
-                }
-            }
-        }
-        let profile_names: BTreeSet<String> = snapshot
-            .profiles
-            .iter()
-            .map(|p| name_of(&p.metadata))
-            .collect();
-        let namespaces: BTreeSet<String> = snapshot
-            .namespaces
-            .iter()
-            .map(|n| name_of(&n.metadata))
-            .collect();
-        let mut policies: HashMap<(String, String), &AuthorizationPolicy> = HashMap::new();
-        for ap in snapshot.authorization_policies.iter().flatten() {
-            policies.insert((ns_of(&ap.metadata), name_of(&ap.metadata)), ap);
-        }
-        let mut contributors: HashMap<String, Vec<Contributor>> = HashMap::new();
-        let mut binding_names: BTreeSet<(String, String)> = BTreeSet::new();
-        for rb in &snapshot.role_bindings {
-            let ns = ns_of(&rb.metadata);
-            let name = name_of(&rb.metadata);
-            if !profile_names.contains(&ns) || name == OWNER_BINDING {
-                continue;
-            }
-            let Some((role, subjects)) = contributor_of(rb) else {
-                continue;
-            };
-            binding_names.insert((ns.clone(), name.clone()));
-            let policy = policies
-                .contains_key(&(ns.clone(), name.clone()))
-                .then(|| name.clone());
-            for (kind, subject) in subjects {
-                contributors
-                    .entry(ns.clone())
-                    .or_default()
-                    .push(Contributor {
-                        name: subject,
-                        kind,
-                        role,
-                        role_binding: Some(name.clone()),
-                        authorization_policy: policy.clone(),
-                    });
-            }
-        }
-        // Policy halves without a binding still show (the user can reach the web apps).
-        for ((ns, name), ap) in &policies {
-            if !profile_names.contains(ns)
-                || name == OWNER_POLICY
-                || binding_names.contains(&(ns.clone(), name.clone()))
-            {
-                continue;
-            }
-            if let Some((kind, subject, role)) = policy_contributor(ap) {
-                contributors
-                    .entry(ns.clone())
-                    .or_default()
-                    .push(Contributor {
-                        name: subject,
-                        kind,
-                        role,
-                        role_binding: None,
-                        authorization_policy: Some(name.clone()),
-                    });
-            }
-        }
-        let mut quotas: HashMap<String, &ResourceQuota> = HashMap::new();
-        for q in &snapshot.resource_quotas {
-            if name_of(&q.metadata) == QUOTA_NAME {
-                quotas.insert(ns_of(&q.metadata), q);
-            }
-        }
-        let with_limit_range: BTreeSet<String> = snapshot
-            .limit_ranges
-            .iter()
-            .map(|l| ns_of(&l.metadata))
-            .collect();
-
-        let mut profiles = Vec::with_capacity(snapshot.profiles.len());
-        for p in &snapshot.profiles {
-            let name = name_of(&p.metadata);
-            let used = quotas
-                .get(&name)
-                .and_then(|q| q.status.as_ref())
-                .and_then(|s| s.used.clone())
-                .unwrap_or_default();
-            let quota = p
-                .spec
-                .resource_quota_spec
-                .as_ref()
-                .and_then(|s| s.hard.as_ref())
-                .map(|hard| {
-                    hard.iter()
-                        .map(|(k, v)| QuotaLine {
-                            resource: k.clone(),
-                            hard: v.0.clone(),
-                            used: used.get(k).map(|u| u.0.clone()),
-                        })
-                        .collect()
-                })
-                .unwrap_or_default();
-            let mut contribs = contributors.remove(&name).unwrap_or_default();
-            contribs.sort_by(|a, b| (a.role, &a.name).cmp(&(b.role, &b.name)));
-            profiles.push(ProfileRow {
-                owner: p.spec.owner.as_ref().map(|o| o.name.clone()),
-                contributors: contribs,
-                quota,
-                limit_range: with_limit_range.contains(&name),
-                namespace_exists: namespaces.contains(&name),
-                health: health.get(name.as_str()).copied().unwrap_or_default(),
-                labels: p.metadata.labels.clone().unwrap_or_default(),
-                created: p.metadata.creation_timestamp.as_ref().map(|t| t.0),
-                name,
-            });
-        }
-        profiles.sort_by(|a, b| a.name.cmp(&b.name));
-
-        let mut users: BTreeMap<(String, SubjectKind), UserRow> = BTreeMap::new();
-        fn user<'a>(
-            users: &'a mut BTreeMap<(String, SubjectKind), UserRow>,
-            identity: &str,
-            kind: SubjectKind,
-        ) -> &'a mut UserRow {
-            users
-                .entry((identity.to_string(), kind))
-                .or_insert_with(|| UserRow {
-                    identity: identity.to_string(),
-                    kind,
-                    owns: Vec::new(),
-                    access: Vec::new(),
-                    cluster_wide: Vec::new(),
-                })
-        }
-        for p in &profiles {
-            if let Some(owner) = &p.owner {
-                let u = user(&mut users, owner, SubjectKind::User);
-                u.owns.push(p.name.clone());
-                u.access.push(ProfileAccess {
-                    profile: p.name.clone(),
-                    level: AccessLevel::Owner,
-                    via: "spec.owner".into(),
-                });
-            }
-            for c in &p.contributors {
-                let via = match (&c.role_binding, &c.authorization_policy) {
-                    (Some(rb), Some(_)) => format!("RoleBinding {rb} + AuthorizationPolicy"),
-                    (Some(rb), None) => format!("RoleBinding {rb}"),
-                    (None, Some(ap)) => format!("AuthorizationPolicy {ap} only (no RBAC)"),
-                    (None, None) => String::new(),
-                };
-                user(&mut users, &c.name, c.kind)
-                    .access
-                    .push(ProfileAccess {
-                        profile: p.name.clone(),
-                        level: AccessLevel::from_role(c.role),
-                        via,
-                    });
-            }
-        }
-        for crb in &snapshot.cluster_role_bindings {
-            if crb.role_ref.kind != "ClusterRole" {
-                continue;
-            }
-            let Some(role) = crb
-                .role_ref
-                .name
-                .strip_prefix("kubeflow-")
-                .and_then(|r| r.parse::<Role>().ok())
-            else {
-                continue;
-            };
-            for s in crb.subjects.iter().flatten() {
-                let kind = match s.kind.as_str() {
-                    "User" => SubjectKind::User,
-                    "Group" => SubjectKind::Group,
-                    _ => continue,
-                };
-                user(&mut users, &s.name, kind)
-                    .cluster_wide
-                    .push(ClusterWide {
-                        role,
-                        binding: name_of(&crb.metadata),
-                    });
-            }
-        }
-        let mut users: Vec<UserRow> = users.into_values().collect();
-        for u in &mut users {
-            u.access
-                .sort_by(|a, b| (&a.profile, a.level).cmp(&(&b.profile, b.level)));
-        }
-        Tenancy {
-            profiles,
-            users,
-            findings,
-            istio: snapshot.authorization_policies.is_some(),
-            roles: RoleChart::build(&snapshot.cluster_roles),
-        }
+        let mut model = Model::default();
+        model.update(snapshot, &Touched::everything());
+        model.tenancy().clone()
     }
 
     /// The permissions chart of the kubeflow roles.
@@ -544,18 +320,23 @@ impl Tenancy {
         &self.roles
     }
 
+    /// The same chart, shared: the same `Arc` until a ClusterRole changes.
+    pub fn roles_shared(&self) -> &Arc<RoleChart> {
+        &self.roles
+    }
+
     /// Profiles sorted by name.
-    pub fn profiles(&self) -> &[ProfileRow] {
+    pub fn profiles(&self) -> &[Arc<ProfileRow>] {
         &self.profiles
     }
 
-    /// Identities sorted by name.
-    pub fn users(&self) -> &[UserRow] {
+    /// Identities sorted by name (a user before a group of the same name).
+    pub fn users(&self) -> &[Arc<UserRow>] {
         &self.users
     }
 
     /// Every doctor finding.
-    pub fn findings(&self) -> &[Finding] {
+    pub fn findings(&self) -> &[Arc<Finding>] {
         &self.findings
     }
 
@@ -570,11 +351,18 @@ impl Tenancy {
             .binary_search_by(|p| p.name.as_str().cmp(name))
             .ok()
             .and_then(|i| self.profiles.get(i))
+            .map(|p| &**p)
     }
 
     /// One identity by name (users first, then groups).
     pub fn user(&self, identity: &str) -> Option<&UserRow> {
-        self.users.iter().find(|u| u.identity == identity)
+        let i = self
+            .users
+            .partition_point(|u| u.identity.as_str() < identity);
+        self.users
+            .get(i)
+            .filter(|u| u.identity == identity)
+            .map(|u| &**u)
     }
 
     /// The strongest access `identity` has on `profile`, if any.
@@ -591,7 +379,12 @@ impl Tenancy {
     /// the cells with access are held (15,000 users x 5,000 profiles is 75 M cells, of which
     /// a few tens of thousands are set).
     pub fn access_matrix(&self) -> AccessMatrix {
-        let users: Vec<&UserRow> = self.users.iter().filter(|u| !u.access.is_empty()).collect();
+        let users: Vec<&UserRow> = self
+            .users
+            .iter()
+            .filter(|u| !u.access.is_empty())
+            .map(|u| &**u)
+            .collect();
         let profiles: Vec<String> = self.profiles.iter().map(|p| p.name.clone()).collect();
         let index: HashMap<&str, usize> = profiles
             .iter()

@@ -61,6 +61,13 @@ pub enum Msg {
         /// Its plan and what the namespaces it touches hold.
         result: Result<(Plan, Vec<NamespaceContents>), Failure>,
     },
+    /// The objects of the YAML overlay were read from the server.
+    YamlReady {
+        /// The overlay's title (an answer for another overlay is dropped).
+        title: String,
+        /// The objects that still exist, or why they could not be read.
+        result: Result<Vec<serde_json::Value>, Failure>,
+    },
     /// The live object to edit as YAML was read.
     EditReady {
         /// The raw object, or why not.
@@ -137,6 +144,14 @@ pub enum Effect {
     Inspect {
         /// What to inspect.
         intent: Intent,
+    },
+    /// Read the objects behind a row for the YAML overlay (the model keeps only what it
+    /// reads of each); answers [`Msg::YamlReady`].
+    FetchYaml {
+        /// The overlay's title.
+        title: String,
+        /// `apiVersion`, `kind`, `metadata.name` and `.namespace` of each object.
+        objects: Vec<serde_json::Value>,
     },
     /// Read the live object (raw) to edit as YAML; answers [`Msg::EditReady`].
     FetchForEdit {

@@ -88,6 +88,50 @@ impl Scope {
     }
 }
 
+/// The model item a row was built from, compared by pointer: when the model hands over a
+/// new version, rows whose item is the same `Arc` as before are kept instead of rebuilt.
+#[derive(Clone, Default)]
+pub struct Origin(Option<Arc<dyn std::any::Any + Send + Sync>>);
+
+impl Origin {
+    /// The row was built from `item`.
+    pub fn of<T: Send + Sync + 'static>(item: &Arc<T>) -> Origin {
+        Origin(Some(
+            Arc::clone(item) as Arc<dyn std::any::Any + Send + Sync>
+        ))
+    }
+
+    /// The address of the item, if any (a key for finding the row again).
+    pub fn addr(&self) -> Option<usize> {
+        self.0
+            .as_ref()
+            .map(|a| Arc::as_ptr(a) as *const () as usize)
+    }
+
+    /// Whether the row was built from exactly `item`.
+    pub fn is<T: Send + Sync + 'static>(&self, item: &Arc<T>) -> bool {
+        self.addr() == Some(Arc::as_ptr(item) as *const () as usize)
+    }
+}
+
+impl PartialEq for Origin {
+    fn eq(&self, other: &Origin) -> bool {
+        self.addr() == other.addr()
+    }
+}
+
+impl Eq for Origin {}
+
+impl std::fmt::Debug for Origin {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(if self.0.is_some() {
+            "Origin(..)"
+        } else {
+            "Origin(-)"
+        })
+    }
+}
+
 /// One table row, with what filtering, drill-down and coloring need.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Row {
@@ -104,6 +148,8 @@ pub struct Row {
     /// Access matrix rows only: the columns with access and their letter (`cells` stays
     /// empty, so a matrix of 15,000 x 5,000 holds only the cells that are set).
     pub levels: Vec<(usize, char)>,
+    /// The model item the row shows (rows of unchanged items are reused).
+    pub origin: Origin,
 }
 
 impl Row {
@@ -151,6 +197,9 @@ pub struct Table {
     pub scope: Option<Scope>,
     /// Row ids marked with Space (one action then stages a change for each).
     pub marked: std::collections::BTreeSet<String>,
+    /// How many rows the last update built anew (the others were reused): one watch event
+    /// builds the rows it changed, not the whole table.
+    pub built: usize,
 }
 
 /// Natural order: digits compare as numbers (`9` before `10`).
@@ -511,6 +560,7 @@ mod tests {
             links: links.iter().map(|c| c.to_string()).collect(),
             severity: None,
             levels: Vec::new(),
+            origin: Origin::default(),
         }
     }
 

@@ -70,6 +70,10 @@ pub fn update(state: &mut AppState, msg: Msg) -> Vec<Effect> {
             flow::on_planned(state, id, result);
             Vec::new()
         }
+        Msg::YamlReady { title, result } => {
+            super::objects::yaml_ready(state, title, result);
+            Vec::new()
+        }
         Msg::EditReady { result } => flow::on_edit_ready(state, result),
         Msg::Edited { before, result } => flow::on_edited(state, before, result),
         Msg::Inspected { intent, result } => {
@@ -130,14 +134,20 @@ fn rebuild(state: &mut AppState, views: &[ViewKind]) {
     };
     let tenancy = Arc::clone(tenancy);
     for v in views {
-        let (headers, rows) = match v {
-            ViewKind::Profiles => rows::profiles(&tenancy, state.now),
-            ViewKind::Users => rows::users(&tenancy),
-            ViewKind::Access => rows::access(&tenancy),
-            ViewKind::Roles => rows::roles(&tenancy, state.compare),
-            ViewKind::Doctor => rows::doctor(&tenancy),
+        let table = &mut state.tables[v.index()];
+        let keep = table.selected_row().map(|r| r.id.clone());
+        let old = std::mem::take(&mut table.rows);
+        let built = match v {
+            ViewKind::Profiles => rows::profiles(&tenancy, state.now, old),
+            ViewKind::Users => rows::users(&tenancy, old),
+            ViewKind::Access => rows::access(&tenancy, old, &table.headers),
+            ViewKind::Roles => rows::roles(&tenancy, state.compare, old, &table.headers),
+            ViewKind::Doctor => rows::doctor(&tenancy, old),
         };
-        state.tables[v.index()].set_rows(headers, rows);
+        table.built = built.built;
+        table.headers = built.headers;
+        table.rows = built.rows;
+        table.refresh(keep.as_deref());
     }
     let cols = state.tables[ViewKind::Access.index()].headers.len();
     state.access_col = state.access_col.min(cols.saturating_sub(1));
@@ -309,7 +319,7 @@ fn on_action(state: &mut AppState, action: Action) -> Vec<Effect> {
             let keep = t.selected_row().map(|r| r.id.clone());
             t.refresh(keep.as_deref());
         }
-        Action::Yaml => super::objects::yaml(state),
+        Action::Yaml => return super::objects::yaml(state),
         Action::Left => state.access_col = state.access_col.saturating_sub(1),
         Action::Right => {
             let cols = state.tables[ViewKind::Access.index()].headers.len();

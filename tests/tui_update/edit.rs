@@ -18,7 +18,7 @@ use kubectl_kubeflow::tui::state::{ConfirmAction, TextKind};
 
 /// alpha has cpu=4 (2 used) and memory=8Gi, no LimitRange.
 fn with_quota() -> AppState {
-    let mut snap = snapshot(false);
+    let mut snap = lists(false);
     let mut alpha = profile("alpha", "ann@x.io");
     alpha["spec"]["resourceQuotaSpec"] = json!({"hard": {"cpu": "4", "memory": "8Gi"}});
     snap.profiles[0] = from(alpha);
@@ -27,7 +27,7 @@ fn with_quota() -> AppState {
         "spec": {"hard": {"cpu": "4", "memory": "8Gi"}},
         "status": {"hard": {"cpu": "4", "memory": "8Gi"}, "used": {"cpu": "2", "memory": "1Gi"}}}),
     )];
-    state_of(snap, false)
+    state_of(snap.into(), false)
 }
 
 fn editor(s: &AppState) -> &kubectl_kubeflow::tui::edit::quota::QuotaEditor {
@@ -485,11 +485,7 @@ async fn a_read_only_cluster_refuses_writes_in_the_write_layer() {
     let live = kubectl_kubeflow::cluster::snapshot::load_snapshot(&cluster)
         .await
         .unwrap();
-    let vision = live
-        .profiles
-        .iter()
-        .find(|p| p.metadata.name.as_deref() == Some("vision"))
-        .unwrap();
+    let vision = live.profile("vision").unwrap();
     let cpu = &vision
         .spec
         .resource_quota_spec
@@ -504,11 +500,11 @@ async fn a_read_only_cluster_refuses_writes_in_the_write_layer() {
 
 #[test]
 fn onboarding_form_derives_validates_live_and_stages_one_new_profile() {
-    let mut snap = snapshot(false);
+    let mut snap = lists(false);
     snap.namespaces.push(from(
         json!({"metadata": {"name": "delta", "annotations": {"owner": "someone@x.io"}}}),
     ));
-    let mut s = state_of(snap, false);
+    let mut s = state_of(snap.into(), false);
     let form = |s: &AppState| match &s.modal {
         Modal::Onboard(f) => f.clone(),
         other => panic!("no form: {other:?}"),
@@ -723,14 +719,14 @@ fn contributors_not_listed_yet_are_added_through_a_form() {
 
 #[test]
 fn doctor_fixes_and_registration_are_staged_like_edits() {
-    let mut snap = snapshot(false);
+    let mut snap = lists(false);
     snap.authorization_policies = Some(vec![from(json!({
         "apiVersion": "security.istio.io/v1", "kind": "AuthorizationPolicy",
         "metadata": {"name": "user-gone-x-io-clusterrole-edit", "namespace": "beta",
                      "annotations": {"user": "gone@x.io", "role": "edit"}},
         "spec": {"rules": [{"when": [{"key": "request.headers[kubeflow-userid]", "values": ["gone@x.io"]}]}]}
     }))]);
-    let mut s = state_of(snap, false);
+    let mut s = state_of(snap.into(), false);
     key(&mut s, KeyCode::Char('5'));
     typed(&mut s, "/policy-missing");
     key(&mut s, KeyCode::Enter);
@@ -739,16 +735,16 @@ fn doctor_fixes_and_registration_are_staged_like_edits() {
         panic!("{fx:?} {:?}", s.status)
     };
     assert_eq!(intent.summary(), "doctor: safe fixes for 1 finding(s)");
-    // y shows the finding's object.
-    key(&mut s, KeyCode::Char('y'));
-    let Modal::Yaml { title, lines, .. } = &s.modal else {
-        panic!("{:?} {:?}", s.modal, s.status)
-    };
+    // y reads the finding's object.
+    let (title, objects) = yaml_requested(&mut s);
     assert_eq!(
         title,
         "AuthorizationPolicy/beta/user-gone-x-io-clusterrole-edit"
     );
-    assert!(lines.iter().any(|l| l.contains("gone@x.io")));
+    assert_eq!(
+        objects[0]["metadata"],
+        json!({"name": "user-gone-x-io-clusterrole-edit", "namespace": "beta"})
+    );
     key(&mut s, KeyCode::Esc);
     typed(&mut s, ":registration disable");
     let fx = key(&mut s, KeyCode::Enter);

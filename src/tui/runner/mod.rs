@@ -11,7 +11,7 @@ use tokio::task::JoinHandle;
 
 mod plan;
 
-pub use plan::{fetch_for_edit, plan};
+pub use plan::{fetch_for_edit, fetch_yaml, plan};
 
 use super::edit::{Check, Failure, FailureKind, Intent};
 use super::msg::{Effect, Msg, Outcome};
@@ -122,6 +122,16 @@ impl Runner {
                         None => Err(not_connected()),
                     };
                     let _ = tx.send(Msg::Inspected { intent, result });
+                });
+            }
+            Effect::FetchYaml { title, objects } => {
+                let (cluster, tx, _) = self.parts();
+                tokio::spawn(async move {
+                    let result = match cluster {
+                        Some(c) => fetch_yaml(&c, &objects).await,
+                        None => Err(not_connected()),
+                    };
+                    let _ = tx.send(Msg::YamlReady { title, result });
                 });
             }
             Effect::FetchForEdit { object } => {

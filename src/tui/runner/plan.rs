@@ -180,6 +180,20 @@ pub async fn fetch_for_edit(cluster: &Cluster, obj: &Value) -> Result<Value, Fai
         })
 }
 
+/// The objects of the YAML overlay as the server has them now (deleted ones left out).
+pub async fn fetch_yaml(cluster: &Cluster, objects: &[Value]) -> Result<Vec<Value>, Failure> {
+    let mut out = Vec::with_capacity(objects.len());
+    for obj in objects {
+        if let Some(live) = read_object(cluster, obj)
+            .await
+            .map_err(|e| Failure::from(&e))?
+        {
+            out.push(live);
+        }
+    }
+    Ok(out)
+}
+
 /// The safe fixes for `findings` (row ids), planned from a fresh read of everything, so a
 /// finding fixed meanwhile by someone else plans nothing.
 async fn plan_fix(cluster: &Cluster, findings: &[String]) -> Result<Plan, Failure> {
@@ -191,7 +205,8 @@ async fn plan_fix(cluster: &Cluster, findings: &[String]) -> Result<Plan, Failur
         .iter()
         .filter(|f| findings.contains(&finding_id(f)))
         .collect();
-    let (plan, _) = plan_fixes(&snapshot, &wanted).map_err(invalid)?;
+    let (mut plan, _) = plan_fixes(&snapshot, &wanted).map_err(invalid)?;
+    crate::cluster::apply::show_live_deletes(cluster, &mut plan).await;
     Ok(plan)
 }
 

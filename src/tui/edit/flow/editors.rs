@@ -107,10 +107,7 @@ pub fn name_taken(state: &AppState, email: &str, name: &str) -> Option<String> {
             p.owner.as_deref().unwrap_or("none")
         ));
     }
-    let ns = snapshot
-        .namespaces
-        .iter()
-        .find(|n| n.metadata.name.as_deref() == Some(name))?;
+    let ns = snapshot.namespace(name)?;
     let owner = ns
         .metadata
         .annotations

@@ -14,7 +14,7 @@ pub fn stage_fixes(state: &mut AppState, all: bool) -> Vec<Effect> {
         t.findings()
             .iter()
             .filter(|f| fixable(f.code))
-            .map(finding_id)
+            .map(|f| finding_id(f))
             .collect()
     } else {
         let id = state.table().selected_row().map(|r| r.id.clone());
