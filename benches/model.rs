@@ -222,14 +222,7 @@ async fn main() {
 
     // Another client's grant: two watch events, applied to the snapshot, the model updated
     // with what they touched, the result handed to the UI (rows reused where unchanged).
-    let profile = snapshot
-        .profiles()
-        .nth(n / 2)
-        .unwrap()
-        .metadata
-        .name
-        .clone();
-    let profile = profile.unwrap();
+    let profile = snapshot.profiles().nth(n / 2).unwrap().id.name.to_string();
     let mut live = snapshot.clone();
     let mut i = 0usize;
     let mut stats = Default::default();

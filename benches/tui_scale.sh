@@ -35,6 +35,9 @@ wait_for() { # text, timeout seconds -> prints ms waited, or fails
 median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 
 : >"$DIR/first"; : >"$DIR/loaded"; : >"$DIR/rss"; : >"$DIR/hwm"; : >"$DIR/live"
+# A session that outlives the runs: killing the last session makes tmux's server exit, and a
+# new session started meanwhile fails with "server exited unexpectedly".
+tmux -L "$SOCK" new-session -d -s keep "sleep 100000"
 for run in $(seq "$RUNS"); do
   t0=$(now_ms)
   tmux -L "$SOCK" new-session -d -s b -x 160 -y 45 "KUBECONFIG=$KC exec $BIN tui"

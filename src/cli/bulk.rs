@@ -175,7 +175,7 @@ pub struct ExportArgs {
 
 /// `kubectl kubeflow export`.
 pub async fn export(global: &GlobalArgs, args: ExportArgs) -> CliResult {
-    let tenancy = super::read::load(global).await?;
+    let tenancy = super::read::load(global, super::read::Reads::USERS).await?;
     let (entries, skipped) = export_entries(&tenancy);
     for s in skipped {
         errln!("Warning: {s}");

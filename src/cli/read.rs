@@ -11,11 +11,11 @@ use serde_json::json;
 use super::table::render;
 use super::{CliError, CliResult, GlobalArgs, connect};
 use crate::cluster::Cluster;
-use crate::cluster::snapshot::load_snapshot;
+use crate::cluster::snapshot::load_kinds;
 use crate::manifest::{OutputFormat, render_objects};
 use crate::model::selector::LabelSelector;
 use crate::tenancy::{
-    AccessLevel, Finding, ProfileRow, QuotaLine, Severity, Tenancy, UserRow, age, list_cell,
+    AccessLevel, Finding, Kind, ProfileRow, QuotaLine, Severity, Tenancy, UserRow, age, list_cell,
 };
 
 /// `-o` of the list commands.
@@ -155,16 +155,71 @@ fn now() -> jiff::Timestamp {
         .unwrap_or_else(jiff::Timestamp::now)
 }
 
-pub(super) async fn load(global: &GlobalArgs) -> Result<Tenancy, CliError> {
-    Ok(load_all(global).await?.2)
+/// What a read command lists and builds: only what it prints (at 5,000 profiles the
+/// RoleBindings and policies are most of the data, the ClusterRoles matter only to `roles`).
+#[derive(Clone, Copy, Debug)]
+pub(super) struct Reads {
+    kinds: &'static [Kind],
+    users: bool,
+}
+
+impl Reads {
+    /// Profile rows and findings: `profiles`.
+    pub(super) const PROFILES: Reads = Reads {
+        kinds: &[
+            Kind::Profile,
+            Kind::Namespace,
+            Kind::RoleBinding,
+            Kind::AuthorizationPolicy,
+            Kind::ResourceQuota,
+            Kind::LimitRange,
+        ],
+        users: false,
+    };
+    /// Findings, cluster-wide ones included: `doctor`.
+    pub(super) const FINDINGS: Reads = Reads {
+        kinds: &[
+            Kind::Profile,
+            Kind::Namespace,
+            Kind::RoleBinding,
+            Kind::ClusterRoleBinding,
+            Kind::AuthorizationPolicy,
+            Kind::ResourceQuota,
+            Kind::LimitRange,
+        ],
+        users: false,
+    };
+    /// Everything but the role chart: `users`, `access`, `export`.
+    pub(super) const USERS: Reads = Reads {
+        kinds: &[
+            Kind::Profile,
+            Kind::Namespace,
+            Kind::RoleBinding,
+            Kind::ClusterRoleBinding,
+            Kind::AuthorizationPolicy,
+            Kind::ResourceQuota,
+            Kind::LimitRange,
+        ],
+        users: true,
+    };
+    /// The ClusterRoles only: `roles`.
+    pub(super) const ROLES: Reads = Reads {
+        kinds: &[Kind::ClusterRole],
+        users: false,
+    };
+}
+
+pub(super) async fn load(global: &GlobalArgs, reads: Reads) -> Result<Tenancy, CliError> {
+    Ok(load_all(global, reads).await?.2)
 }
 
 /// The cluster, the snapshot read from it and the model built from that snapshot.
 async fn load_all(
     global: &GlobalArgs,
+    reads: Reads,
 ) -> Result<(Cluster, crate::tenancy::Snapshot, Tenancy), CliError> {
     let cluster = connect(global).await?;
-    let snapshot = load_snapshot(&cluster)
+    let snapshot = load_kinds(&cluster, reads.kinds)
         .await
         .with_context(|| format!("reading tenancy from context {:?}", cluster.context()))?;
     for (resource, message) in &snapshot.forbidden {
@@ -177,8 +232,45 @@ async fn load_all(
             "Warning: Istio's AuthorizationPolicy CRD is not installed; contributor policies are not checked"
         );
     }
-    let tenancy = Tenancy::build(&snapshot);
+    let tenancy = if reads.users {
+        Tenancy::build(&snapshot)
+    } else {
+        Tenancy::build_without_users(&snapshot)
+    };
     Ok((cluster, snapshot, tenancy))
+}
+
+/// Prints `{"kind": kind, field: [items]}` one item at a time (see
+/// [`write_list`](crate::manifest::output::write_list)): the output of 15,000 users is never
+/// held whole.
+pub(super) fn print_list<T: Serialize>(
+    kind: &str,
+    field: &str,
+    items: impl IntoIterator<Item = T>,
+    format: ListOutput,
+) -> CliResult {
+    print_with_list(json!({ "kind": kind }), field, items, format)
+}
+
+/// Prints `head` with one more key, `field` (which sorts last), holding `items`, one item at
+/// a time.
+fn print_with_list<T: Serialize>(
+    head: serde_json::Value,
+    field: &str,
+    items: impl IntoIterator<Item = T>,
+    format: ListOutput,
+) -> CliResult {
+    use std::io::Write as _;
+    let format = match format {
+        ListOutput::Yaml => OutputFormat::Yaml,
+        _ => OutputFormat::Json,
+    };
+    let items = items.into_iter().map(serde_json::to_value);
+    let mut out = std::io::BufWriter::new(super::stdio::stdout());
+    crate::manifest::output::write_list(&mut out, head, field, items, format)
+        .context("rendering output")?;
+    out.flush().context("writing output")?;
+    Ok(())
 }
 
 pub(super) fn print_structured<T: Serialize>(value: &T, format: ListOutput) -> CliResult {
@@ -207,7 +299,7 @@ fn parse_selector(selector: &str) -> Result<LabelSelector, CliError> {
 
 /// `kubectl kubeflow profiles`.
 pub async fn profiles(global: &GlobalArgs, args: ProfilesArgs) -> CliResult {
-    let tenancy = load(global).await?;
+    let tenancy = load(global, Reads::PROFILES).await?;
     let selector = args.selector.as_deref().map(parse_selector).transpose()?;
     let mut rows: Vec<&ProfileRow> = tenancy
         .profiles()
@@ -240,14 +332,11 @@ pub async fn profiles(global: &GlobalArgs, args: ProfilesArgs) -> CliResult {
             }
         }
         Some(f @ (ListOutput::Json | ListOutput::Yaml)) => {
-            let items: Vec<_> = rows
-                .iter()
-                .map(|p| ProfileOut {
-                    row: p,
-                    age: age(p.created, now),
-                })
-                .collect();
-            print_structured(&json!({"kind": "ProfileSummaryList", "items": items}), f)?;
+            let items = rows.iter().map(|p| ProfileOut {
+                row: p,
+                age: age(p.created, now),
+            });
+            print_list("ProfileSummaryList", "items", items, f)?;
         }
         wide => {
             let wide = wide == Some(ListOutput::Wide);
@@ -314,7 +403,7 @@ pub async fn users(global: &GlobalArgs, args: UsersArgs) -> CliResult {
     if let Some(UsersCommand::Show { identity, output }) = args.command {
         return show_user(global, &identity, output.or(args.output)).await;
     }
-    let tenancy = load(global).await?;
+    let tenancy = load(global, Reads::USERS).await?;
     match args.output {
         Some(ListOutput::Name) => {
             for u in tenancy.users() {
@@ -330,10 +419,7 @@ pub async fn users(global: &GlobalArgs, args: UsersArgs) -> CliResult {
             }
         }
         Some(f @ (ListOutput::Json | ListOutput::Yaml)) => {
-            print_structured(
-                &json!({"kind": "UserSummaryList", "items": tenancy.users()}),
-                f,
-            )?;
+            print_list("UserSummaryList", "items", tenancy.users(), f)?;
         }
         wide => {
             // Narrow: up to three profiles, then `a,b,+N`; wide: all of them.
@@ -391,7 +477,7 @@ struct UserDetail<'a> {
 }
 
 async fn show_user(global: &GlobalArgs, identity: &str, output: Option<ListOutput>) -> CliResult {
-    let tenancy = load(global).await?;
+    let tenancy = load(global, Reads::USERS).await?;
     let Some(user) = tenancy.user(identity) else {
         let lower = identity.to_lowercase();
         let similar: Vec<&str> = tenancy
@@ -477,26 +563,22 @@ async fn show_user(global: &GlobalArgs, identity: &str, output: Option<ListOutpu
 
 /// `kubectl kubeflow access`.
 pub async fn access(global: &GlobalArgs, args: AccessArgs) -> CliResult {
-    let tenancy = load(global).await?;
+    let tenancy = load(global, Reads::USERS).await?;
     let m = tenancy.access_matrix();
     match args.output {
         Some(f @ (ListOutput::Json | ListOutput::Yaml)) => {
-            let rows: Vec<_> = m
-                .users
-                .iter()
-                .enumerate()
-                .map(|(ui, u)| {
-                    let cells: BTreeMap<&str, AccessLevel> = m
-                        .profiles
-                        .iter()
-                        .enumerate()
-                        .filter_map(|(pi, p)| m.cell(ui, pi).map(|c| (p.as_str(), c)))
-                        .collect();
-                    json!({"user": u, "access": cells})
-                })
-                .collect();
-            print_structured(
-                &json!({"kind": "AccessMatrix", "profiles": m.profiles, "users": rows}),
+            let rows = m.users.iter().enumerate().map(|(ui, u)| {
+                let cells: BTreeMap<&str, AccessLevel> = m
+                    .row(ui)
+                    .iter()
+                    .map(|(pi, c)| (m.profiles[*pi].as_str(), *c))
+                    .collect();
+                json!({"user": u, "access": cells})
+            });
+            print_with_list(
+                json!({"kind": "AccessMatrix", "profiles": m.profiles}),
+                "users",
+                rows,
                 f,
             )
         }
@@ -530,7 +612,7 @@ pub async fn access(global: &GlobalArgs, args: AccessArgs) -> CliResult {
 
 /// `kubectl kubeflow doctor`.
 pub async fn doctor(global: &GlobalArgs, args: DoctorArgs) -> CliResult {
-    let (cluster, snapshot, tenancy) = load_all(global).await?;
+    let (cluster, snapshot, tenancy) = load_all(global, Reads::FINDINGS).await?;
     for p in &args.profiles {
         if tenancy.profile(p).is_none() {
             return Err(CliError::Failed(anyhow::anyhow!("profile {p:?} not found")));
@@ -549,7 +631,7 @@ pub async fn doctor(global: &GlobalArgs, args: DoctorArgs) -> CliResult {
         .collect();
     match args.output {
         Some(f @ (ListOutput::Json | ListOutput::Yaml)) => {
-            print_structured(&json!({"kind": "DoctorReport", "findings": findings}), f)?;
+            print_list("DoctorReport", "findings", &findings, f)?;
         }
         _ => {
             for f in &findings {

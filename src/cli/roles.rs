@@ -57,7 +57,7 @@ fn print_sources(roles: &[&RolePermissions]) {
 
 /// `kubectl kubeflow roles`.
 pub async fn roles(global: &GlobalArgs, args: RolesArgs) -> CliResult {
-    let tenancy = load(global).await?;
+    let tenancy = load(global, super::read::Reads::ROLES).await?;
     let chart = tenancy.roles();
     if let Some(pair) = &args.compare {
         let (a, b) = match pair.as_slice() {

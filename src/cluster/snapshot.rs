@@ -2,16 +2,16 @@
 //! list refused with 403 is recorded in `Snapshot::forbidden`, a missing Istio CRD makes
 //! `authorization_policies` `None`; only an unreadable Profile list is an error.
 
-use k8s_openapi::api::core::v1::{LimitRange, Namespace, ResourceQuota};
 use k8s_openapi::api::rbac::v1::{ClusterRole, ClusterRoleBinding};
 use kube::api::{Api, ListParams};
 use serde::de::DeserializeOwned;
 
 use super::{Cluster, ClusterError};
-use crate::model::Profile;
-use crate::tenancy::compact::{BindingWire, PolicyWire};
+use crate::tenancy::compact::{
+    Binding, LimitRangeInfo, NamespaceInfo, Policy, ProfileInfo, QuotaInfo, Wire,
+};
 use crate::tenancy::slim::Slim;
-use crate::tenancy::{ObjectLists, Snapshot};
+use crate::tenancy::{Kind, ObjectLists, Snapshot};
 
 /// One list, as data, "forbidden" or "type not served".
 enum Listed<T> {
@@ -23,8 +23,12 @@ enum Listed<T> {
 /// Items per page, as kubectl's `--chunk-size` default.
 pub(crate) const PAGE: u32 = 500;
 
+/// Lists `K` in pages, slimmed page by page; nothing (an empty list) when `kind` is not in
+/// `wanted`.
 async fn list<K>(
     cluster: &Cluster,
+    wanted: &[Kind],
+    kind: Kind,
     api: Api<K>,
     resource: &str,
 ) -> Result<Listed<K::Kept>, ClusterError>
@@ -32,6 +36,9 @@ where
     K: Clone + DeserializeOwned + std::fmt::Debug + kube::Resource + Slim,
 {
     let mut items = Vec::new();
+    if !wanted.contains(&kind) {
+        return Ok(Listed::Items(items));
+    }
     let mut params = ListParams::default().limit(PAGE);
     loop {
         match api.list(&params).await {
@@ -78,40 +85,70 @@ fn keep<T>(
 /// Lists Profiles, Namespaces, RoleBindings, ClusterRoleBindings, ClusterRoles,
 /// AuthorizationPolicies, ResourceQuotas and LimitRanges (all namespaces) concurrently.
 pub async fn load_snapshot(cluster: &Cluster) -> Result<Snapshot, ClusterError> {
+    load_kinds(cluster, &Kind::ALL).await
+}
+
+/// Like [`load_snapshot`], listing only `kinds` (a command reads what it prints; the others
+/// stay empty). Profiles are listed whenever wanted, and their being unreadable is an error.
+pub async fn load_kinds(cluster: &Cluster, kinds: &[Kind]) -> Result<Snapshot, ClusterError> {
     let c = cluster.client();
     let (profiles, namespaces, rbs, crbs, crs, aps, quotas, lrs) = futures::join!(
         list(
             cluster,
-            Api::<Profile>::all(c.clone()),
+            kinds,
+            Kind::Profile,
+            Api::<Wire<ProfileInfo>>::all(c.clone()),
             "profiles.kubeflow.org"
         ),
-        list(cluster, Api::<Namespace>::all(c.clone()), "namespaces"),
         list(
             cluster,
-            Api::<BindingWire>::all(c.clone()),
+            kinds,
+            Kind::Namespace,
+            Api::<Wire<NamespaceInfo>>::all(c.clone()),
+            "namespaces"
+        ),
+        list(
+            cluster,
+            kinds,
+            Kind::RoleBinding,
+            Api::<Wire<Binding>>::all(c.clone()),
             "rolebindings.rbac.authorization.k8s.io"
         ),
         list(
             cluster,
+            kinds,
+            Kind::ClusterRoleBinding,
             Api::<ClusterRoleBinding>::all(c.clone()),
             "clusterrolebindings.rbac.authorization.k8s.io"
         ),
         list(
             cluster,
+            kinds,
+            Kind::ClusterRole,
             Api::<ClusterRole>::all(c.clone()),
             "clusterroles.rbac.authorization.k8s.io"
         ),
         list(
             cluster,
-            Api::<PolicyWire>::all(c.clone()),
+            kinds,
+            Kind::AuthorizationPolicy,
+            Api::<Wire<Policy>>::all(c.clone()),
             "authorizationpolicies.security.istio.io"
         ),
         list(
             cluster,
-            Api::<ResourceQuota>::all(c.clone()),
+            kinds,
+            Kind::ResourceQuota,
+            Api::<Wire<QuotaInfo>>::all(c.clone()),
             "resourcequotas"
         ),
-        list(cluster, Api::<LimitRange>::all(c.clone()), "limitranges"),
+        list(
+            cluster,
+            kinds,
+            Kind::LimitRange,
+            Api::<Wire<LimitRangeInfo>>::all(c.clone()),
+            "limitranges"
+        ),
     );
     let mut forbidden = Vec::new();
     let profiles = match profiles? {

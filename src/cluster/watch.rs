@@ -10,7 +10,6 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use futures::StreamExt as _;
-use k8s_openapi::api::core::v1::{LimitRange, Namespace, ResourceQuota};
 use k8s_openapi::api::rbac::v1::{ClusterRole, ClusterRoleBinding};
 use kube::Resource;
 use kube::api::Api;
@@ -21,8 +20,9 @@ use tokio::task::JoinHandle;
 
 use super::snapshot::PAGE;
 use super::{Cluster, ClusterError};
-use crate::model::Profile;
-use crate::tenancy::compact::{BindingWire, PolicyWire};
+use crate::tenancy::compact::{
+    Binding, LimitRangeInfo, NamespaceInfo, Policy, ProfileInfo, QuotaInfo, Wire,
+};
 use crate::tenancy::slim::Slim;
 use crate::tenancy::{Kind, Model, Object, Snapshot, Tenancy, Touched};
 
@@ -199,14 +199,14 @@ impl LiveTenancy {
     pub fn start(cluster: &Cluster, tx: mpsc::UnboundedSender<LiveEvent>) -> LiveTenancy {
         let (rtx, rrx) = mpsc::unbounded_channel();
         let tasks = vec![
-            spawn_watch::<Profile>(cluster, 0, Object::Profile, rtx.clone()),
-            spawn_watch::<Namespace>(cluster, 1, Object::Namespace, rtx.clone()),
-            spawn_watch::<BindingWire>(cluster, 2, Object::RoleBinding, rtx.clone()),
+            spawn_watch::<Wire<ProfileInfo>>(cluster, 0, Object::Profile, rtx.clone()),
+            spawn_watch::<Wire<NamespaceInfo>>(cluster, 1, Object::Namespace, rtx.clone()),
+            spawn_watch::<Wire<Binding>>(cluster, 2, Object::RoleBinding, rtx.clone()),
             spawn_watch::<ClusterRoleBinding>(cluster, 3, Object::ClusterRoleBinding, rtx.clone()),
             spawn_watch::<ClusterRole>(cluster, 4, Object::ClusterRole, rtx.clone()),
-            spawn_watch::<PolicyWire>(cluster, 5, Object::AuthorizationPolicy, rtx.clone()),
-            spawn_watch::<ResourceQuota>(cluster, 6, Object::ResourceQuota, rtx.clone()),
-            spawn_watch::<LimitRange>(cluster, 7, Object::LimitRange, rtx),
+            spawn_watch::<Wire<Policy>>(cluster, 5, Object::AuthorizationPolicy, rtx.clone()),
+            spawn_watch::<Wire<QuotaInfo>>(cluster, 6, Object::ResourceQuota, rtx.clone()),
+            spawn_watch::<Wire<LimitRangeInfo>>(cluster, 7, Object::LimitRange, rtx),
             tokio::spawn(aggregate(rrx, tx, cluster.context().to_string())),
         ];
         LiveTenancy { tasks }

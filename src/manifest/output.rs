@@ -28,6 +28,9 @@ pub enum OutputError {
     /// YAML emission failed.
     #[error("cannot write YAML: {0}")]
     Yaml(String),
+    /// Writing the output failed.
+    #[error("cannot write the output: {0}")]
+    Io(String),
     /// `-o name` needs `kind`, `apiVersion` and `metadata.name`.
     #[error("cannot print object as a name: it has no {missing}")]
     MissingField {
@@ -41,27 +44,102 @@ pub fn to_value<T: Serialize>(obj: &T) -> Result<Value, OutputError> {
     Ok(normalize_top(serde_json::to_value(obj)?))
 }
 
+fn yaml_options() -> serde_saphyr::SerializerOptions {
+    serde_saphyr::ser_options! {
+        prefer_block_scalars: false,
+    }
+}
+
+fn pretty_json(value: &Value) -> Result<Vec<u8>, OutputError> {
+    let mut out = Vec::new();
+    let formatter = serde_json::ser::PrettyFormatter::with_indent(b"    ");
+    let mut ser = serde_json::Serializer::with_formatter(&mut out, formatter);
+    value.serialize(&mut ser)?;
+    Ok(out)
+}
+
+/// Writes `text` with `first` before its first line and `rest` before every other line.
+fn indented<W: std::io::Write>(
+    w: &mut W,
+    text: &[u8],
+    first: &[u8],
+    rest: &[u8],
+) -> std::io::Result<()> {
+    for (i, line) in text.split(|b| *b == b'\n').enumerate() {
+        if i > 0 {
+            w.write_all(b"\n")?;
+        }
+        if !line.is_empty() {
+            w.write_all(if i == 0 { first } else { rest })?;
+            w.write_all(line)?;
+        }
+    }
+    Ok(())
+}
+
+fn io(e: std::io::Error) -> OutputError {
+    OutputError::Io(e.to_string())
+}
+
+/// Writes `head` with one more key, `field`, holding `items`, exactly as [`render_objects`]
+/// prints that whole value, but one item at a time: a list of thousands is never held as one
+/// value or one string. `field` must sort after every key of `head` in kubectl's order (as
+/// `items` after `kind`). JSON and YAML only.
+pub fn write_list<W: std::io::Write>(
+    w: &mut W,
+    head: Value,
+    field: &str,
+    items: impl IntoIterator<Item = Result<Value, serde_json::Error>>,
+    format: OutputFormat,
+) -> Result<(), OutputError> {
+    let head = normalize_top(head);
+    let mut items = items.into_iter().map(|i| i.map(normalize)).peekable();
+    if format == OutputFormat::Yaml {
+        let text = serde_saphyr::to_string_with_options(&head, yaml_options())
+            .map_err(|e| OutputError::Yaml(e.to_string()))?;
+        let text = if text.trim() == "{}" { "" } else { &text };
+        write!(w, "{text}{field}:").map_err(io)?;
+        if items.peek().is_none() {
+            return w.write_all(b" []\n").map_err(io);
+        }
+        w.write_all(b"\n").map_err(io)?;
+        for item in items {
+            let text = serde_saphyr::to_string_with_options(&item?, yaml_options())
+                .map_err(|e| OutputError::Yaml(e.to_string()))?;
+            indented(w, text.trim_end().as_bytes(), b"- ", b"  ").map_err(io)?;
+            w.write_all(b"\n").map_err(io)?;
+        }
+        return Ok(());
+    }
+    let text = pretty_json(&head)?;
+    // `{\n    "kind": "X"\n}` without its closing brace, or `{` for an empty head.
+    let open = text.strip_suffix(b"\n}").unwrap_or(b"{");
+    w.write_all(open).map_err(io)?;
+    let key = serde_json::to_string(field)?;
+    let comma = if open.len() > 1 { "," } else { "" };
+    write!(w, "{comma}\n    {key}: [").map_err(io)?;
+    let mut any = false;
+    for item in items {
+        w.write_all(if any { b",\n" } else { b"\n" }).map_err(io)?;
+        indented(w, &pretty_json(&item?)?, b"        ", b"        ").map_err(io)?;
+        any = true;
+    }
+    w.write_all(if any { b"\n    ]\n}\n" } else { b"]\n}\n" })
+        .map_err(io)
+}
+
 /// Renders already-converted objects in `format`. Output ends with a newline.
 pub fn render_objects(objs: &[Value], format: OutputFormat) -> Result<String, OutputError> {
     let objs: Vec<Value> = objs.iter().cloned().map(normalize_top).collect();
     match format {
-        OutputFormat::Yaml => {
-            let options = serde_saphyr::ser_options! {
-                prefer_block_scalars: false,
-            };
-            serde_saphyr::to_string_multiple_with_options(&objs, options)
-                .map_err(|e| OutputError::Yaml(e.to_string()))
-        }
+        OutputFormat::Yaml => serde_saphyr::to_string_multiple_with_options(&objs, yaml_options())
+            .map_err(|e| OutputError::Yaml(e.to_string())),
         OutputFormat::Json => {
             let value = match objs.as_slice() {
                 [single] => single.clone(),
                 _ => list(objs),
             };
-            let mut out = Vec::new();
-            let formatter = serde_json::ser::PrettyFormatter::with_indent(b"    ");
-            let mut ser = serde_json::Serializer::with_formatter(&mut out, formatter);
-            value.serialize(&mut ser)?;
-            let mut text = String::from_utf8_lossy(&out).into_owned();
+            let mut text = String::from_utf8_lossy(&pretty_json(&value)?).into_owned();
             text.push('\n');
             Ok(text)
         }
@@ -200,6 +278,30 @@ mod tests {
         assert_eq!(v["items"].as_array().unwrap().len(), 2);
         let keys: Vec<&String> = v.as_object().unwrap().keys().collect();
         assert_eq!(keys, ["apiVersion", "items", "kind", "metadata"]);
+    }
+
+    #[test]
+    fn a_list_written_item_by_item_is_the_whole_value_rendered() {
+        let head = json!({"kind": "ProfileSummaryList"});
+        let items = [
+            json!({"name": "a", "kind": "User", "y": null, "contributors": [{"b": 1, "a": "x\ny"}]}),
+            json!({"name": "b", "health": {"warnings": 0, "errors": 1}, "message": "x: \"q\"  # no comment"}),
+        ];
+        for format in [OutputFormat::Json, OutputFormat::Yaml] {
+            for n in 0..=items.len() {
+                let mut whole = head.clone();
+                whole["items"] = Value::Array(items[..n].to_vec());
+                let want = render_objects(&[whole], format).unwrap();
+                let mut got = Vec::new();
+                let each = items[..n].iter().cloned().map(Ok);
+                write_list(&mut got, head.clone(), "items", each, format).unwrap();
+                assert_eq!(
+                    String::from_utf8(got).unwrap(),
+                    want,
+                    "{format:?} with {n} items"
+                );
+            }
+        }
     }
 
     #[test]

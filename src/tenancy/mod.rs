@@ -274,16 +274,16 @@ pub struct Tenancy {
 
 /// `user`/`group` annotation or the single subject of a binding to a kubeflow role.
 fn contributor_of(rb: &Binding) -> Option<(Role, Vec<(SubjectKind, String)>)> {
-    if rb.role_ref.kind != "ClusterRole" {
+    if rb.role.kind != compact::RoleKind::ClusterRole {
         return None;
     }
-    let role: Role = rb.role_ref.name.strip_prefix("kubeflow-")?.parse().ok()?;
+    let role: Role = rb.role.name.strip_prefix("kubeflow-")?.parse().ok()?;
     let subjects = rb
         .subjects
         .iter()
-        .filter_map(|s| match s.kind.as_str() {
-            "User" => Some((SubjectKind::User, s.name.clone())),
-            "Group" => Some((SubjectKind::Group, s.name.clone())),
+        .filter_map(|s| match s.kind {
+            compact::MemberKind::User => Some((SubjectKind::User, s.name.to_string())),
+            compact::MemberKind::Group => Some((SubjectKind::Group, s.name.to_string())),
             _ => None,
         })
         .collect();
@@ -294,12 +294,12 @@ fn contributor_of(rb: &Binding) -> Option<(Role, Vec<(SubjectKind, String)>)> {
 pub(crate) fn policy_contributor(ap: &Policy) -> Option<(SubjectKind, String, Role)> {
     let role: Role = ap.kfam.role.as_deref()?.parse().ok()?;
     if let Some(user) = &ap.kfam.user {
-        return Some((SubjectKind::User, user.clone(), role));
+        return Some((SubjectKind::User, user.to_string(), role));
     }
     ap.kfam
         .group
         .as_ref()
-        .map(|g| (SubjectKind::Group, g.clone(), role))
+        .map(|g| (SubjectKind::Group, g.to_string(), role))
 }
 
 fn name_of(meta: &k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta) -> &str {
@@ -311,6 +311,13 @@ impl Tenancy {
     /// with every space touched).
     pub fn build(snapshot: &Snapshot) -> Tenancy {
         let mut model = Model::default();
+        model.update(snapshot, &Touched::everything());
+        model.tenancy().clone()
+    }
+
+    /// [`Tenancy::build`] without the user rows (empty [`Tenancy::users`]).
+    pub fn build_without_users(snapshot: &Snapshot) -> Tenancy {
+        let mut model = Model::without_users();
         model.update(snapshot, &Touched::everything());
         model.tenancy().clone()
     }

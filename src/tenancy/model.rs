@@ -60,6 +60,8 @@ pub struct Model {
     bound_in: HashMap<String, Vec<String>>,
     /// The current collisions, by escaped name.
     collisions: Vec<Collision>,
+    /// No user rows (a command that prints none).
+    without_users: bool,
     tenancy: Tenancy,
 }
 
@@ -131,35 +133,26 @@ fn contributors(s: &Space) -> Vec<Contributor> {
 /// The row of a profile space.
 fn profile_row(name: &str, s: &Space, health: Health) -> Option<ProfileRow> {
     let p = s.profile.as_ref()?;
-    let used = s
-        .quota(QUOTA_NAME)
-        .and_then(|q| q.status.as_ref())
-        .and_then(|st| st.used.as_ref());
+    let used = s.quota(QUOTA_NAME);
     let quota = p
-        .spec
-        .resource_quota_spec
-        .as_ref()
-        .and_then(|q| q.hard.as_ref())
-        .map(|hard| {
-            hard.iter()
-                .map(|(k, v)| QuotaLine {
-                    resource: k.clone(),
-                    hard: v.0.clone(),
-                    used: used.and_then(|u| u.get(k)).map(|u| u.0.clone()),
-                })
-                .collect()
+        .hard
+        .iter()
+        .map(|(k, v)| QuotaLine {
+            resource: k.to_string(),
+            hard: v.to_string(),
+            used: used.and_then(|u| u.used(k)).map(str::to_string),
         })
-        .unwrap_or_default();
+        .collect();
     Some(ProfileRow {
         name: name.to_string(),
-        owner: p.spec.owner.as_ref().map(|o| o.name.clone()),
+        owner: p.owner.as_deref().map(str::to_string),
         contributors: contributors(s),
         quota,
         limit_range: !s.limit_ranges.is_empty(),
         namespace_exists: s.namespace.is_some(),
         health,
-        labels: p.metadata.labels.clone().unwrap_or_default(),
-        created: p.metadata.creation_timestamp.as_ref().map(|t| t.0),
+        labels: p.labels.clone(),
+        created: p.created,
     })
 }
 
@@ -211,6 +204,15 @@ fn stem(identity: &str) -> String {
 }
 
 impl Model {
+    /// A model that keeps no user rows (profiles and findings only): what `profiles` and
+    /// `doctor` print.
+    pub fn without_users() -> Model {
+        Model {
+            without_users: true,
+            ..Model::default()
+        }
+    }
+
     /// The model as of the last update (cheap to clone: rows are shared).
     pub fn tenancy(&self) -> &Tenancy {
         &self.tenancy
@@ -270,6 +272,9 @@ impl Model {
             if self.recompute_row(name, s, &mut users) {
                 stats.profile_rows += 1;
             }
+        }
+        if self.without_users {
+            users.clear();
         }
         stats.users = users.len();
         for id in users {
@@ -396,7 +401,13 @@ impl Model {
         };
         let old = self.spaces.get(name).and_then(|m| m.row.clone());
         let changed = old.as_deref() != row.as_ref();
-        if changed {
+        if changed && self.without_users {
+            let row = row.map(Arc::new);
+            if let Some(m) = self.spaces.get_mut(name) {
+                m.row = row.clone();
+            }
+            self.set_row(name, row);
+        } else if changed {
             for id in reached(old.as_ref()) {
                 if let Some(v) = self.reach.get_mut(&id) {
                     remove_sorted(v, name);

@@ -7,29 +7,27 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
-use k8s_openapi::api::core::v1::{LimitRange, Namespace, ResourceQuota};
 use k8s_openapi::api::rbac::v1::{ClusterRole, ClusterRoleBinding};
 use kube::Resource as _;
 
-use super::compact::{Binding, Policy};
-use crate::model::Profile;
+use super::compact::{Binding, LimitRangeInfo, NamespaceInfo, Policy, ProfileInfo, QuotaInfo};
 
 /// One namespace and what the model reads in it, with the Profile of the same name. Lists
 /// are sorted by name.
 #[derive(Clone, Debug, Default)]
 pub struct Space {
     /// The Profile named like the namespace.
-    pub profile: Option<Arc<Profile>>,
+    pub profile: Option<Arc<ProfileInfo>>,
     /// The namespace itself.
-    pub namespace: Option<Arc<Namespace>>,
+    pub namespace: Option<Arc<NamespaceInfo>>,
     /// RoleBindings in the namespace.
     pub role_bindings: Vec<Arc<Binding>>,
     /// AuthorizationPolicies in the namespace.
     pub policies: Vec<Arc<Policy>>,
     /// ResourceQuotas in the namespace.
-    pub quotas: Vec<Arc<ResourceQuota>>,
+    pub quotas: Vec<Arc<QuotaInfo>>,
     /// LimitRanges in the namespace.
-    pub limit_ranges: Vec<Arc<LimitRange>>,
+    pub limit_ranges: Vec<Arc<LimitRangeInfo>>,
 }
 
 impl Space {
@@ -53,7 +51,7 @@ impl Space {
     }
 
     /// The ResourceQuota `name`.
-    pub fn quota(&self, name: &str) -> Option<&Arc<ResourceQuota>> {
+    pub fn quota(&self, name: &str) -> Option<&Arc<QuotaInfo>> {
         find(&self.quotas, name)
     }
 }
@@ -84,14 +82,7 @@ macro_rules! stored_by_meta {
     )*};
 }
 
-stored_by_meta!(
-    Profile,
-    Namespace,
-    ClusterRoleBinding,
-    ClusterRole,
-    ResourceQuota,
-    LimitRange
-);
+stored_by_meta!(ClusterRoleBinding, ClusterRole);
 
 /// The compact kinds, which keep their identity in `id`.
 macro_rules! stored_by_id {
@@ -110,7 +101,14 @@ macro_rules! stored_by_id {
     )*};
 }
 
-stored_by_id!(Binding, Policy);
+stored_by_id!(
+    Binding,
+    Policy,
+    ProfileInfo,
+    NamespaceInfo,
+    QuotaInfo,
+    LimitRangeInfo
+);
 
 fn find<'a, K: Stored>(items: &'a [Arc<K>], n: &str) -> Option<&'a Arc<K>> {
     items
@@ -183,9 +181,9 @@ pub enum Kind {
 #[derive(Clone, Debug)]
 pub enum Object {
     /// A Profile.
-    Profile(Arc<Profile>),
+    Profile(Arc<ProfileInfo>),
     /// A Namespace.
-    Namespace(Arc<Namespace>),
+    Namespace(Arc<NamespaceInfo>),
     /// A RoleBinding.
     RoleBinding(Arc<Binding>),
     /// A ClusterRoleBinding.
@@ -195,9 +193,23 @@ pub enum Object {
     /// An Istio AuthorizationPolicy.
     AuthorizationPolicy(Arc<Policy>),
     /// A ResourceQuota.
-    ResourceQuota(Arc<ResourceQuota>),
+    ResourceQuota(Arc<QuotaInfo>),
     /// A LimitRange.
-    LimitRange(Arc<LimitRange>),
+    LimitRange(Arc<LimitRangeInfo>),
+}
+
+impl Kind {
+    /// Every kind the model reads.
+    pub const ALL: [Kind; 8] = [
+        Kind::Profile,
+        Kind::Namespace,
+        Kind::RoleBinding,
+        Kind::ClusterRoleBinding,
+        Kind::ClusterRole,
+        Kind::AuthorizationPolicy,
+        Kind::ResourceQuota,
+        Kind::LimitRange,
+    ];
 }
 
 impl Object {
@@ -308,9 +320,9 @@ pub struct Snapshot {
 #[derive(Clone, Debug, Default)]
 pub struct ObjectLists {
     /// Kubeflow Profiles.
-    pub profiles: Vec<Arc<Profile>>,
+    pub profiles: Vec<Arc<ProfileInfo>>,
     /// All namespaces.
-    pub namespaces: Vec<Arc<Namespace>>,
+    pub namespaces: Vec<Arc<NamespaceInfo>>,
     /// RoleBindings in all namespaces.
     pub role_bindings: Vec<Arc<Binding>>,
     /// ClusterRoleBindings.
@@ -320,9 +332,9 @@ pub struct ObjectLists {
     /// `None` when the Istio AuthorizationPolicy CRD is not installed.
     pub authorization_policies: Option<Vec<Arc<Policy>>>,
     /// ResourceQuotas in all namespaces.
-    pub resource_quotas: Vec<Arc<ResourceQuota>>,
+    pub resource_quotas: Vec<Arc<QuotaInfo>>,
     /// LimitRanges in all namespaces.
-    pub limit_ranges: Vec<Arc<LimitRange>>,
+    pub limit_ranges: Vec<Arc<LimitRangeInfo>>,
     /// Lists refused with 403: (resource, server message).
     pub forbidden: Vec<(String, String)>,
 }
@@ -529,22 +541,22 @@ impl Snapshot {
     }
 
     /// Profiles, by name.
-    pub fn profiles(&self) -> impl Iterator<Item = &Arc<Profile>> {
+    pub fn profiles(&self) -> impl Iterator<Item = &Arc<ProfileInfo>> {
         self.spaces.values().filter_map(|s| s.profile.as_ref())
     }
 
     /// The Profile `name`.
-    pub fn profile(&self, name: &str) -> Option<&Arc<Profile>> {
+    pub fn profile(&self, name: &str) -> Option<&Arc<ProfileInfo>> {
         self.space(name)?.profile.as_ref()
     }
 
     /// Namespaces, by name.
-    pub fn namespaces(&self) -> impl Iterator<Item = &Arc<Namespace>> {
+    pub fn namespaces(&self) -> impl Iterator<Item = &Arc<NamespaceInfo>> {
         self.spaces.values().filter_map(|s| s.namespace.as_ref())
     }
 
     /// The Namespace `name`.
-    pub fn namespace(&self, name: &str) -> Option<&Arc<Namespace>> {
+    pub fn namespace(&self, name: &str) -> Option<&Arc<NamespaceInfo>> {
         self.space(name)?.namespace.as_ref()
     }
 
@@ -560,12 +572,12 @@ impl Snapshot {
     }
 
     /// ResourceQuotas, by namespace and name.
-    pub fn resource_quotas(&self) -> impl Iterator<Item = &Arc<ResourceQuota>> {
+    pub fn resource_quotas(&self) -> impl Iterator<Item = &Arc<QuotaInfo>> {
         self.spaces.values().flat_map(|s| s.quotas.iter())
     }
 
     /// LimitRanges, by namespace and name.
-    pub fn limit_ranges(&self) -> impl Iterator<Item = &Arc<LimitRange>> {
+    pub fn limit_ranges(&self) -> impl Iterator<Item = &Arc<LimitRangeInfo>> {
         self.spaces.values().flat_map(|s| s.limit_ranges.iter())
     }
 

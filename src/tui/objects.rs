@@ -27,12 +27,12 @@ pub(crate) fn identity_objects(s: &Snapshot, identity: &str) -> Vec<Value> {
     let mut out: Vec<Value> = Vec::new();
     out.extend(
         s.profiles()
-            .filter(|p| p.spec.owner.as_ref().is_some_and(|o| o.name == identity))
+            .filter(|p| p.owner.as_deref() == Some(identity))
             .map(to_json),
     );
     out.extend(
         s.role_bindings()
-            .filter(|b| names(&b.subjects))
+            .filter(|b| b.subjects.iter().any(|x| &*x.name == identity))
             .map(to_json),
     );
     out.extend(

@@ -3,16 +3,13 @@
 //! collision check looks at every identity, and the cluster-wide check at the
 //! ClusterRoleBindings.
 
-use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use k8s_openapi::api::core::v1::Namespace;
 use k8s_openapi::api::rbac::v1::ClusterRoleBinding;
-use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
 
 use super::{Finding, ObjectRef, Severity};
 use crate::manifest::Collision;
-use crate::model::Profile;
+use crate::tenancy::compact::{Amounts, NamespaceInfo, ProfileInfo};
 use crate::tenancy::snapshot::Space;
 use crate::tenancy::{
     OWNER_BINDING, OWNER_POLICY, QUOTA_NAME, contributor_of, name_of, policy_contributor,
@@ -59,8 +56,8 @@ pub(crate) fn space(name: &str, s: &Space, istio: bool) -> Vec<Finding> {
 }
 
 /// The checks of a Profile and its namespace; stops where the later ones cannot hold.
-fn profile(name: &str, p: &Profile, s: &Space, out: &mut Vec<Finding>) {
-    let owner = p.spec.owner.as_ref().map(|o| o.name.as_str());
+fn profile(name: &str, p: &ProfileInfo, s: &Space, out: &mut Vec<Finding>) {
+    let owner = p.owner.as_deref();
     out.extend(mixed_case_owner(name, owner));
     if !crate::model::is_dns1123_label(name) {
         out.push(finding(
@@ -97,22 +94,15 @@ fn mixed_case_owner(name: &str, owner: Option<&str>) -> Option<Finding> {
     })
 }
 
-fn owner_annotation(name: &str, owner: Option<&str>, ns: &Namespace) -> Option<Finding> {
-    let annotation = ns
-        .metadata
-        .annotations
-        .as_ref()
-        .and_then(|a| a.get("owner"))
-        .map(String::as_str);
+fn owner_annotation(name: &str, owner: Option<&str>, ns: &NamespaceInfo) -> Option<Finding> {
+    let annotation = ns.owner.as_deref();
     if annotation == owner {
         return None;
     }
     let owned_by_profile = ns
-        .metadata
-        .owner_references
+        .owners
         .iter()
-        .flatten()
-        .any(|r| r.kind == "Profile" && r.name == name);
+        .any(|r| &*r.kind == "Profile" && &*r.name == name);
     let shown = annotation.unwrap_or("<none>");
     let want = owner.unwrap_or("<none>");
     Some(if owned_by_profile {
@@ -169,14 +159,14 @@ fn controller_bindings(name: &str, s: &Space, out: &mut Vec<Finding>) {
     }
 }
 
-fn canonical(m: &BTreeMap<String, Quantity>) -> Vec<(&str, String)> {
+fn canonical(m: &Amounts) -> Vec<(&str, String)> {
     m.iter()
         .map(|(k, v)| {
             (
-                k.as_str(),
-                crate::model::Quantity::parse(&v.0)
+                &**k,
+                crate::model::Quantity::parse(v)
                     .map(|q| q.to_canonical())
-                    .unwrap_or_else(|_| v.0.clone()),
+                    .unwrap_or_else(|_| v.to_string()),
             )
         })
         .collect()
@@ -184,17 +174,11 @@ fn canonical(m: &BTreeMap<String, Quantity>) -> Vec<(&str, String)> {
 
 /// `spec.resourceQuotaSpec` against what the API server accepts, the live quota and the
 /// LimitRange pods without requests need.
-fn quota(name: &str, p: &Profile, s: &Space, out: &mut Vec<Finding>) {
-    let empty = BTreeMap::new();
-    let hard = p
-        .spec
-        .resource_quota_spec
-        .as_ref()
-        .and_then(|q| q.hard.as_ref())
-        .unwrap_or(&empty);
+fn quota(name: &str, p: &ProfileInfo, s: &Space, out: &mut Vec<Finding>) {
+    let hard = &p.hard;
     let refused: Vec<String> = hard
         .iter()
-        .flat_map(|(k, v)| crate::model::quota_rules::api_server_causes(k, &v.0))
+        .flat_map(|(k, v)| crate::model::quota_rules::api_server_causes(k, v))
         .map(|(field, msg)| format!("{field}: {msg}"))
         .collect();
     if !refused.is_empty() {
@@ -228,12 +212,7 @@ fn quota(name: &str, p: &Profile, s: &Space, out: &mut Vec<Finding>) {
             "check the profile controller; it creates the quota on its next reconcile".into(),
         )),
         Some(q) => {
-            let live = q
-                .spec
-                .as_ref()
-                .and_then(|s| s.hard.as_ref())
-                .unwrap_or(&empty);
-            if canonical(live) != canonical(hard) {
+            if canonical(&q.hard) != canonical(hard) {
                 out.push(finding(
                     Severity::Warning,
                     "quota-drift",
@@ -315,17 +294,9 @@ fn orphan_policies(ns: &str, s: &Space, out: &mut Vec<Finding>) {
 }
 
 /// A namespace marked as a profile's while no Profile exists.
-fn orphan_namespace(name: &str, ns: Option<&Namespace>) -> Option<Finding> {
+fn orphan_namespace(name: &str, ns: Option<&NamespaceInfo>) -> Option<Finding> {
     let ns = ns?;
-    let labelled = ns.metadata.labels.as_ref().is_some_and(|l| {
-        l.get("app.kubernetes.io/part-of").map(String::as_str) == Some("kubeflow-profile")
-    });
-    let annotated = ns
-        .metadata
-        .annotations
-        .as_ref()
-        .is_some_and(|a| a.contains_key("owner"));
-    (labelled || annotated).then(|| {
+    (ns.profile_label || ns.owner.is_some()).then(|| {
         finding(
             Severity::Warning,
             "orphan-namespace",
@@ -348,7 +319,7 @@ pub(crate) fn identities(s: &Space) -> Vec<String> {
     let Some(p) = &s.profile else {
         return Vec::new();
     };
-    let mut out: Vec<String> = p.spec.owner.iter().map(|o| o.name.clone()).collect();
+    let mut out: Vec<String> = p.owner.iter().map(|o| o.to_string()).collect();
     for rb in &s.role_bindings {
         if &*rb.id.name == OWNER_BINDING {
             continue;

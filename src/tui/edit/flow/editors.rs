@@ -108,12 +108,7 @@ pub fn name_taken(state: &AppState, email: &str, name: &str) -> Option<String> {
         ));
     }
     let ns = snapshot.namespace(name)?;
-    let owner = ns
-        .metadata
-        .annotations
-        .as_ref()
-        .and_then(|a| a.get("owner"))
-        .map(String::as_str);
+    let owner = ns.owner.as_deref();
     (owner != Some(email)).then(|| {
         format!(
             "namespace {name} already exists (owner annotation: {}); the profile controller would refuse to adopt it, pick another name",
