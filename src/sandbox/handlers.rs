@@ -387,6 +387,9 @@ struct ContinueToken {
     v: String,
     rv: u64,
     start: String,
+    /// Items sent before the page this token continues with (for `remainingItemCount`).
+    #[serde(default)]
+    sent: usize,
 }
 
 fn decode_continue(tok: &str) -> Result<ContinueToken, ApiError> {
@@ -397,11 +400,12 @@ fn decode_continue(tok: &str) -> Result<ContinueToken, ApiError> {
     serde_json::from_slice(&bytes).map_err(|_| bad())
 }
 
-fn encode_continue(rv: u64, start: String) -> String {
+fn encode_continue(rv: u64, start: String, sent: usize) -> String {
     let tok = ContinueToken {
         v: "meta.k8s.io/v1".into(),
         rv,
         start,
+        sent,
     };
     base64::engine::general_purpose::URL_SAFE_NO_PAD
         .encode(serde_json::to_vec(&tok).unwrap_or_default())
@@ -465,30 +469,31 @@ pub fn list(state: &State, req: &Req, t: &Target) -> Result<Response<Body>, ApiE
     let mut rest = store.list_after(&gr, t.namespace.as_deref(), after);
     let mut items: Vec<(&(String, String), &Value)> = Vec::new();
     let mut next = None;
-    let mut remaining = 0usize;
     for (key, obj) in rest.by_ref() {
         if !filter.matches(obj) {
             continue;
         }
         if limit > 0 && items.len() == limit {
             next = items.last().map(|(_, o)| key_of(o));
-            remaining = 1;
             break;
         }
         items.push((key, obj));
     }
-    if next.is_some() && unfiltered {
-        remaining += rest.count();
-    } else {
-        drop(rest);
-    }
+    drop(rest);
     let mut meta = serde_json::Map::new();
     meta.insert("resourceVersion".into(), json!(rv.to_string()));
     if let Some(start) = next {
-        meta.insert("continue".into(), json!(encode_continue(rv, start)));
-        // Like kube, the count is only exact (and only sent) for unfiltered lists.
+        let sent = cont.as_ref().map_or(0, |c| c.sent) + items.len();
+        meta.insert("continue".into(), json!(encode_continue(rv, start, sent)));
+        // Like kube, the count is only sent for unfiltered lists. It is the total less what
+        // the pages so far held (counting what is left would make a list of n objects cost
+        // n²/limit).
         if unfiltered {
-            meta.insert("remainingItemCount".into(), json!(remaining));
+            let total = store.count(&gr, t.namespace.as_deref());
+            meta.insert(
+                "remainingItemCount".into(),
+                json!(total.saturating_sub(sent)),
+            );
         }
     }
     if table::wants_table(req) {

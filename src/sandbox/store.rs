@@ -196,6 +196,20 @@ impl Store {
         }
     }
 
+    /// How many objects of `gr` there are (in `namespace`, or in all): O(1) for all.
+    pub fn count(&self, gr: &GroupResource, namespace: Option<&str>) -> usize {
+        let Some(map) = self.objects.get(gr) else {
+            return 0;
+        };
+        match namespace {
+            None => map.len(),
+            Some(ns) => map
+                .range((ns.to_string(), String::new())..)
+                .take_while(|((n, _), _)| n == ns)
+                .count(),
+        }
+    }
+
     /// Like [`Store::list`], in key order, starting after `after` (a list's continue point):
     /// a page costs its own size, not a scan of everything before it.
     pub fn list_after<'a>(
