@@ -1,9 +1,9 @@
 //! Live tenancy: one kube-runtime watcher per resource the model reads, and an aggregator
 //! that applies their events to one [`Snapshot`] and updates the incremental [`Model`] with
-//! what they touched, at most every [`DEBOUNCE`]. Watchers retry with kube-runtime's default backoff, so a lost connection
-//! recovers by itself; meanwhile the stores keep the last data and [`LiveEvent::Connection`]
-//! reports the trouble. A 403 or a missing CRD on one resource degrades like
-//! [`load_snapshot`](super::snapshot::load_snapshot) does.
+//! what they touched, at most every [`DEBOUNCE`]. Watchers retry with kube-runtime's default
+//! backoff, so a lost connection recovers by itself; meanwhile the snapshot keeps the last
+//! data and [`LiveEvent::Connection`] reports the trouble. A 403 or a missing CRD on one
+//! resource degrades like [`load_snapshot`](super::snapshot::load_snapshot) does.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
