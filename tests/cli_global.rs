@@ -39,6 +39,59 @@ fn usage_errors_exit_2_and_help_says_kubectl_kubeflow() {
         .stdout(predicate::str::contains("Usage: kubectl kubeflow"));
 }
 
+/// Input errors are exit 2 and name what was wrong, before any request (no cluster here).
+#[test]
+fn input_errors_exit_2_before_any_request() {
+    for (args, says) in [
+        (&["--as-group", "admins", "profiles"][..], "--as <USER>"),
+        (
+            &["quota", "set", "p", "cpu=1", "--resource-version", "abc"][..],
+            "is not a resourceVersion",
+        ),
+        (&["users", "show", ""][..], "the user is empty"),
+    ] {
+        Command::cargo_bin("kubectl-kubeflow")
+            .unwrap()
+            .env("KUBECONFIG", "/nonexistent/kubeconfig")
+            .args(args)
+            .assert()
+            .code(2)
+            .stderr(predicate::str::contains(says));
+    }
+}
+
+/// A server certificate the kubeconfig's CA did not sign is a certificate problem, said as
+/// one, naming what was trusted; not "cannot reach the server".
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_untrusted_server_certificate_is_reported_as_a_certificate_problem() {
+    let cluster = TestCluster::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let other_ca = dir.path().join("other-ca.pem");
+    let material = kubectl_kubeflow::sandbox::tls::generate().unwrap();
+    std::fs::write(&other_ca, material.ca_pem).unwrap();
+    let mut kubeconfig = kube::config::Kubeconfig::read_from(&cluster.kubeconfig).unwrap();
+    for named in &mut kubeconfig.clusters {
+        let c = named.cluster.as_mut().unwrap();
+        c.certificate_authority_data = None;
+        c.certificate_authority = Some(other_ca.display().to_string());
+        c.insecure_skip_tls_verify = None;
+    }
+    let wrong = dir.path().join("kubeconfig");
+    std::fs::write(&wrong, serde_json::to_string(&kubeconfig).unwrap()).unwrap();
+    cluster
+        .plugin()
+        .arg("--kubeconfig")
+        .arg(&wrong)
+        .arg("profiles")
+        .assert()
+        .code(1)
+        .stderr(
+            predicate::str::contains("TLS certificate")
+                .and(predicate::str::contains("certificate-authority"))
+                .and(predicate::str::contains("Is the cluster running").not()),
+        );
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn version_shows_the_server_version() {
     let cluster = TestCluster::start().await;

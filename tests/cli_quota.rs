@@ -269,6 +269,21 @@ async fn quota_keys_and_values_the_api_server_refuses_are_refused_before_sending
                 .stderr(predicate::str::contains(why));
         }
     }
+    // Each cause is said once, not once in the context and again as its source.
+    let out = cluster
+        .plugin()
+        .args(["quota", "set", &p, "cpu=abc"])
+        .assert()
+        .code(2)
+        .get_output()
+        .stderr
+        .clone();
+    let text = String::from_utf8_lossy(&out);
+    assert_eq!(
+        text.matches("does not start with a number").count(),
+        1,
+        "{text}"
+    );
     cluster
         .plugin()
         .args(["onboard", &cluster.email("frac"), "--quota", "pods=1.5"])

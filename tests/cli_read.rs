@@ -161,6 +161,13 @@ async fn profiles_formats_selectors_and_sorting() {
         .assert()
         .code(1)
         .stderr(predicate::str::contains("did you mean jo.kim@acme.io"));
+    // A typo, not only a case difference, gets a suggestion (edit distance).
+    cluster
+        .plugin()
+        .args(["users", "show", "jo.kin@acme.io"])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("did you mean jo.kim@acme.io"));
     cluster
         .plugin()
         .args(["access", "-o", "name"])

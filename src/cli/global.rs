@@ -8,6 +8,7 @@ use crate::cluster::ConnectOptions;
 
 /// Flags every kubectl command accepts, with kubectl's names and meanings.
 #[derive(Debug, Clone, Default, Args)]
+#[command(next_help_heading = "Kubeconfig flags")]
 pub struct GlobalArgs {
     /// Path to the kubeconfig file to use (default: $KUBECONFIG, then ~/.kube/config).
     #[arg(long, global = true, value_name = "FILE")]
@@ -24,8 +25,14 @@ pub struct GlobalArgs {
     /// Username to impersonate for the operation (like kubectl --as).
     #[arg(long = "as", global = true, value_name = "USER")]
     pub as_user: Option<String>,
-    /// Group to impersonate for the operation; repeat for several groups.
-    #[arg(long = "as-group", global = true, value_name = "GROUP")]
+    /// Group to impersonate for the operation; repeat for several groups (needs --as, as in
+    /// kubectl).
+    #[arg(
+        long = "as-group",
+        global = true,
+        value_name = "GROUP",
+        requires = "as_user"
+    )]
     pub as_group: Vec<String>,
     /// How long to wait for a single server request: 0 (no limit), or a duration like 5s, 1m, 500ms.
     #[arg(long = "request-timeout", global = true, value_name = "DURATION", value_parser = parse_request_timeout)]

@@ -7,6 +7,7 @@
 mod stdio;
 
 mod bulk;
+mod doctor;
 mod global;
 mod grant;
 mod onboard;
@@ -18,6 +19,7 @@ mod roles;
 mod sandbox;
 mod table;
 mod tui;
+mod users;
 mod version;
 
 use std::ffi::OsString;
@@ -77,7 +79,7 @@ pub enum Command {
     /// List profiles with owner, contributors, quota usage and health.
     Profiles(read::ProfilesArgs),
     /// List every identity with what it owns and can reach; `users show USER` for one.
-    Users(read::UsersArgs),
+    Users(users::UsersArgs),
     /// The users x profiles access matrix (O owner, A admin, E edit, V view).
     Access(read::AccessArgs),
     /// The permissions chart of kubeflow-admin/edit/view, aggregation followed; --compare A B.
@@ -85,7 +87,7 @@ pub enum Command {
     /// The central dashboard's self-registration switch (REGISTRATION_FLOW): status, enable, disable.
     Registration(registration::RegistrationArgs),
     /// Audit profiles, contributors, quotas and cluster-wide grants; exit 3 when findings exist.
-    Doctor(read::DoctorArgs),
+    Doctor(doctor::DoctorArgs),
     /// Open the terminal UI on the current context: profiles, users, access, roles, doctor, live.
     Tui(tui::TuiArgs),
     /// Start an in-process sandbox seeded with a demo organisation and open the TUI on it.
@@ -142,6 +144,23 @@ impl From<anyhow::Error> for CliError {
 
 /// Result type of the command runners.
 pub type CliResult = Result<(), CliError>;
+
+/// An error and its causes, `: `-separated, each said once: a context that already quotes
+/// its cause (`quota "cpu=abc": quantity "abc" does not ...`) does not get it repeated.
+pub fn error_text(e: &anyhow::Error) -> String {
+    let mut text = String::new();
+    for cause in e.chain() {
+        let said = cause.to_string();
+        if said.is_empty() || text.contains(&said) {
+            continue;
+        }
+        if !text.is_empty() {
+            text.push_str(": ");
+        }
+        text.push_str(&said);
+    }
+    text
+}
 
 /// Connects with kubectl's global flags (`--kubeconfig`, `--context`, `--as`, ...).
 async fn connect(global: &GlobalArgs) -> Result<Cluster, CliError> {
@@ -202,11 +221,11 @@ pub fn main() -> ExitCode {
     match runtime.block_on(run(cli)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(CliError::Usage(e)) => {
-            errln!("error: {e:#}");
+            errln!("error: {}", error_text(&e));
             ExitCode::from(2)
         }
         Err(CliError::Failed(e)) => {
-            errln!("error: {e:#}");
+            errln!("error: {}", error_text(&e));
             ExitCode::from(1)
         }
         Err(CliError::Findings) => ExitCode::from(3),
@@ -247,10 +266,10 @@ pub async fn run(cli: Cli) -> CliResult {
         Command::Offboard(args) => grant::offboard(&cli.global, *args).await,
         Command::Quota(args) => quota::run(&cli.global, args).await,
         Command::Profiles(args) => read::profiles(&cli.global, args).await,
-        Command::Users(args) => read::users(&cli.global, args).await,
+        Command::Users(args) => users::users(&cli.global, args).await,
         Command::Access(args) => read::access(&cli.global, args).await,
         Command::Registration(args) => registration::run(&cli.global, args).await,
-        Command::Doctor(args) => read::doctor(&cli.global, args).await,
+        Command::Doctor(args) => doctor::doctor(&cli.global, args).await,
         Command::Roles(args) => roles::roles(&cli.global, args).await,
         Command::Tui(args) => tui::tui(&cli.global, args).await,
         Command::Demo(args) => tui::demo(args).await,
@@ -296,6 +315,59 @@ mod tests {
         assert_eq!(display_name(Some("kubectl-kubeflow")), "kubectl kubeflow");
         assert_eq!(display_name(Some("./target/debug/kk")), "kubectl-kubeflow");
         assert_eq!(display_name(None), "kubectl kubeflow");
+    }
+
+    #[test]
+    fn error_text_says_each_cause_once() {
+        let cause = anyhow::anyhow!("quantity \"abc\" does not start with a number");
+        let quoted = format!("quota \"cpu=abc\": {cause}");
+        let e = cause
+            .context(quoted)
+            .context("changing the quota of profile p");
+        assert_eq!(
+            error_text(&e),
+            "changing the quota of profile p: quota \"cpu=abc\": quantity \"abc\" does not start with a number"
+        );
+        let plain = anyhow::anyhow!("connection refused").context("reading tenancy");
+        assert_eq!(error_text(&plain), "reading tenancy: connection refused");
+    }
+
+    /// The LimitRange defaults `quota set --help` states are the ones it creates.
+    #[test]
+    fn quota_set_help_states_the_real_limit_range_defaults() {
+        let mut cmd = command("kubectl kubeflow");
+        let help = cmd
+            .find_subcommand_mut("quota")
+            .and_then(|q| q.find_subcommand_mut("set"))
+            .map(|set| set.render_long_help().to_string())
+            .unwrap_or_default();
+        let d = crate::manifest::LimitRangeDefaults::default();
+        let limits = format!(
+            "default limits {} CPU / {}",
+            d.default_cpu, d.default_memory
+        );
+        let requests = format!(
+            "default requests {} CPU / {}",
+            d.default_request_cpu, d.default_request_memory
+        );
+        let help = help.split_whitespace().collect::<Vec<_>>().join(" ");
+        assert!(help.contains(&limits), "{limits:?} in {help}");
+        assert!(help.contains(&requests), "{requests:?} in {help}");
+    }
+
+    /// kubectl's connection flags have their own heading in every command's help.
+    #[test]
+    fn kubeconfig_flags_have_their_own_heading() {
+        let mut cmd = command("kubectl kubeflow");
+        cmd.build(); // propagates the global flags into the subcommands
+        let help = cmd
+            .find_subcommand_mut("profiles")
+            .map(|c| c.render_help().to_string())
+            .unwrap_or_default();
+        let heading = help.find("Kubeconfig flags:").unwrap_or(usize::MAX);
+        let context = help.find("--context").unwrap_or(0);
+        let output = help.find("--output").unwrap_or(usize::MAX);
+        assert!(output < heading && heading < context, "{help}");
     }
 
     #[test]

@@ -65,10 +65,22 @@ pub struct ShowArgs {
 pub struct EditFlags {
     /// Only write if the Profile still has this resourceVersion (as printed by `quota show`),
     /// so an edit based on an old read is refused instead of overwriting a newer change.
-    #[arg(long, value_name = "RV")]
+    #[arg(long, value_name = "RV", value_parser = parse_resource_version)]
     resource_version: Option<String>,
     #[command(flatten)]
     write: WriteFlags,
+}
+
+/// A resourceVersion as the API server hands them out (a decimal number, as `quota show`
+/// prints it); anything else is a typo, not a conflict.
+fn parse_resource_version(text: &str) -> Result<String, String> {
+    if !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit()) {
+        Ok(text.to_string())
+    } else {
+        Err(format!(
+            "{text:?} is not a resourceVersion: use the number `kubectl kubeflow quota show PROFILE` prints (e.g. 4711)"
+        ))
+    }
 }
 
 /// Flags of `quota set`.
@@ -79,8 +91,8 @@ pub struct SetArgs {
     /// Limits as KEY=QUANTITY, e.g. cpu=8 memory=16Gi requests.nvidia.com/gpu=1.
     #[arg(value_name = "KEY=QUANTITY", required_unless_present = "limit_range")]
     pairs: Vec<String>,
-    /// Also create the LimitRange cpu-mem-limit-range (default requests 100m CPU / 128Mi,
-    /// limits 1 CPU / 1Gi) when the namespace has none.
+    /// Also create the LimitRange cpu-mem-limit-range (default limits 800m CPU / 512Mi,
+    /// default requests 500m CPU / 256Mi) when the namespace has none.
     #[arg(long)]
     limit_range: bool,
     #[command(flatten)]

@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 use anyhow::Context as _;
-use clap::{Args, Subcommand, ValueEnum};
+use clap::{Args, ValueEnum};
 use serde::Serialize;
 use serde_json::json;
 
@@ -14,9 +14,7 @@ use crate::cluster::Cluster;
 use crate::cluster::snapshot::load_kinds;
 use crate::manifest::{OutputFormat, render_objects};
 use crate::model::selector::LabelSelector;
-use crate::tenancy::{
-    AccessLevel, Finding, Kind, ProfileRow, QuotaLine, Severity, Tenancy, UserRow, age, list_cell,
-};
+use crate::tenancy::{AccessLevel, Kind, ProfileRow, QuotaLine, Tenancy, age};
 
 /// `-o` of the list commands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -71,37 +69,6 @@ pub enum ProfileSort {
     Age,
 }
 
-/// Flags of `users`.
-#[derive(Debug, Args)]
-#[command(args_conflicts_with_subcommands = true)]
-#[command(after_help = "Examples:\n  \
-    # Every identity: owned profiles, per-profile roles, cluster-wide roles\n  \
-    kubectl kubeflow users\n\n  \
-    # Everything one user can reach, and why\n  \
-    kubectl kubeflow users show alice@example.com")]
-pub struct UsersArgs {
-    /// `show USER`.
-    #[command(subcommand)]
-    pub command: Option<UsersCommand>,
-    /// Output format (default: table).
-    #[arg(short = 'o', long = "output", value_enum)]
-    pub output: Option<ListOutput>,
-}
-
-/// Subcommands of `users`.
-#[derive(Debug, Subcommand)]
-pub enum UsersCommand {
-    /// Everything one user (or group) can reach and why.
-    Show {
-        /// The email or group name, exactly as in the bindings.
-        #[arg(value_name = "USER")]
-        identity: String,
-        /// Output format (default: text).
-        #[arg(short = 'o', long = "output", value_enum)]
-        output: Option<ListOutput>,
-    },
-}
-
 /// Flags of `access`.
 #[derive(Debug, Args)]
 #[command(after_help = "Examples:\n  \
@@ -112,39 +79,6 @@ pub struct AccessArgs {
     /// Output format (default: matrix).
     #[arg(short = 'o', long = "output", value_enum)]
     pub output: Option<ListOutput>,
-}
-
-/// Flags of `doctor`.
-#[derive(Debug, Args)]
-#[command(after_help = "Examples:\n  \
-    # Audit everything; exit code 3 when something is found\n  \
-    kubectl kubeflow doctor\n\n  \
-    # Two profiles, machine-readable\n  \
-    kubectl kubeflow doctor vision nlp -o json\n\n  \
-    # Preview, then apply the safe fixes (missing policy halves, orphan policies, LimitRanges)\n  \
-    kubectl kubeflow doctor --fix --dry-run=client --diff\n  \
-    kubectl kubeflow doctor --fix\n\n\
-Exit codes: 0 clean (or everything found was fixed), 3 findings remain, 1 error.")]
-pub struct DoctorArgs {
-    /// Only these profiles (cluster-wide findings are shown when no profile is given).
-    pub profiles: Vec<String>,
-    /// Output format (default: text).
-    #[arg(short = 'o', long = "output", value_enum)]
-    pub output: Option<ListOutput>,
-    /// Apply the safe fixes: create the missing AuthorizationPolicy of a contributor pair,
-    /// delete a policy whose RoleBinding is gone, create the LimitRange a quota needs. Shows
-    /// them and asks first (--yes off a terminal).
-    #[arg(long)]
-    pub fix: bool,
-    /// Do not ask before fixing.
-    #[arg(long, short = 'y', requires = "fix")]
-    pub yes: bool,
-    /// --dry-run, --diff (with --fix).
-    #[arg(long, value_enum, num_args = 0..=1, default_missing_value = "client", require_equals = true, default_value = "none", requires = "fix")]
-    pub dry_run: crate::cluster::DryRun,
-    /// Print a diff of each fix (with --fix).
-    #[arg(long, requires = "fix")]
-    pub diff: bool,
 }
 
 /// "Now" for ages: `KUBECTL_KUBEFLOW_NOW` (RFC 3339, for reproducible output) or the clock.
@@ -214,7 +148,7 @@ pub(super) async fn load(global: &GlobalArgs, reads: Reads) -> Result<Tenancy, C
 }
 
 /// The cluster, the snapshot read from it and the model built from that snapshot.
-async fn load_all(
+pub(super) async fn load_all(
     global: &GlobalArgs,
     reads: Reads,
 ) -> Result<(Cluster, crate::tenancy::Snapshot, Tenancy), CliError> {
@@ -398,169 +332,6 @@ struct ProfileOut<'a> {
     age: String,
 }
 
-/// `kubectl kubeflow users` and `users show USER`.
-pub async fn users(global: &GlobalArgs, args: UsersArgs) -> CliResult {
-    if let Some(UsersCommand::Show { identity, output }) = args.command {
-        return show_user(global, &identity, output.or(args.output)).await;
-    }
-    let tenancy = load(global, Reads::USERS).await?;
-    match args.output {
-        Some(ListOutput::Name) => {
-            for u in tenancy.users() {
-                outln!(
-                    "{}/{}",
-                    if u.kind == crate::tenancy::SubjectKind::User {
-                        "user"
-                    } else {
-                        "group"
-                    },
-                    u.identity
-                );
-            }
-        }
-        Some(f @ (ListOutput::Json | ListOutput::Yaml)) => {
-            print_list("UserSummaryList", "items", tenancy.users(), f)?;
-        }
-        wide => {
-            // Narrow: up to three profiles, then `a,b,+N`; wide: all of them.
-            let keep = if wide == Some(ListOutput::Wide) {
-                usize::MAX
-            } else {
-                2
-            };
-            let table: Vec<Vec<String>> = tenancy
-                .users()
-                .iter()
-                .map(|u| {
-                    let owns: Vec<&str> = u.owns.iter().map(String::as_str).collect();
-                    let cw: Vec<String> = u
-                        .cluster_wide
-                        .iter()
-                        .map(|c| format!("kubeflow-{}", c.role.short_name()))
-                        .collect();
-                    let cw: Vec<&str> = cw.iter().map(String::as_str).collect();
-                    vec![
-                        if u.kind == crate::tenancy::SubjectKind::Group {
-                            format!("group:{}", u.identity)
-                        } else {
-                            u.identity.clone()
-                        },
-                        list_cell(&owns, keep),
-                        list_cell(&u.profiles_with(AccessLevel::Admin), keep),
-                        list_cell(&u.profiles_with(AccessLevel::Edit), keep),
-                        list_cell(&u.profiles_with(AccessLevel::View), keep),
-                        if cw.is_empty() {
-                            "-".into()
-                        } else {
-                            format!("{} (!)", cw.join(","))
-                        },
-                    ]
-                })
-                .collect();
-            out!(
-                "{}",
-                render(
-                    &["USER", "OWNS", "ADMIN", "EDIT", "VIEW", "CLUSTER-WIDE"],
-                    &table
-                )
-            );
-        }
-    }
-    Ok(())
-}
-
-#[derive(Serialize)]
-struct UserDetail<'a> {
-    #[serde(flatten)]
-    user: &'a UserRow,
-    findings: Vec<&'a Finding>,
-}
-
-async fn show_user(global: &GlobalArgs, identity: &str, output: Option<ListOutput>) -> CliResult {
-    let tenancy = load(global, Reads::USERS).await?;
-    let Some(user) = tenancy.user(identity) else {
-        let lower = identity.to_lowercase();
-        let similar: Vec<&str> = tenancy
-            .users()
-            .iter()
-            .filter(|u| {
-                u.identity.to_lowercase() == lower || u.identity.to_lowercase().contains(&lower)
-            })
-            .map(|u| u.identity.as_str())
-            .take(5)
-            .collect();
-        let hint = if similar.is_empty() {
-            String::new()
-        } else {
-            format!(
-                " (did you mean {}? names are compared byte for byte)",
-                similar.join(", ")
-            )
-        };
-        return Err(CliError::Failed(anyhow::anyhow!(
-            "{identity:?} owns no profile and appears in no Kubeflow binding{hint}"
-        )));
-    };
-    let findings: Vec<&Finding> = tenancy
-        .findings()
-        .iter()
-        .filter(|f| f.message.contains(&user.identity))
-        .map(|f| &**f)
-        .collect();
-    match output {
-        Some(f @ (ListOutput::Json | ListOutput::Yaml)) => {
-            print_structured(&UserDetail { user, findings }, f)
-        }
-        Some(ListOutput::Name) => {
-            outln!("{}", user.identity);
-            Ok(())
-        }
-        _ => {
-            outln!("Identity:      {} ({:?})", user.identity, user.kind);
-            outln!(
-                "Owns:          {}",
-                if user.owns.is_empty() {
-                    "-".to_string()
-                } else {
-                    user.owns.join(", ")
-                }
-            );
-            if user.cluster_wide.is_empty() {
-                outln!("Cluster-wide:  -");
-            } else {
-                for c in &user.cluster_wide {
-                    outln!(
-                        "Cluster-wide:  kubeflow-{} in EVERY namespace, via ClusterRoleBinding {}",
-                        c.role.short_name(),
-                        c.binding
-                    );
-                }
-            }
-            outln!();
-            let rows: Vec<Vec<String>> = user
-                .access
-                .iter()
-                .map(|a| {
-                    vec![
-                        a.profile.clone(),
-                        format!("{:?}", a.level).to_lowercase(),
-                        a.via.clone(),
-                    ]
-                })
-                .collect();
-            if rows.is_empty() {
-                outln!("No per-profile access.");
-            } else {
-                out!("{}", render(&["PROFILE", "ACCESS", "VIA"], &rows));
-            }
-            for f in findings {
-                outln!("\n{}: {} ({})", f.severity, f.message, f.code);
-            }
-            Ok(())
-        }
-    }
-}
-
 /// `kubectl kubeflow access`.
 pub async fn access(global: &GlobalArgs, args: AccessArgs) -> CliResult {
     let tenancy = load(global, Reads::USERS).await?;
@@ -607,104 +378,5 @@ pub async fn access(global: &GlobalArgs, args: AccessArgs) -> CliResult {
             );
             Ok(())
         }
-    }
-}
-
-/// `kubectl kubeflow doctor`.
-pub async fn doctor(global: &GlobalArgs, args: DoctorArgs) -> CliResult {
-    let (cluster, snapshot, tenancy) = load_all(global, Reads::FINDINGS).await?;
-    for p in &args.profiles {
-        if tenancy.profile(p).is_none() {
-            return Err(CliError::Failed(anyhow::anyhow!("profile {p:?} not found")));
-        }
-    }
-    let findings: Vec<&Finding> = tenancy
-        .findings()
-        .iter()
-        .filter(|f| {
-            args.profiles.is_empty()
-                || f.profile
-                    .as_ref()
-                    .is_some_and(|p| args.profiles.contains(p))
-        })
-        .map(|f| &**f)
-        .collect();
-    match args.output {
-        Some(f @ (ListOutput::Json | ListOutput::Yaml)) => {
-            print_list("DoctorReport", "findings", &findings, f)?;
-        }
-        _ => {
-            for f in &findings {
-                let obj = match &f.object.namespace {
-                    Some(ns) => format!("{} {ns}/{}", f.object.kind, f.object.name),
-                    None => format!("{} {}", f.object.kind, f.object.name),
-                };
-                outln!(
-                    "{:<7} {}  {obj}",
-                    f.severity.to_string().to_uppercase(),
-                    f.code
-                );
-                outln!("        {}", f.message);
-                outln!("        fix: {}\n", f.hint);
-            }
-            let count = |s: Severity| findings.iter().filter(|f| f.severity == s).count();
-            if findings.is_empty() {
-                outln!("No problems found.");
-            } else {
-                outln!(
-                    "{} findings: {} errors, {} warnings, {} info",
-                    findings.len(),
-                    count(Severity::Error),
-                    count(Severity::Warning),
-                    count(Severity::Info)
-                );
-            }
-        }
-    }
-    if args.fix && !findings.is_empty() {
-        let (mut plan, fixed) = crate::tenancy::doctor::plan_fixes(&snapshot, &findings)
-            .map_err(|e| CliError::Failed(e.into()))?;
-        crate::cluster::apply::show_live_deletes(&cluster, &mut plan).await;
-        if fixed.is_empty() {
-            errln!("None of these findings has a safe automatic fix; follow the fix hints above.");
-            return Err(CliError::Findings);
-        }
-        errln!(
-            "Safe fixes ({} of {} findings):",
-            fixed.len(),
-            findings.len()
-        );
-        for (c, f) in plan.changes.iter().zip(&fixed) {
-            let ns = c
-                .namespace()
-                .map(|n| format!(" -n {n}"))
-                .unwrap_or_default();
-            errln!("  {} {}{ns}  ({})", c.action.verb(), c.reference(), f.code);
-        }
-        let question = format!(
-            "About to apply {} fix(es) on context {:?}.",
-            fixed.len(),
-            cluster.context()
-        );
-        let write = super::output::WriteFlags {
-            dry_run: args.dry_run,
-            output: None,
-            diff: args.diff,
-        };
-        let confirm = super::output::Confirm {
-            question: &question,
-            answer: "yes",
-            yes: args.yes,
-        };
-        super::output::execute(&cluster, &plan, &write, Some(confirm)).await?;
-        if fixed.len() == findings.len() && args.dry_run == crate::cluster::DryRun::None {
-            return Ok(());
-        }
-        return Err(CliError::Findings);
-    }
-    if findings.is_empty() {
-        Ok(())
-    } else {
-        Err(CliError::Findings)
     }
 }
