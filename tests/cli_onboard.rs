@@ -433,13 +433,70 @@ async fn without_a_profile_controller_the_limit_range_wait_ends_with_advice() {
             predicate::str::contains("namespace \"lena\" did not appear within 1s")
                 .and(predicate::str::contains("profiles-deployment")),
         );
-    // Re-running reports the existing profile instead of changing it.
+    // Re-running keeps the profile and still cannot add the LimitRange: said again.
     cluster
         .plugin()
-        .args(["onboard", "lena@example.com", "--limit-range"])
+        .args([
+            "onboard",
+            "lena@example.com",
+            "--limit-range",
+            "--wait-timeout",
+            "1s",
+        ])
         .assert()
         .code(1)
-        .stderr(predicate::str::contains("already exists"));
+        .stdout(predicate::str::contains(
+            "profile.kubeflow.org/lena unchanged",
+        ))
+        .stderr(predicate::str::contains("did not appear"));
+}
+
+/// Onboarding the same owner again changes nothing and exits 0; a LimitRange asked for
+/// and missing is added; another quota than the live one is refused with the command that
+/// changes it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn onboard_again_for_the_same_owner_is_idempotent() {
+    let cluster = TestCluster::start().await;
+    let email = cluster.email("ivy");
+    let name = cluster.name("ivy");
+    if cluster.is_external() {
+        cluster.seed_profile_namespace(&name, &email).await;
+    }
+    let args = ["onboard", &email, "--profile", &name, "--cpu", "2"];
+    cluster.plugin().args(args).assert().success();
+    let profiles: Api<Profile> = Api::all(cluster.admin.clone());
+    let before = profiles.get(&name).await.unwrap().metadata.resource_version;
+    cluster
+        .plugin()
+        .args(args)
+        .assert()
+        .success()
+        .stdout(format!("profile.kubeflow.org/{name} unchanged\n"));
+    cluster
+        .plugin()
+        .args(args)
+        .arg("--limit-range")
+        .assert()
+        .success()
+        .stdout(
+            predicate::str::contains(format!("profile.kubeflow.org/{name} unchanged")).and(
+                predicate::str::contains("limitrange/cpu-mem-limit-range created"),
+            ),
+        );
+    cluster
+        .plugin()
+        .args(["onboard", &email, "--profile", &name, "--cpu", "64"])
+        .assert()
+        .code(1)
+        .stderr(
+            predicate::str::contains("with quota cpu=2 (asked: cpu=64)")
+                .and(predicate::str::contains(format!("quota set {name}"))),
+        );
+    let after = profiles.get(&name).await.unwrap().metadata.resource_version;
+    assert_eq!(before, after, "the profile itself was never written");
+    let lrs: Api<LimitRange> = Api::namespaced(cluster.admin.clone(), &name);
+    assert_eq!(lrs.list(&Default::default()).await.unwrap().items.len(), 1);
+    cluster.cleanup().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -159,8 +159,22 @@ pub fn print_applied(
             print_objects(&objects, format)
         }
         None => {
+            let namespace = |a: &Applied| {
+                a.object
+                    .pointer("/metadata/namespace")
+                    .and_then(serde_json::Value::as_str)
+                    .map(str::to_owned)
+            };
+            let mut namespaces: Vec<String> = applied.iter().filter_map(namespace).collect();
+            namespaces.sort();
+            namespaces.dedup();
             for a in applied {
-                outln!("{} {}{}", a.reference, a.action, dry_run.suffix());
+                // Like the plan's lines: with several namespaces, say which one each is in.
+                let ns = match namespace(a) {
+                    Some(ns) if namespaces.len() > 1 => format!(" -n {ns}"),
+                    _ => String::new(),
+                };
+                outln!("{}{ns} {}{}", a.reference, a.action, dry_run.suffix());
             }
             Ok(())
         }

@@ -12,13 +12,12 @@ use kube::api::{Api, ListParams};
 
 use super::access::{AccessError, plan_grant, plan_grant_cluster_wide};
 use super::apply::{Applied, ApplyOptions, apply};
-use super::onboard::{OnboardObjects, onboard};
-use super::quota::quantities;
+use super::onboard::{OnboardObjects, hard_map, onboard, same_quota};
 use super::{Cluster, ClusterError, DryRun};
 use crate::manifest::{
     IstioSettings, LimitRangeDefaults, contributor_pair, limit_range, profile, to_value,
 };
-use crate::model::{Profile, Subject, same_amount};
+use crate::model::{Profile, Subject};
 use crate::plan::{Action, Plan};
 use crate::tenancy::roster::{Entry, Grant, RowError};
 
@@ -119,22 +118,6 @@ pub async fn check_roster(
 
 fn names(applied: &[Applied]) -> Vec<String> {
     applied.iter().map(|a| a.reference.clone()).collect()
-}
-
-fn hard_map(p: &Profile) -> BTreeMap<String, String> {
-    quantities(
-        p.spec
-            .resource_quota_spec
-            .as_ref()
-            .and_then(|q| q.hard.as_ref()),
-    )
-}
-
-fn same_quota(live: &BTreeMap<String, String>, want: &BTreeMap<String, String>) -> bool {
-    live.len() == want.len()
-        && live
-            .iter()
-            .all(|(k, v)| want.get(k).is_some_and(|w| same_amount(v, w)))
 }
 
 fn show(m: &BTreeMap<String, String>) -> String {

@@ -20,6 +20,21 @@ pub enum ClusterError {
         /// The transport error.
         detail: String,
     },
+    /// The TLS handshake failed on the server's certificate (unknown issuer, bad or expired
+    /// certificate, wrong host name): reachable, but not trusted.
+    #[error(
+        "the TLS certificate of the Kubernetes API server {server} (context {context:?}) was not accepted: {detail}. It was checked against {ca}; fix the cluster's certificate-authority(-data) in the kubeconfig (`kubectl config view --minify --raw` shows it) or check that this context points at the right server"
+    )]
+    Certificate {
+        /// API server URL.
+        server: String,
+        /// Context name.
+        context: String,
+        /// The TLS error.
+        detail: String,
+        /// Which certificate authority the client trusted.
+        ca: String,
+    },
     /// The resource type is not served: the CRD is missing.
     #[error("{message}")]
     CrdMissing {
@@ -97,27 +112,44 @@ impl ClusterError {
     }
 }
 
-/// Maps one `kube::Error` for a request about `resource` on `context`/`server`.
-pub(super) fn translate(
-    err: kube::Error,
-    resource: &str,
-    context: &str,
-    server: &str,
-) -> ClusterError {
-    match err {
-        kube::Error::Api(status) => from_status(&status, resource, context),
-        kube::Error::HyperError(e) => ClusterError::Unreachable {
-            server: server.into(),
-            context: context.into(),
-            detail: root_cause(&e),
-        },
-        kube::Error::Service(e) => ClusterError::Unreachable {
-            server: server.into(),
-            context: context.into(),
-            detail: root_cause(e.as_ref()),
-        },
-        other => ClusterError::Other(format!("request about {resource} failed: {other}")),
+/// Where a request went: the context, its server and the certificate authority trusted.
+pub(super) struct Endpoint<'a> {
+    pub context: &'a str,
+    pub server: &'a str,
+    pub ca: &'a str,
+}
+
+/// Maps one `kube::Error` for a request about `resource` sent to `to`.
+pub(super) fn translate(err: kube::Error, resource: &str, to: &Endpoint<'_>) -> ClusterError {
+    let detail = match &err {
+        kube::Error::Api(status) => return from_status(status, resource, to.context),
+        kube::Error::HyperError(e) => root_cause(e),
+        kube::Error::Service(e) => root_cause(e.as_ref()),
+        kube::Error::RustlsTls(e) => e.to_string(),
+        _ => return ClusterError::Other(format!("request about {resource} failed: {err}")),
+    };
+    if is_certificate_problem(&detail) {
+        ClusterError::Certificate {
+            server: to.server.into(),
+            context: to.context.into(),
+            detail,
+            ca: to.ca.into(),
+        }
+    } else {
+        ClusterError::Unreachable {
+            server: to.server.into(),
+            context: to.context.into(),
+            detail,
+        }
     }
+}
+
+/// True when a transport error is rustls refusing the server's certificate (rustls's
+/// `invalid peer certificate: UnknownIssuer | BadSignature | Expired | NotValidForName ...`),
+/// as opposed to a refused or timed-out connection.
+fn is_certificate_problem(detail: &str) -> bool {
+    let lower = detail.to_ascii_lowercase();
+    lower.contains("certificate") || lower.contains("unknownissuer") || lower.contains("handshake")
 }
 
 fn from_status(status: &Status, resource: &str, context: &str) -> ClusterError {

@@ -48,6 +48,8 @@ pub struct Cluster {
     client: kube::Client,
     context: String,
     server: String,
+    /// Which certificate authority the client trusts, for certificate errors.
+    ca: String,
     /// `Some(reason)`: [`apply::apply`] refuses every write that is not a dry run.
     read_only: Option<String>,
 }
@@ -58,6 +60,20 @@ impl std::fmt::Debug for Cluster {
             .field("context", &self.context)
             .field("server", &self.server)
             .finish()
+    }
+}
+
+/// What a client built from `config` trusts, in words for an error message.
+fn trusted_ca(config: &kube::Config, context: &str) -> String {
+    if config.accept_invalid_certs {
+        "nothing (insecure-skip-tls-verify is set, yet the handshake still failed)".into()
+    } else if let Some(roots) = &config.root_cert {
+        format!(
+            "the {} certificate(s) of the certificate-authority(-data) of context {context:?}",
+            roots.len()
+        )
+    } else {
+        "the system's trusted roots (the kubeconfig gives no certificate-authority for this cluster)".into()
     }
 }
 
@@ -129,12 +145,14 @@ impl Cluster {
             .to_string()
             .trim_end_matches('/')
             .to_string();
+        let ca = trusted_ca(&config, &context);
         let client = kube::Client::try_from(config)
             .map_err(|e| ClusterError::Kubeconfig(format!("cannot build a client: {e}")))?;
         Ok(Self {
             client,
             context,
             server,
+            ca,
             read_only: None,
         })
     }
@@ -145,6 +163,7 @@ impl Cluster {
             client,
             context: context.to_string(),
             server: server.to_string(),
+            ca: "the client's configured roots".into(),
             read_only: None,
         }
     }
@@ -178,7 +197,12 @@ impl Cluster {
 
     /// Explains a failed request about `resource` (e.g. `profiles.kubeflow.org`).
     pub fn explain(&self, err: kube::Error, resource: &str) -> ClusterError {
-        error::translate(err, resource, &self.context, &self.server)
+        let to = error::Endpoint {
+            context: &self.context,
+            server: &self.server,
+            ca: &self.ca,
+        };
+        error::translate(err, resource, &to)
     }
 
     /// Profile names with their owner, for shell completion.

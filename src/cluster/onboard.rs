@@ -2,16 +2,18 @@
 //! profile controller makes, planned and applied through [`super::apply`]. Create only,
 //! never overwrite.
 
+use std::collections::BTreeMap;
 use std::time::Duration;
 
 use k8s_openapi::api::core::v1::{LimitRange, Namespace};
-use kube::api::Api;
+use kube::api::{Api, ListParams};
 
 pub use super::apply::Applied;
 use super::apply::{ApplyError, ApplyOptions, apply};
+use super::quota::quantities;
 use super::{Cluster, ClusterError, DryRun};
 use crate::manifest::{self, LimitRangeDefaults};
-use crate::model::{Email, Profile, ProfileName, Quota};
+use crate::model::{Email, Profile, ProfileName, Quota, same_amount};
 use crate::plan::{Change, Plan};
 
 /// What to create for one new user.
@@ -38,6 +40,20 @@ pub enum OnboardError {
         /// The user being onboarded.
         user: String,
     },
+    /// The user's own profile exists with another quota than asked; onboard never changes it.
+    #[error(
+        "profile {name:?} already exists for {user} with quota {live} (asked: {want}); onboard never changes an existing profile, so nothing was changed. `kubectl kubeflow quota set {name} ...` changes its quota"
+    )]
+    QuotaDiffers {
+        /// Profile name.
+        name: String,
+        /// The owner (the user being onboarded).
+        user: String,
+        /// The live quota, `k=v;...` or `none`.
+        live: String,
+        /// The quota asked for.
+        want: String,
+    },
     /// A namespace with that name exists; the profile controller would refuse it.
     #[error(
         "namespace {name:?} already exists (owner annotation: {owner}); the profile controller refuses to adopt a namespace it does not own, so nothing was changed. Pick another name with --profile"
@@ -58,8 +74,11 @@ pub enum OnboardError {
 
 const PROFILES: &str = "profiles.kubeflow.org";
 
-/// Plans onboarding: refuses an existing Profile, or a namespace of that name owned by
-/// someone else (the controller would not adopt it), else the creates of the Profile and the LimitRange.
+/// Plans onboarding: the creates of the Profile and the LimitRange. A re-run for the same
+/// owner is idempotent (the Profile `unchanged`, a LimitRange asked for and missing
+/// created); another owner's Profile, the user's own with another quota than asked, or a
+/// namespace of that name owned by someone else (the controller would not adopt it) are
+/// refused.
 pub async fn plan_onboard(
     cluster: &Cluster,
     objects: &OnboardObjects,
@@ -72,11 +91,7 @@ pub async fn plan_onboard(
         .await
         .map_err(|e| cluster.explain(e, PROFILES))?
     {
-        return Err(OnboardError::ProfileExists {
-            name,
-            owner: owner_of(&existing),
-            user,
-        });
+        return plan_rerun(cluster, objects, &existing).await;
     }
     let namespaces: Api<Namespace> = Api::all(cluster.client().clone());
     match namespaces.get_opt(&name).await {
@@ -100,6 +115,73 @@ pub async fn plan_onboard(
         Err(e) => return Err(cluster.explain(e, "namespaces").into()),
     }
     Ok(objects.creates()?)
+}
+
+/// Onboarding again into an existing Profile: only for its owner with the same quota (or
+/// none asked); adds the LimitRange if it was asked for and the namespace has none.
+async fn plan_rerun(
+    cluster: &Cluster,
+    objects: &OnboardObjects,
+    existing: &Profile,
+) -> Result<Plan, OnboardError> {
+    let name = objects.profile.metadata.name.clone().unwrap_or_default();
+    let (user, owner) = (owner_of(&objects.profile), owner_of(existing));
+    // The owner's kind matters too: a group of the same name is someone else.
+    let same_owner =
+        owner == user && existing.spec.owner.as_ref().map(|o| o.kind.as_str()) == Some("User");
+    if !same_owner {
+        return Err(OnboardError::ProfileExists { name, owner, user });
+    }
+    let (live, want) = (hard_map(existing), hard_map(&objects.profile));
+    if !want.is_empty() && !same_quota(&live, &want) {
+        return Err(OnboardError::QuotaDiffers {
+            name,
+            user,
+            live: show_quota(&live),
+            want: show_quota(&want),
+        });
+    }
+    let mut plan = Plan::new();
+    plan.push(Change::unchanged(existing)?);
+    if let Some(limit_range) = &objects.limit_range {
+        let lrs: Api<LimitRange> = Api::namespaced(cluster.client().clone(), &name);
+        let present = match lrs.list(&ListParams::default()).await {
+            Ok(list) => !list.items.is_empty(),
+            // Not there yet (the controller is still making it): the create waits for it.
+            Err(kube::Error::Api(s)) if s.code == 404 => false,
+            Err(e) => return Err(cluster.explain(e, "limitranges").into()),
+        };
+        if !present {
+            plan.push(Change::create(limit_range)?);
+        }
+    }
+    Ok(plan)
+}
+
+/// `spec.resourceQuotaSpec.hard` of a Profile as `name -> quantity` strings.
+pub(super) fn hard_map(p: &Profile) -> BTreeMap<String, String> {
+    quantities(
+        p.spec
+            .resource_quota_spec
+            .as_ref()
+            .and_then(|q| q.hard.as_ref()),
+    )
+}
+
+/// The same resources with the same amounts (`1Gi` equals `1024Mi`).
+pub(super) fn same_quota(live: &BTreeMap<String, String>, want: &BTreeMap<String, String>) -> bool {
+    live.len() == want.len()
+        && live
+            .iter()
+            .all(|(k, v)| want.get(k).is_some_and(|w| same_amount(v, w)))
+}
+
+fn show_quota(m: &BTreeMap<String, String>) -> String {
+    if m.is_empty() {
+        return "none".into();
+    }
+    let pairs: Vec<String> = m.iter().map(|(k, v)| format!("{k}={v}")).collect();
+    pairs.join(",")
 }
 
 /// Why onboarding objects cannot be built (the input, before anything is sent).

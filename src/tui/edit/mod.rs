@@ -316,7 +316,9 @@ impl From<&ClusterError> for Failure {
                 FailureKind::Invalid
             }
             ClusterError::ReadOnly { .. } => FailureKind::ReadOnly,
-            ClusterError::Unreachable { .. } => FailureKind::Unreachable,
+            ClusterError::Unreachable { .. } | ClusterError::Certificate { .. } => {
+                FailureKind::Unreachable
+            }
             _ => FailureKind::Other,
         };
         Failure::new(kind, e.to_string())
