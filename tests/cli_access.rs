@@ -42,6 +42,16 @@ async fn grant_replace_and_revoke_pairs() {
         .assert()
         .success();
     assert!(rbs.get_opt(&edit).await.unwrap().is_none());
+    // `group:NAME`, as `users` and the roster write groups, is a group.
+    cluster
+        .plugin()
+        .args(["grant", "group:ml-team@example.com", "--role", "view"])
+        .args(["--profile", &p, "--dry-run=client", "-o", "name"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(
+            "rolebinding.rbac.authorization.k8s.io/group-ml-team-example-com-clusterrole-view",
+        ));
 
     cluster
         .plugin()

@@ -68,6 +68,17 @@ async fn bulk_import_checks_everything_first_then_applies_idempotently() {
     let (pa, pc) = (cluster.name("alice-team"), cluster.name("carol-team"));
     let before = profile_names(&cluster).await;
 
+    // `--from -` reads the roster from standard input (YAML recognised by its content).
+    cluster
+        .plugin()
+        .args(["onboard", "--from", "-", "--dry-run=client"])
+        .write_stdin(format!(
+            "- email: {alice}\n  profile: {pa}\n  role: owner\n"
+        ))
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("1 created, 0 unchanged"));
+
     // One bad row among good ones: every bad row is listed by line, nothing is written.
     let bad = dir.path().join("bad.csv");
     std::fs::write(

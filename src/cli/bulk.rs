@@ -27,15 +27,34 @@ fn bad_rows(errors: &[RowError], path: &str) -> CliError {
     ))
 }
 
+/// The roster's text and how to name it in messages; `-` is standard input.
+fn read_roster(path: &std::path::Path) -> Result<(String, String), CliError> {
+    use std::io::Read as _;
+    if path.as_os_str() == "-" {
+        let mut text = String::new();
+        std::io::stdin().read_to_string(&mut text).map_err(|e| {
+            CliError::Usage(anyhow::anyhow!("cannot read the roster from stdin: {e}"))
+        })?;
+        return Ok((text, "stdin".into()));
+    }
+    let shown = path.display().to_string();
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| CliError::Usage(anyhow::anyhow!("cannot read {shown}: {e}")))?;
+    Ok((text, shown))
+}
+
 /// `kubectl kubeflow onboard --from FILE`.
 pub async fn onboard_from(global: &GlobalArgs, args: &OnboardArgs) -> CliResult {
     let Some(path) = &args.from else {
         return Err(CliError::Usage(anyhow::anyhow!("--from FILE is required")));
     };
-    let shown = path.display().to_string();
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| CliError::Usage(anyhow::anyhow!("cannot read {shown}: {e}")))?;
-    let format = args.format.unwrap_or_else(|| RosterFormat::from_path(path));
+    let (text, shown) = read_roster(path)?;
+    let format = args
+        .format
+        .unwrap_or_else(|| match path.as_os_str() == "-" {
+            true => RosterFormat::sniff(&text),
+            false => RosterFormat::from_path(path),
+        });
     let parsed = parse_roster_rows(&text, format);
     for w in &parsed.warnings {
         errln!("Warning: {shown} {w}");

@@ -14,10 +14,11 @@ use crate::cluster::offboard::plan_offboard;
 use crate::model::{Email, GroupName, ProfileName, Role, Subject};
 use crate::plan::Plan;
 
-/// Who gets access: an email (positional) or `--group NAME`.
+/// Who gets access: an email (positional), `group:NAME` (as in the roster) or `--group NAME`.
 #[derive(Debug, Args)]
 pub struct Who {
-    /// The user's email, exactly as the identity provider sends it.
+    /// The user's email, exactly as the identity provider sends it, or `group:NAME` for a
+    /// group (as `users` and the roster write groups).
     #[arg(value_name = "USER", required_unless_present = "group")]
     pub email: Option<String>,
     /// A group instead of a user.
@@ -27,6 +28,15 @@ pub struct Who {
 
 impl Who {
     pub(super) fn subject(&self) -> Result<Subject, CliError> {
+        let group = self
+            .email
+            .as_deref()
+            .and_then(|e| e.strip_prefix("group:"))
+            .or(self.group.as_deref());
+        if let Some(g) = group {
+            let name = GroupName::parse(g).map_err(|e| CliError::Usage(anyhow::Error::new(e)))?;
+            return Ok(Subject::Group(name));
+        }
         match (&self.email, &self.group) {
             (Some(e), None) => {
                 let email: Email = e
@@ -37,9 +47,6 @@ impl Who {
                 }
                 Ok(Subject::User(email))
             }
-            (None, Some(g)) => Ok(Subject::Group(
-                GroupName::parse(g).map_err(|e| CliError::Usage(anyhow::Error::new(e)))?,
-            )),
             _ => Err(CliError::Usage(anyhow::anyhow!(
                 "give either USER or --group NAME"
             ))),

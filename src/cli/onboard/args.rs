@@ -27,8 +27,8 @@ pub struct OnboardArgs {
     #[arg(value_name = "USER_EMAIL", required_unless_present = "from")]
     pub email: Option<String>,
     /// Onboard many: a CSV (header user,profile,role,quota,limit_range) or YAML list; see
-    /// `kubectl kubeflow export` for the format. Every row is checked before anything is
-    /// written.
+    /// `kubectl kubeflow export` for the format; `-` reads standard input. Every row is
+    /// checked before anything is written.
     #[arg(long, value_name = "FILE", conflicts_with_all = ["email", "profile", "cpu", "memory", "gpu", "pods", "storage", "quota", "limit_range", "limit_range_cpu", "limit_range_memory", "limit_range_request_cpu", "limit_range_request_memory", "output", "diff"])]
     pub from: Option<std::path::PathBuf>,
     /// Format of --from (default: by extension, .yaml/.yml is YAML, else CSV).

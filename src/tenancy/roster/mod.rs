@@ -12,12 +12,12 @@
 //! row and reports all bad rows with their line numbers; nothing is applied if any is bad.
 //! Pure: no I/O.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 
 use serde::{Deserialize, Serialize};
 
 use crate::model::{Email, GroupName, ProfileName, Quota, Role, Subject};
-use crate::tenancy::{SubjectKind, Tenancy};
+use crate::tenancy::SubjectKind;
 
 /// File format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -36,6 +36,21 @@ impl RosterFormat {
                 RosterFormat::Yaml
             }
             _ => RosterFormat::Csv,
+        }
+    }
+
+    /// From the text itself (a roster on stdin has no name): YAML when the first line that
+    /// is not blank or a comment starts a list item or a document, else CSV.
+    pub fn sniff(text: &str) -> Self {
+        let first = text
+            .lines()
+            .map(str::trim_start)
+            .find(|l| !l.is_empty() && !l.starts_with('#'))
+            .unwrap_or_default();
+        if first.starts_with("- ") || first == "-" || first.starts_with("---") {
+            RosterFormat::Yaml
+        } else {
+            RosterFormat::Csv
         }
     }
 }
@@ -122,7 +137,7 @@ impl std::fmt::Display for RowError {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct RawRow {
     /// Email or `group:NAME`.
-    #[serde(default)]
+    #[serde(default, alias = "email")]
     pub user: String,
     /// Profile, `*`, or empty.
     #[serde(default)]
@@ -167,6 +182,37 @@ fn bool_field<'de, D: serde::Deserializer<'de>>(d: D) -> Result<String, D::Error
 /// The header of the CSV format.
 pub const CSV_HEADER: &str = "user,profile,role,quota,limit_range";
 
+/// Refuses a CSV header with an unknown column (suggesting the closest known one), without
+/// `user` (or its alias `email`) and `role`, or with both `user` and `email`.
+fn check_header(headers: &csv::StringRecord) -> Result<(), RowError> {
+    let known = ["user", "email", "profile", "role", "quota", "limit_range"];
+    let refuse = |message: String| Err(RowError { line: 1, message });
+    for h in headers.iter() {
+        if !known.contains(&h) {
+            let close = known
+                .iter()
+                .map(|k| (strsim::levenshtein(k, &h.to_ascii_lowercase()), *k))
+                .min()
+                .filter(|(d, _)| *d <= 2)
+                .map(|(_, k)| format!(" (did you mean {k:?}?)"))
+                .unwrap_or_default();
+            return refuse(format!(
+                "unknown column {h:?}{close}; the header must be (a subset of) {CSV_HEADER} (email is accepted for user)"
+            ));
+        }
+    }
+    let has = |c: &str| headers.iter().any(|h| h == c);
+    if has("user") && has("email") {
+        return refuse("columns user and email are the same column; keep one".into());
+    }
+    if !(has("user") || has("email")) || !has("role") {
+        return refuse(format!(
+            "the first line must be a header with at least user (or email) and role: {CSV_HEADER}"
+        ));
+    }
+    Ok(())
+}
+
 /// Reads raw rows with their line numbers.
 pub fn read_rows(text: &str, format: RosterFormat) -> Result<Vec<(usize, RawRow)>, RowError> {
     match format {
@@ -180,25 +226,7 @@ pub fn read_rows(text: &str, format: RosterFormat) -> Result<Vec<(usize, RawRow)
                 line: 1,
                 message: format!("cannot read the CSV header: {e}"),
             })?;
-            let known = ["user", "profile", "role", "quota", "limit_range"];
-            for h in headers.iter() {
-                if !known.contains(&h) {
-                    return Err(RowError {
-                        line: 1,
-                        message: format!(
-                            "unknown column {h:?}; the header must be (a subset of) {CSV_HEADER}"
-                        ),
-                    });
-                }
-            }
-            if !headers.iter().any(|h| h == "user") || !headers.iter().any(|h| h == "role") {
-                return Err(RowError {
-                    line: 1,
-                    message: format!(
-                        "the first line must be a header with at least user and role: {CSV_HEADER}"
-                    ),
-                });
-            }
+            check_header(headers)?;
             let mut rows = Vec::new();
             for record in reader.deserialize::<RawRow>() {
                 match record {
@@ -231,11 +259,18 @@ pub fn read_rows(text: &str, format: RosterFormat) -> Result<Vec<(usize, RawRow)
             Ok(rows)
         }
         RosterFormat::Yaml => {
-            let rows: Vec<RawRow> = serde_saphyr::from_str(text).map_err(|e| RowError {
-                line: 1,
-                message: format!(
-                    "not a YAML list of rows with keys user, profile, role, quota, limit_range: {e}"
-                ),
+            let rows: Vec<RawRow> = serde_saphyr::from_str(text).map_err(|e| {
+                let said = e.to_string();
+                let first = said.lines().next().unwrap_or_default().trim_start_matches("error: ");
+                RowError {
+                    line: e
+                        .location()
+                        .and_then(|l| usize::try_from(l.line()).ok())
+                        .unwrap_or(1),
+                    message: format!(
+                        "not a YAML list of rows with keys user, profile, role, quota, limit_range: {first}"
+                    ),
+                }
             })?;
             // Top-level list items start with "- " at column 0.
             let starts: Vec<usize> = text
@@ -261,7 +296,7 @@ fn parse_bool(s: &str) -> Result<bool, String> {
     }
 }
 
-fn validate(row: &RawRow) -> Result<(Subject, Grant, Vec<String>), String> {
+pub(super) fn validate(row: &RawRow) -> Result<(Subject, Grant, Vec<String>), String> {
     let mut warnings = Vec::new();
     let user = row.user.trim();
     if user.is_empty() {
@@ -403,7 +438,16 @@ pub fn parse_roster_rows(text: &str, format: RosterFormat) -> ParsedRoster {
     }
     let mut owners: HashMap<&str, &Entry> = HashMap::new();
     let mut places: HashMap<(String, &str), &Entry> = HashMap::new();
+    let mut seen: HashMap<(String, &str, &str), usize> = HashMap::new();
     for e in &entries {
+        let subject = format!("{}:{}", e.subject.kind(), e.subject.name());
+        if let Some(first) = seen.insert((subject, e.profile(), e.role()), e.line) {
+            errors.push(RowError {
+                line: e.line,
+                message: format!("repeats line {first}; remove one of the two"),
+            });
+            continue;
+        }
         if let Grant::Owner { profile, .. } = &e.grant
             && let Some(first) = owners.insert(profile.as_str(), e)
         {
@@ -414,6 +458,7 @@ pub fn parse_roster_rows(text: &str, format: RosterFormat) -> ParsedRoster {
                     first.line
                 ),
             });
+            continue;
         }
         let key = (
             format!("{}:{}", e.subject.kind(), e.subject.name()),
@@ -442,260 +487,11 @@ pub fn parse_roster_rows(text: &str, format: RosterFormat) -> ParsedRoster {
     }
 }
 
-fn raw(e: &Entry) -> RawRow {
-    let (quota, limit_range) = match &e.grant {
-        Grant::Owner {
-            quota, limit_range, ..
-        } => (
-            quota
-                .as_ref()
-                .map(|q| {
-                    q.iter()
-                        .map(|(k, v)| format!("{}={v}", k.as_str()))
-                        .collect::<Vec<_>>()
-                        .join(";")
-                })
-                .unwrap_or_default(),
-            if *limit_range { "true" } else { "" }.to_string(),
-        ),
-        _ => (String::new(), String::new()),
-    };
-    RawRow {
-        user: e.user(),
-        profile: e.profile().to_string(),
-        role: e.role().to_string(),
-        quota,
-        limit_range,
-    }
-}
+mod export;
 
-/// Writes entries in `format` (CSV with header, or a YAML list with quota as a mapping).
-pub fn render_roster(entries: &[Entry], format: RosterFormat) -> Result<String, String> {
-    match format {
-        RosterFormat::Csv => {
-            let mut w = csv::Writer::from_writer(Vec::new());
-            w.write_record(CSV_HEADER.split(','))
-                .map_err(|e| e.to_string())?;
-            for e in entries {
-                let r = raw(e);
-                w.write_record([&r.user, &r.profile, &r.role, &r.quota, &r.limit_range])
-                    .map_err(|e| e.to_string())?;
-            }
-            let bytes = w.into_inner().map_err(|e| e.to_string())?;
-            String::from_utf8(bytes).map_err(|e| e.to_string())
-        }
-        RosterFormat::Yaml => {
-            let rows: Vec<serde_json::Value> = entries
-                .iter()
-                .map(|e| {
-                    let r = raw(e);
-                    let mut m = serde_json::Map::new();
-                    m.insert("user".into(), r.user.into());
-                    m.insert("profile".into(), r.profile.into());
-                    m.insert("role".into(), r.role.into());
-                    if let Grant::Owner {
-                        quota, limit_range, ..
-                    } = &e.grant
-                    {
-                        if let Some(q) = quota {
-                            let quota: BTreeMap<&str, String> =
-                                q.iter().map(|(k, v)| (k.as_str(), v.to_string())).collect();
-                            m.insert("quota".into(), serde_json::json!(quota));
-                        }
-                        if *limit_range {
-                            m.insert("limit_range".into(), true.into());
-                        }
-                    }
-                    serde_json::Value::Object(m)
-                })
-                .collect();
-            serde_saphyr::to_string(&rows).map_err(|e| e.to_string())
-        }
-    }
-}
+use export::user_column;
 
-/// The `user` column: the email, or `group:NAME`.
-fn user_column(kind: SubjectKind, name: &str) -> String {
-    match kind {
-        SubjectKind::User => name.to_string(),
-        SubjectKind::Group => format!("group:{name}"),
-    }
-}
-
-/// The current tenancy as entries: every profile's owner row (quota, LimitRange), its
-/// contributors, and cluster-wide `kubeflow-*` roles. What cannot be expressed as a valid
-/// row (a profile without owner, a name the importer would refuse) is returned as a warning
-/// instead.
-pub fn export_entries(tenancy: &Tenancy) -> (Vec<Entry>, Vec<String>) {
-    let mut rows: Vec<(RawRow, String)> = Vec::new();
-    let mut skipped = Vec::new();
-    for p in tenancy.profiles() {
-        let Some(owner) = &p.owner else {
-            skipped.push(format!(
-                "profile {} not exported: it has no spec.owner",
-                p.name
-            ));
-            continue;
-        };
-        rows.push((
-            RawRow {
-                user: owner.clone(),
-                profile: p.name.clone(),
-                role: "owner".into(),
-                quota: p
-                    .quota
-                    .iter()
-                    .map(|q| format!("{}={}", q.resource, q.hard))
-                    .collect::<Vec<_>>()
-                    .join(";"),
-                limit_range: if p.limit_range && !p.quota.is_empty() {
-                    "true".into()
-                } else {
-                    String::new()
-                },
-            },
-            format!("profile {}", p.name),
-        ));
-        // Contributors come strongest role first; a second binding of the same subject is
-        // a doctor finding, and a roster row has one role, so the strongest is kept.
-        let mut seen: BTreeMap<(SubjectKind, &str), Role> = BTreeMap::new();
-        for c in &p.contributors {
-            if let Some(kept) = seen.get(&(c.kind, c.name.as_str())) {
-                skipped.push(format!(
-                    "{} has {} and {} in profile {}; exported {} only",
-                    c.name,
-                    kept.cluster_role(),
-                    c.role.cluster_role(),
-                    p.name,
-                    kept.cluster_role()
-                ));
-                continue;
-            }
-            seen.insert((c.kind, c.name.as_str()), c.role);
-            rows.push((
-                RawRow {
-                    user: user_column(c.kind, &c.name),
-                    profile: p.name.clone(),
-                    role: c.role.short_name().into(),
-                    ..RawRow::default()
-                },
-                format!("{} in profile {}", c.name, p.name),
-            ));
-        }
-    }
-    for u in tenancy.users() {
-        for cw in &u.cluster_wide {
-            rows.push((
-                RawRow {
-                    user: user_column(u.kind, &u.identity),
-                    profile: "*".into(),
-                    role: cw.role.short_name().into(),
-                    ..RawRow::default()
-                },
-                format!("cluster-wide {} of {}", cw.role.cluster_role(), u.identity),
-            ));
-        }
-    }
-    let mut entries = Vec::new();
-    for (row, what) in rows {
-        match validate(&row) {
-            Ok((subject, grant, _)) => entries.push(Entry {
-                line: 0,
-                subject,
-                grant,
-            }),
-            Err(e) => skipped.push(format!("{what} not exported: {e}")),
-        }
-    }
-    (entries, skipped)
-}
+pub use export::{export_entries, render_roster};
 
 #[cfg(test)]
-mod tests {
-    #![allow(clippy::unwrap_used, clippy::expect_used)]
-    use super::*;
-
-    const CSV: &str = "user,profile,role,quota,limit_range\n\
-        alice@example.com,,owner,cpu=8;memory=16Gi,true\n\
-        # a comment\n\
-        bob@example.com,alice,edit,,\n\
-        group:ml-leads,alice,admin,,\n\
-        auditor@example.com,*,view,,\n";
-
-    #[test]
-    fn csv_rows_become_entries_with_real_line_numbers() {
-        let (entries, warnings) = parse_roster(CSV, RosterFormat::Csv).unwrap();
-        assert!(warnings.is_empty());
-        assert_eq!(entries.len(), 4);
-        assert_eq!(entries[0].profile(), "alice");
-        assert!(
-            matches!(&entries[0].grant, Grant::Owner { quota: Some(q), limit_range: true, .. } if q.len() == 2)
-        );
-        assert_eq!(entries[1].line, 4);
-        assert!(matches!(entries[2].subject, Subject::Group(_)));
-        assert!(matches!(
-            entries[3].grant,
-            Grant::ClusterWide { role: Role::View }
-        ));
-    }
-
-    #[test]
-    fn every_bad_row_is_reported() {
-        let text = "user,profile,role,quota,limit_range\n\
-            not-an-email,p,edit,,\n\
-            ok@example.com,p,owner,cpu=lots,\n\
-            ok2@example.com,Bad_Name,view,,\n\
-            ok3@example.com,p,superuser,,\n\
-            group:g,,owner,,\n\
-            ok4@example.com,p,edit,cpu=1,\n\
-            ok5@example.com,,edit,,\n\
-            ok6@example.com,p,owner,,maybe\n";
-        let errors = parse_roster(text, RosterFormat::Csv).unwrap_err();
-        let lines: Vec<usize> = errors.iter().map(|e| e.line).collect();
-        assert_eq!(lines, vec![2, 3, 4, 5, 6, 7, 8, 9], "{errors:?}");
-        assert!(errors[3].message.contains("superuser"));
-        assert!(errors[4].message.contains("group cannot own"));
-    }
-
-    #[test]
-    fn conflicting_rows_are_refused() {
-        let text = "user,profile,role\n\
-            a@example.com,p,owner\n\
-            b@example.com,p,owner\n\
-            c@example.com,p,edit\n\
-            c@example.com,p,view\n";
-        let errors = parse_roster(text, RosterFormat::Csv).unwrap_err();
-        assert_eq!(errors.len(), 2);
-        assert_eq!(errors[0].line, 3);
-        assert!(errors[1].message.contains("line 4"));
-    }
-
-    #[test]
-    fn header_is_required_and_checked() {
-        let e = parse_roster("alice@example.com,,owner\n", RosterFormat::Csv).unwrap_err();
-        assert_eq!(e[0].line, 1);
-        let e = parse_roster("user,role,team\n", RosterFormat::Csv).unwrap_err();
-        assert!(e[0].message.contains("team"));
-    }
-
-    #[test]
-    fn yaml_accepts_quota_mappings_and_round_trips() {
-        let text = "- user: alice@example.com\n  role: owner\n  quota:\n    cpu: 8\n    memory: 16Gi\n  limit_range: true\n- user: bob@example.com\n  profile: alice\n  role: view\n";
-        let (entries, _) = parse_roster(text, RosterFormat::Yaml).unwrap();
-        assert_eq!(entries[1].line, 7);
-        for format in [RosterFormat::Csv, RosterFormat::Yaml] {
-            let out = render_roster(&entries, format).unwrap();
-            let (again, _) = parse_roster(&out, format).unwrap();
-            let strip = |v: &[Entry]| -> Vec<(String, Grant)> {
-                v.iter().map(|e| (e.user(), e.grant.clone())).collect()
-            };
-            assert_eq!(strip(&again), strip(&entries), "{out}");
-        }
-        let bad = parse_roster(
-            "- user: x@example.com\n  role: owner\n- user: nope\n  role: view\n  profile: p\n",
-            RosterFormat::Yaml,
-        )
-        .unwrap_err();
-        assert_eq!(bad[0].line, 3);
-    }
-}
+mod tests;

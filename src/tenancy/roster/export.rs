@@ -1,0 +1,175 @@
+//! The tenancy as roster rows (`export`), and rows back to CSV or YAML text.
+
+use std::collections::BTreeMap;
+
+use super::{CSV_HEADER, Entry, Grant, RawRow, RosterFormat, validate};
+use crate::model::Role;
+use crate::tenancy::{SubjectKind, Tenancy};
+
+fn raw(e: &Entry) -> RawRow {
+    let (quota, limit_range) = match &e.grant {
+        Grant::Owner {
+            quota, limit_range, ..
+        } => (
+            quota
+                .as_ref()
+                .map(|q| {
+                    q.iter()
+                        .map(|(k, v)| format!("{}={v}", k.as_str()))
+                        .collect::<Vec<_>>()
+                        .join(";")
+                })
+                .unwrap_or_default(),
+            if *limit_range { "true" } else { "" }.to_string(),
+        ),
+        _ => (String::new(), String::new()),
+    };
+    RawRow {
+        user: e.user(),
+        profile: e.profile().to_string(),
+        role: e.role().to_string(),
+        quota,
+        limit_range,
+    }
+}
+
+/// Writes entries in `format` (CSV with header, or a YAML list with quota as a mapping).
+pub fn render_roster(entries: &[Entry], format: RosterFormat) -> Result<String, String> {
+    match format {
+        RosterFormat::Csv => {
+            let mut w = csv::Writer::from_writer(Vec::new());
+            w.write_record(CSV_HEADER.split(','))
+                .map_err(|e| e.to_string())?;
+            for e in entries {
+                let r = raw(e);
+                w.write_record([&r.user, &r.profile, &r.role, &r.quota, &r.limit_range])
+                    .map_err(|e| e.to_string())?;
+            }
+            let bytes = w.into_inner().map_err(|e| e.to_string())?;
+            String::from_utf8(bytes).map_err(|e| e.to_string())
+        }
+        RosterFormat::Yaml => {
+            let rows: Vec<serde_json::Value> = entries
+                .iter()
+                .map(|e| {
+                    let r = raw(e);
+                    let mut m = serde_json::Map::new();
+                    m.insert("user".into(), r.user.into());
+                    m.insert("profile".into(), r.profile.into());
+                    m.insert("role".into(), r.role.into());
+                    if let Grant::Owner {
+                        quota, limit_range, ..
+                    } = &e.grant
+                    {
+                        if let Some(q) = quota {
+                            let quota: BTreeMap<&str, String> =
+                                q.iter().map(|(k, v)| (k.as_str(), v.to_string())).collect();
+                            m.insert("quota".into(), serde_json::json!(quota));
+                        }
+                        if *limit_range {
+                            m.insert("limit_range".into(), true.into());
+                        }
+                    }
+                    serde_json::Value::Object(m)
+                })
+                .collect();
+            serde_saphyr::to_string(&rows).map_err(|e| e.to_string())
+        }
+    }
+}
+
+/// The `user` column: the email, or `group:NAME`.
+pub(super) fn user_column(kind: SubjectKind, name: &str) -> String {
+    match kind {
+        SubjectKind::User => name.to_string(),
+        SubjectKind::Group => format!("group:{name}"),
+    }
+}
+
+/// The current tenancy as entries: every profile's owner row (quota, LimitRange), its
+/// contributors, and cluster-wide `kubeflow-*` roles. What cannot be expressed as a valid
+/// row (a profile without owner, a name the importer would refuse) is returned as a warning
+/// instead.
+pub fn export_entries(tenancy: &Tenancy) -> (Vec<Entry>, Vec<String>) {
+    let mut rows: Vec<(RawRow, String)> = Vec::new();
+    let mut skipped = Vec::new();
+    for p in tenancy.profiles() {
+        let Some(owner) = &p.owner else {
+            skipped.push(format!(
+                "profile {} not exported: it has no spec.owner",
+                p.name
+            ));
+            continue;
+        };
+        rows.push((
+            RawRow {
+                user: owner.clone(),
+                profile: p.name.clone(),
+                role: "owner".into(),
+                quota: p
+                    .quota
+                    .iter()
+                    .map(|q| format!("{}={}", q.resource, q.hard))
+                    .collect::<Vec<_>>()
+                    .join(";"),
+                limit_range: if p.limit_range && !p.quota.is_empty() {
+                    "true".into()
+                } else {
+                    String::new()
+                },
+            },
+            format!("profile {}", p.name),
+        ));
+        // Contributors come strongest role first; a second binding of the same subject is
+        // a doctor finding, and a roster row has one role, so the strongest is kept.
+        let mut seen: BTreeMap<(SubjectKind, &str), Role> = BTreeMap::new();
+        for c in &p.contributors {
+            if let Some(kept) = seen.get(&(c.kind, c.name.as_str())) {
+                skipped.push(format!(
+                    "{} has {} and {} in profile {}; exported {} only",
+                    c.name,
+                    kept.cluster_role(),
+                    c.role.cluster_role(),
+                    p.name,
+                    kept.cluster_role()
+                ));
+                continue;
+            }
+            seen.insert((c.kind, c.name.as_str()), c.role);
+            rows.push((
+                RawRow {
+                    user: user_column(c.kind, &c.name),
+                    profile: p.name.clone(),
+                    role: c.role.short_name().into(),
+                    ..RawRow::default()
+                },
+                format!("{} in profile {}", c.name, p.name),
+            ));
+        }
+    }
+    for u in tenancy.users() {
+        for cw in &u.cluster_wide {
+            rows.push((
+                RawRow {
+                    user: user_column(u.kind, &u.identity),
+                    profile: "*".into(),
+                    role: cw.role.short_name().into(),
+                    ..RawRow::default()
+                },
+                format!("cluster-wide {} of {}", cw.role.cluster_role(), u.identity),
+            ));
+        }
+    }
+    let mut entries = Vec::new();
+    for (row, what) in rows {
+        match validate(&row) {
+            Ok((subject, grant, _)) => entries.push(Entry {
+                line: 0,
+                subject,
+                grant,
+            }),
+            Err(e) => skipped.push(format!("{what} not exported: {e}")),
+        }
+    }
+    (entries, skipped)
+}
