@@ -49,6 +49,10 @@ fn input_errors_exit_2_before_any_request() {
             "is not a resourceVersion",
         ),
         (&["users", "show", ""][..], "the user is empty"),
+        // -o values that would do nothing are not offered.
+        (&["access", "-o", "name"][..], "[possible values: json, yaml]"),
+        (&["doctor", "-o", "wide"][..], "[possible values: json, yaml]"),
+        (&["users", "show", "a@b.c", "-o", "name"][..], "[possible values: json, yaml]"),
     ] {
         Command::cargo_bin("kubectl-kubeflow")
             .unwrap()

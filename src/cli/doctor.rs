@@ -2,7 +2,7 @@
 
 use clap::Args;
 
-use super::read::{ListOutput, Reads, load_all, print_list};
+use super::read::{DocOutput, Reads, load_all, print_list};
 use super::{CliError, CliResult, GlobalArgs};
 use crate::tenancy::{Finding, Severity};
 
@@ -22,7 +22,7 @@ pub struct DoctorArgs {
     pub profiles: Vec<String>,
     /// Output format (default: text).
     #[arg(short = 'o', long = "output", value_enum)]
-    pub output: Option<ListOutput>,
+    pub output: Option<DocOutput>,
     /// Apply the safe fixes: create the missing AuthorizationPolicy of a contributor pair,
     /// delete a policy whose RoleBinding is gone, create the LimitRange a quota needs. Shows
     /// them and asks first (--yes off a terminal).
@@ -66,10 +66,10 @@ pub async fn doctor(global: &GlobalArgs, args: DoctorArgs) -> CliResult {
         false => None,
     };
     match args.output {
-        Some(f @ (ListOutput::Json | ListOutput::Yaml)) => {
-            print_list("DoctorReport", "findings", &findings, f)?;
+        Some(f) => {
+            print_list("DoctorReport", "findings", &findings, f.into())?;
         }
-        _ => {
+        None => {
             // With --fix, the findings that get a fix are shown once, as plan lines below.
             let fixed = fixes.as_ref().map(|(_, fixed)| fixed.as_slice());
             let by_hand: Vec<&Finding> = findings

@@ -355,6 +355,31 @@ mod tests {
         assert!(help.contains(&requests), "{requests:?} in {help}");
     }
 
+    /// Every command a user runs (leaves and groups alike) shows examples in its help.
+    #[test]
+    fn every_command_has_examples() {
+        fn walk(cmd: &mut clap::Command, path: &str, missing: &mut Vec<String>) {
+            if cmd.get_name() == "help" {
+                return; // clap's own `help` tree
+            }
+            let path = format!("{path} {}", cmd.get_name());
+            let help = cmd.render_long_help().to_string();
+            if !help.contains("Examples:") {
+                missing.push(path.clone());
+            }
+            for sub in cmd.get_subcommands_mut() {
+                walk(sub, &path, missing);
+            }
+        }
+        let mut cmd = command("kubectl kubeflow");
+        cmd.build();
+        let mut missing = Vec::new();
+        for sub in cmd.get_subcommands_mut() {
+            walk(sub, "", &mut missing);
+        }
+        assert!(missing.is_empty(), "no Examples: {missing:?}");
+    }
+
     /// kubectl's connection flags have their own heading in every command's help.
     #[test]
     fn kubeconfig_flags_have_their_own_heading() {

@@ -52,6 +52,10 @@ pub enum ShowOutput {
 
 /// Flags of `quota show`.
 #[derive(Debug, Args)]
+#[command(after_help = "Examples:\n  \
+    # Limits, live usage and percent per resource, and the resourceVersion to guard an edit\n  \
+    kubectl kubeflow quota show vision\n  \
+    kubectl kubeflow quota show vision -o yaml")]
 pub struct ShowArgs {
     /// The profile.
     profile: String,
@@ -85,6 +89,13 @@ fn parse_resource_version(text: &str) -> Result<String, String> {
 
 /// Flags of `quota set`.
 #[derive(Debug, Args)]
+#[command(after_help = "Examples:\n  \
+    # Raise CPU and memory; other limits are kept\n  \
+    kubectl kubeflow quota set vision cpu=16 memory=64Gi --diff\n\n  \
+    # Only if nobody changed the profile since `quota show` printed resourceVersion 4711\n  \
+    kubectl kubeflow quota set vision gpu=2 --resource-version 4711\n\n  \
+    # Add the LimitRange pods without requests need\n  \
+    kubectl kubeflow quota set vision --limit-range")]
 pub struct SetArgs {
     /// The profile.
     profile: String,
@@ -101,6 +112,9 @@ pub struct SetArgs {
 
 /// Flags of `quota unset`.
 #[derive(Debug, Args)]
+#[command(after_help = "Examples:\n  \
+    # Remove the storage and GPU limits; the rest is kept\n  \
+    kubectl kubeflow quota unset vision requests.storage requests.nvidia.com/gpu --dry-run=server")]
 pub struct UnsetArgs {
     /// The profile.
     profile: String,
@@ -113,6 +127,9 @@ pub struct UnsetArgs {
 
 /// Flags of `quota clear`.
 #[derive(Debug, Args)]
+#[command(after_help = "Examples:\n  \
+    # Remove the whole quota (the profile controller deletes kf-resource-quota)\n  \
+    kubectl kubeflow quota clear vision --diff")]
 pub struct ClearArgs {
     /// The profile.
     profile: String,

@@ -29,6 +29,24 @@ pub enum ListOutput {
     Name,
 }
 
+/// `-o` of the commands that print one document (no `wide` or `name` that would do nothing).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DocOutput {
+    /// JSON document.
+    Json,
+    /// YAML document.
+    Yaml,
+}
+
+impl From<DocOutput> for ListOutput {
+    fn from(o: DocOutput) -> Self {
+        match o {
+            DocOutput::Json => ListOutput::Json,
+            DocOutput::Yaml => ListOutput::Yaml,
+        }
+    }
+}
+
 /// Flags of `profiles`.
 #[derive(Debug, Args)]
 #[command(after_help = "Examples:\n  \
@@ -78,7 +96,7 @@ pub enum ProfileSort {
 pub struct AccessArgs {
     /// Output format (default: matrix).
     #[arg(short = 'o', long = "output", value_enum)]
-    pub output: Option<ListOutput>,
+    pub output: Option<DocOutput>,
 }
 
 /// "Now" for ages: `KUBECTL_KUBEFLOW_NOW` (RFC 3339, for reproducible output) or the clock.
@@ -336,8 +354,8 @@ struct ProfileOut<'a> {
 pub async fn access(global: &GlobalArgs, args: AccessArgs) -> CliResult {
     let tenancy = load(global, Reads::USERS).await?;
     let m = tenancy.access_matrix();
-    match args.output {
-        Some(f @ (ListOutput::Json | ListOutput::Yaml)) => {
+    match args.output.map(ListOutput::from) {
+        Some(f) => {
             let rows = m.users.iter().enumerate().map(|(ui, u)| {
                 let cells: BTreeMap<&str, AccessLevel> = m
                     .row(ui)
@@ -353,10 +371,7 @@ pub async fn access(global: &GlobalArgs, args: AccessArgs) -> CliResult {
                 f,
             )
         }
-        Some(ListOutput::Name) => Err(CliError::Usage(anyhow::anyhow!(
-            "-o name does not apply to the access matrix; use json, yaml or wide"
-        ))),
-        _ => {
+        None => {
             let mut headers: Vec<&str> = vec!["USER"];
             headers.extend(m.profiles.iter().map(String::as_str));
             let rows: Vec<Vec<String>> = m

@@ -46,17 +46,24 @@ pub enum StatusOutput {
 #[derive(Debug, Subcommand)]
 pub enum RegistrationCommand {
     /// Show REGISTRATION_FLOW, the dashboard's default and what it means.
+    #[command(after_help = "Examples:\n  \
+        kubectl kubeflow registration status\n  \
+        kubectl kubeflow registration status -o json")]
     Status {
         /// Output format (default: text).
         #[arg(short = 'o', long = "output", value_enum)]
         output: Option<StatusOutput>,
     },
     /// Let users without a profile create one from the dashboard (REGISTRATION_FLOW=true).
+    #[command(after_help = "Examples:\n  \
+        kubectl kubeflow registration enable --dry-run=server --diff")]
     Enable {
         #[command(flatten)]
         write: WriteFlags,
     },
     /// Only admins create profiles (REGISTRATION_FLOW=false).
+    #[command(after_help = "Examples:\n  \
+        kubectl kubeflow registration disable --diff")]
     Disable {
         #[command(flatten)]
         write: WriteFlags,

@@ -4,7 +4,7 @@
 use clap::{Args, Subcommand};
 use serde::Serialize;
 
-use super::read::{ListOutput, Reads, load, print_list, print_structured};
+use super::read::{DocOutput, ListOutput, Reads, load, print_list, print_structured};
 use super::table::render;
 use super::{CliError, CliResult, GlobalArgs};
 use crate::tenancy::{AccessLevel, Finding, UserRow, list_cell};
@@ -30,20 +30,23 @@ pub struct UsersArgs {
 #[derive(Debug, Subcommand)]
 pub enum UsersCommand {
     /// Everything one user (or group) can reach and why.
+    #[command(after_help = "Examples:\n  \
+        kubectl kubeflow users show alice@example.com\n  \
+        kubectl kubeflow users show group:ml-team@example.com -o yaml")]
     Show {
         /// The email or group name, exactly as in the bindings.
         #[arg(value_name = "USER")]
         identity: String,
         /// Output format (default: text).
         #[arg(short = 'o', long = "output", value_enum)]
-        output: Option<ListOutput>,
+        output: Option<DocOutput>,
     },
 }
 
 /// `kubectl kubeflow users` and `users show USER`.
 pub async fn users(global: &GlobalArgs, args: UsersArgs) -> CliResult {
     if let Some(UsersCommand::Show { identity, output }) = args.command {
-        return show_user(global, &identity, output.or(args.output)).await;
+        return show_user(global, &identity, output).await;
     }
     let tenancy = load(global, Reads::USERS).await?;
     match args.output {
@@ -156,7 +159,7 @@ fn print_user_findings(findings: &[&Finding]) {
     );
 }
 
-async fn show_user(global: &GlobalArgs, identity: &str, output: Option<ListOutput>) -> CliResult {
+async fn show_user(global: &GlobalArgs, identity: &str, output: Option<DocOutput>) -> CliResult {
     if identity.trim().is_empty() {
         return Err(CliError::Usage(anyhow::anyhow!(
             "the user is empty: give an email or `group:NAME` as `kubectl kubeflow users` lists them"
@@ -188,14 +191,8 @@ async fn show_user(global: &GlobalArgs, identity: &str, output: Option<ListOutpu
         .collect();
     findings.dedup_by(|a, b| a.code == b.code && a.profile == b.profile && a.message == b.message);
     match output {
-        Some(f @ (ListOutput::Json | ListOutput::Yaml)) => {
-            print_structured(&UserDetail { user, findings }, f)
-        }
-        Some(ListOutput::Name) => {
-            outln!("{}", user.identity);
-            Ok(())
-        }
-        _ => {
+        Some(f) => print_structured(&UserDetail { user, findings }, f.into()),
+        None => {
             outln!("Identity:      {} ({:?})", user.identity, user.kind);
             outln!(
                 "Owns:          {}",
