@@ -50,9 +50,18 @@ fn input_errors_exit_2_before_any_request() {
         ),
         (&["users", "show", ""][..], "the user is empty"),
         // -o values that would do nothing are not offered.
-        (&["access", "-o", "name"][..], "[possible values: json, yaml]"),
-        (&["doctor", "-o", "wide"][..], "[possible values: json, yaml]"),
-        (&["users", "show", "a@b.c", "-o", "name"][..], "[possible values: json, yaml]"),
+        (
+            &["access", "-o", "name"][..],
+            "[possible values: json, yaml]",
+        ),
+        (
+            &["doctor", "-o", "wide"][..],
+            "[possible values: json, yaml]",
+        ),
+        (
+            &["users", "show", "a@b.c", "-o", "name"][..],
+            "[possible values: json, yaml]",
+        ),
     ] {
         Command::cargo_bin("kubectl-kubeflow")
             .unwrap()

@@ -155,6 +155,13 @@ async fn profiles_formats_selectors_and_sorting() {
         .stderr(predicate::str::contains(
             "does not parse: found 'b', expected: in, notin",
         ));
+    // The spinner while reading is for terminals only.
+    cluster
+        .plugin()
+        .args(["profiles", "-o", "name"])
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("reading profiles").not());
     cluster
         .plugin()
         .args(["users", "show", "Jo.Kim@acme.io"])

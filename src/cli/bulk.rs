@@ -1,6 +1,5 @@
 //! `onboard --from FILE` and `export`: the tenancy as a roster file, in and out.
 
-use std::io::{IsTerminal as _, Write as _};
 use std::time::Duration;
 
 use clap::Args;
@@ -108,25 +107,13 @@ pub async fn onboard_from(global: &GlobalArgs, args: &OnboardArgs) -> CliResult 
         namespace_wait: args.wait_timeout.max(Duration::from_secs(1)),
         no_istio: args.no_istio,
     };
-    let tty = std::io::stderr().is_terminal();
-    let results = import(&cluster, &entries, opts, |done, total, r| {
-        if tty {
-            let width = 30;
-            let filled = done * width / total.max(1);
-            err!(
-                "\r[{}{}] {done}/{total} line {} {}\x1b[K",
-                "#".repeat(filled),
-                "-".repeat(width - filled),
-                r.entry.line,
-                r.outcome.label()
-            );
-            let _ = std::io::stderr().flush();
-        }
+    let bar = super::progress::bar(entries.len(), "applying");
+    let results = import(&cluster, &entries, opts, |done, _, r| {
+        bar.set_position(u64::try_from(done).unwrap_or(u64::MAX));
+        bar.set_message(format!("line {} {}", r.entry.line, r.outcome.label()));
     })
     .await;
-    if tty {
-        errln!();
-    }
+    bar.finish(); // the completed bar stays above the summary
     print_summary(&results, args.write.dry_run);
     let failed = results
         .iter()

@@ -12,6 +12,7 @@ mod global;
 mod grant;
 mod onboard;
 mod output;
+mod progress;
 mod quota;
 mod read;
 mod registration;

@@ -126,7 +126,19 @@ pub async fn execute_waiting(
         dry_run: write.dry_run,
         wait_for_namespace: Some(namespace_wait),
     };
-    match apply(cluster, plan, opts).await {
+    // Offboarding or fixing a whole cluster can be hundreds of requests.
+    let spinner = (plan.changes.len() >= 5).then(|| {
+        super::progress::spinner(format!(
+            "applying {} changes on context {:?}",
+            plan.changes.len(),
+            cluster.context()
+        ))
+    });
+    let result = apply(cluster, plan, opts).await;
+    if let Some(spinner) = spinner {
+        spinner.finish_and_clear();
+    }
+    match result {
         Ok(applied) => {
             print_applied(&applied, write.output, write.dry_run).map_err(CliError::Failed)
         }

@@ -171,8 +171,13 @@ pub(super) async fn load_all(
     reads: Reads,
 ) -> Result<(Cluster, crate::tenancy::Snapshot, Tenancy), CliError> {
     let cluster = connect(global).await?;
-    let snapshot = load_kinds(&cluster, reads.kinds)
-        .await
+    let spinner = super::progress::spinner(format!(
+        "reading profiles and access from context {:?}",
+        cluster.context()
+    ));
+    let snapshot = load_kinds(&cluster, reads.kinds).await;
+    spinner.finish_and_clear();
+    let snapshot = snapshot
         .with_context(|| format!("reading tenancy from context {:?}", cluster.context()))?;
     for (resource, message) in &snapshot.forbidden {
         errln!(
