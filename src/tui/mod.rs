@@ -117,7 +117,14 @@ pub async fn run(options: ConnectOptions, readonly: bool) -> std::io::Result<()>
                         let result =
                             edit::yaml::edit_in_editor(&object, &edit::yaml::editor_command());
                         terminal = ratatui::try_init()?;
-                        terminal.clear()?;
+                        // Not `terminal.clear()`: it asks the terminal for the cursor
+                        // position, and the answer can be taken by the event reader still
+                        // winding down, failing the TUI after a 2 s wait. A fresh Terminal's
+                        // buffers are blank, like the cleared screen.
+                        ratatui::backend::Backend::clear_region(
+                            terminal.backend_mut(),
+                            ratatui::backend::ClearType::All,
+                        )?;
                         events = EventStream::new();
                         pending.push_back(Msg::Edited {
                             before: object,
