@@ -79,7 +79,11 @@ async fn bulk_import_checks_everything_first_then_applies_idempotently() {
         .success()
         .stdout(predicate::str::contains("1 created, 0 unchanged"))
         // Off a terminal, no progress bar: nothing for a script to strip.
-        .stderr(predicate::str::contains("\r").not().and(predicate::str::contains("[#").not()));
+        .stderr(
+            predicate::str::contains("\r")
+                .not()
+                .and(predicate::str::contains("[#").not()),
+        );
 
     // One bad row among good ones: every bad row is listed by line, nothing is written.
     let bad = dir.path().join("bad.csv");

@@ -529,3 +529,26 @@ async fn missing_profile_crd_is_explained() {
             "is Kubeflow installed on context \"sandbox\"",
         ));
 }
+
+/// The README's `onboard -o yaml` sample is what the command prints (up to its `...`).
+#[test]
+fn readme_onboard_sample_is_real_output() {
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let command = "$ kubectl kubeflow onboard alice.smith@example.com --cpu 8 --memory 16Gi --gpu 1 --limit-range --dry-run=client -o yaml\n";
+    let start = readme.find(command).expect("the sample is in the README") + command.len();
+    let sample = &readme[start..start + readme[start..].find("...\n").unwrap()];
+    let out = assert_cmd::Command::cargo_bin("kubectl-kubeflow")
+        .unwrap()
+        .env("KUBECONFIG", "/nonexistent/kubeconfig")
+        .args(
+            command
+                .trim_start_matches("$ kubectl kubeflow ")
+                .split_whitespace(),
+        )
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let real = String::from_utf8(out.stdout).unwrap();
+    assert!(real.starts_with(sample), "README:\n{sample}\nreal:\n{real}");
+}

@@ -87,6 +87,27 @@ async fn demo_tables_are_stable() {
             .clone();
         String::from_utf8(out).unwrap()
     };
+    // The README's counts of the demo are the demo's.
+    let count = |args: &[&str]| run(args).lines().count();
+    let (profiles, users) = (
+        count(&["profiles", "-o", "name"]),
+        count(&["users", "-o", "name"]),
+    );
+    let doctor = cluster
+        .plugin()
+        .args(["doctor", "-o", "json"])
+        .output()
+        .unwrap();
+    let report: serde_json::Value = serde_json::from_slice(&doctor.stdout).unwrap();
+    let findings = report["findings"].as_array().unwrap().len();
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let said = format!("({profiles} profiles, {users} identities, {findings} doctor findings)");
+    assert!(readme.contains(&said), "README should say {said}");
+    assert!(
+        readme.contains(&format!("# {profiles} profiles of the demo")),
+        "{profiles}"
+    );
     insta::assert_snapshot!("profiles_demo", run(&["profiles"]));
     insta::assert_snapshot!("users_demo", run(&["users"]));
     insta::assert_snapshot!("users_show_demo", run(&["users", "show", "jo.kim@acme.io"]));

@@ -299,3 +299,69 @@ async fn long_refusals_wrap_instead_of_being_cut() {
     let tail: String = screen.lines().rev().take(3).collect::<Vec<_>>().join(" ");
     assert!(tail.contains("integer"), "{screen}");
 }
+
+/// `assets/screens/render.py` (the pictures in the README) turns a colour capture into an
+/// SVG with the text, colours and attributes of each run, and a set of frames into an
+/// asciinema recording plus an animated SVG.
+#[test]
+fn screen_pictures_render_colours_text_and_frames() {
+    if std::process::Command::new("python3")
+        .arg("--version")
+        .output()
+        .is_err()
+    {
+        println!("skipped: python3 is not installed");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let ansi = dir.path().join("s.ansi");
+    std::fs::write(
+        &ansi,
+        "\x1b[1m\x1b[38;5;6m kubectl-kubeflow \x1b[0m\x1b[38;5;2m● live\x1b[39m\n\x1b[7m <ok> \x1b[0m a<b\n",
+    )
+    .unwrap();
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/assets/screens/render.py");
+    let svg = dir.path().join("s.svg");
+    let status = std::process::Command::new("python3")
+        .args([script, "svg"])
+        .arg(&ansi)
+        .arg(&svg)
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let svg = std::fs::read_to_string(&svg).unwrap();
+    assert!(
+        svg.contains(r##"fill="#5fafaf""##) && svg.contains(r#"font-weight="bold""#),
+        "{svg}"
+    );
+    assert!(
+        svg.contains(">● live</text>") && svg.contains("a&lt;b"),
+        "{svg}"
+    );
+    assert!(
+        svg.contains("&lt;ok&gt;") && svg.contains("<rect x="),
+        "reverse video: {svg}"
+    );
+
+    let (cast, anim) = (dir.path().join("r.cast"), dir.path().join("r.svg"));
+    let status = std::process::Command::new("python3")
+        .args([script, "cast"])
+        .args([&cast, &anim])
+        .arg(format!("1.5:{}", ansi.display()))
+        .arg(format!("2:{}", ansi.display()))
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let cast = std::fs::read_to_string(&cast).unwrap();
+    let lines: Vec<&str> = cast.lines().collect();
+    assert_eq!(lines.len(), 3, "a header and two frames: {cast}");
+    assert!(
+        lines[0].contains(r#""version": 2"#) && lines[2].starts_with("[1.5, \"o\""),
+        "{cast}"
+    );
+    let anim = std::fs::read_to_string(&anim).unwrap();
+    assert!(
+        anim.contains("@keyframes f1") && anim.contains("3.50s"),
+        "{anim}"
+    );
+}
