@@ -49,6 +49,17 @@ fn input_errors_exit_2_before_any_request() {
             "is not a resourceVersion",
         ),
         (&["users", "show", ""][..], "the user is empty"),
+        (
+            &[
+                "grant",
+                "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa@cccccccccccccccccccccccccccccccccccccccccccccccccccccccccccc.cccccccccccccccccccccccccccccccccccccccccccccccccccccccccccc.cccccccccccccccccccccccccccccccccccccccccccccccccccccccccccc.io",
+                "--role",
+                "edit",
+                "--profile",
+                "p",
+            ][..],
+            "would be 271 characters long",
+        ),
         // -o values that would do nothing are not offered.
         (
             &["access", "-o", "name"][..],

@@ -133,6 +133,13 @@ pub struct RevokeArgs {
 pub async fn grant(global: &GlobalArgs, args: GrantArgs) -> CliResult {
     let subject = args.who.subject()?;
     let targets = profiles(&args.profiles)?;
+    // The pair's name does not depend on the profile: a name too long for Kubernetes is bad
+    // input, said before connecting.
+    if let Some(profile) = targets.first() {
+        let istio = crate::manifest::IstioSettings::default();
+        crate::manifest::contributor_pair(profile, &subject, args.role, &istio)
+            .map_err(|e| CliError::Usage(anyhow::Error::new(e)))?;
+    }
     let cluster = connect(global).await?;
     let what = format!(
         "granting {} to {}",
