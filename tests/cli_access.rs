@@ -52,6 +52,31 @@ async fn grant_replace_and_revoke_pairs() {
         .stdout(predicate::str::contains(
             "rolebinding.rbac.authorization.k8s.io/group-ml-team-example-com-clusterrole-view",
         ));
+    // A write over several namespaces says which namespace each line is about.
+    let (p2, _) = cluster.onboarded("acc2", &[]).await;
+    cluster
+        .plugin()
+        .args([
+            "grant",
+            &user,
+            "--role",
+            "view",
+            "--profile",
+            &p,
+            "--profile",
+            &p2,
+        ])
+        .arg("--dry-run=client")
+        .assert()
+        .success()
+        .stdout(
+            predicate::str::contains(format!(
+                "rolebinding.rbac.authorization.k8s.io/{view} -n {p} created (dry run)"
+            ))
+            .and(predicate::str::contains(format!(
+                "rolebinding.rbac.authorization.k8s.io/{view} -n {p2} created (dry run)"
+            ))),
+        );
 
     cluster
         .plugin()
