@@ -240,3 +240,147 @@ async fn pod_creation_is_refused_beyond_quota() {
         "{v}"
     );
 }
+
+/// An unconditional update (PUT without `metadata.resourceVersion`) is refused for custom
+/// resources, whose strategy's `AllowUnconditionalUpdate()` is false (apiserver
+/// `registry/generic/registry/store.go`, Update), and allowed for built-in kinds such as
+/// ConfigMaps.
+#[tokio::test]
+async fn an_update_without_resource_version_is_refused_for_custom_resources_only() {
+    let sb = start(plain_options()).await;
+    let c = sb.client_for("sandbox-admin").await.unwrap();
+    let (code, _) = post(&c, "/apis/kubeflow.org/v1/profiles", &profile("rv")).await;
+    assert_eq!(code, 201);
+    let (code, v) = call(
+        &c,
+        "PUT",
+        "/apis/kubeflow.org/v1/profiles/rv",
+        JSON,
+        Some(&profile("rv")),
+    )
+    .await;
+    assert_eq!(code, 422, "{v}");
+    assert_eq!(
+        v["message"],
+        "profiles.kubeflow.org \"rv\" is invalid: metadata.resourceVersion: Invalid value: 0x0: must be specified for an update"
+    );
+    assert_eq!(
+        v["details"]["causes"][0]["field"],
+        "metadata.resourceVersion"
+    );
+    make_ns(&c, "team").await;
+    let path = "/api/v1/namespaces/team/configmaps";
+    assert_eq!(post(&c, path, &cm("team", "free", json!({}))).await.0, 201);
+    let (code, v) = call(
+        &c,
+        "PUT",
+        &format!("{path}/free"),
+        JSON,
+        Some(&cm("team", "free", json!({"x": "y"}))),
+    )
+    .await;
+    assert_eq!(code, 200, "{v}");
+}
+
+/// `ValidateObjectMetaUpdate` (apimachinery `pkg/api/validation/objectmeta.go`): an object
+/// being deleted may lose finalizers but not gain any.
+#[tokio::test]
+async fn no_finalizer_can_be_added_to_an_object_being_deleted() {
+    let sb = start(plain_options()).await;
+    let c = sb.client_for("sandbox-admin").await.unwrap();
+    make_ns(&c, "team").await;
+    let path = "/api/v1/namespaces/team/configmaps";
+    let mut held = cm("team", "held", json!({}));
+    held["metadata"]["finalizers"] = json!(["example.com/keep"]);
+    assert_eq!(post(&c, path, &held).await.0, 201);
+    let (code, v) = call(&c, "DELETE", &format!("{path}/held"), JSON, None).await;
+    assert!(code == 200 || code == 202, "{code} {v}");
+    let add = json!({"metadata": {"finalizers": ["example.com/keep", "example.com/more"]}});
+    let (code, v) = call(&c, "PATCH", &format!("{path}/held"), MERGE, Some(&add)).await;
+    assert_eq!(code, 422, "{v}");
+    assert_eq!(
+        v["message"],
+        "ConfigMap \"held\" is invalid: metadata.finalizers: Forbidden: no new finalizers can be added if the object is being deleted, found new finalizers []string{\"example.com/more\"}"
+    );
+    let remove = json!({"metadata": {"finalizers": null}});
+    let (code, v) = call(&c, "PATCH", &format!("{path}/held"), MERGE, Some(&remove)).await;
+    assert_eq!(code, 200, "{v}");
+    assert_eq!(get(&c, &format!("{path}/held")).await.0, 404);
+}
+
+/// LIST `resourceVersion`/`resourceVersionMatch` as kube-apiserver checks them
+/// (`ValidateListOptions` in apimachinery's `meta/internalversion/validation`, and the watch
+/// cache's `NewTooLargeResourceVersionError`): a match needs a version, `Exact` not `0`, an
+/// unknown match is unsupported, a version the server has not reached is 504 with the
+/// `ResourceVersionTooLarge` cause, and an exact past version is never answered with the
+/// current state.
+#[tokio::test]
+async fn list_resource_version_semantics() {
+    let sb = start(plain_options()).await;
+    let c = sb.client_for("sandbox-admin").await.unwrap();
+    let base = "/apis/kubeflow.org/v1/profiles";
+    let (code, list) = get(&c, base).await;
+    assert_eq!(code, 200);
+    let now: u64 = list["metadata"]["resourceVersion"]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    for (query, field_message) in [
+        (
+            "resourceVersionMatch=NotOlderThan",
+            "resourceVersionMatch: Forbidden: resourceVersionMatch is forbidden unless resourceVersion is provided",
+        ),
+        (
+            "resourceVersion=0&resourceVersionMatch=Exact",
+            "resourceVersionMatch: Forbidden: resourceVersionMatch \"exact\" is forbidden for resourceVersion \"0\"",
+        ),
+        (
+            "resourceVersion=1&resourceVersionMatch=Newest",
+            "resourceVersionMatch: Unsupported value: \"Newest\": supported values: \"Exact\", \"NotOlderThan\"",
+        ),
+    ] {
+        let (code, v) = get(&c, &format!("{base}?{query}")).await;
+        assert_eq!(code, 422, "{query}: {v}");
+        assert_eq!(
+            v["message"],
+            format!("ListOptions.meta.k8s.io \"\" is invalid: {field_message}"),
+            "{query}"
+        );
+    }
+    let ahead = now + 100;
+    for query in [
+        format!("resourceVersion={ahead}"),
+        format!("resourceVersion={ahead}&resourceVersionMatch=NotOlderThan"),
+    ] {
+        let (code, v) = get(&c, &format!("{base}?{query}")).await;
+        assert_eq!(code, 504, "{query}: {v}");
+        assert_eq!(
+            v["message"],
+            format!("Too large resource version: {ahead}, current: {now}")
+        );
+        assert_eq!(
+            v["details"]["causes"][0]["reason"],
+            "ResourceVersionTooLarge"
+        );
+    }
+    let (code, _) = get(
+        &c,
+        &format!("{base}?resourceVersion={now}&resourceVersionMatch=Exact"),
+    )
+    .await;
+    assert_eq!(code, 200);
+    assert_eq!(post(&c, base, &profile("later")).await.0, 201);
+    let (code, v) = get(
+        &c,
+        &format!("{base}?resourceVersion={now}&resourceVersionMatch=Exact"),
+    )
+    .await;
+    assert_eq!((code, v["reason"].clone()), (410, json!("Expired")), "{v}");
+    let (code, _) = get(
+        &c,
+        &format!("{base}?resourceVersion={now}&resourceVersionMatch=NotOlderThan"),
+    )
+    .await;
+    assert_eq!(code, 200);
+}

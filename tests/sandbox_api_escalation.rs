@@ -171,3 +171,70 @@ async fn server_side_apply_that_creates_needs_create() {
     .await;
     assert_eq!(code, 200, "{v}");
 }
+
+/// `BindingAuthorized` (`pkg/registry/rbac/escalation_check.go`) checks `bind` in the
+/// binding's namespace even for a ClusterRole: a namespaced Role granting `bind` on the
+/// ClusterRole `kubeflow-admin` lets its holder bind it there (201), without holding its
+/// permissions; elsewhere, and for other ClusterRoles, the escalation check still refuses.
+#[tokio::test]
+async fn a_namespaced_bind_grant_delegates_binding_a_cluster_role() {
+    let sb = start(plain_options()).await;
+    let admin = sb.client_for("sandbox-admin").await.unwrap();
+    let user = sb.client_for(E2E_USER).await.unwrap();
+    make_ns(&admin, "team").await;
+    make_ns(&admin, "other").await;
+    let role = json!({"apiVersion":"rbac.authorization.k8s.io/v1","kind":"Role",
+    "metadata":{"name":"delegate","namespace":"team"},
+    "rules":[
+        {"apiGroups":["rbac.authorization.k8s.io"],"resources":["rolebindings"],"verbs":["create"]},
+        {"apiGroups":["rbac.authorization.k8s.io"],"resources":["clusterroles"],"verbs":["bind"],"resourceNames":["kubeflow-admin"]}
+    ]});
+    let (code, v) = post(&admin, &format!("{RBAC}/namespaces/team/roles"), &role).await;
+    assert_eq!(code, 201, "{v}");
+    let grant = binding("RoleBinding", "delegate", "Role", "delegate", E2E_USER);
+    let (code, v) = post(
+        &admin,
+        &format!("{RBAC}/namespaces/team/rolebindings"),
+        &grant,
+    )
+    .await;
+    assert_eq!(code, 201, "{v}");
+
+    let bind = binding(
+        "RoleBinding",
+        "alice-admin",
+        "ClusterRole",
+        "kubeflow-admin",
+        "alice@example.com",
+    );
+    let (code, v) = post(
+        &user,
+        &format!("{RBAC}/namespaces/team/rolebindings"),
+        &bind,
+    )
+    .await;
+    assert_eq!(code, 201, "bind on kubeflow-admin in team: {v}");
+    let edit = binding(
+        "RoleBinding",
+        "alice-edit",
+        "ClusterRole",
+        "kubeflow-edit",
+        "alice@example.com",
+    );
+    let (code, v) = post(
+        &user,
+        &format!("{RBAC}/namespaces/team/rolebindings"),
+        &edit,
+    )
+    .await;
+    assert_eq!(code, 403, "no bind on kubeflow-edit: {v}");
+    let (code, _) = call(
+        &user,
+        "POST",
+        &format!("{RBAC}/namespaces/other/rolebindings"),
+        "application/json",
+        Some(&bind),
+    )
+    .await;
+    assert_eq!(code, 403, "the grant is for team only");
+}

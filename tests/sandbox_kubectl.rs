@@ -570,3 +570,29 @@ async fn kubectl_get_watch_prints_table_rows() {
     );
     assert!(stdout.starts_with("NAME"), "{stdout}");
 }
+
+/// CRDs carry what kube-apiserver's naming and establishing controllers write (conditions,
+/// accepted names, stored versions) and the defaulted `spec.conversion`, so
+/// `kubectl wait --for=condition=Established` returns at once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kubectl_waits_for_established_crds() {
+    let Some((_sb, k)) = setup().await else {
+        return;
+    };
+    let out = k
+        .ok(&[
+            "wait",
+            "--for=condition=Established",
+            "--timeout=10s",
+            "crd/profiles.kubeflow.org",
+        ])
+        .await;
+    assert!(out.contains("condition met"), "{out}");
+    let crd = k
+        .json(&["get", "crd", "profiles.kubeflow.org", "-o", "json"])
+        .await;
+    assert_eq!(crd["spec"]["conversion"]["strategy"], "None");
+    assert_eq!(crd["status"]["acceptedNames"]["kind"], "Profile");
+    assert_eq!(crd["status"]["acceptedNames"]["listKind"], "ProfileList");
+    assert_eq!(crd["status"]["storedVersions"], serde_json::json!(["v1"]));
+}

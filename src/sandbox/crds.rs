@@ -54,6 +54,47 @@ fn documents(name: &'static str, text: &str) -> Result<Vec<Value>, CrdError> {
     Ok(docs.into_iter().filter(|d| d.is_object()).collect())
 }
 
+/// What kube-apiserver does to a new CRD: the defaults of `spec.names` (`singular` is the
+/// lower-case kind, `listKind` the kind + `List`) and `spec.conversion` (`strategy: None`),
+/// then the status its naming and establishing controllers write at once when nothing
+/// conflicts (`NamesAccepted` and `Established` True, `acceptedNames`, `storedVersions`), so
+/// `kubectl wait --for=condition=Established` returns.
+pub fn establish(crd: &mut Value) {
+    let kind = crd["spec"]["names"]["kind"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    if let Some(names) = crd["spec"]["names"].as_object_mut() {
+        names
+            .entry("singular")
+            .or_insert_with(|| json!(kind.to_lowercase()));
+        names
+            .entry("listKind")
+            .or_insert_with(|| json!(format!("{kind}List")));
+    }
+    if crd["spec"].get("conversion").is_none()
+        && let Some(spec) = crd["spec"].as_object_mut()
+    {
+        spec.insert("conversion".into(), json!({"strategy": "None"}));
+    }
+    let storage: Vec<Value> = crd["spec"]["versions"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|v| v["storage"].as_bool() == Some(true))
+        .map(|v| v["name"].clone())
+        .collect();
+    let now = super::store::now_rfc3339();
+    crd["status"] = json!({
+        "acceptedNames": crd["spec"]["names"].clone(),
+        "conditions": [
+            {"type": "NamesAccepted", "status": "True", "reason": "NoConflicts", "message": "no conflicts found", "lastTransitionTime": now},
+            {"type": "Established", "status": "True", "reason": "InitialNamesAccepted", "message": "the initial names have been accepted", "lastTransitionTime": now}
+        ],
+        "storedVersions": storage,
+    });
+}
+
 /// The Profile CRD as JSON.
 pub fn profile_crd() -> Result<Value, CrdError> {
     let mut docs = documents("profiles.kubeflow.org-crd", PROFILE_CRD_YAML)?;

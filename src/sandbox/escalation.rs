@@ -187,7 +187,10 @@ pub fn check(
             } else {
                 (GroupResource::new(RBAC, "clusterroles"), None)
             };
-            if verb_allowed(store, user, "bind", &role_gr.resource, role_name, role_ns) {
+            // `BindingAuthorized` (pkg/registry/rbac/escalation_check.go) asks for `bind` in
+            // the binding's namespace, also for a ClusterRole, so a namespaced Role may
+            // delegate binding particular ClusterRoles in its own namespace.
+            if verb_allowed(store, user, "bind", &role_gr.resource, role_name, namespace) {
                 return Ok(());
             }
             let Some(role) = store.get(&role_gr, role_ns, role_name) else {

@@ -222,6 +222,38 @@ fn role_ref_go(r: &Value) -> String {
 }
 
 /// Kind-specific validation (bindings need a valid roleRef, immutable on update).
+/// `ValidateObjectMetaUpdate` (apimachinery `pkg/api/validation/objectmeta.go`): once an
+/// object has a `deletionTimestamp`, an update may remove finalizers but not add any:
+/// `metadata.finalizers: Forbidden: no new finalizers can be added if the object is being
+/// deleted, found new finalizers []string{"x"}`.
+fn new_finalizers_while_deleting(old: &Value, new: &Value) -> Option<(String, String)> {
+    old["metadata"].get("deletionTimestamp")?;
+    let had = |f: &str| {
+        old["metadata"]["finalizers"]
+            .as_array()
+            .is_some_and(|a| a.iter().any(|x| x.as_str() == Some(f)))
+    };
+    let mut added: Vec<&str> = new["metadata"]["finalizers"]
+        .as_array()?
+        .iter()
+        .filter_map(Value::as_str)
+        .filter(|f| !had(f))
+        .collect();
+    if added.is_empty() {
+        return None;
+    }
+    added.sort_unstable();
+    added.dedup();
+    let quoted: Vec<String> = added.iter().map(|f| format!("{f:?}")).collect();
+    Some((
+        "metadata.finalizers".into(),
+        format!(
+            "Forbidden: no new finalizers can be added if the object is being deleted, found new finalizers []string{{{}}}",
+            quoted.join(", ")
+        ),
+    ))
+}
+
 pub fn validate_object(
     info: &ResourceInfo,
     obj: &Value,
@@ -229,6 +261,9 @@ pub fn validate_object(
 ) -> Result<(), ApiError> {
     validate_name(info, obj)?;
     let name = name_of(obj);
+    if let Some(cause) = old.and_then(|old| new_finalizers_while_deleting(old, obj)) {
+        return Err(ApiError::invalid(&info.gr(), &info.kind, name, vec![cause]));
+    }
     let label_causes = validate_labels(obj);
     if !label_causes.is_empty() {
         return Err(ApiError::invalid(
@@ -453,6 +488,7 @@ pub fn list(state: &State, req: &Req, t: &Target) -> Result<Response<Body>, ApiE
     };
     let cont = req.q("continue").map(decode_continue).transpose()?;
     let store = state.lock();
+    super::rv_match::check(req, store.resource_version())?;
     if let Some(c) = &cont
         && c.rv < store.oldest_resumable()
     {

@@ -54,6 +54,7 @@ pub mod quota;
 pub mod rbac;
 pub mod registry;
 pub mod reviews;
+pub mod rv_match;
 pub mod schema;
 pub mod seed;
 pub mod selectors;
@@ -309,13 +310,15 @@ impl Sandbox {
         Ok(())
     }
 
-    /// A kube client authenticated as `user` (by name).
+    /// A kube client authenticated as `user` (by name). It sees exactly what the server
+    /// answered: kube's default retries of 429/503/504 are off (with them, a 504 test would
+    /// wait out fifteen backoffs).
     pub async fn client_for(&self, user: &str) -> Result<kube::Client, SandboxError> {
         let u = self
             .user(user)
             .ok_or_else(|| SandboxError::UnknownUser(user.to_string()))?;
         let kc = kubeconfig::build(&self.url, &self.ca_pem, std::slice::from_ref(u));
-        let cfg = kube::Config::from_custom_kubeconfig(
+        let mut cfg = kube::Config::from_custom_kubeconfig(
             kc,
             &kube::config::KubeConfigOptions {
                 context: Some("sandbox".into()),
@@ -323,6 +326,7 @@ impl Sandbox {
             },
         )
         .await?;
+        cfg.default_retry = false;
         Ok(kube::Client::try_from(cfg)?)
     }
 

@@ -116,9 +116,18 @@ pub fn bytes_response(code: u16, bytes: Vec<u8>) -> Response<Body> {
     resp
 }
 
-/// The Status response for an error.
+/// The Status response for an error; `details.retryAfterSeconds` also becomes the
+/// `Retry-After` header, as kube-apiserver's `responsewriters` set it.
 pub fn error_response(e: &ApiError) -> Response<Body> {
-    json_response(e.code, &e.to_status())
+    let status = e.to_status();
+    let retry_after = status["details"]["retryAfterSeconds"].as_u64();
+    let mut resp = json_response(e.code, &status);
+    if let Some(seconds) = retry_after
+        && let Ok(value) = http::HeaderValue::from_str(&seconds.to_string())
+    {
+        resp.headers_mut().insert(http::header::RETRY_AFTER, value);
+    }
+    resp
 }
 
 fn not_found_path() -> ApiError {

@@ -39,24 +39,7 @@ fn prepare_new(info: &ResourceInfo, obj: &mut Value) {
     match (info.group.as_str(), info.resource.as_str()) {
         ("", "namespaces") => super::store::namespace_defaults(obj),
         ("", "pods") => obj["status"] = json!({"phase": "Pending", "qosClass": "BestEffort"}),
-        ("apiextensions.k8s.io", "customresourcedefinitions") => {
-            let storage: Vec<Value> = obj["spec"]["versions"]
-                .as_array()
-                .into_iter()
-                .flatten()
-                .filter(|v| v["storage"].as_bool() == Some(true))
-                .map(|v| v["name"].clone())
-                .collect();
-            let now = super::store::now_rfc3339();
-            obj["status"] = json!({
-                "acceptedNames": obj["spec"]["names"].clone(),
-                "conditions": [
-                    {"type": "NamesAccepted", "status": "True", "reason": "NoConflicts", "message": "no conflicts found", "lastTransitionTime": now},
-                    {"type": "Established", "status": "True", "reason": "InitialNamesAccepted", "message": "the initial names have been accepted", "lastTransitionTime": now}
-                ],
-                "storedVersions": storage,
-            });
-        }
+        ("apiextensions.k8s.io", "customresourcedefinitions") => super::crds::establish(obj),
         _ => {}
     }
 }
@@ -286,6 +269,33 @@ pub fn create(state: &State, req: &Req, t: &Target) -> Result<Response<Body>, Ap
     ))
 }
 
+/// Custom resources and CRDs refuse an unconditional update: their registry strategies'
+/// `AllowUnconditionalUpdate()` is false, so kube-apiserver's generic store
+/// (`staging/src/k8s.io/apiserver/pkg/registry/generic/registry/store.go`, Update) answers a
+/// PUT without `metadata.resourceVersion` with 422 `metadata.resourceVersion: Invalid value:
+/// 0x0: must be specified for an update`, the kind being `<resource>.<group>`. Built-in
+/// kinds such as ConfigMaps, RoleBindings or Namespaces allow it.
+fn require_resource_version(info: &ResourceInfo, obj: &Value, name: &str) -> Result<(), ApiError> {
+    let gr = info.gr();
+    let strict = info.custom
+        || (gr.group == "apiextensions.k8s.io" && gr.resource == "customresourcedefinitions");
+    let rv = obj["metadata"]["resourceVersion"]
+        .as_str()
+        .unwrap_or_default();
+    if strict && (rv.is_empty() || rv == "0") {
+        return Err(ApiError::invalid(
+            &gr,
+            &gr.resource,
+            name,
+            vec![(
+                "metadata.resourceVersion".into(),
+                "Invalid value: 0x0: must be specified for an update".into(),
+            )],
+        ));
+    }
+    Ok(())
+}
+
 /// PUT: replace (200), 404 when missing, 409 on a stale resourceVersion.
 pub fn update(state: &State, req: &Req, t: &Target) -> Result<Response<Body>, ApiError> {
     check_field_validation(req)?;
@@ -308,6 +318,7 @@ pub fn update(state: &State, req: &Req, t: &Target) -> Result<Response<Body>, Ap
         .get(&gr, t.namespace.as_deref(), &url_name)
         .cloned()
         .ok_or_else(|| ApiError::not_found(&gr, &url_name))?;
+    require_resource_version(&t.info, &obj, &url_name)?;
     let mut new = split_status(&t.info, &old, obj, &t.subresource);
     if t.subresource.is_empty() {
         // managedFields come from the server's bookkeeping, not from the client.

@@ -70,12 +70,15 @@ pub fn apply_seed(store: &mut Store, seed: &Seed, opts: &SeedOptions) -> Vec<See
     if opts.profile_crd {
         // The embedded file is checked by a unit test in `crds`; a parse failure cannot happen
         // at run time, and if it did the sandbox would simply lack the CRD.
-        if let Ok(crd) = crds::profile_crd() {
+        if let Ok(mut crd) = crds::profile_crd() {
+            crds::establish(&mut crd);
             let _ = store.create(&crds, None, crd);
         }
     }
     if opts.istio_crd {
-        let _ = store.create(&crds, None, crds::authorization_policy_crd());
+        let mut crd = crds::authorization_policy_crd();
+        crds::establish(&mut crd);
+        let _ = store.create(&crds, None, crd);
     }
     let roles = GroupResource::new("rbac.authorization.k8s.io", "clusterroles");
     for role in crds::kubeflow_cluster_roles().unwrap_or_default() {

@@ -1,0 +1,90 @@
+//! `resourceVersion` and `resourceVersionMatch` of a LIST, checked as kube-apiserver checks
+//! them before answering:
+//! - `ValidateListOptions` (`staging/src/k8s.io/apimachinery/pkg/apis/meta/internalversion/
+//!   validation/validation.go`): `resourceVersionMatch` needs a `resourceVersion`, is one of
+//!   `Exact`/`NotOlderThan`, and `Exact` is forbidden with `0`; the handler answers 422
+//!   `ListOptions.meta.k8s.io "" is invalid: ...`.
+//! - A `resourceVersion` the server has not reached, read "not older than" (the default): the
+//!   watch cache waits for it (3 s) and then answers 504 with the `ResourceVersionTooLarge`
+//!   cause (`storage.NewTooLargeResourceVersionError`). The sandbox cannot fall behind its own
+//!   writes, so it answers at once.
+//! - `Exact` at a past resourceVersion: a real server reads that revision from etcd, or 410
+//!   once it is compacted. The sandbox keeps no past states, so every past revision counts as
+//!   compacted (410 `Expired`), never the current state passed off as the old one.
+
+use serde_json::json;
+
+use super::server::Req;
+use super::status::ApiError;
+
+fn invalid(field: &str, message: String) -> ApiError {
+    ApiError::new(
+        422,
+        "Invalid",
+        format!("ListOptions.meta.k8s.io \"\" is invalid: {field}: {message}"),
+    )
+    .with_details(json!({
+        "group": "meta.k8s.io",
+        "kind": "ListOptions",
+        "causes": [{"reason": if message.starts_with("Forbidden") { "FieldValueForbidden" } else { "FieldValueNotSupported" },
+                    "message": message, "field": field}],
+    }))
+}
+
+/// Refuses what kube-apiserver refuses for a LIST at the store's `current` resourceVersion.
+pub fn check(req: &Req, current: u64) -> Result<(), ApiError> {
+    let rv = req.q("resourceVersion");
+    let exact = match req.q("resourceVersionMatch") {
+        None => false,
+        Some(_) if rv.is_none() => {
+            return Err(invalid(
+                "resourceVersionMatch",
+                "Forbidden: resourceVersionMatch is forbidden unless resourceVersion is provided"
+                    .into(),
+            ));
+        }
+        Some(_) if req.q("continue").is_some() => {
+            return Err(invalid(
+                "resourceVersionMatch",
+                "Forbidden: resourceVersionMatch is forbidden when continue is provided".into(),
+            ));
+        }
+        Some("NotOlderThan") => false,
+        Some("Exact") if rv == Some("0") => {
+            return Err(invalid(
+                "resourceVersionMatch",
+                "Forbidden: resourceVersionMatch \"exact\" is forbidden for resourceVersion \"0\""
+                    .into(),
+            ));
+        }
+        Some("Exact") => true,
+        Some(other) => {
+            return Err(invalid(
+                "resourceVersionMatch",
+                format!(
+                    "Unsupported value: \"{other}\": supported values: \"Exact\", \"NotOlderThan\""
+                ),
+            ));
+        }
+    };
+    let Some(wanted) = rv.and_then(|v| v.parse::<u64>().ok()) else {
+        return Ok(());
+    };
+    if wanted > current {
+        return Err(ApiError::new(
+            504,
+            "Timeout",
+            format!("Too large resource version: {wanted}, current: {current}"),
+        )
+        .with_details(json!({
+            "causes": [{"reason": "ResourceVersionTooLarge", "message": "Too large resource version"}],
+            "retryAfterSeconds": 1,
+        })));
+    }
+    if exact && wanted < current {
+        return Err(ApiError::gone(format!(
+            "too old resource version: {wanted} ({current})"
+        )));
+    }
+    Ok(())
+}
