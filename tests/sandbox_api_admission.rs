@@ -65,8 +65,10 @@ async fn finalizers_namespace_cascade_and_owner_gc() {
     let mut child = cm("default", "child", json!({}));
     child["metadata"]["ownerReferences"] = json!([{"apiVersion":"v1","kind":"ConfigMap","name":"held","uid":owner["metadata"]["uid"]}]);
     assert_eq!(post(&c, path, &child).await.0, 201);
+    // 200, not 202, for an object held by finalizers: kube answers 202 only for the old
+    // `orphanDependents: false` (apiserver endpoints/handlers/delete.go).
     let (code, v) = call(&c, "DELETE", &format!("{path}/held"), JSON, None).await;
-    assert_eq!(code, 202);
+    assert_eq!(code, 200);
     assert!(v["metadata"]["deletionTimestamp"].is_string());
     assert_eq!(
         get(&c, &format!("{path}/child")).await.0,
@@ -177,15 +179,38 @@ async fn namespace_with_held_content_stays_terminating() {
     assert_eq!(post(&c, path, &held).await.0, 201);
     assert_eq!(post(&c, path, &cm("slow", "free", json!({}))).await.0, 201);
     let (code, ns) = call(&c, "DELETE", "/api/v1/namespaces/slow", JSON, None).await;
-    assert_eq!(code, 202);
+    assert_eq!(code, 200);
     assert_eq!(ns["status"]["phase"], "Terminating");
     assert_eq!(get(&c, &format!("{path}/free")).await.0, 404);
+    // The namespace controller's conditions (pkg/controller/namespace/deletion).
+    let (_, ns) = get(&c, "/api/v1/namespaces/slow").await;
+    let status_of = |kind: &str| {
+        ns["status"]["conditions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["type"] == kind)
+            .map(|c| (c["status"].clone(), c["reason"].clone()))
+    };
+    assert_eq!(
+        status_of("NamespaceContentRemaining"),
+        Some((json!("True"), json!("SomeResourcesRemain")))
+    );
+    assert_eq!(
+        status_of("NamespaceFinalizersRemaining"),
+        Some((json!("True"), json!("SomeFinalizersRemain")))
+    );
+    assert_eq!(
+        status_of("NamespaceDeletionDiscoveryFailure"),
+        Some((json!("False"), json!("ResourcesDiscovered")))
+    );
     let (code, v) = post(&c, path, &cm("slow", "late", json!({}))).await;
     assert_eq!(code, 403);
     assert_eq!(
         v["message"],
         "configmaps \"late\" is forbidden: unable to create new content in namespace slow because it is being terminated"
     );
+    assert_eq!(v["details"]["causes"][0]["reason"], "NamespaceTerminating");
     let unhold = json!({"metadata":{"finalizers":null}});
     assert_eq!(
         call(&c, "PATCH", &format!("{path}/held"), MERGE, Some(&unhold))
@@ -383,4 +408,53 @@ async fn list_resource_version_semantics() {
     )
     .await;
     assert_eq!(code, 200);
+}
+
+/// Deleting even an empty namespace passes through Terminating (the DELETE answers with the
+/// `deletionTimestamp` and phase; `spec.finalizers: [kubernetes]` holds it until the
+/// namespace controller finalizes it), and a watcher sees MODIFIED before DELETED.
+#[tokio::test]
+async fn an_empty_namespace_is_terminating_before_it_goes() {
+    let sb = start(plain_options()).await;
+    let c = sb.client_for("sandbox-admin").await.unwrap();
+    make_ns(&c, "brief").await;
+    let (_, ns) = get(&c, "/api/v1/namespaces/brief").await;
+    assert_eq!(ns["spec"]["finalizers"], json!(["kubernetes"]));
+    assert_eq!(ns["status"]["phase"], "Active");
+    let (code, gone) = call(&c, "DELETE", "/api/v1/namespaces/brief", JSON, None).await;
+    assert_eq!(code, 200);
+    assert_eq!(gone["status"]["phase"], "Terminating");
+    assert!(gone["metadata"]["deletionTimestamp"].is_string());
+    assert_eq!(
+        get(&c, "/api/v1/namespaces/brief").await.0,
+        404,
+        "finalized at once: empty"
+    );
+    let rv: u64 = ns["metadata"]["resourceVersion"]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let req = http::Request::builder()
+        .uri(format!(
+            "/api/v1/namespaces?watch=1&resourceVersion={rv}&fieldSelector=metadata.name%3Dbrief"
+        ))
+        .body(kube::client::Body::empty())
+        .unwrap();
+    let resp = c.send(req).await.unwrap();
+    let mut body = resp.into_body();
+    let mut seen = String::new();
+    while !seen.contains("\"DELETED\"") {
+        let frame = tokio::time::timeout(std::time::Duration::from_secs(5), body.frame())
+            .await
+            .expect("events within 5 s")
+            .unwrap()
+            .unwrap();
+        if let Ok(data) = frame.into_data() {
+            seen.push_str(&String::from_utf8_lossy(&data));
+        }
+    }
+    let modified = seen.find("\"MODIFIED\"").expect("a MODIFIED event");
+    assert!(modified < seen.find("\"DELETED\"").unwrap(), "{seen}");
+    assert!(seen.contains("Terminating"), "{seen}");
 }

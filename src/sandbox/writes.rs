@@ -135,10 +135,16 @@ fn namespace_exists(store: &Store, ns: &str, t: &Target, name: &str) -> Result<(
     }
     if store.namespace_terminating(ns) {
         let gr = t.info.gr();
-        return Err(ApiError::forbidden(format!(
+        // The NamespaceLifecycle admission plugin adds the NamespaceTerminating cause.
+        let mut e = ApiError::forbidden(format!(
             "{gr} \"{name}\" is forbidden: unable to create new content in namespace {ns} because it is being terminated"
         ))
-        .for_resource(&gr, name));
+        .for_resource(&gr, name);
+        if let Some(d) = e.details.as_mut() {
+            d["causes"] = json!([{"reason": "NamespaceTerminating",
+                "message": format!("namespace {ns} is being terminated"), "field": "metadata.namespace"}]);
+        }
+        return Err(e);
     }
     Ok(())
 }
@@ -542,6 +548,17 @@ fn delete_options(req: &Req) -> Result<Value, ApiError> {
 }
 
 /// DELETE of one object: 200 with the object when gone, 202 while finalizers hold it.
+/// The DELETE handler's status (apiserver `endpoints/handlers/delete.go`): 200, also for an
+/// object that stays (finalizers, a terminating namespace); 202 only when it stays and the
+/// client asked for cascading deletion with the old `orphanDependents: false`.
+fn accepted_or_ok(still_there: bool, opts: &Value) -> u16 {
+    if still_there && opts["orphanDependents"] == json!(false) {
+        202
+    } else {
+        200
+    }
+}
+
 pub fn delete(state: &State, req: &Req, t: &Target) -> Result<Response<Body>, ApiError> {
     let opts = delete_options(req)?;
     let dry = dry_run(req, Some(&opts))?;
@@ -561,7 +578,7 @@ pub fn delete(state: &State, req: &Req, t: &Target) -> Result<Response<Body>, Ap
         if has_finalizers && out["metadata"].get("deletionTimestamp").is_none() {
             out["metadata"]["deletionTimestamp"] = json!(super::store::now_rfc3339());
         }
-        let code = if has_finalizers { 202 } else { 200 };
+        let code = accepted_or_ok(has_finalizers, &opts);
         return Ok(json_response(code, &present(&t.info, &out)));
     }
     let out = if opts["propagationPolicy"].as_str() == Some("Orphan")
@@ -574,8 +591,10 @@ pub fn delete(state: &State, req: &Req, t: &Target) -> Result<Response<Body>, Ap
     controller::reconcile(&mut store, &state.cfg);
     let still_there = store.get(&gr, t.namespace.as_deref(), &name).is_some();
     drop(store);
-    let code = if still_there { 202 } else { 200 };
-    Ok(json_response(code, &present(&t.info, &out)))
+    Ok(json_response(
+        accepted_or_ok(still_there, &opts),
+        &present(&t.info, &out),
+    ))
 }
 
 /// DELETE of a collection: deletes every object matching the selectors, returns them as a list.

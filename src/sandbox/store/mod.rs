@@ -5,6 +5,8 @@
 //! optimistic concurrency, finalizers with deletionTimestamp, namespace content deletion and
 //! ownerReference garbage collection.
 
+mod namespace;
+
 use std::collections::{BTreeMap, HashMap, VecDeque};
 
 use serde_json::{Value, json};
@@ -451,25 +453,7 @@ impl Store {
             return Err(ApiError::not_found(gr, name));
         };
         if gr.group.is_empty() && gr.resource == "namespaces" {
-            self.delete_namespace_contents(name);
-            if self.namespace_has_content(name) && !has_finalizers(&old) {
-                // Something in it is held by finalizers: the namespace stays Terminating until
-                // the last object is gone (see remove_final).
-                if meta_str(&old, "deletionTimestamp").is_some() {
-                    return Ok(old);
-                }
-                let mut obj = old;
-                set_meta(&mut obj, "deletionTimestamp", json!(now_rfc3339()));
-                obj["status"] = json!({"phase": "Terminating"});
-                let rv = self.next_rv();
-                set_meta(&mut obj, "resourceVersion", json!(rv.to_string()));
-                self.objects
-                    .entry(gr.clone())
-                    .or_default()
-                    .insert(Self::key(namespace, name), obj.clone());
-                self.record(gr, "MODIFIED", obj.clone());
-                return Ok(obj);
-            }
+            return Ok(self.delete_namespace(old));
         }
         if has_finalizers(&old) {
             if meta_str(&old, "deletionTimestamp").is_some() {
