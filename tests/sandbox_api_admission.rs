@@ -458,3 +458,26 @@ async fn an_empty_namespace_is_terminating_before_it_goes() {
     assert!(modified < seen.find("\"DELETED\"").unwrap(), "{seen}");
     assert!(seen.contains("Terminating"), "{seen}");
 }
+
+/// kube-controller-manager's serviceaccounts controller and root-ca-cert-publisher: every
+/// namespace has the `default` ServiceAccount and the `kube-root-ca.crt` ConfigMap with the
+/// cluster CA, recreated when deleted.
+#[tokio::test]
+async fn new_namespaces_get_the_default_service_account_and_the_root_ca() {
+    let sb = start(plain_options()).await;
+    let c = sb.client_for("sandbox-admin").await.unwrap();
+    make_ns(&c, "fresh").await;
+    assert_eq!(
+        get(&c, "/api/v1/namespaces/fresh/serviceaccounts/default")
+            .await
+            .0,
+        200
+    );
+    let path = "/api/v1/namespaces/fresh/configmaps/kube-root-ca.crt";
+    let (code, cm) = get(&c, path).await;
+    assert_eq!(code, 200);
+    assert_eq!(cm["data"]["ca.crt"], sb.ca_pem());
+    assert!(cm["metadata"]["annotations"]["kubernetes.io/description"].is_string());
+    assert_eq!(call(&c, "DELETE", path, JSON, None).await.0, 200);
+    assert_eq!(get(&c, path).await.0, 200, "published again");
+}

@@ -79,16 +79,23 @@ async fn selectors_pagination_and_all_namespaces() {
         ["c0", "c2", "c4", "c6"]
     );
     assert_eq!(names(&get(&c, &q("env==dev")).await.1), ["c1", "c3", "c5"]);
-    assert_eq!(names(&get(&c, &q("env!=prod")).await.1), ["c1", "c3", "c5"]);
+    // kube-controller-manager's kube-root-ca.crt (in every namespace) has no `env` label.
+    assert_eq!(
+        names(&get(&c, &q("env!=prod")).await.1),
+        ["c1", "c3", "c5", "kube-root-ca.crt"]
+    );
     assert_eq!(
         names(&get(&c, &q("env in (dev),tier")).await.1),
         ["c1", "c3", "c5"]
     );
     assert_eq!(
         names(&get(&c, &q("env notin (dev)")).await.1),
-        ["c0", "c2", "c4", "c6"]
+        ["c0", "c2", "c4", "c6", "kube-root-ca.crt"]
     );
-    assert_eq!(names(&get(&c, &q("!tier")).await.1), ["c6"]);
+    assert_eq!(
+        names(&get(&c, &q("!tier")).await.1),
+        ["c6", "kube-root-ca.crt"]
+    );
     let (code, v) = get(&c, "/api/v1/configmaps?labelSelector=env%3Dprod").await;
     assert_eq!(code, 200);
     assert_eq!(v["kind"], "ConfigMapList");
@@ -99,13 +106,13 @@ async fn selectors_pagination_and_all_namespaces() {
         "/api/v1/configmaps?fieldSelector=metadata.namespace%3Dother",
     )
     .await;
-    assert_eq!(names(&v), ["o"]);
+    assert_eq!(names(&v), ["kube-root-ca.crt", "o"]);
     let (_, v) = get(
         &c,
         "/api/v1/namespaces/default/configmaps?fieldSelector=metadata.name%21%3Dc0",
     )
     .await;
-    assert_eq!(names(&v).len(), 6);
+    assert_eq!(names(&v).len(), 7, "c1..c6 and kube-root-ca.crt");
     assert_eq!(
         get(&c, "/api/v1/configmaps?fieldSelector=data.k%3Dv")
             .await
@@ -128,15 +135,17 @@ async fn selectors_pagination_and_all_namespaces() {
         seen.extend(names(&v));
         match v["metadata"]["continue"].as_str() {
             Some(t) => {
-                // 7 objects, 3 a page: 4 left after the first, 1 after the second.
-                assert_eq!(v["metadata"]["remainingItemCount"], 7 - 3 * pages);
+                // 8 objects (c0..c6, kube-root-ca.crt), 3 a page: 5 left, then 2.
+                assert_eq!(v["metadata"]["remainingItemCount"], 8 - 3 * pages);
                 cont = t.to_string();
             }
             None => break,
         }
     }
     assert_eq!(pages, 3);
-    assert_eq!(seen, (0..7).map(|i| format!("c{i}")).collect::<Vec<_>>());
+    let mut want: Vec<String> = (0..7).map(|i| format!("c{i}")).collect();
+    want.push("kube-root-ca.crt".into());
+    assert_eq!(seen, want);
     let (_, first) = get(&c, "/api/v1/namespaces/default/configmaps?limit=2").await;
     let token = first["metadata"]["continue"].as_str().unwrap().to_string();
     // Compaction past the token's snapshot (a later write, then compact) expires it.
@@ -326,7 +335,11 @@ async fn watch_streams_events_bookmarks_and_gone() {
     .await;
     let t0 = std::time::Instant::now();
     let evs = read_events(&mut body, 10, &mut Vec::new()).await;
-    assert!(evs.is_empty());
+    let names: Vec<&str> = evs
+        .iter()
+        .map(|e| e["object"]["metadata"]["name"].as_str().unwrap_or_default())
+        .collect();
+    assert!(names.iter().all(|n| *n == "kube-root-ca.crt"), "{names:?}");
     assert!(t0.elapsed() < Duration::from_secs(4));
 }
 
@@ -521,7 +534,7 @@ async fn delete_collection_honours_selectors() {
         .iter()
         .map(|i| i["metadata"]["name"].as_str().unwrap())
         .collect();
-    assert_eq!(names, ["b"]);
+    assert_eq!(names, ["b", "kube-root-ca.crt"]);
     assert_eq!(
         call(&c, "DELETE", "/api/v1/namespaces", JSON, None).await.0,
         405
@@ -543,7 +556,7 @@ async fn metadata_only_get_list_and_watch() {
     let meta = api.get_metadata("m").await.unwrap();
     assert_eq!(meta.metadata.labels.unwrap()["x"], "y");
     let list = api.list_metadata(&Default::default()).await.unwrap();
-    assert_eq!(list.items.len(), 1);
+    assert_eq!(list.items.len(), 2, "m and kube-root-ca.crt");
     let (_, raw) = {
         let req = http::Request::get(path)
             .header(

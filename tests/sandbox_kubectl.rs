@@ -167,7 +167,12 @@ async fn kubectl_get_create_replace_delete() {
             .await
             .contains("c1")
     );
-    assert!(k.ok(&["get", "cm", "-l", "app!=x", "-A"]).await.is_empty());
+    // What does not carry app=x: only kube-controller-manager's kube-root-ca.crt copies.
+    let others = k.ok(&["get", "cm", "-l", "app!=x", "-A", "-o", "name"]).await;
+    assert!(
+        others.lines().all(|l| l == "configmap/kube-root-ca.crt"),
+        "{others}"
+    );
     assert_eq!(
         k.ok(&[
             "get",

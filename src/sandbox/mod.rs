@@ -181,6 +181,8 @@ impl Sandbox {
     /// Seeds the store, reconciles, binds and serves. Completes in well under 100 ms.
     pub async fn start(opts: SandboxOptions) -> Result<Sandbox, SandboxError> {
         let material = tls::generate()?;
+        let mut opts = opts;
+        opts.controller.root_ca_pem = material.ca_pem.clone();
         let mut store = Store::new();
         let seed_users = seed::apply_seed(&mut store, &opts.seed, &opts.seed_options);
         controller::reconcile(&mut store, &opts.controller);

@@ -10,6 +10,7 @@
 //! Profile itself changes, and the demo seed relies on that to show drift.
 
 mod aggregation;
+mod namespace;
 mod profile;
 mod quota;
 
@@ -34,6 +35,8 @@ pub struct ControllerConfig {
     pub kfp_ui_principal: String,
     /// `NOTEBOOK_CONTROLLER_PRINCIPAL`.
     pub notebook_controller_principal: String,
+    /// The cluster CA (PEM) published in every namespace's `kube-root-ca.crt`.
+    pub root_ca_pem: String,
 }
 
 impl Default for ControllerConfig {
@@ -48,6 +51,7 @@ impl Default for ControllerConfig {
             kfp_ui_principal: "cluster.local/ns/kubeflow/sa/ml-pipeline-ui".into(),
             notebook_controller_principal:
                 "cluster.local/ns/kubeflow/sa/notebook-controller-service-account".into(),
+            root_ca_pem: String::new(),
         }
     }
 }
@@ -63,6 +67,8 @@ struct Work {
     quota_namespaces: BTreeSet<String>,
     /// Profiles to reconcile (by name).
     profiles: BTreeSet<String>,
+    /// Namespaces whose bootstrap content (default ServiceAccount, root CA) to check.
+    namespaces: BTreeSet<String>,
 }
 
 impl Work {
@@ -90,6 +96,13 @@ impl Work {
                 // What the upstream controller watches besides Profiles (not ResourceQuotas).
                 ("", "namespaces") => {
                     work.profiles.insert(name.to_string());
+                    work.namespaces.insert(name.to_string());
+                }
+                ("", "serviceaccounts" | "configmaps") if ev.event_type == "DELETED" => {
+                    if let Some(ns) = ns {
+                        work.namespaces.insert(ns.to_string());
+                        work.profiles.insert(ns.to_string());
+                    }
                 }
                 ("", "serviceaccounts")
                 | ("rbac.authorization.k8s.io", "rolebindings")
@@ -118,8 +131,17 @@ pub fn reconcile(store: &mut Store, cfg: &ControllerConfig) {
             && !work.cluster_roles
             && work.quota_namespaces.is_empty()
             && work.profiles.is_empty()
+            && work.namespaces.is_empty()
         {
             return;
+        }
+        let namespaces: Vec<String> = if work.all {
+            names(store, &GroupResource::core("namespaces"), None)
+        } else {
+            work.namespaces.iter().cloned().collect()
+        };
+        for ns in namespaces {
+            namespace::reconcile(store, cfg, &ns);
         }
         if work.all || work.cluster_roles {
             aggregation::reconcile(store);
