@@ -168,7 +168,9 @@ async fn kubectl_get_create_replace_delete() {
             .contains("c1")
     );
     // What does not carry app=x: only kube-controller-manager's kube-root-ca.crt copies.
-    let others = k.ok(&["get", "cm", "-l", "app!=x", "-A", "-o", "name"]).await;
+    let others = k
+        .ok(&["get", "cm", "-l", "app!=x", "-A", "-o", "name"])
+        .await;
     assert!(
         others.lines().all(|l| l == "configmap/kube-root-ca.crt"),
         "{others}"
@@ -600,4 +602,27 @@ async fn kubectl_waits_for_established_crds() {
     assert_eq!(crd["status"]["acceptedNames"]["kind"], "Profile");
     assert_eq!(crd["status"]["acceptedNames"]["listKind"], "ProfileList");
     assert_eq!(crd["status"]["storedVersions"], serde_json::json!(["v1"]));
+}
+
+/// `kubectl create -f` of a `kind: List` (what `get -o yaml` of several objects and this
+/// tool's `-o json` print) validates without `--validate=false`: kubectl fetches the v2
+/// OpenAPI document as protobuf for it, which the sandbox serves like kube-apiserver.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kubectl_creates_a_list_document_with_validation_on() {
+    let Some((_sb, k)) = setup().await else {
+        return;
+    };
+    let list = serde_json::json!({"apiVersion": "v1", "kind": "List", "items": [
+        {"apiVersion": "v1", "kind": "ConfigMap",
+         "metadata": {"name": "from-list", "namespace": "default"}, "data": {"a": "b"}},
+        {"apiVersion": "kubeflow.org/v1", "kind": "Profile", "metadata": {"name": "from-list"},
+         "spec": {"owner": {"kind": "User", "name": "list@example.com"}}}
+    ]});
+    let file = k.file("list.json", &list.to_string());
+    let out = k.ok(&["create", "-f", &file]).await;
+    assert!(out.contains("configmap/from-list created"), "{out}");
+    assert!(
+        out.contains("profile.kubeflow.org/from-list created"),
+        "{out}"
+    );
 }

@@ -6,7 +6,11 @@
 //! built-in kinds, so kubectl computes client-side-apply strategic merge patches from its
 //! compiled-in types (exactly right for them); custom resources get their CRD schema (for
 //! `kubectl explain`) and JSON merge patches.
-//! `/openapi/v2` is served as a valid, empty Swagger document for older code paths.
+//! `/openapi/v2` is served as a valid, empty Swagger document for older code paths, in JSON
+//! or, when asked for, in gnostic's protobuf encoding: kubectl validates a `kind: List`
+//! document (what `kubectl get -o yaml` of several objects and this tool's `-o json` print)
+//! with the v2 schema it fetches as protobuf, and skips items whose kind the document does
+//! not define.
 
 use serde_json::{Map, Value, json};
 
@@ -23,6 +27,39 @@ pub fn v2(_resources: &[ResourceInfo]) -> Value {
         "paths": {},
         "definitions": {}
     })
+}
+
+/// The content type kube-apiserver answers `/openapi/v2` with in protobuf.
+pub const V2_PROTOBUF: &str = "application/com.github.proto-openapi.spec.v2.v1.0+protobuf";
+
+/// `/openapi/v2` as gnostic's `openapi_v2.Document` protobuf: `swagger` (field 1) and `info`
+/// (field 2: `title` 1, `version` 2), no paths or definitions.
+pub fn v2_protobuf() -> Vec<u8> {
+    fn field(out: &mut Vec<u8>, number: u8, bytes: &[u8]) {
+        out.push((number << 3) | 2); // length-delimited
+        let mut len = bytes.len();
+        loop {
+            let low = u8::try_from(len & 0x7f).unwrap_or(0);
+            len >>= 7;
+            if len == 0 {
+                out.push(low);
+                break;
+            }
+            out.push(low | 0x80);
+        }
+        out.extend_from_slice(bytes);
+    }
+    let version = discovery::version()["gitVersion"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    let mut info = Vec::new();
+    field(&mut info, 1, b"Kubernetes");
+    field(&mut info, 2, version.as_bytes());
+    let mut doc = Vec::new();
+    field(&mut doc, 1, b"2.0");
+    field(&mut doc, 2, &info);
+    doc
 }
 
 fn gv_path(group: &str, version: &str) -> String {

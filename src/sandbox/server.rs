@@ -374,6 +374,14 @@ fn non_resource(state: &Arc<State>, req: &Req, segs: &[&str]) -> Result<Response
         );
         return Ok(resp);
     }
+    if segs == ["openapi", "v2"] && req.header("accept").contains("protobuf") {
+        let mut resp = Response::new(Full::new(Bytes::from(openapi::v2_protobuf())).boxed());
+        resp.headers_mut().insert(
+            http::header::CONTENT_TYPE,
+            http::HeaderValue::from_static(openapi::V2_PROTOBUF),
+        );
+        return Ok(resp);
+    }
     let doc = match segs {
         ["version"] => Some(discovery::version()),
         ["healthz" | "livez" | "readyz"] => {
