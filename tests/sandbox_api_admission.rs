@@ -481,3 +481,73 @@ async fn new_namespaces_get_the_default_service_account_and_the_root_ca() {
     assert_eq!(call(&c, "DELETE", path, JSON, None).await.0, 200);
     assert_eq!(get(&c, path).await.0, 200, "published again");
 }
+
+/// A pod reads back as kube-apiserver stores it: `SetDefaults_Pod` (dnsPolicy, restartPolicy,
+/// enableServiceLinks, imagePullPolicy, ...), the DefaultTolerationSeconds and ServiceAccount
+/// admission plugins (tolerations, the `kube-api-access-*` token volume), the LimitRanger
+/// defaults with its `kubernetes.io/limit-ranger` annotation, and the QoS class.
+#[tokio::test]
+async fn pods_get_the_server_defaults_limit_ranger_and_qos_class() {
+    let sb = start(plain_options()).await;
+    let c = sb.client_for("sandbox-admin").await.unwrap();
+    make_ns(&c, "pods").await;
+    let lr = json!({"apiVersion":"v1","kind":"LimitRange","metadata":{"name":"lr"},
+        "spec":{"limits":[{"type":"Container","default":{"cpu":"800m","memory":"512Mi"},
+            "defaultRequest":{"cpu":"500m","memory":"256Mi"}}]}});
+    assert_eq!(
+        post(&c, "/api/v1/namespaces/pods/limitranges", &lr).await.0,
+        201
+    );
+    let pod = |name: &str, image: &str, resources: Value| {
+        json!({"apiVersion":"v1","kind":"Pod","metadata":{"name":name},
+            "spec":{"containers":[{"name":"c","image":image,"resources":resources}]}})
+    };
+    let path = "/api/v1/namespaces/pods/pods";
+    let (code, p) = post(&c, path, &pod("plain", "nginx", json!({}))).await;
+    assert_eq!(code, 201, "{p}");
+    assert_eq!(
+        p["metadata"]["annotations"]["kubernetes.io/limit-ranger"],
+        "LimitRanger plugin set: cpu, memory request for container c; cpu, memory limit for container c"
+    );
+    assert_eq!(p["status"]["qosClass"], "Burstable");
+    let spec = &p["spec"];
+    assert_eq!(
+        (spec["dnsPolicy"].clone(), spec["restartPolicy"].clone()),
+        (json!("ClusterFirst"), json!("Always"))
+    );
+    assert_eq!(spec["enableServiceLinks"], true);
+    assert_eq!(spec["serviceAccountName"], "default");
+    assert_eq!(spec["tolerations"].as_array().unwrap().len(), 2);
+    assert_eq!(spec["containers"][0]["imagePullPolicy"], "Always");
+    let volume = spec["volumes"][0]["name"].as_str().unwrap();
+    assert!(volume.starts_with("kube-api-access-"), "{volume}");
+    assert_eq!(
+        spec["containers"][0]["volumeMounts"][0]["mountPath"],
+        "/var/run/secrets/kubernetes.io/serviceaccount"
+    );
+
+    let exact = json!({"limits":{"cpu":"1","memory":"1Gi"}});
+    let (_, p) = post(&c, path, &pod("exact", "nginx:1.27", exact)).await;
+    assert_eq!(
+        p["status"]["qosClass"], "Guaranteed",
+        "requests default to limits: {p}"
+    );
+    assert_eq!(
+        p["spec"]["containers"][0]["imagePullPolicy"],
+        "IfNotPresent"
+    );
+    assert!(
+        p["metadata"]["annotations"]
+            .get("kubernetes.io/limit-ranger")
+            .is_none()
+    );
+
+    make_ns(&c, "bare").await;
+    let (_, p) = post(
+        &c,
+        "/api/v1/namespaces/bare/pods",
+        &pod("none", "nginx", json!({})),
+    )
+    .await;
+    assert_eq!(p["status"]["qosClass"], "BestEffort");
+}

@@ -49,6 +49,7 @@ pub mod handlers;
 pub mod kubeconfig;
 pub mod openapi;
 pub mod patch;
+pub mod pod;
 pub mod protobuf;
 pub mod quota;
 pub mod rbac;

@@ -44,6 +44,19 @@ pub fn parse_quantity(q: &str) -> Option<f64> {
 
 /// Formats a number the way kube prints quantities (binary suffix for whole multiples of
 /// 1024, milli-units for fractions).
+/// Two quantity JSON values that denote the same amount (`1` and `1000m`, `1Gi` and `1024Mi`).
+pub fn same_quantity(a: &Value, b: &Value) -> bool {
+    let value = |v: &Value| match v {
+        Value::String(s) => parse_quantity(s),
+        Value::Number(n) => n.as_f64(),
+        _ => None,
+    };
+    match (value(a), value(b)) {
+        (Some(x), Some(y)) => (x - y).abs() <= f64::EPSILON * x.abs().max(1.0),
+        _ => a == b,
+    }
+}
+
 pub fn format_quantity(v: f64) -> String {
     if v.fract().abs() > 1e-9 {
         return format!("{}m", (v * 1000.0).round());
@@ -102,48 +115,69 @@ fn pretty(m: &BTreeMap<String, f64>) -> String {
         .join(",")
 }
 
-/// LimitRanger defaulting: containers without requests/limits get the `defaultRequest` /
-/// `default` of the namespace's `Container` LimitRange items (requests fall back to the
-/// default limit), before quota admission sees the pod, as in kube.
+/// The LimitRanger admission plugin (`plugin/pkg/admission/limitranger`): each container
+/// gets the `Container` defaults of the namespace's LimitRanges for the resources it does not
+/// set (`defaultRequest`, else `default`, as requests; `default` as limits), and the pod is
+/// annotated `kubernetes.io/limit-ranger: LimitRanger plugin set: cpu, memory request for
+/// container c; cpu limit for container c`.
 pub fn apply_limit_ranges(store: &Store, ns: &str, pod: &mut Value) {
+    let mut said: Vec<String> = Vec::new();
     for lr in store.list(&GroupResource::core("limitranges"), Some(ns)) {
         for item in lr["spec"]["limits"].as_array().into_iter().flatten() {
             if item["type"].as_str() != Some("Container") {
                 continue;
             }
-            let defaults = [
-                ("limits", item["default"].as_object()),
-                (
-                    "requests",
-                    item["defaultRequest"]
-                        .as_object()
-                        .or(item["default"].as_object()),
-                ),
-            ];
-            let Some(containers) = pod
-                .get_mut("spec")
-                .and_then(|s| s.get_mut("containers"))
-                .and_then(Value::as_array_mut)
-            else {
-                continue;
-            };
-            for c in containers.iter_mut().filter(|c| c.is_object()) {
-                for (kind, values) in &defaults {
-                    for (res, q) in values.iter().flat_map(|m| m.iter()) {
-                        if !c["resources"].is_object() {
-                            c["resources"] = serde_json::json!({});
-                        }
-                        if !c["resources"][*kind].is_object() {
-                            c["resources"][*kind] = serde_json::json!({});
-                        }
-                        if c["resources"][*kind].get(res).is_none() {
-                            c["resources"][*kind][res] = q.clone();
-                        }
-                    }
+            let requests = item["defaultRequest"]
+                .as_object()
+                .or(item["default"].as_object());
+            let limits = item["default"].as_object();
+            let containers = pod["spec"]["containers"].as_array_mut();
+            for c in containers.into_iter().flatten().filter(|c| c.is_object()) {
+                let name = c["name"].as_str().unwrap_or_default().to_string();
+                let set_requests = fill(c, "requests", requests);
+                let set_limits = fill(c, "limits", limits);
+                if !set_requests.is_empty() {
+                    said.push(format!(
+                        "{} request for container {name}",
+                        set_requests.join(", ")
+                    ));
+                }
+                if !set_limits.is_empty() {
+                    said.push(format!(
+                        "{} limit for container {name}",
+                        set_limits.join(", ")
+                    ));
                 }
             }
         }
     }
+    if !said.is_empty() {
+        if !pod["metadata"]["annotations"].is_object() {
+            pod["metadata"]["annotations"] = serde_json::json!({});
+        }
+        pod["metadata"]["annotations"]["kubernetes.io/limit-ranger"] =
+            serde_json::json!(format!("LimitRanger plugin set: {}", said.join("; ")));
+    }
+}
+
+/// Sets `resources.<kind>.<res>` from `values` where the container has none; the names set,
+/// sorted.
+fn fill(c: &mut Value, kind: &str, values: Option<&serde_json::Map<String, Value>>) -> Vec<String> {
+    let mut set = Vec::new();
+    for (res, q) in values.into_iter().flatten() {
+        if !c["resources"].is_object() {
+            c["resources"] = serde_json::json!({});
+        }
+        if !c["resources"][kind].is_object() {
+            c["resources"][kind] = serde_json::json!({});
+        }
+        if c["resources"][kind].get(res).is_none() {
+            c["resources"][kind][res] = q.clone();
+            set.push(res.clone());
+        }
+    }
+    set.sort();
+    set
 }
 
 /// Admission for a new pod in `ns`: Err(403) when any quota would be exceeded or a

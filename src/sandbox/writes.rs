@@ -38,7 +38,6 @@ fn prepare_new(info: &ResourceInfo, obj: &mut Value) {
     }
     match (info.group.as_str(), info.resource.as_str()) {
         ("", "namespaces") => super::store::namespace_defaults(obj),
-        ("", "pods") => obj["status"] = json!({"phase": "Pending", "qosClass": "BestEffort"}),
         ("apiextensions.k8s.io", "customresourcedefinitions") => super::crds::establish(obj),
         _ => {}
     }
@@ -189,7 +188,7 @@ fn commit_create(
     let gr = t.info.gr();
     escalation::check(store, &req.user, &gr, t.namespace.as_deref(), &obj)?;
     if let (true, Some(ns)) = (gr == GroupResource::core("pods"), t.namespace.as_deref()) {
-        quota::apply_limit_ranges(store, ns, &mut obj);
+        super::pod::admit_defaults(store, ns, &mut obj, &random_suffix());
         quota::admit_pod(store, ns, &obj)?;
     }
     if dry {
