@@ -388,19 +388,57 @@ async fn list_resource_version_semantics() {
             v["details"]["causes"][0]["reason"],
             "ResourceVersionTooLarge"
         );
+        assert_eq!(v["details"]["retryAfterSeconds"], 1);
     }
-    let (code, _) = get(
-        &c,
-        &format!("{base}?resourceVersion={now}&resourceVersionMatch=Exact"),
-    )
-    .await;
+    let names = |v: &Value| -> Vec<String> {
+        v["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|i| i["metadata"]["name"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let exact = |rv: u64| format!("{base}?resourceVersion={rv}&resourceVersionMatch=Exact");
+    let (code, _) = get(&c, &exact(now)).await;
+    assert_eq!(code, 200);
+    // The state at an exact past version, read back from the history (etcd's old revision).
+    let (_, first) = post(&c, base, &profile("first")).await;
+    let at_first: u64 = first["metadata"]["resourceVersion"]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let mut changed = first.clone();
+    changed["metadata"]["labels"] = json!({"changed": "yes"});
+    let (code, _) = call(&c, "PUT", &format!("{base}/first"), JSON, Some(&changed)).await;
     assert_eq!(code, 200);
     assert_eq!(post(&c, base, &profile("later")).await.0, 201);
-    let (code, v) = get(
-        &c,
-        &format!("{base}?resourceVersion={now}&resourceVersionMatch=Exact"),
-    )
-    .await;
+    let (code, v) = get(&c, &exact(at_first)).await;
+    assert_eq!(code, 200, "{v}");
+    assert_eq!(v["metadata"]["resourceVersion"], at_first.to_string());
+    let listed = names(&v);
+    assert!(
+        listed.contains(&"first".to_string()) && !listed.contains(&"later".to_string()),
+        "{listed:?}"
+    );
+    let old = v["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["metadata"]["name"] == "first")
+        .unwrap();
+    assert!(
+        old["metadata"]["labels"].get("changed").is_none(),
+        "the profile as it was then: {old}"
+    );
+    let (_, v) = get(&c, &exact(now)).await;
+    assert!(
+        !names(&v).contains(&"first".to_string()),
+        "not created yet at {now}"
+    );
+    // Older than the history (the seed is compacted, as etcd compacts): 410, never the
+    // current state.
+    let (code, v) = get(&c, &exact(1)).await;
     assert_eq!((code, v["reason"].clone()), (410, json!("Expired")), "{v}");
     let (code, _) = get(
         &c,

@@ -488,7 +488,9 @@ pub fn list(state: &State, req: &Req, t: &Target) -> Result<Response<Body>, ApiE
     };
     let cont = req.q("continue").map(decode_continue).transpose()?;
     let store = state.lock();
-    super::rv_match::check(req, store.resource_version())?;
+    if let Some(past) = super::rv_match::check(req, store.resource_version())? {
+        return super::rv_match::past_list(&store, req, t, past);
+    }
     if let Some(c) = &cont
         && c.rv < store.oldest_resumable()
     {

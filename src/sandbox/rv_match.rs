@@ -9,8 +9,8 @@
 //!   cause (`storage.NewTooLargeResourceVersionError`). The sandbox cannot fall behind its own
 //!   writes, so it answers at once.
 //! - `Exact` at a past resourceVersion: a real server reads that revision from etcd, or 410
-//!   once it is compacted. The sandbox keeps no past states, so every past revision counts as
-//!   compacted (410 `Expired`), never the current state passed off as the old one.
+//!   once it is compacted; the sandbox reads it back from its event history
+//!   ([`Store::list_at`](super::store::Store::list_at)), 410 where that does not reach.
 
 use serde_json::json;
 
@@ -31,8 +31,9 @@ fn invalid(field: &str, message: String) -> ApiError {
     }))
 }
 
-/// Refuses what kube-apiserver refuses for a LIST at the store's `current` resourceVersion.
-pub fn check(req: &Req, current: u64) -> Result<(), ApiError> {
+/// Refuses what kube-apiserver refuses for a LIST at the store's `current` resourceVersion;
+/// `Some(rv)` when the list must show the state at the past `rv` (`Exact`).
+pub fn check(req: &Req, current: u64) -> Result<Option<u64>, ApiError> {
     let rv = req.q("resourceVersion");
     let exact = match req.q("resourceVersionMatch") {
         None => false,
@@ -68,7 +69,7 @@ pub fn check(req: &Req, current: u64) -> Result<(), ApiError> {
         }
     };
     let Some(wanted) = rv.and_then(|v| v.parse::<u64>().ok()) else {
-        return Ok(());
+        return Ok(None);
     };
     if wanted > current {
         return Err(ApiError::new(
@@ -81,10 +82,26 @@ pub fn check(req: &Req, current: u64) -> Result<(), ApiError> {
             "retryAfterSeconds": 1,
         })));
     }
-    if exact && wanted < current {
-        return Err(ApiError::gone(format!(
-            "too old resource version: {wanted} ({current})"
-        )));
-    }
-    Ok(())
+    Ok((exact && wanted < current).then_some(wanted))
+}
+
+/// The JSON list of `t`'s objects as they were at `rv`, filtered like any list (no pages).
+pub fn past_list(
+    store: &super::store::Store,
+    req: &Req,
+    t: &super::server::Target,
+    rv: u64,
+) -> Result<hyper::Response<super::server::Body>, ApiError> {
+    let filter = super::handlers::Filter::from_req(req, &t.info)?;
+    let items: Vec<serde_json::Value> = store
+        .list_at(&t.info.gr(), t.namespace.as_deref(), rv)?
+        .into_iter()
+        .filter(|o| filter.matches(o))
+        .map(|o| super::handlers::present(&t.info, &o))
+        .collect();
+    Ok(super::server::json_response(
+        200,
+        &json!({"apiVersion": t.info.api_version(), "kind": t.info.list_kind(),
+            "metadata": {"resourceVersion": rv.to_string()}, "items": items}),
+    ))
 }

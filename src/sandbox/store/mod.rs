@@ -6,6 +6,7 @@
 //! ownerReference garbage collection.
 
 mod namespace;
+mod past;
 
 use std::collections::{BTreeMap, HashMap, VecDeque};
 
