@@ -147,6 +147,21 @@ fn spec_part(obj: &Value) -> Value {
     v
 }
 
+/// Whether kube's registry strategy for `gr` sets `metadata.generation` (1 on create, +1 on a
+/// spec change): custom resources, CRDs, workloads and pods do; ConfigMaps, Secrets,
+/// Namespaces, ServiceAccounts, Services, quotas, LimitRanges and RBAC objects do not.
+pub fn tracks_generation(gr: &GroupResource) -> bool {
+    match gr.group.as_str() {
+        "" => gr.resource == "pods",
+        "rbac.authorization.k8s.io"
+        | "events.k8s.io"
+        | "coordination.k8s.io"
+        | "authorization.k8s.io"
+        | "authentication.k8s.io" => false,
+        _ => true,
+    }
+}
+
 fn has_finalizers(obj: &Value) -> bool {
     obj.get("metadata")
         .and_then(|m| m.get("finalizers"))
@@ -327,7 +342,11 @@ impl Store {
             json!((self.rv + 1).to_string()),
         );
         set_meta(&mut obj, "creationTimestamp", json!(now_rfc3339()));
-        set_meta(&mut obj, "generation", json!(1));
+        if tracks_generation(gr) {
+            set_meta(&mut obj, "generation", json!(1));
+        } else {
+            remove_meta(&mut obj, "generation");
+        }
         remove_meta(&mut obj, "deletionTimestamp");
         remove_meta(&mut obj, "selfLink");
         Ok(obj)
@@ -392,7 +411,7 @@ impl Store {
         if &obj == old {
             return Ok((obj, false));
         }
-        if spec_part(&obj) != spec_part(old) {
+        if tracks_generation(gr) && spec_part(&obj) != spec_part(old) {
             let gen_ = old
                 .get("metadata")
                 .and_then(|m| m.get("generation"))
@@ -463,6 +482,10 @@ impl Store {
             let mut obj = old;
             set_meta(&mut obj, "deletionTimestamp", json!(now_rfc3339()));
             set_meta(&mut obj, "deletionGracePeriodSeconds", json!(0));
+            // rest.BeforeDelete: setting the deletionTimestamp bumps a tracked generation.
+            if let Some(generation) = obj["metadata"]["generation"].as_i64().filter(|g| *g > 0) {
+                set_meta(&mut obj, "generation", json!(generation + 1));
+            }
             let rv = self.next_rv();
             set_meta(&mut obj, "resourceVersion", json!(rv.to_string()));
             self.objects
@@ -667,13 +690,43 @@ mod tests {
         json!({"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":name},"data":{"a":"1"}})
     }
 
+    /// Custom resources track generation: 1 on create, +1 on a spec change, +1 when the
+    /// deletionTimestamp is set; metadata-only changes leave it.
+    #[test]
+    fn generation_is_tracked_where_kube_tracks_it() {
+        let gr = GroupResource::new("kubeflow.org", "profiles");
+        let mut s = Store::new();
+        let p = json!({"apiVersion":"kubeflow.org/v1","kind":"Profile","metadata":{"name":"p","finalizers":["f"]},"spec":{"a":1}});
+        let p = s.create(&gr, None, p).unwrap();
+        assert_eq!(p["metadata"]["generation"], 1);
+        let mut labelled = p.clone();
+        labelled["metadata"]["labels"] = json!({"x": "y"});
+        let labelled = s.update(&gr, None, labelled).unwrap();
+        assert_eq!(labelled["metadata"]["generation"], 1);
+        let mut changed = labelled.clone();
+        changed["spec"]["a"] = json!(2);
+        let changed = s.update(&gr, None, changed).unwrap();
+        assert_eq!(changed["metadata"]["generation"], 2);
+        let deleting = s.delete(&gr, None, "p").unwrap();
+        assert_eq!(deleting["metadata"]["generation"], 3);
+        assert!(tracks_generation(&GroupResource::core("pods")));
+        assert!(!tracks_generation(&GroupResource::core("namespaces")));
+        assert!(!tracks_generation(&GroupResource::new(
+            "rbac.authorization.k8s.io",
+            "rolebindings"
+        )));
+    }
+
     #[test]
     fn create_update_conflict_and_history() {
         let gr = GroupResource::core("configmaps");
         let mut s = Store::with_history_limit(3);
         let a = s.create(&gr, Some("ns"), cm("a")).unwrap();
         assert_eq!(a["metadata"]["namespace"], "ns");
-        assert_eq!(a["metadata"]["generation"], 1);
+        assert!(
+            a["metadata"].get("generation").is_none(),
+            "ConfigMaps have none"
+        );
         assert_eq!(
             s.create(&gr, Some("ns"), cm("a")).unwrap_err().reason,
             "AlreadyExists"
@@ -681,7 +734,7 @@ mod tests {
         let mut b = a.clone();
         b["data"]["a"] = json!("2");
         let b = s.update(&gr, Some("ns"), b).unwrap();
-        assert_eq!(b["metadata"]["generation"], 2);
+        assert!(b["metadata"].get("generation").is_none());
         assert_ne!(
             b["metadata"]["resourceVersion"],
             a["metadata"]["resourceVersion"]
