@@ -589,3 +589,45 @@ async fn pods_get_the_server_defaults_limit_ranger_and_qos_class() {
     .await;
     assert_eq!(p["status"]["qosClass"], "BestEffort");
 }
+
+/// Server-side Tables name their Age column as kube does: `date` for custom resources (the
+/// column CRD defaulting adds; apiextensions-apiserver's tableconvertor puts the age in the
+/// cell), `string` for built-in kinds (pkg/printers/internalversion).
+#[tokio::test]
+async fn table_age_columns_are_typed_like_kube() {
+    let sb = start(plain_options()).await;
+    let c = sb.client_for("sandbox-admin").await.unwrap();
+    assert_eq!(
+        post(&c, "/apis/kubeflow.org/v1/profiles", &profile("aged"))
+            .await
+            .0,
+        201
+    );
+    let table = |path: &str| {
+        http::Request::get(path)
+            .header("accept", "application/json;as=Table;v=v1;g=meta.k8s.io")
+            .body(kube::client::Body::empty())
+            .unwrap()
+    };
+    for (path, want) in [
+        ("/apis/kubeflow.org/v1/profiles", "date"),
+        ("/api/v1/namespaces", "string"),
+    ] {
+        let resp = c.send(table(path)).await.unwrap();
+        let body = resp.into_body().collect().await.unwrap().to_bytes();
+        let t: Value = serde_json::from_slice(&body).unwrap();
+        assert_eq!(t["kind"], "Table", "{t}");
+        let age = t["columnDefinitions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .position(|d| d["name"] == "Age")
+            .unwrap();
+        assert_eq!(t["columnDefinitions"][age]["type"], want, "{path}");
+        let cell = t["rows"][0]["cells"][age].as_str().unwrap();
+        assert!(
+            cell.ends_with('s') || cell.ends_with('m'),
+            "an age, not a timestamp: {cell}"
+        );
+    }
+}

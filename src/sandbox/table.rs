@@ -184,8 +184,11 @@ pub fn table(
         || builtin
             .iter()
             .any(|(n, _, _)| *n == "Age" || *n == "Created At");
+    // Custom resources: the `Age` column CRD defaulting adds is of type `date`; built-in
+    // printers declare theirs as `string`. Both cells hold the age.
+    let age_type = if info.custom { "date" } else { "string" };
     if !has_age {
-        defs.push(json!({"name": "Age", "type": "string", "format": "", "description": "CreationTimestamp is a timestamp representing the server time when this object was created.", "priority": 0}));
+        defs.push(json!({"name": "Age", "type": age_type, "format": "", "description": "CreationTimestamp is a timestamp representing the server time when this object was created.", "priority": 0}));
     }
     let rows: Vec<Value> = items
         .iter()
@@ -194,6 +197,8 @@ pub fn table(
             for (_, _, f) in &builtin {
                 cells.push(f(o));
             }
+            // apiextensions-apiserver's tableconvertor (`cellForJSONValue`) turns a `date`
+            // value into an age; the column keeps its type.
             for (_, ty, p) in &info.printer_columns {
                 let v = path(o, p);
                 cells.push(if ty == "date" { json!(age(v.as_str().unwrap_or(""))) } else { cell(v) });
