@@ -57,7 +57,25 @@ const CONTENT_KINDS: &[(&str, &str, &str)] = &[
     ("kubeflow.org", "v1beta1", "Experiment"),
 ];
 
-/// Counts the objects of [`CONTENT_KINDS`] in `namespace`.
+/// ConfigMaps the cluster puts in every namespace (kube-controller-manager's root CA, Istio's
+/// and OpenShift's CA bundles) and service-account token Secrets: not the user's data, so
+/// not counted as what a deletion would lose.
+fn cluster_made(kind: &str, obj: &DynamicObject) -> bool {
+    let name = obj.metadata.name.as_deref().unwrap_or_default();
+    match kind {
+        "ConfigMap" => matches!(
+            name,
+            "kube-root-ca.crt" | "istio-ca-root-cert" | "openshift-service-ca.crt"
+        ),
+        "Secret" => {
+            obj.data.get("type").and_then(|t| t.as_str())
+                == Some("kubernetes.io/service-account-token")
+        }
+        _ => false,
+    }
+}
+
+/// Counts the objects of [`CONTENT_KINDS`] in `namespace` that users made.
 pub async fn namespace_contents(
     cluster: &Cluster,
     namespace: &str,
@@ -68,8 +86,12 @@ pub async fn namespace_contents(
         let api: Api<DynamicObject> =
             Api::namespaced_with(cluster.client().clone(), namespace, &ar);
         match api.list(&ListParams::default()).await {
-            Ok(list) if list.items.is_empty() => {}
-            Ok(list) => counts.push((resource, Some(list.items.len()))),
+            Ok(list) => {
+                let made_by_user = list.items.iter().filter(|o| !cluster_made(kind, o)).count();
+                if made_by_user > 0 {
+                    counts.push((resource, Some(made_by_user)));
+                }
+            }
             Err(kube::Error::Api(s)) if s.code == 404 => {}
             Err(kube::Error::Api(s)) if s.code == 403 => counts.push((resource, None)),
             Err(e) => return Err(cluster.explain(e, &resource)),
