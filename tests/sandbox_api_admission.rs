@@ -631,3 +631,37 @@ async fn table_age_columns_are_typed_like_kube() {
         );
     }
 }
+
+/// A completed DELETE answers with a Success Status for registries without
+/// `ReturnDeletedObject` (custom resources, RBAC objects), with the object for the others
+/// (ConfigMaps here, as before).
+#[tokio::test]
+async fn a_completed_delete_answers_like_the_registry_does() {
+    let sb = start(plain_options()).await;
+    let c = sb.client_for("sandbox-admin").await.unwrap();
+    make_ns(&c, "del").await;
+    let rbs = "/apis/rbac.authorization.k8s.io/v1/namespaces/del/rolebindings";
+    let rb = json!({"apiVersion":"rbac.authorization.k8s.io/v1","kind":"RoleBinding","metadata":{"name":"rb"},
+        "roleRef":{"apiGroup":"rbac.authorization.k8s.io","kind":"ClusterRole","name":"view"},
+        "subjects":[{"apiGroup":"rbac.authorization.k8s.io","kind":"User","name":"u@example.com"}]});
+    let (_, created) = post(&c, rbs, &rb).await;
+    let (code, v) = call(&c, "DELETE", &format!("{rbs}/rb"), JSON, None).await;
+    assert_eq!(code, 200);
+    assert_eq!(
+        (v["kind"].clone(), v["status"].clone()),
+        (json!("Status"), json!("Success")),
+        "{v}"
+    );
+    assert_eq!(v["details"]["kind"], "rolebindings");
+    assert_eq!(v["details"]["group"], "rbac.authorization.k8s.io");
+    assert_eq!(v["details"]["uid"], created["metadata"]["uid"]);
+    let aps = "/apis/security.istio.io/v1/namespaces/del/authorizationpolicies";
+    let ap = json!({"apiVersion":"security.istio.io/v1","kind":"AuthorizationPolicy","metadata":{"name":"ap"},"spec":{}});
+    assert_eq!(post(&c, aps, &ap).await.0, 201);
+    let (code, v) = call(&c, "DELETE", &format!("{aps}/ap"), JSON, None).await;
+    assert_eq!((code, v["status"].clone()), (200, json!("Success")), "{v}");
+    let cms = "/api/v1/namespaces/del/configmaps";
+    assert_eq!(post(&c, cms, &cm("del", "c", json!({}))).await.0, 201);
+    let (_, v) = call(&c, "DELETE", &format!("{cms}/c"), JSON, None).await;
+    assert_eq!(v["kind"], "ConfigMap");
+}

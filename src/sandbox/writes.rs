@@ -590,10 +590,16 @@ pub fn delete(state: &State, req: &Req, t: &Target) -> Result<Response<Body>, Ap
     controller::reconcile(&mut store, &state.cfg);
     let still_there = store.get(&gr, t.namespace.as_deref(), &name).is_some();
     drop(store);
-    Ok(json_response(
-        accepted_or_ok(still_there, &opts),
-        &present(&t.info, &out),
-    ))
+    let code = accepted_or_ok(still_there, &opts);
+    // Registries without `ReturnDeletedObject` (custom resources, RBAC objects) answer a
+    // completed delete with a Success Status instead of the object (generic registry
+    // store.go, Delete).
+    if !still_there && (t.info.custom || gr.group == "rbac.authorization.k8s.io") {
+        let uid = out["metadata"]["uid"].as_str();
+        let status = super::status::success_status(&gr, &name, uid);
+        return Ok(json_response(code, &status));
+    }
+    Ok(json_response(code, &present(&t.info, &out)))
 }
 
 /// DELETE of a collection: deletes every object matching the selectors, returns them as a list.
