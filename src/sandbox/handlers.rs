@@ -14,7 +14,8 @@ use super::store::GroupResource;
 use super::table;
 use crate::model::selector::is_label_value;
 
-pub use super::writes::{create, delete, delete_collection, patch, update};
+pub use super::deletes::{delete, delete_collection};
+pub use super::writes::{create, patch, update};
 
 /// Parses a request body as JSON, falling back to YAML (apply bodies); 400 when neither.
 pub fn parse_body(body: &[u8]) -> Result<Value, ApiError> {

@@ -43,6 +43,7 @@ pub mod apply;
 pub mod auth;
 pub mod controller;
 pub mod crds;
+pub mod deletes;
 pub mod discovery;
 pub mod escalation;
 pub mod handlers;
