@@ -665,3 +665,29 @@ async fn a_completed_delete_answers_like_the_registry_does() {
     let (_, v) = call(&c, "DELETE", &format!("{cms}/c"), JSON, None).await;
     assert_eq!(v["kind"], "ConfigMap");
 }
+
+/// List items of built-in kinds carry no `apiVersion`/`kind` (typed items are encoded with
+/// an empty TypeMeta), custom resources' items keep theirs (unstructured); a single GET
+/// always has them.
+#[tokio::test]
+async fn list_items_carry_type_meta_like_kube() {
+    let sb = start(plain_options()).await;
+    let c = sb.client_for("sandbox-admin").await.unwrap();
+    assert_eq!(
+        post(&c, "/apis/kubeflow.org/v1/profiles", &profile("typed"))
+            .await
+            .0,
+        201
+    );
+    let (_, cms) = get(&c, "/api/v1/namespaces/default/configmaps").await;
+    let item = &cms["items"][0];
+    assert!(
+        item.get("kind").is_none() && item.get("apiVersion").is_none(),
+        "{item}"
+    );
+    assert_eq!(cms["kind"], "ConfigMapList");
+    let (_, profiles) = get(&c, "/apis/kubeflow.org/v1/profiles").await;
+    assert_eq!(profiles["items"][0]["kind"], "Profile");
+    let (_, one) = get(&c, "/api/v1/namespaces/default/configmaps/kube-root-ca.crt").await;
+    assert_eq!(one["kind"], "ConfigMap");
+}

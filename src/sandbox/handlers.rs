@@ -573,9 +573,20 @@ pub fn list(state: &State, req: &Req, t: &Target) -> Result<Response<Body>, ApiE
         let same = obj.get("apiVersion").and_then(Value::as_str) == Some(av.as_str())
             && obj.get("kind").and_then(Value::as_str) == Some(t.info.kind.as_str());
         if same {
-            buf.extend_from_slice(&store.encoded(&gr, key, obj).map_err(failed)?);
-        } else {
+            buf.extend_from_slice(
+                &store
+                    .encoded(&gr, key, obj, !t.info.custom)
+                    .map_err(failed)?,
+            );
+        } else if t.info.custom {
             serde_json::to_writer(&mut buf, &present(&t.info, obj)).map_err(failed)?;
+        } else {
+            let mut item = present(&t.info, obj);
+            if let Some(m) = item.as_object_mut() {
+                m.remove("apiVersion");
+                m.remove("kind");
+            }
+            serde_json::to_writer(&mut buf, &item).map_err(failed)?;
         }
     }
     drop(store);

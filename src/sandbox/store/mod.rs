@@ -252,13 +252,17 @@ impl Store {
         }
     }
 
-    /// The JSON encoding of `obj`, stored under `key` of `gr`: cached per resourceVersion,
-    /// so serving a list of thousands of unchanged objects is a copy of their bytes.
+    /// The JSON encoding of `obj` as a list item, stored under `key` of `gr`: cached per
+    /// resourceVersion, so serving a list of thousands of unchanged objects is a copy of their
+    /// bytes. Items of built-in kinds (`typed`) carry no `apiVersion`/`kind`, as
+    /// kube-apiserver encodes typed list items with an empty TypeMeta; custom resources
+    /// (unstructured) keep theirs.
     pub fn encoded(
         &self,
         gr: &GroupResource,
         key: &Key,
         obj: &Value,
+        typed: bool,
     ) -> Result<bytes::Bytes, serde_json::Error> {
         let rv = meta_str(obj, "resourceVersion").unwrap_or("");
         let mut cache = self.encoded.borrow_mut();
@@ -267,7 +271,16 @@ impl Store {
         {
             return Ok(bytes.clone());
         }
-        let bytes = bytes::Bytes::from(serde_json::to_vec(obj)?);
+        let bytes = if typed {
+            let mut item = obj.clone();
+            if let Some(m) = item.as_object_mut() {
+                m.remove("apiVersion");
+                m.remove("kind");
+            }
+            bytes::Bytes::from(serde_json::to_vec(&item)?)
+        } else {
+            bytes::Bytes::from(serde_json::to_vec(obj)?)
+        };
         cache
             .entry(gr.clone())
             .or_default()
