@@ -691,3 +691,61 @@ async fn list_items_carry_type_meta_like_kube() {
     let (_, one) = get(&c, "/api/v1/namespaces/default/configmaps/kube-root-ca.crt").await;
     assert_eq!(one["kind"], "ConfigMap");
 }
+
+/// Discovery as kube-apiserver serves it: `storageVersionHash` on persisted resources
+/// (base64 of sha256("group/version/kind")[..8], endpoints/discovery/storageversionhash.go),
+/// `namespaces/finalize` (which writes `spec.finalizers` only), and no `apiVersion` on the
+/// legacy `/api/v1` list while `/apis/G/V` lists carry one.
+#[tokio::test]
+async fn discovery_shape_matches_kube() {
+    let sb = start(plain_options()).await;
+    let c = sb.client_for("sandbox-admin").await.unwrap();
+    let (_, core) = get(&c, "/api/v1").await;
+    assert!(core.get("apiVersion").is_none(), "{}", core["kind"]);
+    let find = |list: &Value, name: &str| {
+        list["resources"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["name"] == name)
+            .cloned()
+    };
+    let pods = find(&core, "pods").unwrap();
+    assert_eq!(
+        pods["storageVersionHash"], "xPOwRZ+Yhw8=",
+        "sha256(\"/v1/Pod\")[..8]"
+    );
+    assert_eq!(
+        find(&core, "namespaces/finalize").unwrap()["verbs"],
+        json!(["update"])
+    );
+    let (_, rbac) = get(&c, "/apis/rbac.authorization.k8s.io/v1").await;
+    assert_eq!(rbac["apiVersion"], "v1");
+    let (_, authz) = get(&c, "/apis/authorization.k8s.io/v1").await;
+    assert!(
+        find(&authz, "selfsubjectaccessreviews")
+            .unwrap()
+            .get("storageVersionHash")
+            .is_none()
+    );
+
+    make_ns(&c, "fin").await;
+    let (_, ns) = get(&c, "/api/v1/namespaces/fin").await;
+    let mut body = ns.clone();
+    body["spec"]["finalizers"] = json!([]);
+    body["metadata"]["labels"]["ignored"] = json!("yes");
+    let (code, v) = call(
+        &c,
+        "PUT",
+        "/api/v1/namespaces/fin/finalize",
+        JSON,
+        Some(&body),
+    )
+    .await;
+    assert_eq!(code, 200, "{v}");
+    assert_eq!(v["spec"]["finalizers"], json!([]));
+    assert!(
+        v["metadata"]["labels"].get("ignored").is_none(),
+        "finalize writes spec.finalizers only"
+    );
+}

@@ -97,7 +97,17 @@ pub fn resource_list(resources: &[ResourceInfo], group: &str, version: &str) -> 
         if !r.categories.is_empty() {
             m.insert("categories".into(), json!(r.categories));
         }
+        if !r.virtual_review {
+            m.insert(
+                "storageVersionHash".into(),
+                json!(storage_version_hash(&r.group, &r.version, &r.kind)),
+            );
+        }
         list.push(Value::Object(m));
+        if r.group.is_empty() && r.resource == "namespaces" {
+            list.push(json!({"name": "namespaces/finalize", "singularName": "",
+                "namespaced": false, "kind": "Namespace", "verbs": ["update"]}));
+        }
         if r.has_status {
             list.push(json!({
                 "name": format!("{}/status", r.resource),
@@ -113,9 +123,22 @@ pub fn resource_list(resources: &[ResourceInfo], group: &str, version: &str) -> 
     } else {
         format!("{group}/{version}")
     };
-    Some(
-        json!({"kind": "APIResourceList", "apiVersion": "v1", "groupVersion": gv, "resources": list}),
-    )
+    // kube-apiserver's /api/v1 list carries no apiVersion (a quirk of the legacy group);
+    // every /apis/G/V list does.
+    let mut doc = json!({"kind": "APIResourceList", "groupVersion": gv, "resources": list});
+    if !group.is_empty() {
+        doc["apiVersion"] = json!("v1");
+    }
+    Some(doc)
+}
+
+/// `storageVersionHash` of a discovery entry (apiserver `endpoints/discovery/
+/// storageversionhash.go`): base64 of the first 8 bytes of sha256("group/version/kind").
+pub fn storage_version_hash(group: &str, version: &str, kind: &str) -> String {
+    use base64::Engine as _;
+    use sha2::Digest as _;
+    let digest = sha2::Sha256::digest(format!("{group}/{version}/{kind}").as_bytes());
+    base64::engine::general_purpose::STANDARD.encode(&digest[..8])
 }
 
 /// Content-Type of aggregated discovery responses.

@@ -96,7 +96,7 @@ pub struct Target {
     pub namespace: Option<String>,
     /// Object name from the path.
     pub name: Option<String>,
-    /// Subresource ("" or "status").
+    /// Subresource ("", "status", or "finalize" for namespaces).
     pub subresource: String,
 }
 
@@ -270,6 +270,9 @@ async fn route(state: &Arc<State>, mut req: Req) -> Result<Response<Body>, ApiEr
     let subresource_ok = match sub {
         "" => true,
         "status" => info.has_status,
+        "finalize" => {
+            info.group.is_empty() && info.resource == "namespaces" && req.method == Method::PUT
+        }
         _ => false,
     };
     if !subresource_ok {

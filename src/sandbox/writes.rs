@@ -46,6 +46,15 @@ fn prepare_new(info: &ResourceInfo, obj: &mut Value) {
 /// Keeps status and main resource apart: writes to `status` only change status, writes to the
 /// main resource keep the stored status.
 fn split_status(info: &ResourceInfo, old: &Value, mut new: Value, sub: &str) -> Value {
+    if sub == "finalize" {
+        // namespaces/finalize writes `spec.finalizers` only.
+        let mut out = old.clone();
+        out["spec"]["finalizers"] = new["spec"].get("finalizers").cloned().unwrap_or(json!([]));
+        if let Some(rv) = new.get("metadata").and_then(|m| m.get("resourceVersion")) {
+            out["metadata"]["resourceVersion"] = rv.clone();
+        }
+        return out;
+    }
     if sub == "status" {
         let mut out = old.clone();
         out["status"] = new.get("status").cloned().unwrap_or(json!({}));
