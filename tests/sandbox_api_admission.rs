@@ -158,6 +158,8 @@ async fn custom_resources_are_pruned_and_validated_by_their_crd_schema() {
     let (code, v) = post(&c, path, &bad).await;
     assert_eq!(code, 422);
     assert_eq!(v["details"]["causes"][0]["field"], "spec.owner.name");
+    // field.TypeInvalid: a wrong type is its own cause type.
+    assert_eq!(v["details"]["causes"][0]["reason"], "FieldValueTypeInvalid");
     assert_eq!(
         v["message"],
         "Profile.kubeflow.org \"bad\" is invalid: spec.owner.name: Invalid value: \"integer\": spec.owner.name in body must be of type string: \"integer\""

@@ -117,6 +117,9 @@ impl ApiError {
                     "FieldValueForbidden"
                 } else if message.starts_with("Unsupported value") {
                     "FieldValueNotSupported"
+                } else if message.contains(" in body must be of type ") {
+                    // field.TypeInvalid, as the CRD schema validation reports a wrong type.
+                    "FieldValueTypeInvalid"
                 } else {
                     "FieldValueInvalid"
                 };
