@@ -6,7 +6,7 @@
 mod sandbox_support;
 
 use http_body_util::BodyExt;
-use sandbox_support::{call, get, make_ns, plain_options, post, start};
+use sandbox_support::{call, get, item_names as names, make_ns, plain_options, post, start};
 use serde_json::{Value, json};
 
 const JSON: &str = "application/json";
@@ -392,14 +392,6 @@ async fn list_resource_version_semantics() {
         );
         assert_eq!(v["details"]["retryAfterSeconds"], 1);
     }
-    let names = |v: &Value| -> Vec<String> {
-        v["items"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|i| i["metadata"]["name"].as_str().unwrap().to_string())
-            .collect()
-    };
     let exact = |rv: u64| format!("{base}?resourceVersion={rv}&resourceVersionMatch=Exact");
     let (code, _) = get(&c, &exact(now)).await;
     assert_eq!(code, 200);

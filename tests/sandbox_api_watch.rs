@@ -12,7 +12,7 @@ use http_body_util::BodyExt;
 use kube::api::{Api, DynamicObject, PostParams};
 use kube::core::{ApiResource, GroupVersionKind};
 use kubectl_kubeflow::sandbox::store::GroupResource;
-use sandbox_support::{call, get, make_ns, plain_options, post, start};
+use sandbox_support::{call, get, item_names as names, make_ns, plain_options, post, start};
 use serde_json::{Value, json};
 
 const JSON: &str = "application/json";
@@ -60,14 +60,6 @@ async fn selectors_pagination_and_all_namespaces() {
         .0,
         201
     );
-    let names = |v: &Value| -> Vec<String> {
-        v["items"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|i| i["metadata"]["name"].as_str().unwrap().to_string())
-            .collect()
-    };
     let q = |sel: &str| {
         format!(
             "/api/v1/namespaces/default/configmaps?labelSelector={}",

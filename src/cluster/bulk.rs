@@ -12,7 +12,7 @@ use kube::api::{Api, ListParams};
 
 use super::access::{AccessError, plan_grant, plan_grant_cluster_wide};
 use super::apply::{Applied, ApplyOptions, apply};
-use super::onboard::{OnboardObjects, hard_map, onboard, same_quota};
+use super::onboard::{OnboardObjects, hard_map, onboard, same_quota, show_quota};
 use super::{Cluster, ClusterError, DryRun};
 use crate::manifest::{
     IstioSettings, LimitRangeDefaults, contributor_pair, limit_range, profile, to_value,
@@ -120,16 +120,6 @@ fn names(applied: &[Applied]) -> Vec<String> {
     applied.iter().map(|a| a.reference.clone()).collect()
 }
 
-fn show(m: &BTreeMap<String, String>) -> String {
-    if m.is_empty() {
-        return "none".into();
-    }
-    m.iter()
-        .map(|(k, v)| format!("{k}={v}"))
-        .collect::<Vec<_>>()
-        .join(";")
-}
-
 async fn owner_row(cluster: &Cluster, entry: &Entry, opts: ImportOptions) -> Outcome {
     let (
         Grant::Owner {
@@ -167,8 +157,8 @@ async fn owner_row(cluster: &Cluster, entry: &Entry, opts: ImportOptions) -> Out
         if !same_quota(&hard, &want) {
             diffs.push(format!(
                 "quota is {} (file: {}; `quota set` changes it)",
-                show(&hard),
-                show(&want)
+                show_quota(&hard),
+                show_quota(&want)
             ));
         }
         if *wants_lr {

@@ -149,7 +149,7 @@ pub(super) fn translate(err: kube::Error, resource: &str, to: &Endpoint<'_>) -> 
 /// as opposed to a refused or timed-out connection.
 fn is_certificate_problem(detail: &str) -> bool {
     let lower = detail.to_ascii_lowercase();
-    lower.contains("certificate") || lower.contains("unknownissuer") || lower.contains("handshake")
+    lower.contains("certificate") || lower.contains("unknownissuer")
 }
 
 fn from_status(status: &Status, resource: &str, context: &str) -> ClusterError {

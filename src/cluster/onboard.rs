@@ -176,12 +176,13 @@ pub(super) fn same_quota(live: &BTreeMap<String, String>, want: &BTreeMap<String
             .all(|(k, v)| want.get(k).is_some_and(|w| same_amount(v, w)))
 }
 
-fn show_quota(m: &BTreeMap<String, String>) -> String {
+/// A quota as the roster writes it (`cpu=8;memory=16Gi`), or `none`.
+pub(super) fn show_quota(m: &BTreeMap<String, String>) -> String {
     if m.is_empty() {
         return "none".into();
     }
     let pairs: Vec<String> = m.iter().map(|(k, v)| format!("{k}={v}")).collect();
-    pairs.join(",")
+    pairs.join(";")
 }
 
 /// Why onboarding objects cannot be built (the input, before anything is sent).

@@ -85,7 +85,7 @@ struct Report {
     what: What,
 }
 
-/// The resources watched, in the order of [`KINDS`].
+/// The resources watched, in the order of [`Kind::ALL`].
 const RESOURCES: [&str; 8] = [
     "profiles.kubeflow.org",
     "namespaces",
@@ -95,18 +95,6 @@ const RESOURCES: [&str; 8] = [
     "authorizationpolicies.security.istio.io",
     "resourcequotas",
     "limitranges",
-];
-
-/// The snapshot kind of each entry of [`RESOURCES`].
-const KINDS: [Kind; 8] = [
-    Kind::Profile,
-    Kind::Namespace,
-    Kind::RoleBinding,
-    Kind::ClusterRoleBinding,
-    Kind::ClusterRole,
-    Kind::AuthorizationPolicy,
-    Kind::ResourceQuota,
-    Kind::LimitRange,
 ];
 
 /// Index of the AuthorizationPolicy watch in [`RESOURCES`].
@@ -236,7 +224,8 @@ impl Live {
             }
             What::Phase(Ok(p)) => p,
             What::Listed(objects) => {
-                self.snapshot.replace(KINDS[r], objects, &mut self.touched);
+                self.snapshot
+                    .replace(Kind::ALL[r], objects, &mut self.touched);
                 Phase::Ready
             }
             What::Applied(o) => {

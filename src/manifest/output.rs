@@ -223,10 +223,38 @@ fn normalize(value: Value) -> Value {
     }
 }
 
+/// A YAML parse error of user input in one line: `line L column C: what`, without the
+/// source snippet serde-saphyr adds below it and without its advice about parser options.
+pub fn yaml_error(e: &serde_saphyr::Error) -> String {
+    let said = e.to_string();
+    let first = said.lines().next().unwrap_or_default();
+    let first = first.strip_prefix("error: ").unwrap_or(first);
+    first
+        .split(", set DuplicateKeyPolicy")
+        .next()
+        .unwrap_or(first)
+        .to_string()
+}
+
 #[cfg(test)]
 mod tests {
+
     #![allow(clippy::unwrap_used, clippy::expect_used)]
     use super::*;
+
+    #[test]
+    fn yaml_errors_are_one_line_with_their_position() {
+        let e = serde_saphyr::from_str::<serde_json::Value>("a: 1\na: 2\n").unwrap_err();
+        let said = super::yaml_error(&e);
+        assert!(
+            said.starts_with("line 2 column 1: duplicate mapping key"),
+            "{said}"
+        );
+        assert!(
+            !said.contains('\n') && !said.contains("DuplicateKeyPolicy"),
+            "{said}"
+        );
+    }
     use serde_json::json;
 
     fn cm(name: &str) -> Value {

@@ -65,16 +65,8 @@ fn spec_defaults(pod: &mut Value) {
         default(c, "imagePullPolicy", json!(policy));
         default(c, "resources", json!({}));
         // A limit without a request makes the request equal to the limit.
-        if let Some(limits) = c["resources"]["limits"].as_object().cloned() {
-            for (res, q) in limits {
-                if c["resources"]["requests"].get(&res).is_none() {
-                    if !c["resources"]["requests"].is_object() {
-                        c["resources"]["requests"] = json!({});
-                    }
-                    c["resources"]["requests"][&res] = q;
-                }
-            }
-        }
+        let limits = c["resources"]["limits"].as_object().cloned();
+        super::quota::fill(c, "requests", limits.as_ref());
     }
 }
 
@@ -108,6 +100,12 @@ fn service_account(pod: &mut Value, suffix: &str) {
     }
 }
 
+/// Two quantity values (strings, or numbers as YAML may give them) of the same amount.
+fn same(a: &Value, b: &Value) -> bool {
+    let text = |v: &Value| v.as_str().map_or_else(|| v.to_string(), str::to_string);
+    crate::model::same_amount(&text(a), &text(b))
+}
+
 /// `Guaranteed` when every container limits cpu and memory and requests equal limits,
 /// `BestEffort` when no container requests or limits anything, else `Burstable`.
 pub fn qos_class(pod: &Value) -> &'static str {
@@ -126,10 +124,9 @@ pub fn qos_class(pod: &Value) -> &'static str {
     let guaranteed = containers.iter().all(|c| {
         let (req, lim) = (&c["resources"]["requests"], &c["resources"]["limits"]);
         ["cpu", "memory"].iter().all(|r| lim.get(*r).is_some())
-            && lim.as_object().is_some_and(|l| {
-                l.iter()
-                    .all(|(k, v)| req.get(k).is_none_or(|r| super::quota::same_quantity(r, v)))
-            })
+            && lim
+                .as_object()
+                .is_some_and(|l| l.iter().all(|(k, v)| req.get(k).is_none_or(|r| same(r, v))))
             && req
                 .as_object()
                 .is_none_or(|r| r.keys().all(|k| lim.get(k).is_some()))

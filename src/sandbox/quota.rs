@@ -44,19 +44,6 @@ pub fn parse_quantity(q: &str) -> Option<f64> {
 
 /// Formats a number the way kube prints quantities (binary suffix for whole multiples of
 /// 1024, milli-units for fractions).
-/// Two quantity JSON values that denote the same amount (`1` and `1000m`, `1Gi` and `1024Mi`).
-pub fn same_quantity(a: &Value, b: &Value) -> bool {
-    let value = |v: &Value| match v {
-        Value::String(s) => parse_quantity(s),
-        Value::Number(n) => n.as_f64(),
-        _ => None,
-    };
-    match (value(a), value(b)) {
-        (Some(x), Some(y)) => (x - y).abs() <= f64::EPSILON * x.abs().max(1.0),
-        _ => a == b,
-    }
-}
-
 pub fn format_quantity(v: f64) -> String {
     if v.fract().abs() > 1e-9 {
         return format!("{}m", (v * 1000.0).round());
@@ -162,7 +149,11 @@ pub fn apply_limit_ranges(store: &Store, ns: &str, pod: &mut Value) {
 
 /// Sets `resources.<kind>.<res>` from `values` where the container has none; the names set,
 /// sorted.
-fn fill(c: &mut Value, kind: &str, values: Option<&serde_json::Map<String, Value>>) -> Vec<String> {
+pub(super) fn fill(
+    c: &mut Value,
+    kind: &str,
+    values: Option<&serde_json::Map<String, Value>>,
+) -> Vec<String> {
     let mut set = Vec::new();
     for (res, q) in values.into_iter().flatten() {
         if !c["resources"].is_object() {

@@ -17,18 +17,15 @@ use serde_json::json;
 use super::server::Req;
 use super::status::ApiError;
 
+/// 422 `ListOptions.meta.k8s.io "" is invalid: <field>: <message>`.
 fn invalid(field: &str, message: String) -> ApiError {
-    ApiError::new(
-        422,
-        "Invalid",
-        format!("ListOptions.meta.k8s.io \"\" is invalid: {field}: {message}"),
+    let list_options = super::store::GroupResource::new("meta.k8s.io", "listoptions");
+    ApiError::invalid(
+        &list_options,
+        "ListOptions",
+        "",
+        vec![(field.into(), message)],
     )
-    .with_details(json!({
-        "group": "meta.k8s.io",
-        "kind": "ListOptions",
-        "causes": [{"reason": if message.starts_with("Forbidden") { "FieldValueForbidden" } else { "FieldValueNotSupported" },
-                    "message": message, "field": field}],
-    }))
 }
 
 /// Refuses what kube-apiserver refuses for a LIST at the store's `current` resourceVersion;

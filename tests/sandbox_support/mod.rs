@@ -58,6 +58,16 @@ pub async fn call(
     (code, serde_json::from_slice(&body).unwrap_or(Value::Null))
 }
 
+/// The `metadata.name` of every item of a list, in order.
+pub fn item_names(list: &Value) -> Vec<String> {
+    list["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["metadata"]["name"].as_str().unwrap().to_string())
+        .collect()
+}
+
 /// GET shorthand.
 pub async fn get(client: &kube::Client, path: &str) -> (u16, Value) {
     call(client, "GET", path, "application/json", None).await

@@ -461,14 +461,25 @@ impl Store {
             self.remove_final(gr, namespace, &name, obj.clone());
             return Ok(obj);
         }
+        Ok(self.store_modified(gr, namespace, &name, obj))
+    }
+
+    /// Stores `obj` (already in the store) under a new resourceVersion and records MODIFIED.
+    fn store_modified(
+        &mut self,
+        gr: &GroupResource,
+        namespace: Option<&str>,
+        name: &str,
+        mut obj: Value,
+    ) -> Value {
         let rv = self.next_rv();
         set_meta(&mut obj, "resourceVersion", json!(rv.to_string()));
         self.objects
             .entry(gr.clone())
             .or_default()
-            .insert(Self::key(namespace, &name), obj.clone());
+            .insert(Self::key(namespace, name), obj.clone());
         self.record(gr, "MODIFIED", obj.clone());
-        Ok(obj)
+        obj
     }
 
     /// Delete honouring finalizers (if metadata.finalizers non-empty: set deletionTimestamp,
@@ -499,14 +510,7 @@ impl Store {
             if let Some(generation) = obj["metadata"]["generation"].as_i64().filter(|g| *g > 0) {
                 set_meta(&mut obj, "generation", json!(generation + 1));
             }
-            let rv = self.next_rv();
-            set_meta(&mut obj, "resourceVersion", json!(rv.to_string()));
-            self.objects
-                .entry(gr.clone())
-                .or_default()
-                .insert(Self::key(namespace, name), obj.clone());
-            self.record(gr, "MODIFIED", obj.clone());
-            return Ok(obj);
+            return Ok(self.store_modified(gr, namespace, name, obj));
         }
         let mut obj = old;
         let rv = self.next_rv();

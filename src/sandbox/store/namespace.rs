@@ -34,15 +34,14 @@ impl Store {
         let mut obj = old;
         set_meta(&mut obj, "deletionTimestamp", json!(now_rfc3339()));
         obj["status"] = json!({"phase": "Terminating"});
-        self.put_namespace(&gr, &name, &mut obj);
-        let marked = obj.clone();
+        let marked = self.store_modified(&gr, None, &name, obj);
         self.delete_namespace_contents(&name);
         let Some(mut ns) = self.get(&gr, None, &name).cloned() else {
             return marked; // the last content's removal already took it away
         };
         ns["status"]["conditions"] = json!(self.deletion_conditions(&name));
         if self.namespace_has_content(&name) || has_finalizers(&ns) {
-            self.put_namespace(&gr, &name, &mut ns);
+            self.store_modified(&gr, None, &name, ns);
             return marked;
         }
         // Nothing left: the controller finalizes (`spec.finalizers` emptied) and it goes.
@@ -51,16 +50,6 @@ impl Store {
         set_meta(&mut ns, "resourceVersion", json!(rv.to_string()));
         self.remove_final(&gr, None, &name, ns);
         marked
-    }
-
-    fn put_namespace(&mut self, gr: &GroupResource, name: &str, obj: &mut Value) {
-        let rv = self.next_rv();
-        set_meta(obj, "resourceVersion", json!(rv.to_string()));
-        self.objects
-            .entry(gr.clone())
-            .or_default()
-            .insert(Self::key(None, name), obj.clone());
-        self.record(gr, "MODIFIED", obj.clone());
     }
 
     /// The namespace controller's five conditions for `ns` as it is now.

@@ -259,18 +259,15 @@ pub fn read_rows(text: &str, format: RosterFormat) -> Result<Vec<(usize, RawRow)
             Ok(rows)
         }
         RosterFormat::Yaml => {
-            let rows: Vec<RawRow> = serde_saphyr::from_str(text).map_err(|e| {
-                let said = e.to_string();
-                let first = said.lines().next().unwrap_or_default().trim_start_matches("error: ");
-                RowError {
-                    line: e
-                        .location()
-                        .and_then(|l| usize::try_from(l.line()).ok())
-                        .unwrap_or(1),
-                    message: format!(
-                        "not a YAML list of rows with keys user, profile, role, quota, limit_range: {first}"
-                    ),
-                }
+            let rows: Vec<RawRow> = serde_saphyr::from_str(text).map_err(|e| RowError {
+                line: e
+                    .location()
+                    .and_then(|l| usize::try_from(l.line()).ok())
+                    .unwrap_or(1),
+                message: format!(
+                    "not a YAML list of rows with keys user, profile, role, quota, limit_range: {}",
+                    crate::manifest::output::yaml_error(&e)
+                ),
             })?;
             // Top-level list items start with "- " at column 0.
             let starts: Vec<usize> = text

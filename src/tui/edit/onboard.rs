@@ -58,7 +58,7 @@ pub fn presets_path() -> Option<PathBuf> {
 /// `small: {cpu: "2", memory: 8Gi}`. Every value is validated like a quota.
 pub fn parse_presets(text: &str) -> Result<Vec<Preset>, String> {
     let raw: BTreeMap<String, BTreeMap<String, serde_json::Value>> =
-        serde_saphyr::from_str(text).map_err(|e| e.to_string())?;
+        serde_saphyr::from_str(text).map_err(|e| crate::manifest::output::yaml_error(&e))?;
     let mut out = Vec::new();
     for (name, limits) in raw {
         let mut quota = Quota::new();

@@ -39,8 +39,10 @@ fn field<'a>(v: &'a Value, pointer: &str) -> Option<&'a Value> {
 /// Validates the edited text against the object it was made from; `Ok(None)` when nothing
 /// changed.
 pub fn validate(before: &Value, text: &str) -> Result<Option<Value>, String> {
-    let after: Value = serde_saphyr::from_str(text)
-        .map_err(|e| format!("the edited file is not valid YAML: {e}"))?;
+    let after: Value = serde_saphyr::from_str(text).map_err(|e| {
+        let e = crate::manifest::output::yaml_error(&e);
+        format!("the edited file is not valid YAML: {e}")
+    })?;
     if !after.is_object() {
         return Err("the edited file must hold one object (a YAML mapping)".into());
     }
