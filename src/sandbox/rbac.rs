@@ -10,12 +10,16 @@ use serde_json::Value;
 use super::store::{GroupResource, Store};
 
 /// An authenticated user; groups include system:authenticated (auth adds it).
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct UserInfo {
     /// User name.
     pub name: String,
     /// Group memberships.
     pub groups: Vec<String>,
+    /// UID (only set through `Impersonate-Uid`).
+    pub uid: String,
+    /// Extra attributes (only set through `Impersonate-Extra-<key>`).
+    pub extra: std::collections::BTreeMap<String, Vec<String>>,
 }
 
 /// What a request wants to do, as kube-apiserver's authorizer sees it.

@@ -17,7 +17,15 @@ pub fn handle_review(
 ) -> Result<Value, ApiError> {
     match resource {
         "selfsubjectreviews" => {
-            body["status"] = json!({"userInfo": {"username": user.name, "groups": user.groups}});
+            // authentication.k8s.io UserInfo: uid and extra are omitempty.
+            let mut info = json!({"username": user.name, "groups": user.groups});
+            if !user.uid.is_empty() {
+                info["uid"] = json!(user.uid);
+            }
+            if !user.extra.is_empty() {
+                info["extra"] = json!(user.extra);
+            }
+            body["status"] = json!({ "userInfo": info });
             Ok(body)
         }
         "selfsubjectaccessreviews" => {
