@@ -770,3 +770,101 @@ async fn dropping_or_shutting_down_releases_the_port() {
     }
     assert!(rebound, "port {port} still in use after drop");
 }
+
+/// The fieldsV1 of the entry of `manager` in an object's managedFields.
+fn fields_of(obj: &Value, manager: &str) -> Value {
+    obj["metadata"]["managedFields"]
+        .as_array()
+        .and_then(|es| es.iter().find(|e| e["manager"] == manager))
+        .map(|e| e["fieldsV1"].clone())
+        .unwrap_or(Value::Null)
+}
+
+/// managedFields as kube-apiserver records them (structured-merge-diff, and the create
+/// handler's order in staging/src/k8s.io/apiserver/pkg/endpoints/handlers/create.go):
+/// an Update is compared against the kind's Go zero value, so maps and list items it adds get
+/// a "." entry while `spec`-like structs do not; defaults applied while decoding
+/// (SetDefaults_*) belong to the writer, what the strategy and admission add later
+/// (namespace finalizers, tolerations, the token volume, status) to nobody; `roleRef` and
+/// label selectors are atomic (`+structType=atomic`); an Apply owns its list items but not
+/// its maps.
+#[tokio::test]
+async fn managed_fields_are_recorded_like_kube() {
+    let sb = start(plain_options()).await;
+    let c = sb.client_for("sandbox-admin").await.unwrap();
+    let ns = json!({"apiVersion":"v1","kind":"Namespace","metadata":{"name":"mf"}});
+    let (code, v) = post(&c, "/api/v1/namespaces?fieldManager=kubectl-create", &ns).await;
+    assert_eq!(code, 201, "{v}");
+    assert_eq!(
+        fields_of(&v, "kubectl-create"),
+        json!({"f:metadata":{"f:labels":{".":{},"f:kubernetes.io/metadata.name":{}}}})
+    );
+    assert_eq!(v["spec"]["finalizers"], json!(["kubernetes"]));
+
+    let (code, v) = post(
+        &c,
+        "/api/v1/namespaces/mf/configmaps?fieldManager=kubectl-create",
+        &json!({"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"c","labels":{"app":"x"}},"data":{"a":"1"}}),
+    )
+    .await;
+    assert_eq!(code, 201, "{v}");
+    assert_eq!(
+        fields_of(&v, "kubectl-create"),
+        json!({"f:data":{".":{},"f:a":{}},"f:metadata":{"f:labels":{".":{},"f:app":{}}}})
+    );
+
+    let (code, v) = call(
+        &c,
+        "PATCH",
+        "/api/v1/namespaces/mf/configmaps/applied?fieldManager=kubectl",
+        APPLY,
+        Some(&json!({"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"applied","labels":{"app":"x"}},"data":{"a":"1"}})),
+    )
+    .await;
+    assert_eq!(code, 201, "{v}");
+    assert_eq!(
+        fields_of(&v, "kubectl"),
+        json!({"f:data":{"f:a":{}},"f:metadata":{"f:labels":{"f:app":{}}}})
+    );
+
+    let rb = json!({"apiVersion":"rbac.authorization.k8s.io/v1","kind":"RoleBinding","metadata":{"name":"rb"},
+        "roleRef":{"apiGroup":"rbac.authorization.k8s.io","kind":"ClusterRole","name":"view"},
+        "subjects":[{"apiGroup":"rbac.authorization.k8s.io","kind":"User","name":"a@example.com"}]});
+    let (code, v) = post(
+        &c,
+        "/apis/rbac.authorization.k8s.io/v1/namespaces/mf/rolebindings?fieldManager=kubectl-create",
+        &rb,
+    )
+    .await;
+    assert_eq!(code, 201, "{v}");
+    assert_eq!(
+        fields_of(&v, "kubectl-create"),
+        json!({"f:roleRef":{},"f:subjects":{}})
+    );
+
+    let pod = json!({"apiVersion":"v1","kind":"Pod","metadata":{"name":"p","labels":{"run":"p"}},
+        "spec":{"containers":[{"name":"nginx","image":"nginx"}]}});
+    let (code, v) = post(&c, "/api/v1/namespaces/mf/pods?fieldManager=kubectl-run", &pod).await;
+    assert_eq!(code, 201, "{v}");
+    assert_eq!(
+        fields_of(&v, "kubectl-run"),
+        json!({"f:metadata":{"f:labels":{".":{},"f:run":{}}},
+            "f:spec":{"f:containers":{"k:{\"name\":\"nginx\"}":{".":{},"f:image":{},"f:imagePullPolicy":{},
+                "f:name":{},"f:resources":{},"f:terminationMessagePath":{},"f:terminationMessagePolicy":{}}},
+            "f:dnsPolicy":{},"f:enableServiceLinks":{},"f:restartPolicy":{},"f:schedulerName":{},
+            "f:securityContext":{},"f:terminationGracePeriodSeconds":{}}})
+    );
+    assert!(v["spec"]["tolerations"].is_array(), "{v}");
+
+    let (code, v) = post(
+        &c,
+        "/apis/kubeflow.org/v1/profiles?fieldManager=kubectl-create",
+        &profile("mf-owner"),
+    )
+    .await;
+    assert_eq!(code, 201, "{v}");
+    assert_eq!(
+        fields_of(&v, "kubectl-create"),
+        json!({"f:spec":{".":{},"f:owner":{".":{},"f:kind":{},"f:name":{}}}})
+    );
+}

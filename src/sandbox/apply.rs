@@ -30,6 +30,9 @@ pub struct ManagerEntry {
     pub subresource: String,
     /// Owned leaf paths.
     pub fields: BTreeSet<FieldPath>,
+    /// Owned inner nodes (maps, structs, list items): the `"."` entries of fieldsV1. They
+    /// never conflict; they say the manager made the node itself.
+    pub nodes: BTreeSet<FieldPath>,
 }
 
 const IGNORED_META: &[&str] = &[
@@ -47,7 +50,22 @@ const IGNORED_META: &[&str] = &[
 
 /// Leaf paths of an object, skipping identity/system fields (and status when `skip_status`).
 pub fn leaf_paths(obj: &Value, custom: bool, skip_status: bool) -> BTreeSet<FieldPath> {
-    let mut out = BTreeSet::new();
+    paths(obj, custom, skip_status).leaves
+}
+
+/// The field paths of an object, as structured-merge-diff's field sets see them.
+#[derive(Default)]
+pub struct Paths {
+    /// Scalars, atomic lists and structs, empty maps.
+    pub leaves: BTreeSet<FieldPath>,
+    /// Maps and structs with members, and list items merged by key.
+    pub nodes: BTreeSet<FieldPath>,
+}
+
+/// Leaves and inner nodes of an object, skipping identity/system fields (and status when
+/// `skip_status`). `metadata` itself is never a node (kube strips it from every field set).
+pub fn paths(obj: &Value, custom: bool, skip_status: bool) -> Paths {
+    let mut out = Paths::default();
     if let Value::Object(m) = obj {
         for (k, v) in m {
             if k == "apiVersion" || k == "kind" || (skip_status && k == "status") {
@@ -77,14 +95,32 @@ fn item_key(item: &Value, key: &str) -> Option<String> {
     Some(format!("k:{}", Value::Object(m)))
 }
 
-fn walk(v: &Value, field: &str, custom: bool, prefix: FieldPath, out: &mut BTreeSet<FieldPath>) {
+/// Built-in struct fields marked `+structType=atomic`: a RoleBinding's `roleRef` and every
+/// `LabelSelector` (a `selector` holding only matchLabels/matchExpressions; a Service's
+/// `selector` is a plain map).
+fn atomic_struct(field: &str, v: &Value, custom: bool) -> bool {
+    if custom {
+        return false;
+    }
+    match field {
+        "roleRef" => true,
+        "selector" => v.as_object().is_some_and(|m| {
+            m.keys()
+                .all(|k| k == "matchLabels" || k == "matchExpressions")
+        }),
+        _ => false,
+    }
+}
+
+fn walk(v: &Value, field: &str, custom: bool, prefix: FieldPath, out: &mut Paths) {
     let mut path = prefix;
     path.push(format!("f:{field}"));
     match v {
-        Value::Object(m) if !m.is_empty() => {
+        Value::Object(m) if !m.is_empty() && !atomic_struct(field, v, custom) => {
             for (k, child) in m {
                 walk(child, k, custom, path.clone(), out);
             }
+            out.nodes.insert(path);
         }
         Value::Array(items) if !custom => {
             let key = merge_key(field).filter(|k| items.iter().all(|i| i.get(*k).is_some()));
@@ -101,15 +137,17 @@ fn walk(v: &Value, field: &str, custom: bool, prefix: FieldPath, out: &mut BTree
                                 walk(child, k, custom, ip.clone(), out);
                             }
                         }
+                        out.nodes.insert(ip);
                     }
+                    out.nodes.insert(path);
                 }
                 _ => {
-                    out.insert(path);
+                    out.leaves.insert(path);
                 }
             }
         }
         _ => {
-            out.insert(path);
+            out.leaves.insert(path);
         }
     }
 }
@@ -204,42 +242,63 @@ pub fn display_path(path: &[String]) -> String {
     s
 }
 
-fn to_fields_v1(fields: &BTreeSet<FieldPath>) -> Value {
+fn to_fields_v1(fields: &BTreeSet<FieldPath>, nodes: &BTreeSet<FieldPath>) -> Value {
     let mut root = Map::new();
-    for path in fields {
+    for path in fields.iter().chain(nodes) {
         let mut cur = &mut root;
-        for (i, seg) in path.iter().enumerate() {
+        for seg in path {
             let entry = cur.entry(seg.clone()).or_insert_with(|| json!({}));
-            if seg.starts_with("k:")
-                && i + 1 < path.len()
-                && let Value::Object(m) = entry
-            {
-                m.entry(".").or_insert_with(|| json!({}));
-            }
             match entry {
                 Value::Object(m) => cur = m,
                 _ => break,
             }
         }
     }
+    for path in nodes {
+        mark_node(&mut root, path);
+    }
     Value::Object(root)
 }
 
-fn from_fields_v1(v: &Value, prefix: FieldPath, out: &mut BTreeSet<FieldPath>) {
+/// Marks a node that is also a parent with "."; a node without children stays a leaf `{}`.
+fn mark_node(map: &mut Map<String, Value>, path: &[String]) {
+    match path.split_first() {
+        Some((seg, rest)) => {
+            if let Some(Value::Object(m)) = map.get_mut(seg) {
+                mark_node(m, rest);
+            }
+        }
+        None => {
+            if !map.is_empty() {
+                map.insert(".".into(), json!({}));
+            }
+        }
+    }
+}
+
+fn from_fields_v1(
+    v: &Value,
+    prefix: FieldPath,
+    fields: &mut BTreeSet<FieldPath>,
+    nodes: &mut BTreeSet<FieldPath>,
+) {
     let Value::Object(m) = v else {
         return;
     };
     let children: Vec<(&String, &Value)> = m.iter().filter(|(k, _)| k.as_str() != ".").collect();
     if children.is_empty() {
         if !prefix.is_empty() {
-            out.insert(prefix);
+            fields.insert(prefix);
         }
         return;
+    }
+    if m.contains_key(".") {
+        nodes.insert(prefix.clone());
     }
     for (k, child) in children {
         let mut p = prefix.clone();
         p.push(k.clone());
-        from_fields_v1(child, p, out);
+        from_fields_v1(child, p, fields, nodes);
     }
 }
 
@@ -256,9 +315,9 @@ pub fn read_managed(obj: &Value) -> Vec<ManagerEntry> {
         .iter()
         .map(|e| {
             let s = |k: &str| e.get(k).and_then(Value::as_str).unwrap_or("").to_string();
-            let mut fields = BTreeSet::new();
+            let (mut fields, mut nodes) = (BTreeSet::new(), BTreeSet::new());
             if let Some(f) = e.get("fieldsV1") {
-                from_fields_v1(f, Vec::new(), &mut fields);
+                from_fields_v1(f, Vec::new(), &mut fields, &mut nodes);
             }
             ManagerEntry {
                 manager: s("manager"),
@@ -267,6 +326,7 @@ pub fn read_managed(obj: &Value) -> Vec<ManagerEntry> {
                 time: s("time"),
                 subresource: s("subresource"),
                 fields,
+                nodes,
             }
         })
         .collect()
@@ -284,7 +344,7 @@ pub fn write_managed(obj: &mut Value, entries: &[ManagerEntry]) {
             m.insert("apiVersion".into(), json!(e.api_version));
             m.insert("time".into(), json!(e.time));
             m.insert("fieldsType".into(), json!("FieldsV1"));
-            m.insert("fieldsV1".into(), to_fields_v1(&e.fields));
+            m.insert("fieldsV1".into(), to_fields_v1(&e.fields, &e.nodes));
             if !e.subresource.is_empty() {
                 m.insert("subresource".into(), json!(e.subresource));
             }
@@ -304,8 +364,56 @@ fn overlaps(a: &[String], b: &[String]) -> bool {
     a.starts_with(b) || b.starts_with(a)
 }
 
+/// Inner nodes of a built-in kind's Go zero value (struct fields without `omitempty`, and
+/// lists that encode as `null`): an Update on create is compared against that object, so
+/// these are never "added" and get no `"."` entry. Custom resources start from nothing.
+fn zero_nodes(kind: &str) -> &'static [&'static [&'static str]] {
+    match kind {
+        "Pod" => &[&["spec"], &["spec", "containers"], &["status"]],
+        "Deployment" => &[
+            &["spec"],
+            &["spec", "strategy"],
+            &["spec", "template"],
+            &["spec", "template", "metadata"],
+            &["spec", "template", "spec"],
+            &["spec", "template", "spec", "containers"],
+            &["status"],
+        ],
+        "Namespace" | "ResourceQuota" | "PersistentVolumeClaim" => &[&["spec"], &["status"]],
+        "Service" => &[&["spec"], &["status"], &["status", "loadBalancer"]],
+        "LimitRange" => &[&["spec"], &["spec", "limits"]],
+        "Event" => &[&["involvedObject"], &["source"]],
+        "CustomResourceDefinition" => &[
+            &["spec"],
+            &["spec", "names"],
+            &["status"],
+            &["status", "acceptedNames"],
+        ],
+        _ => &[],
+    }
+}
+
+fn is_zero_node(kind: &str, path: &[String]) -> bool {
+    zero_nodes(kind).iter().any(|z| {
+        z.len() == path.len() && z.iter().zip(path).all(|(a, b)| b.strip_prefix("f:") == Some(a))
+    })
+}
+
+/// Which paths an Update through `subresource` may own: kube resets status for writes to the
+/// main resource of a kind with a status subresource, and everything but status for writes
+/// to `/status`.
+fn in_scope(path: &[String], has_status: bool, subresource: &str) -> bool {
+    let status = path.first().is_some_and(|f| f == "f:status");
+    match subresource {
+        "status" => status,
+        _ => !(has_status && status),
+    }
+}
+
 /// Records an Update operation by `manager`: it takes over every leaf whose value changed
-/// (or appeared) between `old` and `new`; leaves that disappeared are dropped from everyone.
+/// (or appeared) between `old` and `new`, and owns (`"."`) the inner nodes it added; leaves
+/// and nodes that disappeared are dropped from everyone. As structured-merge-diff compares
+/// them, a create is an Update from the kind's zero value.
 pub fn record_update(
     old: Option<&Value>,
     new: &mut Value,
@@ -313,19 +421,32 @@ pub fn record_update(
     api_version: &str,
     subresource: &str,
     custom: bool,
+    has_status: bool,
 ) {
     let mut entries = old.map(read_managed).unwrap_or_default();
-    let new_paths = leaf_paths(new, custom, false);
+    let new_paths = paths(new, custom, false);
+    let old_nodes = old.map(|o| paths(o, custom, false).nodes).unwrap_or_default();
+    let kind = new["kind"].as_str().unwrap_or_default().to_string();
+    let scope = |p: &FieldPath| in_scope(p, has_status, subresource);
     let changed: BTreeSet<FieldPath> = new_paths
+        .leaves
         .iter()
-        .filter(|p| old.and_then(|o| get_at(o, p)) != get_at(new, p))
+        .filter(|p| scope(p) && old.and_then(|o| get_at(o, p)) != get_at(new, p))
+        .cloned()
+        .collect();
+    let added: BTreeSet<FieldPath> = new_paths
+        .nodes
+        .iter()
+        .filter(|p| scope(p) && !old_nodes.contains(*p))
+        .filter(|p| old.is_some() || custom || !is_zero_node(&kind, p))
         .cloned()
         .collect();
     for e in &mut entries {
         e.fields
             .retain(|p| get_at(new, p).is_some() && !changed.contains(p));
+        e.nodes.retain(|p| new_paths.nodes.contains(p));
     }
-    if !changed.is_empty() {
+    if !changed.is_empty() || !added.is_empty() {
         let pos = entries.iter().position(|e| {
             e.manager == manager && e.operation == "Update" && e.subresource == subresource
         });
@@ -339,11 +460,13 @@ pub fn record_update(
                     time: String::new(),
                     subresource: subresource.to_string(),
                     fields: BTreeSet::new(),
+                    nodes: BTreeSet::new(),
                 });
                 entries.len() - 1
             }
         };
         entries[idx].fields.extend(changed);
+        entries[idx].nodes.extend(added);
         entries[idx].time = now_rfc3339();
         entries[idx].api_version = api_version.to_string();
     }
@@ -443,7 +566,14 @@ pub fn apply(
     custom: bool,
     skip_status: bool,
 ) -> Result<Value, ApiError> {
-    let applied_paths = leaf_paths(applied, custom, skip_status);
+    let applied_all = paths(applied, custom, skip_status);
+    // An applied configuration's field set holds its list items, not its maps.
+    let applied_items: BTreeSet<FieldPath> = applied_all
+        .nodes
+        .into_iter()
+        .filter(|p| p.last().is_some_and(|s| s.starts_with("k:")))
+        .collect();
+    let applied_paths = applied_all.leaves;
     let mut entries = current.map(read_managed).unwrap_or_default();
     let base = current.cloned().unwrap_or_else(|| json!({}));
     let mut conflicts = Vec::new();
@@ -516,6 +646,7 @@ pub fn apply(
         time,
         subresource: String::new(),
         fields: applied_paths,
+        nodes: applied_items,
     };
     match pos {
         Some(i) => entries[i] = entry,
@@ -622,7 +753,7 @@ mod tests {
         let paths = leaf_paths(&o, false, false);
         let mut obj = o.clone();
         obj["metadata"] = json!({});
-        record_update(None, &mut obj, "m", "apps/v1", "", false);
+        record_update(None, &mut obj, "m", "apps/v1", "", false, true);
         assert_eq!(read_managed(&obj)[0].fields, paths);
         let p = paths
             .iter()

@@ -11,9 +11,10 @@ use serde_json::{Value, json};
 
 use super::store::Store;
 
-/// Defaults, admission mutations and `status.qosClass` of a pod created in `ns`.
+/// Admission mutations and `status.qosClass` of a pod created in `ns` (after
+/// [`decode_defaults`], and after field management: no manager owns what admission adds).
 pub fn admit_defaults(store: &Store, ns: &str, pod: &mut Value, suffix: &str) {
-    spec_defaults(pod);
+    admission_defaults(pod);
     super::quota::apply_limit_ranges(store, ns, pod);
     service_account(pod, suffix);
     pod["status"] = json!({"phase": "Pending", "qosClass": qos_class(pod)});
@@ -25,7 +26,9 @@ fn default(obj: &mut Value, key: &str, value: Value) {
     }
 }
 
-fn spec_defaults(pod: &mut Value) {
+/// `SetDefaults_Pod`/`SetDefaults_Container`, applied as the request is decoded (so the
+/// writer's Update entry in managedFields owns them, as on a real cluster).
+pub fn decode_defaults(pod: &mut Value) {
     let spec = &mut pod["spec"];
     if !spec.is_object() {
         return;
@@ -36,18 +39,6 @@ fn spec_defaults(pod: &mut Value) {
     default(spec, "terminationGracePeriodSeconds", json!(30));
     default(spec, "securityContext", json!({}));
     default(spec, "enableServiceLinks", json!(true));
-    default(spec, "preemptionPolicy", json!("PreemptLowerPriority"));
-    default(spec, "priority", json!(0));
-    let mut tolerations = spec["tolerations"].as_array().cloned().unwrap_or_default();
-    for key in [
-        "node.kubernetes.io/not-ready",
-        "node.kubernetes.io/unreachable",
-    ] {
-        if !tolerations.iter().any(|t| t["key"] == key) {
-            tolerations.push(json!({"key": key, "operator": "Exists", "effect": "NoExecute", "tolerationSeconds": 300}));
-        }
-    }
-    spec["tolerations"] = json!(tolerations);
     for c in spec["containers"].as_array_mut().into_iter().flatten() {
         if !c.is_object() {
             continue;
@@ -68,6 +59,27 @@ fn spec_defaults(pod: &mut Value) {
         let limits = c["resources"]["limits"].as_object().cloned();
         super::quota::fill(c, "requests", limits.as_ref());
     }
+}
+
+/// The Priority plugin (priority 0, PreemptLowerPriority) and DefaultTolerationSeconds
+/// (not-ready / unreachable for 300 s).
+fn admission_defaults(pod: &mut Value) {
+    let spec = &mut pod["spec"];
+    if !spec.is_object() {
+        return;
+    }
+    default(spec, "preemptionPolicy", json!("PreemptLowerPriority"));
+    default(spec, "priority", json!(0));
+    let mut tolerations = spec["tolerations"].as_array().cloned().unwrap_or_default();
+    for key in [
+        "node.kubernetes.io/not-ready",
+        "node.kubernetes.io/unreachable",
+    ] {
+        if !tolerations.iter().any(|t| t["key"] == key) {
+            tolerations.push(json!({"key": key, "operator": "Exists", "effect": "NoExecute", "tolerationSeconds": 300}));
+        }
+    }
+    spec["tolerations"] = json!(tolerations);
 }
 
 /// The ServiceAccount admission plugin: `serviceAccountName: default` and, unless

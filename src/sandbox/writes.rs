@@ -37,7 +37,8 @@ fn prepare_new(info: &ResourceInfo, obj: &mut Value) {
         m.remove("status");
     }
     match (info.group.as_str(), info.resource.as_str()) {
-        ("", "namespaces") => super::store::namespace_defaults(obj),
+        ("", "namespaces") => super::store::namespace_label(obj),
+        ("", "pods") => super::pod::decode_defaults(obj),
         ("apiextensions.k8s.io", "customresourcedefinitions") => super::crds::establish(obj),
         _ => {}
     }
@@ -271,6 +272,7 @@ pub fn create(state: &State, req: &Req, t: &Target) -> Result<Response<Body>, Ap
         &t.info.api_version(),
         "",
         t.info.custom,
+        t.info.has_status,
     );
     if let Some(ns) = &t.namespace {
         namespace_exists(&store, ns, t, name_of(&obj))?;
@@ -351,6 +353,7 @@ pub fn update(state: &State, req: &Req, t: &Target) -> Result<Response<Body>, Ap
         &t.info.api_version(),
         &t.subresource,
         t.info.custom,
+        t.info.has_status,
     );
     let out = commit_update(state, &mut store, req, t, new, dry)?;
     drop(store);
@@ -491,6 +494,7 @@ pub fn patch(state: &State, req: &Req, t: &Target) -> Result<Response<Body>, Api
             &av,
             &t.subresource,
             t.info.custom,
+            t.info.has_status,
         );
     }
     let out = commit_update(state, &mut store, req, t, new, dry)?;

@@ -114,12 +114,20 @@ fn set_meta(obj: &mut Value, field: &str, value: Value) {
 /// What kube's namespace strategy sets on a new namespace: the `kubernetes.io/metadata.name`
 /// label, the `kubernetes` finalizer and phase Active. Also applied to namespaces the seed and
 /// the controllers create directly in the store.
-pub(crate) fn namespace_defaults(obj: &mut Value) {
+/// `SetDefaults_Namespace`: the `kubernetes.io/metadata.name` label (applied when the request
+/// is decoded, so the writer's field manager owns it).
+pub(crate) fn namespace_label(obj: &mut Value) {
     let name = meta_str(obj, "name").unwrap_or_default().to_string();
     if !obj["metadata"].get("labels").is_some_and(Value::is_object) {
         obj["metadata"]["labels"] = json!({});
     }
     obj["metadata"]["labels"]["kubernetes.io/metadata.name"] = json!(name);
+}
+
+/// The label, then what the namespace strategy's PrepareForCreate sets (after field
+/// management, so nobody owns it): `spec.finalizers: [kubernetes]`, phase Active.
+pub(crate) fn namespace_defaults(obj: &mut Value) {
+    namespace_label(obj);
     obj["spec"] = json!({"finalizers": ["kubernetes"]});
     obj["status"] = json!({"phase": "Active"});
 }
