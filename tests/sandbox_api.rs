@@ -749,6 +749,36 @@ async fn aggregated_and_legacy_discovery_agree_for_kube_rs() {
         profiles.subresources[0].subresource.as_deref(),
         Some("status")
     );
+
+    // The JSON as Go encodes apidiscovery/v2 (staging/src/k8s.io/api/apidiscovery/v2/
+    // types.go): omitempty lists left out, each group's ObjectMeta with a null
+    // creationTimestamp, every subresource the legacy list serves (namespaces/finalize too)
+    // with its responseKind.
+    let req = http::Request::get("/api")
+        .header(
+            "accept",
+            "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList",
+        )
+        .body(kube::client::Body::empty())
+        .unwrap();
+    let resp = c.send(req).await.unwrap();
+    let body = resp.into_body().collect().await.unwrap().to_bytes();
+    let core: Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(core["items"][0]["metadata"], json!({"creationTimestamp": null}));
+    let resources = core["items"][0]["versions"][0]["resources"].as_array().unwrap();
+    let by_name = |n: &str| resources.iter().find(|r| r["resource"] == n).unwrap();
+    assert_eq!(
+        by_name("namespaces")["subresources"],
+        json!([
+            {"subresource":"finalize","responseKind":{"group":"","version":"v1","kind":"Namespace"},"verbs":["update"]},
+            {"subresource":"status","responseKind":{"group":"","version":"v1","kind":"Namespace"},"verbs":["get","patch","update"]}
+        ])
+    );
+    let secrets = by_name("secrets");
+    for absent in ["subresources", "categories", "shortNames"] {
+        assert!(secrets.get(absent).is_none(), "{absent}: {secrets}");
+    }
+    assert_eq!(by_name("serviceaccounts")["shortNames"], json!(["sa"]));
 }
 
 #[tokio::test]

@@ -104,17 +104,13 @@ pub fn resource_list(resources: &[ResourceInfo], group: &str, version: &str) -> 
             );
         }
         list.push(Value::Object(m));
-        if r.group.is_empty() && r.resource == "namespaces" {
-            list.push(json!({"name": "namespaces/finalize", "singularName": "",
-                "namespaced": false, "kind": "Namespace", "verbs": ["update"]}));
-        }
-        if r.has_status {
+        for (sub, verbs) in subresources(r) {
             list.push(json!({
-                "name": format!("{}/status", r.resource),
+                "name": format!("{}/{sub}", r.resource),
                 "singularName": "",
                 "namespaced": r.namespaced,
                 "kind": r.kind,
-                "verbs": ["get", "patch", "update"],
+                "verbs": verbs,
             }));
         }
     }
@@ -155,83 +151,82 @@ pub fn wants_aggregated(accept: &str) -> bool {
     })
 }
 
+/// The subresources the sandbox serves for a resource, in the order discovery lists them
+/// (by path): `namespaces/finalize` (update only) and `status` where the kind has one. Both
+/// answer with the resource's own kind.
+fn subresources(r: &ResourceInfo) -> Vec<(&'static str, &'static [&'static str])> {
+    let mut out: Vec<(&'static str, &'static [&'static str])> = Vec::new();
+    if r.group.is_empty() && r.resource == "namespaces" {
+        out.push(("finalize", &["update"]));
+    }
+    if r.has_status {
+        out.push(("status", &["get", "patch", "update"]));
+    }
+    out
+}
+
+/// One resource of aggregated discovery (`apidiscovery/v2.APIResourceDiscovery`): list
+/// fields tagged `omitempty` (shortNames, categories, subresources, acceptedTypes) are left
+/// out when empty, as Go's encoder does.
+fn aggregated_resource(r: &ResourceInfo) -> Value {
+    let kind = json!({"group": r.group, "version": r.version, "kind": r.kind});
+    let mut m = Map::new();
+    m.insert("resource".into(), json!(r.resource));
+    m.insert("responseKind".into(), kind.clone());
+    m.insert(
+        "scope".into(),
+        json!(if r.namespaced { "Namespaced" } else { "Cluster" }),
+    );
+    m.insert("singularResource".into(), json!(r.singular));
+    m.insert("verbs".into(), json!(r.verbs));
+    if !r.short_names.is_empty() {
+        m.insert("shortNames".into(), json!(r.short_names));
+    }
+    if !r.categories.is_empty() {
+        m.insert("categories".into(), json!(r.categories));
+    }
+    let subs: Vec<Value> = subresources(r)
+        .into_iter()
+        .map(|(sub, verbs)| json!({"subresource": sub, "responseKind": kind, "verbs": verbs}))
+        .collect();
+    if !subs.is_empty() {
+        m.insert("subresources".into(), Value::Array(subs));
+    }
+    Value::Object(m)
+}
+
 /// The aggregated discovery document (`apidiscovery.k8s.io/v2`) for `/api` (core only) or
-/// `/apis` (every other group), built from the registry.
+/// `/apis` (every other group), built from the registry. Each group's `metadata` is an
+/// ObjectMeta, so Go encodes its zero `creationTimestamp` as null.
 pub fn aggregated(resources: &[ResourceInfo], core: bool) -> Value {
-    use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
-    use kube::core::discovery::v2::{
-        APIGroupDiscovery, APIGroupDiscoveryList, APIResourceDiscovery, APISubresourceDiscovery,
-        APIVersionDiscovery, GroupVersionKind,
-    };
     let mut groups: Vec<&str> = Vec::new();
     for r in resources {
         if r.group.is_empty() == core && !groups.contains(&r.group.as_str()) {
             groups.push(&r.group);
         }
     }
-    let gvk = |r: &ResourceInfo| GroupVersionKind {
-        group: Some(r.group.clone()),
-        version: Some(r.version.clone()),
-        kind: Some(r.kind.clone()),
-    };
-    let items = groups
+    let items: Vec<Value> = groups
         .iter()
-        .map(|g| APIGroupDiscovery {
-            metadata: Some(ObjectMeta {
-                name: (!g.is_empty()).then(|| g.to_string()),
-                ..Default::default()
-            }),
-            versions: registry::group_versions(resources, g)
+        .map(|g| {
+            let mut meta = Map::new();
+            if !g.is_empty() {
+                meta.insert("name".into(), json!(g));
+            }
+            meta.insert("creationTimestamp".into(), Value::Null);
+            let versions: Vec<Value> = registry::group_versions(resources, g)
                 .into_iter()
-                .map(|v| APIVersionDiscovery {
-                    resources: resources
+                .map(|v| {
+                    let rs: Vec<Value> = resources
                         .iter()
                         .filter(|r| r.group == *g && r.version == v)
-                        .map(|r| APIResourceDiscovery {
-                            resource: Some(r.resource.clone()),
-                            response_kind: Some(gvk(r)),
-                            scope: Some(
-                                if r.namespaced {
-                                    "Namespaced"
-                                } else {
-                                    "Cluster"
-                                }
-                                .into(),
-                            ),
-                            singular_resource: Some(r.singular.clone()),
-                            verbs: r.verbs.clone(),
-                            short_names: r.short_names.clone(),
-                            categories: r.categories.clone(),
-                            subresources: if r.has_status {
-                                vec![APISubresourceDiscovery {
-                                    subresource: Some("status".into()),
-                                    response_kind: Some(gvk(r)),
-                                    accepted_types: Vec::new(),
-                                    verbs: vec!["get".into(), "patch".into(), "update".into()],
-                                }]
-                            } else {
-                                Vec::new()
-                            },
-                        })
-                        .collect(),
-                    version: Some(v),
-                    freshness: Some("Current".into()),
+                        .map(aggregated_resource)
+                        .collect();
+                    json!({"version": v, "resources": rs, "freshness": "Current"})
                 })
-                .collect(),
+                .collect();
+            json!({"metadata": meta, "versions": versions})
         })
         .collect();
-    let list = APIGroupDiscoveryList {
-        metadata: None,
-        items,
-    };
-    let mut out = Map::new();
-    out.insert("kind".into(), json!("APIGroupDiscoveryList"));
-    out.insert("apiVersion".into(), json!("apidiscovery.k8s.io/v2"));
-    out.insert("metadata".into(), json!({}));
-    if let Ok(Value::Object(body)) = serde_json::to_value(&list) {
-        for (k, v) in body {
-            out.entry(k).or_insert(v);
-        }
-    }
-    Value::Object(out)
+    json!({"kind": "APIGroupDiscoveryList", "apiVersion": "apidiscovery.k8s.io/v2",
+        "metadata": {}, "items": items})
 }
