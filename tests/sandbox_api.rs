@@ -764,8 +764,13 @@ async fn aggregated_and_legacy_discovery_agree_for_kube_rs() {
     let resp = c.send(req).await.unwrap();
     let body = resp.into_body().collect().await.unwrap().to_bytes();
     let core: Value = serde_json::from_slice(&body).unwrap();
-    assert_eq!(core["items"][0]["metadata"], json!({"creationTimestamp": null}));
-    let resources = core["items"][0]["versions"][0]["resources"].as_array().unwrap();
+    assert_eq!(
+        core["items"][0]["metadata"],
+        json!({"creationTimestamp": null})
+    );
+    let resources = core["items"][0]["versions"][0]["resources"]
+        .as_array()
+        .unwrap();
     let by_name = |n: &str| resources.iter().find(|r| r["resource"] == n).unwrap();
     assert_eq!(
         by_name("namespaces")["subresources"],
@@ -874,7 +879,12 @@ async fn managed_fields_are_recorded_like_kube() {
 
     let pod = json!({"apiVersion":"v1","kind":"Pod","metadata":{"name":"p","labels":{"run":"p"}},
         "spec":{"containers":[{"name":"nginx","image":"nginx"}]}});
-    let (code, v) = post(&c, "/api/v1/namespaces/mf/pods?fieldManager=kubectl-run", &pod).await;
+    let (code, v) = post(
+        &c,
+        "/api/v1/namespaces/mf/pods?fieldManager=kubectl-run",
+        &pod,
+    )
+    .await;
     assert_eq!(code, 201, "{v}");
     assert_eq!(
         fields_of(&v, "kubectl-run"),
@@ -897,4 +907,125 @@ async fn managed_fields_are_recorded_like_kube() {
         fields_of(&v, "kubectl-create"),
         json!({"f:spec":{".":{},"f:owner":{".":{},"f:kind":{},"f:name":{}}}})
     );
+}
+
+/// One raw request with an Accept header; (status, content type, body bytes).
+async fn with_accept(
+    c: &kube::Client,
+    method: &str,
+    path: &str,
+    accept: &str,
+    body: Option<&Value>,
+) -> (u16, String, bytes::Bytes) {
+    let req = http::Request::builder()
+        .method(method)
+        .uri(path)
+        .header("accept", accept)
+        .header("content-type", JSON)
+        .body(kube::client::Body::from(
+            body.map(|b| serde_json::to_vec(b).unwrap())
+                .unwrap_or_default(),
+        ))
+        .unwrap();
+    let resp = c.send(req).await.unwrap();
+    let code = resp.status().as_u16();
+    let ct = resp
+        .headers()
+        .get("content-type")
+        .map(|v| v.to_str().unwrap().to_string())
+        .unwrap_or_default();
+    (
+        code,
+        ct,
+        resp.into_body().collect().await.unwrap().to_bytes(),
+    )
+}
+
+/// Content negotiation as kube-apiserver does it (apiserver/pkg/endpoints/handlers/
+/// negotiation): custom resources have no protobuf, so a protobuf-only Accept is 406 —
+/// decided before the write runs, so nothing is created; YAML is served when asked; a
+/// protobuf watch of a built-in kind streams length-prefixed WatchEvent frames whose object is
+/// a `k8s\0` envelope.
+#[tokio::test]
+async fn content_negotiation_like_kube() {
+    use kubectl_kubeflow::sandbox::protobuf;
+    let sb = start(plain_options()).await;
+    let c = sb.client_for("sandbox-admin").await.unwrap();
+    let pb = "application/vnd.kubernetes.protobuf";
+    let (code, _, body) = with_accept(
+        &c,
+        "POST",
+        "/apis/kubeflow.org/v1/profiles",
+        pb,
+        Some(&profile("neg")),
+    )
+    .await;
+    let v: Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(code, 406, "{v}");
+    assert_eq!(v["reason"], "NotAcceptable");
+    assert_eq!(
+        v["message"],
+        "only the following media types are accepted: application/json, application/yaml"
+    );
+    assert_eq!(get(&c, "/apis/kubeflow.org/v1/profiles/neg").await.0, 404);
+
+    let (code, ct, body) = with_accept(&c, "GET", "/api/v1/namespaces/default", pb, None).await;
+    assert_eq!((code, ct.as_str()), (200, pb));
+    let decoded = protobuf::decode(&body).unwrap();
+    assert_eq!(decoded["kind"], "Namespace");
+    assert_eq!(decoded["metadata"]["name"], "default");
+    let (code, ct, body) = with_accept(
+        &c,
+        "GET",
+        "/api/v1/namespaces/default",
+        "application/yaml",
+        None,
+    )
+    .await;
+    assert_eq!((code, ct.as_str()), (200, "application/yaml"));
+    assert!(String::from_utf8_lossy(&body).contains("name: default"));
+    // A protobuf-preferring client still gets JSON for a custom resource.
+    let (code, ct, _) = with_accept(
+        &c,
+        "GET",
+        "/apis/kubeflow.org/v1/profiles",
+        "application/vnd.kubernetes.protobuf, application/json",
+        None,
+    )
+    .await;
+    assert_eq!((code, ct.as_str()), (200, "application/json"));
+
+    let req = http::Request::get("/api/v1/namespaces?watch=true&timeoutSeconds=1")
+        .header("accept", pb)
+        .body(kube::client::Body::empty())
+        .unwrap();
+    let resp = c.send(req).await.unwrap();
+    assert_eq!(
+        resp.headers()["content-type"],
+        "application/vnd.kubernetes.protobuf;stream=watch"
+    );
+    let stream = resp.into_body().collect().await.unwrap().to_bytes();
+    let len = u32::from_be_bytes(stream[..4].try_into().unwrap()) as usize;
+    let event = &stream[4..4 + len];
+    // WatchEvent{type = 1: "ADDED", object = 2: RawExtension{raw = 1: envelope}}.
+    assert_eq!(&event[..2], &[0x0a, 5]);
+    assert_eq!(&event[2..7], b"ADDED");
+    // A length-delimited field: key byte, varint length, bytes.
+    let field = |b: &[u8], key: u8| -> Vec<u8> {
+        assert_eq!(b[0], key);
+        let (mut len, mut shift, mut i) = (0usize, 0, 1);
+        loop {
+            len |= usize::from(b[i] & 0x7f) << shift;
+            shift += 7;
+            i += 1;
+            if b[i - 1] & 0x80 == 0 {
+                break;
+            }
+        }
+        b[i..i + len].to_vec()
+    };
+    let raw_ext = field(&event[7..], 0x12);
+    let envelope = field(&raw_ext, 0x0a);
+    let object = protobuf::decode(&envelope).unwrap();
+    assert_eq!(object["kind"], "Namespace");
 }

@@ -353,7 +353,10 @@ async fn impersonation_is_checked_like_the_v1_36_filter() {
     );
     let (code, v) = whoami_as(
         &user,
-        &[("Impersonate-User", "bob"), ("Impersonate-Extra-Scopes", "x")],
+        &[
+            ("Impersonate-User", "bob"),
+            ("Impersonate-Extra-Scopes", "x"),
+        ],
     )
     .await;
     assert_eq!(code, 403, "{v}");

@@ -626,3 +626,185 @@ async fn kubectl_creates_a_list_document_with_validation_on() {
         "{out}"
     );
 }
+
+/// Drops what client-go prints for a typed object's zero values (`creationTimestamp: null`,
+/// `status: {}`), which a JSON GET leaves out.
+fn without_go_zeros(v: &mut Value) {
+    match v {
+        Value::Object(m) => {
+            m.retain(|k, x| {
+                !(k == "creationTimestamp" && x.is_null()
+                    || k == "status" && x.as_object().is_some_and(|o| o.is_empty()))
+            });
+            m.values_mut().for_each(without_go_zeros);
+        }
+        Value::Array(a) => a.iter_mut().for_each(without_go_zeros),
+        _ => {}
+    }
+}
+
+/// Whether every field of `sub` is in `sup` with the same value (lists item by item).
+fn contains(sup: &Value, sub: &Value) -> bool {
+    match (sup, sub) {
+        (Value::Object(a), Value::Object(b)) => b
+            .iter()
+            .all(|(k, v)| a.get(k).is_some_and(|x| contains(x, v))),
+        (Value::Array(a), Value::Array(b)) => {
+            a.len() == b.len() && a.iter().zip(b).all(|(x, y)| contains(x, y))
+        }
+        _ => sup == sub,
+    }
+}
+
+/// kubectl's typed clients (`create`, `run`, `describe`, `auth`) ask for
+/// `application/vnd.kubernetes.protobuf,application/json`; kube-apiserver answers protobuf
+/// for built-in kinds (staging/src/k8s.io/apiserver/pkg/endpoints/handlers/negotiation). The
+/// object client-go decodes from the sandbox's protobuf must be the object a JSON GET returns,
+/// field for field, and errors arrive as protobuf Status.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kubectl_typed_clients_get_protobuf_answers() {
+    let Some((_sb, k)) = setup().await else {
+        return;
+    };
+    let verbose = k.run(&["create", "ns", "pb", "-v=8"], None).await;
+    assert!(verbose.ok, "{}", verbose.stderr);
+    assert!(
+        verbose.stderr.lines().any(|l| l.contains("round_trippers")
+            && l.contains("Content-Type: application/vnd.kubernetes.protobuf")
+            && !l.contains("Accept")),
+        "the create's response is not protobuf:\n{}",
+        verbose.stderr
+    );
+    let cases: &[(&[&str], &[&str])] = &[
+        (
+            &[
+                "-n",
+                "pb",
+                "create",
+                "configmap",
+                "cm",
+                "--from-literal=a=b",
+            ],
+            &["-n", "pb", "configmap", "cm"],
+        ),
+        (
+            &[
+                "-n",
+                "pb",
+                "create",
+                "secret",
+                "generic",
+                "s",
+                "--from-literal=a=b",
+            ],
+            &["-n", "pb", "secret", "s"],
+        ),
+        (
+            &["-n", "pb", "create", "sa", "robot"],
+            &["-n", "pb", "sa", "robot"],
+        ),
+        (
+            &[
+                "-n",
+                "pb",
+                "create",
+                "role",
+                "r",
+                "--verb=get",
+                "--resource=pods",
+            ],
+            &["-n", "pb", "role", "r"],
+        ),
+        (
+            &[
+                "-n",
+                "pb",
+                "create",
+                "rolebinding",
+                "rb",
+                "--role=r",
+                "--user=a@example.com",
+            ],
+            &["-n", "pb", "rolebinding", "rb"],
+        ),
+        (
+            &[
+                "create",
+                "clusterrolebinding",
+                "pb-crb",
+                "--clusterrole=view",
+                "--group=g",
+            ],
+            &["clusterrolebinding", "pb-crb"],
+        ),
+        (
+            &[
+                "-n",
+                "pb",
+                "create",
+                "deployment",
+                "d",
+                "--image=nginx:1.25",
+                "--replicas=2",
+                "--port=80",
+            ],
+            &["-n", "pb", "deployment", "d"],
+        ),
+        (
+            &[
+                "-n",
+                "pb",
+                "run",
+                "p",
+                "--image=nginx",
+                "--env=A=1",
+                "--port=80",
+            ],
+            &["-n", "pb", "pod", "p"],
+        ),
+    ];
+    for (create, get) in cases {
+        // What kubectl builds and sends (in protobuf) must come back in the answer: checks
+        // the field numbers against client-go's, independently of the sandbox's tables.
+        let mut dry = create.to_vec();
+        dry.extend(["--dry-run=client", "-o", "json"]);
+        let mut sent = k.json(&dry).await;
+        let mut args = create.to_vec();
+        args.extend(["-o", "json", "--show-managed-fields"]);
+        let mut created = k.json(&args).await;
+        let mut get_args = vec!["get", "-o", "json", "--show-managed-fields"];
+        get_args.extend(*get);
+        let mut stored = k.json(&get_args).await;
+        without_go_zeros(&mut created);
+        without_go_zeros(&mut stored);
+        without_go_zeros(&mut sent);
+        assert!(
+            contains(&created, &sent),
+            "{create:?}: sent {sent}\ngot {created}"
+        );
+        assert_eq!(created, stored, "{create:?}");
+    }
+    let again = k.run(&["create", "ns", "pb"], None).await;
+    assert!(!again.ok);
+    assert!(
+        again.stderr.contains("namespaces \"pb\" already exists"),
+        "{}",
+        again.stderr
+    );
+    let who = k.json(&["auth", "whoami", "-o", "json"]).await;
+    assert_eq!(who["status"]["userInfo"]["username"], "sandbox-admin");
+    assert_eq!(
+        k.ok(&["auth", "can-i", "create", "pods", "-n", "pb"])
+            .await
+            .trim(),
+        "yes"
+    );
+    k.ok(&["-n", "pb", "create", "quota", "q", "--hard=pods=5"])
+        .await;
+    let describe = k.ok(&["describe", "ns", "pb"]).await;
+    assert!(describe.contains("Resource Quotas"), "{describe}");
+    assert!(describe.contains("pods      "), "{describe}");
+    let describe = k.ok(&["-n", "pb", "describe", "pod", "p"]).await;
+    assert!(describe.contains("Port:       80/TCP"), "{describe}");
+    assert!(describe.contains("kube-api-access-"), "{describe}");
+}

@@ -395,7 +395,10 @@ fn zero_nodes(kind: &str) -> &'static [&'static [&'static str]] {
 
 fn is_zero_node(kind: &str, path: &[String]) -> bool {
     zero_nodes(kind).iter().any(|z| {
-        z.len() == path.len() && z.iter().zip(path).all(|(a, b)| b.strip_prefix("f:") == Some(a))
+        z.len() == path.len()
+            && z.iter()
+                .zip(path)
+                .all(|(a, b)| b.strip_prefix("f:") == Some(a))
     })
 }
 
@@ -425,7 +428,9 @@ pub fn record_update(
 ) {
     let mut entries = old.map(read_managed).unwrap_or_default();
     let new_paths = paths(new, custom, false);
-    let old_nodes = old.map(|o| paths(o, custom, false).nodes).unwrap_or_default();
+    let old_nodes = old
+        .map(|o| paths(o, custom, false).nodes)
+        .unwrap_or_default();
     let kind = new["kind"].as_str().unwrap_or_default().to_string();
     let scope = |p: &FieldPath| in_scope(p, has_status, subresource);
     let changed: BTreeSet<FieldPath> = new_paths

@@ -90,7 +90,11 @@ impl Wanted {
             "ServiceAccount" => ("", "serviceaccounts", ""),
             "User" => ("", "users", ""),
             "Group" => ("", "groups", ""),
-            "UserExtra" => ("authentication.k8s.io", "userextras", self.field_path.as_str()),
+            "UserExtra" => (
+                "authentication.k8s.io",
+                "userextras",
+                self.field_path.as_str(),
+            ),
             _ => ("authentication.k8s.io", "uids", ""),
         };
         RequestAttributes {
@@ -117,7 +121,9 @@ fn header_values<'a>(headers: &'a HeaderMap, name: &str) -> impl Iterator<Item =
 /// or a UID come without a user.
 fn wanted(headers: &HeaderMap) -> Result<Vec<Wanted>, ApiError> {
     let mut out = Vec::new();
-    let user = header_values(headers, "impersonate-user").next().unwrap_or("");
+    let user = header_values(headers, "impersonate-user")
+        .next()
+        .unwrap_or("");
     if !user.is_empty() {
         out.push(match service_account(user) {
             Some((ns, sa)) => Wanted {
@@ -141,7 +147,9 @@ fn wanted(headers: &HeaderMap) -> Result<Vec<Wanted>, ApiError> {
             });
         }
     }
-    let uid = header_values(headers, "impersonate-uid").next().unwrap_or("");
+    let uid = header_values(headers, "impersonate-uid")
+        .next()
+        .unwrap_or("");
     if !uid.is_empty() {
         out.push(Wanted {
             api_version: "authentication.k8s.io/v1",
@@ -173,7 +181,9 @@ fn percent_decode(key: &str) -> String {
     let mut i = 0;
     while i < bytes.len() {
         if bytes[i] == b'%' {
-            let hex = key.get(i + 1..i + 3).and_then(|h| u8::from_str_radix(h, 16).ok());
+            let hex = key
+                .get(i + 1..i + 3)
+                .and_then(|h| u8::from_str_radix(h, 16).ok());
             let Some(b) = hex else {
                 return key.to_string();
             };
@@ -213,8 +223,7 @@ pub fn impersonate(
                 details["group"] = attrs.api_group.clone().into();
             }
             return Err(
-                ApiError::forbidden(rbac::forbidden_message(&caller, &attrs))
-                    .with_details(details),
+                ApiError::forbidden(rbac::forbidden_message(&caller, &attrs)).with_details(details),
             );
         }
         match w.kind {

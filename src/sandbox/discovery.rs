@@ -175,7 +175,11 @@ fn aggregated_resource(r: &ResourceInfo) -> Value {
     m.insert("responseKind".into(), kind.clone());
     m.insert(
         "scope".into(),
-        json!(if r.namespaced { "Namespaced" } else { "Cluster" }),
+        json!(if r.namespaced {
+            "Namespaced"
+        } else {
+            "Cluster"
+        }),
     );
     m.insert("singularResource".into(), json!(r.singular));
     m.insert("verbs".into(), json!(r.verbs));

@@ -18,8 +18,8 @@
 //!
 //! Works without flags: `get` (tables with per-kind columns, `-o yaml|json|name|jsonpath`,
 //! `-l`, `-A`, `--field-selector`, `-w`), `create -f`, the generators `create namespace|
-//! configmap|serviceaccount|role|clusterrole|rolebinding|clusterrolebinding|quota|deployment`
-//! and `run` (they send protobuf, decoded by [`protobuf`]), `apply -f` (client-side: kubectl's
+//! configmap|secret|serviceaccount|role|clusterrole|rolebinding|clusterrolebinding|quota|
+//! deployment` and `run` (they send protobuf and get protobuf back, [`protobuf`]), `apply -f` (client-side: kubectl's
 //! compiled-in strategic-merge metadata for built-ins, JSON merge patch for custom resources),
 //! `apply --server-side [--force-conflicts]`, `replace`, `patch --type merge|json|strategic`,
 //! `label`, `annotate`, `set resources`, `delete` (incl. `-l`, `--cascade=orphan`,
@@ -31,9 +31,9 @@
 //! `explain` works for custom resources (their CRD schemas are served in OpenAPI v3).
 //!
 //! Not supported: `explain` for built-in kinds (no schemas are served for them), `logs`/`exec`/`port-forward`
-//! (no kubelet), protobuf bodies of kinds other than those listed in [`protobuf`],
-//! unknown-field detection for built-in kinds (no schemas), and `create secret` (secrets are
-//! not served).
+//! (no kubelet), protobuf for kinds other than those of [`protobuf::schema`] (Services,
+//! Events, PersistentVolumeClaims and CRDs are answered in JSON, or 406 when only protobuf is
+//! acceptable), and unknown-field detection for built-in kinds (no schemas).
 
 // ApiError mirrors metav1.Status (message, reason, details with serde_json's ordered map), so it
 // is large by design; errors are rare and returned once per request, boxing buys nothing.
@@ -48,6 +48,7 @@ pub mod discovery;
 pub mod escalation;
 pub mod handlers;
 pub mod kubeconfig;
+pub mod negotiate;
 pub mod openapi;
 pub mod patch;
 pub mod pod;

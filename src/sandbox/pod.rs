@@ -55,6 +55,14 @@ pub fn decode_defaults(pod: &mut Value) {
         };
         default(c, "imagePullPolicy", json!(policy));
         default(c, "resources", json!({}));
+        for port in c
+            .get_mut("ports")
+            .and_then(Value::as_array_mut)
+            .into_iter()
+            .flatten()
+        {
+            default(port, "protocol", json!("TCP"));
+        }
         // A limit without a request makes the request equal to the limit.
         let limits = c["resources"]["limits"].as_object().cloned();
         super::quota::fill(c, "requests", limits.as_ref());

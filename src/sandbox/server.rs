@@ -186,9 +186,16 @@ pub async fn serve(
 }
 
 async fn handle(state: Arc<State>, req: Request<Incoming>) -> Response<Body> {
+    let accept = req
+        .headers()
+        .get(http::header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_string();
     match handle_inner(state, req).await {
-        Ok(r) => r,
-        Err(e) => error_response(&e),
+        Ok(r) => super::negotiate::respond(&accept, r).await,
+        Err(e) if e.code == 406 => error_response(&e),
+        Err(e) => super::negotiate::respond(&accept, error_response(&e)).await,
     }
 }
 
@@ -284,6 +291,12 @@ async fn route(state: &Arc<State>, mut req: Req) -> Result<Response<Body>, ApiEr
         name: name.map(str::to_string),
         subresource: sub.to_string(),
     };
+    // Negotiated before anything runs, as the handlers do: a write must not happen when its
+    // answer cannot be given.
+    let protobuf_ok = !target.info.custom && super::negotiate::protobuf_kind(&target.info.kind);
+    if super::negotiate::acceptable(req.header("accept"), protobuf_ok).is_empty() {
+        return Err(super::negotiate::not_acceptable(protobuf_ok));
+    }
     let watching = req.flag("watch");
     let verb = match (&req.method, target.name.is_some()) {
         (&Method::GET, _) if watching => "watch",

@@ -31,6 +31,29 @@ fn line(v: &Value) -> Bytes {
     Bytes::from(b)
 }
 
+impl Spec {
+    /// One event in the stream's encoding. An object protobuf cannot carry becomes an ERROR
+    /// event naming the field (the stream then ends), never a silently different object.
+    fn frame(&self, ev: &Value) -> (Bytes, bool) {
+        if !self.protobuf {
+            return (line(ev), true);
+        }
+        match super::protobuf::encode_watch_event(ev) {
+            Ok(b) => (Bytes::from(b), true),
+            Err(e) => {
+                let status = ApiError::internal(format!(
+                    "the sandbox cannot encode this {} in protobuf: {e}",
+                    self.info.kind
+                ))
+                .to_status();
+                let err = json!({"type": "ERROR", "object": status});
+                let b = super::protobuf::encode_watch_event(&err).unwrap_or_default();
+                (Bytes::from(b), false)
+            }
+        }
+    }
+}
+
 struct Spec {
     info: ResourceInfo,
     namespace: Option<String>,
@@ -40,6 +63,8 @@ struct Spec {
     table: bool,
     /// Render event objects as PartialObjectMetadata (kube-rs metadata watchers).
     metadata_only: bool,
+    /// Send length-prefixed protobuf WatchEvent frames instead of JSON lines.
+    protobuf: bool,
 }
 
 fn key(obj: &Value) -> (String, String) {
@@ -146,7 +171,15 @@ pub fn watch(state: &State, req: &Req, t: &Target) -> Result<Response<Body>, Api
         filter,
         table: super::table::wants_table(req),
         metadata_only: super::table::wants_metadata(req),
+        protobuf: false,
     };
+    let mut spec = spec;
+    spec.protobuf = !spec.table
+        && !spec.metadata_only
+        && super::negotiate::acceptable(req.header("accept"), true).first()
+            == Some(&super::negotiate::Media::Protobuf)
+        && !t.info.custom
+        && super::negotiate::protobuf_kind(&t.info.kind);
     let rv_param = req.q("resourceVersion").map(str::to_string);
     let mut initial: Vec<Value> = Vec::new();
     let mut known: HashSet<(String, String)> = HashSet::new();
@@ -209,6 +242,7 @@ pub fn watch(state: &State, req: &Req, t: &Target) -> Result<Response<Body>, Api
         (store.subscribe(), now)
     };
     let expired = initial.last().is_some_and(|e| e["type"] == "ERROR");
+    let protobuf = spec.protobuf;
     let (tx, body_rx) = mpsc::channel::<Bytes>(256);
     let bookmarks = bookmarks && !expired && !spec.table;
     tokio::spawn(pump(
@@ -219,10 +253,15 @@ pub fn watch(state: &State, req: &Req, t: &Target) -> Result<Response<Body>, Api
             .await
             .map(|b| (Ok::<_, Infallible>(Frame::data(b)), rx))
     });
+    let content_type = if protobuf {
+        "application/vnd.kubernetes.protobuf;stream=watch"
+    } else {
+        "application/json"
+    };
     let mut resp = Response::new(BodyExt::boxed(StreamBody::new(stream)));
     resp.headers_mut().insert(
         http::header::CONTENT_TYPE,
-        http::HeaderValue::from_static("application/json"),
+        http::HeaderValue::from_static(content_type),
     );
     Ok(resp)
 }
@@ -240,7 +279,8 @@ async fn pump(
     expired: bool,
 ) {
     for ev in &initial {
-        if tx.send(line(ev)).await.is_err() {
+        let (bytes, go_on) = spec.frame(ev);
+        if tx.send(bytes).await.is_err() || !go_on {
             return;
         }
     }
@@ -257,7 +297,8 @@ async fn pump(
             _ = &mut deadline => return,
             _ = tx.closed() => return,
             _ = tick.tick(), if bookmarks => {
-                if tx.send(line(&spec.bookmark(last_rv, false))).await.is_err() {
+                let (bytes, go_on) = spec.frame(&spec.bookmark(last_rv, false));
+                if tx.send(bytes).await.is_err() || !go_on {
                     return;
                 }
             }
@@ -267,10 +308,11 @@ async fn pump(
                         continue;
                     }
                     last_rv = ev.rv;
-                    if let Some(out) = spec.translate(&ev, &mut known)
-                        && tx.send(line(&out)).await.is_err()
-                    {
-                        return;
+                    if let Some(out) = spec.translate(&ev, &mut known) {
+                        let (bytes, go_on) = spec.frame(&out);
+                        if tx.send(bytes).await.is_err() || !go_on {
+                            return;
+                        }
                     }
                 }
                 // Lagged or closed: end the stream; clients resume from their last rv.
