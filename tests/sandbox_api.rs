@@ -827,7 +827,8 @@ fn fields_of(obj: &Value, manager: &str) -> Value {
 async fn managed_fields_are_recorded_like_kube() {
     let sb = start(plain_options()).await;
     let c = sb.client_for("sandbox-admin").await.unwrap();
-    let ns = json!({"apiVersion":"v1","kind":"Namespace","metadata":{"name":"mf"}});
+    // kubectl's protobuf body carries an empty spec; the zero value has one too.
+    let ns = json!({"apiVersion":"v1","kind":"Namespace","metadata":{"name":"mf"},"spec":{}});
     let (code, v) = post(&c, "/api/v1/namespaces?fieldManager=kubectl-create", &ns).await;
     assert_eq!(code, 201, "{v}");
     assert_eq!(

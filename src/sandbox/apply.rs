@@ -437,6 +437,13 @@ pub fn record_update(
         .leaves
         .iter()
         .filter(|p| scope(p) && old.and_then(|o| get_at(o, p)) != get_at(new, p))
+        // On create an empty struct the zero value already has (`spec: {}`) changes nothing.
+        .filter(|p| {
+            old.is_some()
+                || custom
+                || !is_zero_node(&kind, p)
+                || get_at(new, p).is_some_and(|v| v.as_object().is_some_and(|m| !m.is_empty()))
+        })
         .cloned()
         .collect();
     let added: BTreeSet<FieldPath> = new_paths
