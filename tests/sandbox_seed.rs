@@ -354,3 +354,76 @@ async fn reviews_answer_for_personas() {
             .allowed
     );
 }
+
+/// A SelfSubjectRulesReview lists what the bootstrap policy grants
+/// (plugin/pkg/auth/authorizer/rbac/bootstrappolicy/policy.go): every user gets
+/// system:basic-user's reviews and system:discovery's / system:public-info-viewer's
+/// non-resource URLs; service accounts also get the issuer discovery URLs
+/// (`/.well-known/openid-configuration`, `/openid/v1/jwks`). `kubectl auth can-i --list`
+/// prints exactly these.
+#[tokio::test]
+async fn rules_review_lists_what_the_bootstrap_policy_grants() {
+    use http_body_util::BodyExt;
+    let sb = Sandbox::start(SandboxOptions::default()).await.unwrap();
+    let admin = sb.client_for(&sb.admin().name).await.unwrap();
+    let review = |user: Option<&str>| {
+        let body = serde_json::json!({"apiVersion":"authorization.k8s.io/v1",
+            "kind":"SelfSubjectRulesReview","spec":{"namespace":"default"}});
+        let mut req = http::Request::post("/apis/authorization.k8s.io/v1/selfsubjectrulesreviews")
+            .header("content-type", "application/json");
+        if let Some(u) = user {
+            req = req.header("Impersonate-User", u);
+        }
+        req.body(kube::client::Body::from(serde_json::to_vec(&body).unwrap()))
+            .unwrap()
+    };
+    let status = |req| {
+        let admin = admin.clone();
+        async move {
+            let resp = admin.send(req).await.unwrap();
+            assert_eq!(resp.status(), 201);
+            let b = resp.into_body().collect().await.unwrap().to_bytes();
+            let v: serde_json::Value = serde_json::from_slice(&b).unwrap();
+            v["status"].clone()
+        }
+    };
+    let urls = |s: &serde_json::Value| -> Vec<String> {
+        s["nonResourceRules"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .flat_map(|r| r["nonResourceURLs"].as_array().unwrap().clone())
+            .map(|u| u.as_str().unwrap().to_string())
+            .collect()
+    };
+    let user = status(review(Some("someone@example.com"))).await;
+    let resources: Vec<String> = user["resourceRules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|r| r["resources"].as_array().unwrap().clone())
+        .map(|u| u.as_str().unwrap().to_string())
+        .collect();
+    for r in [
+        "selfsubjectreviews",
+        "selfsubjectaccessreviews",
+        "selfsubjectrulesreviews",
+    ] {
+        assert!(resources.contains(&r.to_string()), "{r}: {user}");
+    }
+    let user_urls = urls(&user);
+    for u in ["/api", "/apis/*", "/healthz", "/version/"] {
+        assert!(user_urls.contains(&u.to_string()), "{u}: {user}");
+    }
+    assert!(!user_urls.iter().any(|u| u.starts_with("/.well-known")));
+    let sa = status(review(Some("system:serviceaccount:default:default"))).await;
+    let sa_urls = urls(&sa);
+    for u in [
+        "/.well-known/openid-configuration",
+        "/.well-known/openid-configuration/",
+        "/openid/v1/jwks",
+        "/openid/v1/jwks/",
+    ] {
+        assert!(sa_urls.contains(&u.to_string()), "{u}: {sa}");
+    }
+}

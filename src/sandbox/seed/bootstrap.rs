@@ -1,6 +1,6 @@
 //! What every cluster has before Kubeflow: system namespaces and the bootstrap RBAC policy
 //! (cluster-admin, the aggregated admin/edit/view roles, system:basic-user, system:discovery,
-//! system:public-info-viewer) bound as kube-apiserver's bootstrap policy binds them; then what
+//! system:public-info-viewer, system:service-account-issuer-discovery) bound as kube-apiserver's bootstrap policy binds them; then what
 //! a Kubeflow install adds: its namespaces, component ClusterRoles that aggregate into
 //! kubeflow-admin/edit/view, and the central dashboard Deployment.
 
@@ -91,6 +91,11 @@ pub fn install(store: &mut Store) {
             "system:discovery",
             boot.clone(),
             json!([{"nonResourceURLs": ["/api", "/api/*", "/apis", "/apis/*", "/healthz", "/livez", "/openapi", "/openapi/*", "/readyz", "/version", "/version/"], "verbs": ["get"]}]),
+        ),
+        cluster_role(
+            "system:service-account-issuer-discovery",
+            boot.clone(),
+            json!([{"nonResourceURLs": ["/.well-known/openid-configuration", "/.well-known/openid-configuration/", "/openid/v1/jwks", "/openid/v1/jwks/"], "verbs": ["get"]}]),
         ),
         cluster_role(
             "system:public-info-viewer",
@@ -265,6 +270,11 @@ pub fn install(store: &mut Store) {
             "system:public-info-viewer",
             "system:public-info-viewer",
             &["system:authenticated", "system:unauthenticated"],
+        ),
+        binding(
+            "system:service-account-issuer-discovery",
+            "system:service-account-issuer-discovery",
+            &["system:serviceaccounts"],
         ),
     ] {
         let _ = store.create(&crb, None, b);
