@@ -500,14 +500,13 @@ async fn delete_collection_honours_selectors() {
     let sb = start(plain_options()).await;
     let c = sb.client_for("sandbox-admin").await.unwrap();
     let path = "/api/v1/namespaces/default/configmaps";
+    let mut created = Vec::new();
     for (n, env) in [("a", "prod"), ("b", "dev"), ("c", "prod")] {
-        assert_eq!(
-            post(&c, path, &cm("default", n, json!({"env": env})))
-                .await
-                .0,
-            201
-        );
+        let (code, v) = post(&c, path, &cm("default", n, json!({"env": env}))).await;
+        assert_eq!(code, 201);
+        created.push(v);
     }
+    let (_, before) = get(&c, path).await;
     let (code, v) = call(
         &c,
         "DELETE",
@@ -519,6 +518,18 @@ async fn delete_collection_honours_selectors() {
     assert_eq!(code, 200);
     assert_eq!(v["kind"], "ConfigMapList");
     assert_eq!(v["items"].as_array().unwrap().len(), 2);
+    // The registry's DeleteCollection answers the list it took before deleting
+    // (staging/src/k8s.io/apiserver/pkg/registry/generic/registry/store.go): the list's
+    // resourceVersion and each item as it was stored.
+    assert_eq!(
+        v["metadata"]["resourceVersion"],
+        before["metadata"]["resourceVersion"]
+    );
+    assert_eq!(
+        v["items"][1]["metadata"]["resourceVersion"],
+        created[2]["metadata"]["resourceVersion"]
+    );
+    assert!(v["items"][0].get("kind").is_none(), "{v}");
     let (_, left) = get(&c, path).await;
     let names: Vec<&str> = left["items"]
         .as_array()

@@ -133,6 +133,9 @@ pub fn delete_collection(state: &State, req: &Req, t: &Target) -> Result<Respons
     let filter = Filter::from_req(req, &t.info)?;
     let gr = t.info.gr();
     let mut store = state.lock();
+    // As the registry's DeleteCollection answers: the list it took before deleting (its
+    // resourceVersion, the items as listed), not the objects after their deletes.
+    let listed_at = store.resource_version();
     let victims: Vec<Value> = store
         .list(&gr, t.namespace.as_deref())
         .into_iter()
@@ -143,18 +146,21 @@ pub fn delete_collection(state: &State, req: &Req, t: &Target) -> Result<Respons
     for v in victims {
         let ns = v["metadata"]["namespace"].as_str().map(str::to_string);
         let name = name_of(&v).to_string();
-        if dry {
-            items.push(present(&t.info, &v));
-            continue;
-        }
-        if let Ok(out) = store.delete(&gr, ns.as_deref(), &name) {
-            items.push(present(&t.info, &out));
+        if dry || store.delete(&gr, ns.as_deref(), &name).is_ok() {
+            let mut item = present(&t.info, &v);
+            if !t.info.custom
+                && let Some(m) = item.as_object_mut()
+            {
+                m.remove("apiVersion");
+                m.remove("kind");
+            }
+            items.push(item);
         }
     }
     if !dry {
         controller::reconcile(&mut store, &state.cfg);
     }
-    let rv = store.resource_version();
+    let rv = listed_at;
     drop(store);
     Ok(json_response(
         200,
