@@ -627,20 +627,37 @@ async fn kubectl_creates_a_list_document_with_validation_on() {
     );
 }
 
+/// An object with nothing but empty objects in it (`status: {loadBalancer: {}}`).
+fn hollow(v: &Value) -> bool {
+    v.as_object().is_some_and(|m| m.values().all(hollow))
+}
+
 /// Drops what client-go prints for a typed object's zero values (`creationTimestamp: null`,
 /// `status: {}`), which a JSON GET leaves out.
 fn without_go_zeros(v: &mut Value) {
     match v {
         Value::Object(m) => {
             m.retain(|k, x| {
-                !(k == "creationTimestamp" && x.is_null()
-                    || k == "status" && x.as_object().is_some_and(|o| o.is_empty()))
+                !(k == "creationTimestamp" && x.is_null() || k == "status" && hollow(x))
             });
             m.values_mut().for_each(without_go_zeros);
         }
         Value::Array(a) => a.iter_mut().for_each(without_go_zeros),
         _ => {}
     }
+}
+
+/// Whether kubectl's `-v=8` log shows a response (not a request) in protobuf.
+fn answered_in_protobuf(log: &str) -> bool {
+    let mut in_response = false;
+    log.lines().any(|l| {
+        if l.contains("Response Headers:") {
+            in_response = true;
+        } else if l.contains("Request Headers:") {
+            in_response = false;
+        }
+        in_response && l.contains("Content-Type: application/vnd.kubernetes.protobuf")
+    })
 }
 
 /// Whether every field of `sub` is in `sup` with the same value (lists item by item).
@@ -666,15 +683,7 @@ async fn kubectl_typed_clients_get_protobuf_answers() {
     let Some((_sb, k)) = setup().await else {
         return;
     };
-    let verbose = k.run(&["create", "ns", "pb", "-v=8"], None).await;
-    assert!(verbose.ok, "{}", verbose.stderr);
-    assert!(
-        verbose.stderr.lines().any(|l| l.contains("round_trippers")
-            && l.contains("Content-Type: application/vnd.kubernetes.protobuf")
-            && !l.contains("Accept")),
-        "the create's response is not protobuf:\n{}",
-        verbose.stderr
-    );
+    k.ok(&["create", "ns", "pb"]).await;
     let cases: &[(&[&str], &[&str])] = &[
         (
             &[
@@ -762,6 +771,18 @@ async fn kubectl_typed_clients_get_protobuf_answers() {
             ],
             &["-n", "pb", "pod", "p"],
         ),
+        (
+            &[
+                "-n",
+                "pb",
+                "create",
+                "service",
+                "clusterip",
+                "svc",
+                "--tcp=80:8080",
+            ],
+            &["-n", "pb", "service", "svc"],
+        ),
     ];
     for (create, get) in cases {
         // What kubectl builds and sends (in protobuf) must come back in the answer: checks
@@ -770,8 +791,16 @@ async fn kubectl_typed_clients_get_protobuf_answers() {
         dry.extend(["--dry-run=client", "-o", "json"]);
         let mut sent = k.json(&dry).await;
         let mut args = create.to_vec();
-        args.extend(["-o", "json", "--show-managed-fields"]);
-        let mut created = k.json(&args).await;
+        args.extend(["-o", "json", "--show-managed-fields", "-v=8"]);
+        let out = k.run(&args, None).await;
+        assert!(out.ok, "{create:?}: {}", out.stderr);
+        // `kubectl run` builds its pod with the dynamic (JSON) client.
+        assert!(
+            create[2] == "run" || answered_in_protobuf(&out.stderr),
+            "{create:?} was not answered in protobuf:\n{}",
+            out.stderr
+        );
+        let mut created: Value = serde_json::from_str(&out.stdout).unwrap();
         let mut get_args = vec!["get", "-o", "json", "--show-managed-fields"];
         get_args.extend(*get);
         let mut stored = k.json(&get_args).await;
@@ -807,4 +836,40 @@ async fn kubectl_typed_clients_get_protobuf_answers() {
     let describe = k.ok(&["-n", "pb", "describe", "pod", "p"]).await;
     assert!(describe.contains("Port:       80/TCP"), "{describe}");
     assert!(describe.contains("kube-api-access-"), "{describe}");
+
+    // Events and claims are read back through typed lists and gets, in protobuf.
+    let event = r#"{"apiVersion":"v1","kind":"Event","metadata":{"name":"e1","namespace":"pb"},
+        "involvedObject":{"apiVersion":"v1","kind":"Pod","name":"p","namespace":"pb"},
+        "reason":"Pulled","message":"image pulled","type":"Normal","count":2,
+        "source":{"component":"kubelet"},"firstTimestamp":"2026-12-03T06:00:00Z",
+        "lastTimestamp":"2026-12-03T06:05:00Z","eventTime":"2026-12-03T06:05:00.123456Z",
+        "reportingComponent":"kubelet","reportingInstance":"node-1"}"#;
+    k.ok_stdin(&["create", "-f", "-"], event).await;
+    let out = k.run(&["-n", "pb", "events", "-v=8"], None).await;
+    assert!(
+        out.ok && answered_in_protobuf(&out.stderr),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        out.stdout.contains("Pulled") && out.stdout.contains("image pulled"),
+        "{}",
+        out.stdout
+    );
+    let pvc = r#"{"apiVersion":"v1","kind":"PersistentVolumeClaim","metadata":{"name":"data","namespace":"pb"},
+        "spec":{"accessModes":["ReadWriteOnce"],"resources":{"requests":{"storage":"1Gi"}},"storageClassName":"standard"}}"#;
+    k.ok_stdin(&["create", "-f", "-"], pvc).await;
+    let out = k
+        .run(&["-n", "pb", "describe", "pvc", "data", "-v=8"], None)
+        .await;
+    assert!(
+        out.ok && answered_in_protobuf(&out.stderr),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        out.stdout.contains("StorageClass:  standard"),
+        "{}",
+        out.stdout
+    );
 }

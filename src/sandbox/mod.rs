@@ -31,9 +31,8 @@
 //! `explain` works for custom resources (their CRD schemas are served in OpenAPI v3).
 //!
 //! Not supported: `explain` for built-in kinds (no schemas are served for them), `logs`/`exec`/`port-forward`
-//! (no kubelet), protobuf for kinds other than those of [`protobuf::schema`] (Services,
-//! Events, PersistentVolumeClaims and CRDs are answered in JSON, or 406 when only protobuf is
-//! acceptable), and unknown-field detection for built-in kinds (no schemas).
+//! (no kubelet), protobuf for CustomResourceDefinitions (answered in JSON, or 406 when only
+//! protobuf is acceptable), and unknown-field detection for built-in kinds (no schemas).
 
 // ApiError mirrors metav1.Status (message, reason, details with serde_json's ordered map), so it
 // is large by design; errors are rare and returned once per request, boxing buys nothing.

@@ -33,11 +33,10 @@ fn put_int(out: &mut Vec<u8>, num: u64, v: i64) {
     put_varint(out, u64::from_ne_bytes(v.to_ne_bytes()));
 }
 
-fn seconds(rfc3339: &str) -> Option<i64> {
-    rfc3339
-        .parse::<jiff::Timestamp>()
-        .ok()
-        .map(jiff::Timestamp::as_second)
+/// Seconds and nanoseconds of an RFC 3339 time.
+fn seconds(rfc3339: &str) -> Option<(i64, i32)> {
+    let ts = rfc3339.parse::<jiff::Timestamp>().ok()?;
+    Some((ts.as_second(), ts.subsec_nanosecond()))
 }
 
 /// One value of type `ty` at field `num`.
@@ -59,9 +58,13 @@ fn value(out: &mut Vec<u8>, num: u64, ty: Ty, v: &Value, path: &str) -> Result<(
         (Ty::Msg(s) | Ty::Inline(s), Value::Object(m)) => {
             put_len(out, num, &message(m, s, path, false)?);
         }
-        (Ty::Time, Value::String(t)) => {
+        (Ty::Time | Ty::MicroTime, Value::String(t)) => {
+            let (secs, nanos) = seconds(t).ok_or_else(wrong)?;
             let mut inner = Vec::new();
-            put_int(&mut inner, 1, seconds(t).ok_or_else(wrong)?);
+            put_int(&mut inner, 1, secs);
+            if nanos != 0 {
+                put_int(&mut inner, 2, i64::from(nanos));
+            }
             put_len(out, num, &inner);
         }
         (Ty::Qty, Value::String(q)) => {

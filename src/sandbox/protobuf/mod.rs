@@ -97,19 +97,27 @@ fn map_entry(b: &[u8], ty: Ty) -> Option<(String, Value)> {
     Some((k, v))
 }
 
-/// A `metav1.Time` message as RFC 3339; `Some(None)` for the zero time.
-fn time_text(b: &[u8]) -> Option<Option<Value>> {
-    let mut seconds = 0i64;
+/// A `metav1.Time` (or, with `micro`, `MicroTime`) message as RFC 3339; `Some(None)` for the
+/// zero time.
+fn time_text(b: &[u8], micro: bool) -> Option<Option<Value>> {
+    let (mut seconds, mut nanos) = (0i64, 0i32);
     for (n, w) in fields(b)? {
-        if let (1, Wire::Varint(v)) = (n, w) {
-            seconds = i64::from_ne_bytes(v.to_ne_bytes());
+        match (n, w) {
+            (1, Wire::Varint(v)) => seconds = i64::from_ne_bytes(v.to_ne_bytes()),
+            (2, Wire::Varint(v)) => nanos = i32::try_from(v).unwrap_or(0),
+            _ => {}
         }
     }
-    if seconds == 0 {
+    if seconds == 0 && nanos == 0 {
         return Some(None);
     }
-    let ts = jiff::Timestamp::from_second(seconds).ok()?;
-    Some(Some(json!(ts.strftime("%Y-%m-%dT%H:%M:%SZ").to_string())))
+    let ts = jiff::Timestamp::new(seconds, if micro { nanos } else { 0 }).ok()?;
+    let format = if micro {
+        "%Y-%m-%dT%H:%M:%S%.6fZ"
+    } else {
+        "%Y-%m-%dT%H:%M:%SZ"
+    };
+    Some(Some(json!(ts.strftime(format).to_string())))
 }
 
 fn int_or_string(b: &[u8]) -> Option<Value> {
@@ -140,11 +148,13 @@ fn scalar(ty: Ty, w: &Wire<'_>, repeated: bool) -> Option<Option<Value>> {
         (Ty::Str, Wire::Bytes(b)) => text(b),
         (Ty::Bytes, Wire::Bytes(b)) => json!(base64::engine::general_purpose::STANDARD.encode(b)),
         (Ty::Msg(s), Wire::Bytes(b)) => Value::Object(message(b, s)?),
-        (Ty::Time, Wire::Bytes(b)) => match time_text(b)? {
-            // The zero Time (always written for a non-pointer Time) is null in JSON.
-            Some(t) => t,
-            None => return Some(None),
-        },
+        (Ty::Time | Ty::MicroTime, Wire::Bytes(b)) => {
+            match time_text(b, matches!(ty, Ty::MicroTime))? {
+                // The zero Time (always written for a non-pointer Time) is null in JSON.
+                Some(t) => t,
+                None => return Some(None),
+            }
+        }
         (Ty::Qty, Wire::Bytes(b)) => fields(b)?
             .into_iter()
             .find_map(|(n, w)| match (n, w) {
@@ -308,7 +318,13 @@ mod tests {
         let v = decode(&envelope(b"v1", b"ConfigMap", &cm)).unwrap();
         assert_eq!(v["data"], json!({"k":"v"}));
         assert_eq!(
-            decode(&envelope(b"v1", b"Service", b"")).unwrap_err().code,
+            decode(&envelope(
+                b"apiextensions.k8s.io/v1",
+                b"CustomResourceDefinition",
+                b""
+            ))
+            .unwrap_err()
+            .code,
             415
         );
     }
@@ -338,6 +354,10 @@ mod tests {
                 "strategy":{"type":"RollingUpdate","rollingUpdate":{"maxSurge":"25%","maxUnavailable":1}},
                 "template":{"metadata":{"labels":{"app":"d"}},"spec":{"containers":[{"name":"c","image":"i"}]}}}});
         assert_eq!(decode(&encode(&deployment).unwrap()).unwrap(), deployment);
+        let event = json!({"apiVersion":"v1","kind":"Event","metadata":{"name":"e"},
+            "involvedObject":{"kind":"Pod","name":"p"},"reason":"Pulled","count":2,
+            "eventTime":"2026-12-03T06:05:00.123456Z","lastTimestamp":"2026-12-03T06:05:00Z"});
+        assert_eq!(decode(&encode(&event).unwrap()).unwrap(), event);
         let unknown = json!({"apiVersion":"v1","kind":"Pod","metadata":{"name":"p"},
             "spec":{"containers":[{"name":"c","livenessProbe":{}}]}});
         assert_eq!(

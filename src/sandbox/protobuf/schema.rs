@@ -1,7 +1,7 @@
 //! Field numbers of the Kubernetes protobuf messages the sandbox reads and writes, as
 //! `generated.proto` of k8s.io/api and k8s.io/apimachinery define them: (number, JSON name,
-//! type, repeated). Only the fields of the kinds listed in [`for_kind`] (and the objects the
-//! sandbox stores for them) are here; an encoder that meets a JSON field without a number
+//! type, repeated). Only the fields of the kinds listed in [`for_kind`] (the objects the
+//! sandbox stores for them; CustomResourceDefinitions are answered in JSON) are here; an encoder that meets a JSON field without a number
 //! says so instead of dropping it.
 
 /// Field type in a message schema.
@@ -24,6 +24,8 @@ pub enum Ty {
     Inline(&'static [F]),
     /// `metav1.Time`: RFC 3339 in JSON, {seconds, nanos} on the wire
     Time,
+    /// `metav1.MicroTime`: RFC 3339 with microseconds in JSON, {seconds, nanos} on the wire
+    MicroTime,
     /// `resource.Quantity`: a string in JSON, {string} on the wire
     Qty,
     /// `intstr.IntOrString`: a number or string in JSON, {type, intVal, strVal} on the wire
@@ -541,6 +543,82 @@ const DEPLOYMENT: &[F] = &[
     (3, "status", Msg(DEPLOYMENT_STATUS), false),
 ];
 
+const EVENT: &[F] = &[
+    (1, "metadata", Msg(META), false),
+    (2, "involvedObject", Msg(OBJECT_REF), false),
+    (3, "reason", Str, false),
+    (4, "message", Str, false),
+    (
+        5,
+        "source",
+        Msg(&[(1, "component", Str, false), (2, "host", Str, false)]),
+        false,
+    ),
+    (6, "firstTimestamp", Time, false),
+    (7, "lastTimestamp", Time, false),
+    (8, "count", Int, false),
+    (9, "type", Str, false),
+    (10, "eventTime", MicroTime, false),
+    (12, "action", Str, false),
+    (13, "related", Msg(OBJECT_REF), false),
+    (14, "reportingComponent", Str, false),
+    (15, "reportingInstance", Str, false),
+];
+const SERVICE_PORT: &[F] = &[
+    (1, "name", Str, false),
+    (2, "protocol", Str, false),
+    (3, "port", Int, false),
+    (4, "targetPort", IntOrStr, false),
+    (5, "nodePort", Int, false),
+    (6, "appProtocol", Str, false),
+];
+const SERVICE_SPEC: &[F] = &[
+    (1, "ports", Msg(SERVICE_PORT), true),
+    (2, "selector", MapStr, false),
+    (3, "clusterIP", Str, false),
+    (4, "type", Str, false),
+    (5, "externalIPs", Str, true),
+    (7, "sessionAffinity", Str, false),
+    (10, "externalName", Str, false),
+    (11, "externalTrafficPolicy", Str, false),
+    (17, "ipFamilyPolicy", Str, false),
+    (18, "clusterIPs", Str, true),
+    (19, "ipFamilies", Str, true),
+    (22, "internalTrafficPolicy", Str, false),
+];
+const SERVICE: &[F] = &[
+    (1, "metadata", Msg(META), false),
+    (2, "spec", Msg(SERVICE_SPEC), false),
+    (
+        3,
+        "status",
+        Msg(&[(1, "loadBalancer", Msg(&[]), false)]),
+        false,
+    ),
+];
+const PVC_SPEC: &[F] = &[
+    (1, "accessModes", Str, true),
+    (2, "resources", Msg(RESOURCES), false),
+    (3, "volumeName", Str, false),
+    (4, "selector", Msg(LABEL_SELECTOR), false),
+    (5, "storageClassName", Str, false),
+    (6, "volumeMode", Str, false),
+];
+const PVC: &[F] = &[
+    (1, "metadata", Msg(META), false),
+    (2, "spec", Msg(PVC_SPEC), false),
+    (
+        3,
+        "status",
+        Msg(&[
+            (1, "phase", Str, false),
+            (2, "accessModes", Str, true),
+            (3, "capacity", MapQty, false),
+        ]),
+        false,
+    ),
+];
+
 /// The message of a kind (built-in kinds the sandbox speaks protobuf for, and `Status`).
 pub fn for_kind(kind: &str) -> Option<&'static [F]> {
     Some(match kind {
@@ -554,6 +632,9 @@ pub fn for_kind(kind: &str) -> Option<&'static [F]> {
         "LimitRange" => LIMITRANGE,
         "Pod" => POD,
         "Deployment" => DEPLOYMENT,
+        "Event" => EVENT,
+        "Service" => SERVICE,
+        "PersistentVolumeClaim" => PVC,
         "SelfSubjectAccessReview" => SSAR,
         "SelfSubjectRulesReview" => SSRR,
         "SelfSubjectReview" => SSR,
