@@ -47,6 +47,7 @@ pub mod discovery;
 pub mod escalation;
 pub mod handlers;
 pub mod kubeconfig;
+pub mod managed;
 pub mod negotiate;
 pub mod openapi;
 pub mod patch;
