@@ -16,7 +16,9 @@ use crate::sandbox::{Sandbox, SandboxOptions, Seed};
     kubectl kubeflow sandbox --seed demo --kubeconfig-out /tmp/kf.yaml\n  \
     KUBECONFIG=/tmp/kf.yaml kubectl get profiles.kubeflow.org\n\n  \
     # Simulate a cluster where Kubeflow is not installed\n  \
-    kubectl kubeflow sandbox --without-profile-crd --kubeconfig-out /tmp/bare.yaml")]
+    kubectl kubeflow sandbox --without-profile-crd --kubeconfig-out /tmp/bare.yaml\n\n  \
+    # A struggling server: every read waits 300 ms, the first two writes get 429\n  \
+    kubectl kubeflow sandbox --seed demo --faults 'latency=300ms on=reads; status=429:1 on=writes times=2'")]
 pub struct SandboxArgs {
     /// What to load: empty (CRDs and Kubeflow roles only), demo (a believable organisation),
     /// or scale:N (N profiles with ~4 contributors each).
@@ -38,6 +40,16 @@ pub struct SandboxArgs {
     /// Start without the Istio AuthorizationPolicy CRD ("Istio is not installed").
     #[arg(long)]
     pub without_istio_crd: bool,
+    /// Inject faults: rules separated by ';', each `ACTION [on=reads|writes|watches|all]
+    /// [path=SUBSTRING] [times=N]` with ACTION one of latency=300ms, status=503,
+    /// status=429:2 (Retry-After 2 s), reset, drop-answer (run the write, lose the answer),
+    /// slow-body=50ms, watch-gone, cut-watch=N.
+    #[arg(long, value_name = "SPEC", value_parser = parse_faults)]
+    pub faults: Option<crate::sandbox::faults::Faults>,
+}
+
+fn parse_faults(spec: &str) -> Result<crate::sandbox::faults::Faults, String> {
+    crate::sandbox::faults::Faults::parse(spec)
 }
 
 /// Starts the sandbox, writes the kubeconfig, and serves until Ctrl-C.
@@ -50,6 +62,9 @@ pub async fn run(args: SandboxArgs) -> CliResult {
     options.controller.kubeflow = !args.no_profile_controller;
     options.seed_options.profile_crd = !args.without_profile_crd;
     options.seed_options.istio_crd = !args.without_istio_crd;
+    if let Some(faults) = &args.faults {
+        options.faults = faults.clone();
+    }
     let started = Instant::now();
     let sandbox = Sandbox::start(options)
         .await

@@ -45,6 +45,7 @@ pub mod crds;
 pub mod deletes;
 pub mod discovery;
 pub mod escalation;
+pub mod faults;
 pub mod handlers;
 pub mod kubeconfig;
 pub mod managed;
@@ -126,6 +127,8 @@ pub struct SandboxOptions {
     pub controller: ControllerConfig,
     /// Additional users to mint tokens for.
     pub extra_users: Vec<SeedUser>,
+    /// Injected faults (shared: rules added later through [`Sandbox::faults`] apply too).
+    pub faults: faults::Faults,
 }
 
 impl Default for SandboxOptions {
@@ -139,6 +142,7 @@ impl Default for SandboxOptions {
             },
             controller: ControllerConfig::default(),
             extra_users: Vec::new(),
+            faults: faults::Faults::default(),
         }
     }
 }
@@ -165,6 +169,8 @@ pub struct Sandbox {
     ca_pem: String,
     users: Vec<SandboxUser>,
     store: Arc<Mutex<Store>>,
+    state: Arc<server::State>,
+    acceptor: tokio_rustls::TlsAcceptor,
     shutdown: tokio::sync::watch::Sender<bool>,
     task: Option<tokio::task::JoinHandle<()>>,
 }
@@ -246,10 +252,11 @@ impl Sandbox {
             auth: authn,
             cfg: opts.controller.clone(),
             addr,
+            faults: opts.faults.clone(),
         });
         let (tx, rx) = tokio::sync::watch::channel(false);
         let acceptor = tokio_rustls::TlsAcceptor::from(material.server_config.clone());
-        let task = tokio::spawn(server::serve(listener, acceptor, state, rx));
+        let task = tokio::spawn(server::serve(listener, acceptor.clone(), state.clone(), rx));
         let host = if addr.ip().is_unspecified() {
             "127.0.0.1".to_string()
         } else if addr.is_ipv6() {
@@ -262,9 +269,45 @@ impl Sandbox {
             ca_pem: material.ca_pem,
             users,
             store,
+            state,
+            acceptor,
             shutdown: tx,
             task: Some(task),
         })
+    }
+
+    /// The fault table and request log ([`faults`]).
+    pub fn faults(&self) -> &faults::Faults {
+        &self.state.faults
+    }
+
+    /// The server goes away: the port stops accepting and every open connection (watches
+    /// included) is closed. The store is kept for [`Sandbox::come_back`].
+    pub async fn go_away(&mut self) {
+        let _ = self.shutdown.send(true);
+        if let Some(task) = self.task.take() {
+            let _ = task.await;
+        }
+    }
+
+    /// The server comes back on the same port with the same data.
+    pub async fn come_back(&mut self) -> Result<(), SandboxError> {
+        if self.task.is_some() {
+            return Ok(());
+        }
+        let addr = self.state.addr;
+        let listener = tokio::net::TcpListener::bind(addr)
+            .await
+            .map_err(|source| SandboxError::Bind { addr, source })?;
+        let (tx, rx) = tokio::sync::watch::channel(false);
+        self.shutdown = tx;
+        self.task = Some(tokio::spawn(server::serve(
+            listener,
+            self.acceptor.clone(),
+            self.state.clone(),
+            rx,
+        )));
+        Ok(())
     }
 
     /// `https://127.0.0.1:PORT`.

@@ -5,9 +5,8 @@
 //! acceptable the answer is 406 listing what is. Clauses with `as=` (Table,
 //! PartialObjectMetadata) are the table module's business and negotiate as JSON here.
 
-use bytes::Bytes;
 use http::Response;
-use http_body_util::{BodyExt, Full};
+use http_body_util::BodyExt;
 use hyper::body::Body as _;
 use serde_json::Value;
 
@@ -93,7 +92,7 @@ fn with_body(
     bytes: Vec<u8>,
     content_type: &'static str,
 ) -> Response<Body> {
-    let mut resp = Response::from_parts(parts, Full::new(Bytes::from(bytes)).boxed());
+    let mut resp = Response::from_parts(parts, super::server::full(bytes));
     resp.headers_mut().insert(
         http::header::CONTENT_TYPE,
         http::HeaderValue::from_static(content_type),
@@ -112,9 +111,8 @@ pub async fn respond(accept: &str, resp: Response<Body>) -> Response<Body> {
         return resp;
     }
     let (parts, body) = resp.into_parts();
-    let bytes = match body.collect().await {
-        Ok(b) => b.to_bytes(),
-        Err(never) => match never {},
+    let Ok(bytes) = body.collect().await.map(|b| b.to_bytes()) else {
+        return error_response(&ApiError::internal("reading the answer failed"));
     };
     let Ok(v) = serde_json::from_slice::<Value>(&bytes) else {
         return with_body(parts, bytes.to_vec(), "application/json");

@@ -3,7 +3,6 @@
 //! kube's verb mapping, then dispatch to discovery, OpenAPI, reviews, CRUD handlers or watch.
 
 use std::collections::HashMap;
-use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, MutexGuard};
 
@@ -24,7 +23,14 @@ use super::store::Store;
 use super::{discovery, handlers, openapi, reviews, watch};
 
 /// Response body type: full bodies and streamed watch bodies alike.
-pub type Body = BoxBody<Bytes, Infallible>;
+pub type Body = BoxBody<Bytes, std::io::Error>;
+
+/// A complete body.
+pub fn full(bytes: impl Into<Bytes>) -> Body {
+    Full::new(bytes.into())
+        .map_err(|never| match never {})
+        .boxed()
+}
 
 /// Largest request body accepted (kube-apiserver's limit is 3 MiB).
 const MAX_BODY: usize = 3 * 1024 * 1024;
@@ -39,6 +45,8 @@ pub struct State {
     pub cfg: ControllerConfig,
     /// Address clients reach us on (for `/api` serverAddressByClientCIDRs).
     pub addr: SocketAddr,
+    /// Injected faults and the request log.
+    pub faults: super::faults::Faults,
 }
 
 impl State {
@@ -107,7 +115,7 @@ pub fn json_response(code: u16, v: &Value) -> Response<Body> {
 
 /// A response carrying already-encoded JSON.
 pub fn bytes_response(code: u16, bytes: Vec<u8>) -> Response<Body> {
-    let mut resp = Response::new(Full::new(Bytes::from(bytes)).boxed());
+    let mut resp = Response::new(full(bytes));
     *resp.status_mut() = StatusCode::from_u16(code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     resp.headers_mut().insert(
         http::header::CONTENT_TYPE,
@@ -171,7 +179,8 @@ pub async fn serve(
             let io = hyper_util::rt::TokioIo::new(tls);
             let svc = hyper::service::service_fn(move |req| {
                 let state = state.clone();
-                async move { Ok::<_, Infallible>(handle(state, req).await) }
+                // An Err closes the connection without an answer (injected resets).
+                super::faults::serve(state, req, handle)
             });
             let conn = hyper::server::conn::http1::Builder::new()
                 .keep_alive(true)
@@ -391,7 +400,7 @@ fn non_resource(state: &Arc<State>, req: &Req, segs: &[&str]) -> Result<Response
         return Ok(resp);
     }
     if segs == ["openapi", "v2"] && req.header("accept").contains("protobuf") {
-        let mut resp = Response::new(Full::new(Bytes::from(openapi::v2_protobuf())).boxed());
+        let mut resp = Response::new(full(openapi::v2_protobuf()));
         resp.headers_mut().insert(
             http::header::CONTENT_TYPE,
             http::HeaderValue::from_static(openapi::V2_PROTOBUF),
@@ -401,7 +410,7 @@ fn non_resource(state: &Arc<State>, req: &Req, segs: &[&str]) -> Result<Response
     let doc = match segs {
         ["version"] => Some(discovery::version()),
         ["healthz" | "livez" | "readyz"] => {
-            let mut resp = Response::new(Full::new(Bytes::from_static(b"ok")).boxed());
+            let mut resp = Response::new(full(Bytes::from_static(b"ok")));
             resp.headers_mut().insert(
                 http::header::CONTENT_TYPE,
                 http::HeaderValue::from_static("text/plain; charset=utf-8"),

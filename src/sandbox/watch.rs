@@ -4,7 +4,6 @@
 //! event carrying a 410 Expired Status, exactly what kube-runtime's watcher relists on.
 
 use std::collections::HashSet;
-use std::convert::Infallible;
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -251,7 +250,7 @@ pub fn watch(state: &State, req: &Req, t: &Target) -> Result<Response<Body>, Api
     let stream = futures::stream::unfold(body_rx, |mut rx| async move {
         rx.recv()
             .await
-            .map(|b| (Ok::<_, Infallible>(Frame::data(b)), rx))
+            .map(|b| (Ok::<_, std::io::Error>(Frame::data(b)), rx))
     });
     let content_type = if protobuf {
         "application/vnd.kubernetes.protobuf;stream=watch"
