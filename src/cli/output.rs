@@ -144,9 +144,32 @@ pub async fn execute_waiting(
         }
         Err(e) => {
             print_applied(&e.applied, write.output, write.dry_run).map_err(CliError::Failed)?;
-            Err(CliError::Failed(anyhow::Error::new(e.source)))
+            Err(CliError::Failed(match e.not_applied.as_slice() {
+                [] => anyhow::Error::new(e.source),
+                rest => {
+                    anyhow::anyhow!("{}\n{}", e.source, not_applied_note(rest, e.applied.len()))
+                }
+            }))
         }
     }
+}
+
+/// What a failed change set left undone, and how to finish it.
+fn not_applied_note(rest: &[String], done: usize) -> String {
+    let listed = if rest.len() > 5 {
+        format!("{} and {} more", rest[..5].join(", "), rest.len() - 5)
+    } else {
+        rest.join(", ")
+    };
+    let done = match done {
+        0 => "nothing was changed".to_string(),
+        n => format!("the {n} change(s) listed above were applied"),
+    };
+    format!(
+        "{} change(s) not applied: {listed}; {done}. Re-run the same command to apply the rest \
+         (what is already done is reported unchanged)",
+        rest.len()
+    )
 }
 
 /// Prints objects in the chosen format to stdout.

@@ -27,12 +27,14 @@ pub struct Applied {
     pub object: Value,
 }
 
-/// A write that failed part way: what was done before, and the failure.
+/// A write that failed part way: what was done before, what was not, and the failure.
 #[derive(Debug, thiserror::Error)]
 #[error("{source}")]
 pub struct ApplyError {
     /// The changes applied before the failing one.
     pub applied: Vec<Applied>,
+    /// The failing change and every one after it (`kind.group/name`), none of them applied.
+    pub not_applied: Vec<String>,
     /// Why the next change failed.
     #[source]
     pub source: ClusterError,
@@ -171,6 +173,20 @@ async fn send(
     };
     match result {
         Ok(v) => Ok((v, None)),
+        Err(e) if opts.dry_run == DryRun::None && answer_unknown(&e) => {
+            // The write may have run although its answer never came: read back what
+            // happened instead of guessing, and never send it twice.
+            match read_object(cluster, obj).await {
+                Ok(live) if crate::plan::landed::landed(change.action, obj, live.as_ref()) => Ok((
+                    live.unwrap_or_else(|| obj.clone()),
+                    Some(format!(
+                        "{} (its answer was lost; confirmed by reading it back)",
+                        change.action.past_tense()
+                    )),
+                )),
+                _ => Err(cluster.explain(e, &resource)),
+            }
+        }
         Err(e) => Err(match cluster.explain(e, &resource) {
             ClusterError::Forbidden { message } => ClusterError::Forbidden {
                 message: cluster
@@ -184,6 +200,16 @@ async fn send(
             },
             other => other,
         }),
+    }
+}
+
+/// Whether a failed write may still have run: the connection broke or timed out, or a
+/// gateway/server error came instead of the API server's verdict.
+fn answer_unknown(e: &kube::Error) -> bool {
+    match e {
+        kube::Error::HyperError(_) | kube::Error::Service(_) => true,
+        kube::Error::Api(s) => matches!(s.code, 500 | 502 | 503 | 504),
+        _ => false,
     }
 }
 
@@ -239,16 +265,24 @@ pub async fn apply(
     {
         return Err(ApplyError {
             applied: Vec::new(),
+            not_applied: plan.changes.iter().map(Change::reference).collect(),
             source: ClusterError::ReadOnly {
                 reason: reason.to_string(),
             },
         });
     }
     let mut applied = Vec::with_capacity(plan.changes.len());
-    for change in &plan.changes {
+    for (i, change) in plan.changes.iter().enumerate() {
         let (object, said) = match send(cluster, change, opts).await {
             Ok(v) => v,
-            Err(source) => return Err(ApplyError { applied, source }),
+            Err(source) => {
+                let not_applied = plan.changes[i..].iter().map(Change::reference).collect();
+                return Err(ApplyError {
+                    applied,
+                    not_applied,
+                    source,
+                });
+            }
         };
         applied.push(Applied {
             reference: change.reference(),

@@ -20,6 +20,19 @@ pub enum ClusterError {
         /// The transport error.
         detail: String,
     },
+    /// No complete answer within `--request-timeout`.
+    #[error(
+        "the Kubernetes API server {server} (context {context:?}) gave no complete answer within {}s (--request-timeout); try again, or raise --request-timeout (0 means no limit)",
+        .limit.as_secs_f64()
+    )]
+    TimedOut {
+        /// API server URL.
+        server: String,
+        /// Context name.
+        context: String,
+        /// The limit.
+        limit: std::time::Duration,
+    },
     /// The TLS handshake failed on the server's certificate (unknown issuer, bad or expired
     /// certificate, wrong host name): reachable, but not trusted.
     #[error(
@@ -121,6 +134,13 @@ pub(super) struct Endpoint<'a> {
 
 /// Maps one `kube::Error` for a request about `resource` sent to `to`.
 pub(super) fn translate(err: kube::Error, resource: &str, to: &Endpoint<'_>) -> ClusterError {
+    if let Some(limit) = timed_out(&err) {
+        return ClusterError::TimedOut {
+            server: to.server.into(),
+            context: to.context.into(),
+            limit,
+        };
+    }
     let detail = match &err {
         kube::Error::Api(status) => return from_status(status, resource, to.context),
         kube::Error::HyperError(e) => root_cause(e),
@@ -185,6 +205,22 @@ pub(crate) fn missing_type_message(resource: &str, context: &str) -> String {
         ),
         r => format!("the server does not serve {r} on context {context:?}"),
     }
+}
+
+/// The limit, when the error is `--request-timeout` running out.
+fn timed_out(err: &kube::Error) -> Option<std::time::Duration> {
+    let mut cur: Option<&(dyn std::error::Error + 'static)> = match err {
+        kube::Error::Service(e) => Some(e.as_ref()),
+        kube::Error::HyperError(e) => Some(e),
+        _ => None,
+    };
+    while let Some(e) = cur {
+        if let Some(t) = e.downcast_ref::<super::retry::TimedOut>() {
+            return Some(t.0);
+        }
+        cur = e.source();
+    }
+    None
 }
 
 fn root_cause(err: &(dyn std::error::Error + 'static)) -> String {

@@ -13,6 +13,7 @@ pub mod onboard;
 pub mod permission;
 pub mod quota;
 pub mod registration;
+pub mod retry;
 pub mod snapshot;
 pub mod watch;
 
@@ -75,6 +76,25 @@ fn trusted_ca(config: &kube::Config, context: &str) -> String {
     } else {
         "the system's trusted roots (the kubeconfig gives no certificate-authority for this cluster)".into()
     }
+}
+
+/// kube's client with this tool's retry policy ([`retry`]) instead of kube's default one, and
+/// every non-watch call bounded by `--request-timeout` when given (0 = no limit).
+fn build_client(
+    mut config: kube::Config,
+    request_timeout: Option<Duration>,
+) -> Result<kube::Client, ClusterError> {
+    config.default_retry = false;
+    let timeout = request_timeout.filter(|t| !t.is_zero());
+    let policy = retry::RetryPolicy::new(timeout.unwrap_or(retry::DEFAULT_BUDGET));
+    let builder = kube::client::ClientBuilder::try_from(config)
+        .map_err(|e| ClusterError::Kubeconfig(format!("cannot build a client: {e}")))?
+        .with_layer(&tower::buffer::BufferLayer::new(1024))
+        .with_layer(&tower::retry::RetryLayer::new(policy));
+    Ok(match timeout {
+        Some(t) => builder.with_layer(&retry::Deadline(t)).build(),
+        None => builder.build(),
+    })
 }
 
 impl Cluster {
@@ -146,8 +166,7 @@ impl Cluster {
             .trim_end_matches('/')
             .to_string();
         let ca = trusted_ca(&config, &context);
-        let client = kube::Client::try_from(config)
-            .map_err(|e| ClusterError::Kubeconfig(format!("cannot build a client: {e}")))?;
+        let client = build_client(config, opts.request_timeout)?;
         Ok(Self {
             client,
             context,

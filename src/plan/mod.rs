@@ -8,6 +8,7 @@
 //! update. This module is pure: no I/O.
 
 pub mod access;
+pub mod landed;
 
 use serde_json::Value;
 

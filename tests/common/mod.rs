@@ -71,6 +71,11 @@ impl TestCluster {
         }
     }
 
+    /// A sandbox with the empty seed, whatever the environment says.
+    pub async fn start_sandbox() -> TestCluster {
+        Self::sandbox(SandboxOptions::default()).await
+    }
+
     /// A sandbox with the demo seed.
     pub async fn demo() -> TestCluster {
         Self::sandbox(SandboxOptions {

@@ -1,0 +1,221 @@
+//! The plugin against a struggling API server (the sandbox's fault injector): reads retry
+//! with backoff and `Retry-After`, writes are never sent twice, a write whose answer was lost
+//! is read back, `--request-timeout` bounds each call, a failed change set says what was not
+//! applied and a re-run completes it, and the server leaving and coming back is survived.
+//! Sandbox only: an external cluster cannot be made to fail on cue.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use common::TestCluster;
+use http::Method;
+use kubectl_kubeflow::sandbox::faults::{Action, Rule, Scope, Seen};
+use predicates::prelude::*;
+
+fn faults(cluster: &TestCluster) -> &kubectl_kubeflow::sandbox::faults::Faults {
+    cluster.sandbox.as_ref().expect("sandbox").faults()
+}
+
+/// Requests of `method` whose path (without query) ends with `path`.
+fn seen(cluster: &TestCluster, method: Method, path: &str) -> Vec<Seen> {
+    faults(cluster)
+        .requests()
+        .into_iter()
+        .filter(|s| s.method == method && s.uri.split('?').next().unwrap_or("").ends_with(path))
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reads_are_retried_through_server_errors_honouring_retry_after() {
+    let cluster = TestCluster::demo().await;
+    faults(&cluster).add(
+        Rule::new(Action::Status(503, None))
+            .on(Scope::Reads)
+            .path("/profiles")
+            .times(2),
+    );
+    cluster
+        .plugin()
+        .arg("profiles")
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("ahmed-rossi"));
+    let gets = seen(&cluster, Method::GET, "/apis/kubeflow.org/v1/profiles");
+    assert_eq!(gets.len(), 3, "two refusals, then the answer: {gets:?}");
+
+    faults(&cluster).add(
+        Rule::new(Action::Status(429, Some(1)))
+            .on(Scope::Reads)
+            .path("/profiles")
+            .times(1),
+    );
+    let before = gets.len();
+    cluster.plugin().arg("profiles").assert().success();
+    let gets = seen(&cluster, Method::GET, "/apis/kubeflow.org/v1/profiles");
+    assert_eq!(gets.len(), before + 2);
+    // Measured by the server: the retry came no sooner than the server asked.
+    let waited = gets[before + 1].at - gets[before].at;
+    assert!(
+        waited >= std::time::Duration::from_secs(1),
+        "retried after {waited:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failed_write_is_not_sent_twice_and_says_what_was_not_applied() {
+    let cluster = TestCluster::start_sandbox().await;
+    faults(&cluster).add(
+        Rule::new(Action::Status(503, None))
+            .on(Scope::Writes)
+            .times(1),
+    );
+    cluster
+        .plugin()
+        .args([
+            "onboard",
+            "zed@example.com",
+            "--quota",
+            "cpu=4",
+            "--limit-range",
+        ])
+        .assert()
+        .code(1)
+        .stderr(
+            predicate::str::contains("HTTP 503")
+                .and(predicate::str::contains(
+                    "not applied: profile.kubeflow.org/zed",
+                ))
+                .and(predicate::str::contains("nothing was changed"))
+                .and(predicate::str::contains("Re-run the same command")),
+        );
+    assert_eq!(
+        seen(&cluster, Method::POST, "/apis/kubeflow.org/v1/profiles").len(),
+        1,
+        "a 503 on a write is not retried"
+    );
+    // The re-run completes it.
+    cluster
+        .plugin()
+        .args([
+            "onboard",
+            "zed@example.com",
+            "--quota",
+            "cpu=4",
+            "--limit-range",
+        ])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("profile.kubeflow.org/zed created"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_write_refused_with_429_is_sent_again_once_allowed() {
+    let cluster = TestCluster::start_sandbox().await;
+    faults(&cluster).add(
+        Rule::new(Action::Status(429, Some(1)))
+            .on(Scope::Writes)
+            .times(1),
+    );
+    cluster
+        .plugin()
+        .args(["onboard", "zed@example.com"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("profile.kubeflow.org/zed created"));
+    assert_eq!(
+        seen(&cluster, Method::POST, "/apis/kubeflow.org/v1/profiles").len(),
+        2
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_write_whose_answer_was_lost_is_read_back_not_sent_again() {
+    let cluster = TestCluster::start_sandbox().await;
+    faults(&cluster).add(
+        Rule::new(Action::DropAnswer)
+            .on(Scope::Writes)
+            .path("/limitranges")
+            .times(1),
+    );
+    cluster
+        .plugin()
+        .args([
+            "onboard",
+            "zed@example.com",
+            "--quota",
+            "cpu=4",
+            "--limit-range",
+        ])
+        .assert()
+        .success()
+        .stdout(
+            predicate::str::contains("profile.kubeflow.org/zed created").and(
+                predicate::str::contains(
+                    "created (its answer was lost; confirmed by reading it back)",
+                ),
+            ),
+        );
+    assert_eq!(
+        seen(&cluster, Method::POST, "/namespaces/zed/limitranges").len(),
+        1,
+        "never sent twice"
+    );
+    // A lost answer for a write that did not run is reported, not guessed.
+    faults(&cluster).add(Rule::new(Action::Reset).on(Scope::Writes).times(1));
+    cluster
+        .plugin()
+        .args(["onboard", "yan@example.com"])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains(
+            "not applied: profile.kubeflow.org/yan",
+        ));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn request_timeout_bounds_a_silent_or_trickling_server() {
+    let cluster = TestCluster::demo().await;
+    faults(&cluster)
+        .add(Rule::new(Action::Latency(std::time::Duration::from_secs(60))).on(Scope::Reads));
+    cluster
+        .plugin()
+        .args(["--request-timeout", "1s", "profiles"])
+        .timeout(std::time::Duration::from_secs(30))
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains(
+            "gave no complete answer within 1s (--request-timeout)",
+        ));
+    faults(&cluster).clear();
+    faults(&cluster)
+        .add(Rule::new(Action::SlowBody(std::time::Duration::from_millis(500))).on(Scope::Reads));
+    cluster
+        .plugin()
+        .args(["--request-timeout", "2s", "profiles"])
+        .timeout(std::time::Duration::from_secs(30))
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("within 2s (--request-timeout)"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_server_leaving_and_coming_back_on_the_same_port() {
+    let mut cluster = TestCluster::demo().await;
+    cluster.sandbox.as_mut().unwrap().go_away().await;
+    cluster
+        .plugin()
+        .args(["profiles"])
+        .timeout(std::time::Duration::from_secs(60))
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains(
+            "cannot reach the Kubernetes API server",
+        ));
+    cluster.sandbox.as_mut().unwrap().come_back().await.unwrap();
+    cluster
+        .plugin()
+        .args(["profiles"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("ahmed-rossi"));
+}
