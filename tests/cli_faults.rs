@@ -1,8 +1,9 @@
 //! The plugin against a struggling API server (the sandbox's fault injector): reads retry
 //! with backoff and `Retry-After`, writes are never sent twice, a write whose answer was lost
 //! is read back, `--request-timeout` bounds each call, a failed change set says what was not
-//! applied and a re-run completes it, and the server leaving and coming back is survived.
-//! Sandbox only: an external cluster cannot be made to fail on cue.
+//! applied and a re-run completes it, and the server leaving and coming back is survived
+//! (sandbox only: an external cluster cannot be made to fail on cue). And concurrent admins:
+//! only a change of the same fields is a conflict (on an external cluster too).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
@@ -218,4 +219,93 @@ async fn the_server_leaving_and_coming_back_on_the_same_port() {
         .assert()
         .success()
         .stdout(predicate::str::contains("ahmed-rossi"));
+}
+
+/// Conflicts are real conflicts: between planning and applying a quota change, a write by
+/// someone else to the Profile's status (as a controller's) or to another quota key does not
+/// conflict; a write to the same key does, and that write survives. Runs against an external
+/// cluster too.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn only_a_change_of_the_same_fields_conflicts() {
+    use kube::api::{Api, DynamicObject, Patch, PatchParams};
+    use kubectl_kubeflow::cluster::ClusterError;
+    use kubectl_kubeflow::cluster::apply::{ApplyOptions, apply};
+    use kubectl_kubeflow::cluster::quota::{QuotaEdit, plan_quota};
+    use kubectl_kubeflow::model::{ProfileName, Quota};
+    let cluster = TestCluster::start().await;
+    let (name, _) = cluster
+        .onboarded("racer", &["--quota", "cpu=4", "--quota", "memory=8Gi"])
+        .await;
+    let lib = cluster.connect().await;
+    let profile: ProfileName = name.parse().unwrap();
+    let cpu8 = || QuotaEdit::Set(Quota::from_pairs(["cpu=8"]).unwrap());
+    let ar = kube::core::ApiResource::from_gvk(&kube::core::GroupVersionKind::gvk(
+        "kubeflow.org",
+        "v1",
+        "Profile",
+    ));
+    let profiles: Api<DynamicObject> = Api::all_with(cluster.admin.clone(), &ar);
+    let hard = |p: &DynamicObject| p.data["spec"]["resourceQuotaSpec"]["hard"].clone();
+    let merge = |v: serde_json::Value| Patch::Merge(v);
+
+    // A status write and another key's change in between: applied, and both survive.
+    let plan = plan_quota(&lib, &profile, &cpu8(), None, None)
+        .await
+        .unwrap();
+    profiles
+        .patch_status(
+            &name,
+            &PatchParams::default(),
+            &merge(serde_json::json!({"status": {"conditions": [{"type": "Ready", "status": "True"}]}})),
+        )
+        .await
+        .unwrap();
+    profiles
+        .patch(
+            &name,
+            &PatchParams::default(),
+            &merge(
+                serde_json::json!({"spec": {"resourceQuotaSpec": {"hard": {"memory": "16Gi"}}}}),
+            ),
+        )
+        .await
+        .unwrap();
+    apply(&lib, &plan.plan, ApplyOptions::default())
+        .await
+        .unwrap();
+    let now = profiles.get(&name).await.unwrap();
+    assert_eq!(
+        hard(&now),
+        serde_json::json!({"cpu": "8", "memory": "16Gi"})
+    );
+
+    // The same key changed in between: a conflict, and the other admin's value stays.
+    let plan = plan_quota(
+        &lib,
+        &profile,
+        &QuotaEdit::Set(Quota::from_pairs(["cpu=2"]).unwrap()),
+        None,
+        None,
+    )
+    .await
+    .unwrap();
+    profiles
+        .patch(
+            &name,
+            &PatchParams::default(),
+            &merge(serde_json::json!({"spec": {"resourceQuotaSpec": {"hard": {"cpu": "6"}}}})),
+        )
+        .await
+        .unwrap();
+    let err = apply(&lib, &plan.plan, ApplyOptions::default())
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err.source, ClusterError::Conflict { .. }),
+        "{:?}",
+        err.source
+    );
+    assert!(err.source.to_string().contains("changed by someone else"));
+    assert_eq!(hard(&profiles.get(&name).await.unwrap())["cpu"], "6");
+    cluster.cleanup().await;
 }

@@ -1,15 +1,16 @@
 //! Applying a [`Plan`]: the one place where the plugin writes to the cluster.
 //!
-//! Creates are POSTs (never overwriting: 409 AlreadyExists is reported), updates are PUTs that
-//! carry the resourceVersion the plan read (a concurrent change is a 409 Conflict, never a lost
-//! update), deletes carry resourceVersion and uid preconditions. `--dry-run=server` sends every
+//! Creates are POSTs (never overwriting: 409 AlreadyExists is reported), updates are JSON
+//! patches guarded by `test` operations on the fields they change ([`crate::plan::patch`]: a
+//! concurrent change of those fields is a conflict, never a lost update; a status write by a
+//! controller is not), deletes carry resourceVersion and uid preconditions. `--dry-run=server` sends every
 //! write with `dryRun=All`; `--dry-run=client` sends nothing. A 403 is explained with a
 //! SelfSubjectAccessReview: who the server thinks you are and which verb on which resource
 //! in which namespace is missing.
 
 use std::time::{Duration, Instant};
 
-use kube::api::{Api, DeleteParams, PostParams, Preconditions};
+use kube::api::{Api, DeleteParams, Patch, PatchParams, PostParams, Preconditions};
 use kube::core::{ApiResource, DynamicObject, GroupVersionKind};
 use serde_json::Value;
 
@@ -119,10 +120,23 @@ async fn send(
                 .create(&params, &dynamic(obj)?)
                 .await
                 .map(|o| to_json(&o)),
-            Action::Update => api
-                .replace(&name, &params, &dynamic(obj)?)
-                .await
-                .map(|o| to_json(&o)),
+            Action::Update => {
+                let before = change.before.as_ref().unwrap_or(obj);
+                let ops = crate::plan::patch::guarded(before, obj);
+                if crate::plan::patch::is_noop(&ops) {
+                    return Ok((obj.clone(), None));
+                }
+                let patch: json_patch::Patch = serde_json::from_value(Value::Array(ops))
+                    .map_err(|e| ClusterError::Other(format!("cannot build the patch: {e}")))?;
+                let pp = PatchParams {
+                    dry_run: params.dry_run,
+                    field_manager: params.field_manager.clone(),
+                    ..PatchParams::default()
+                };
+                api.patch(&name, &pp, &Patch::Json::<()>(patch))
+                    .await
+                    .map(|o| to_json(&o))
+            }
             Action::Delete => {
                 let meta = |k: &str| {
                     obj.pointer(&format!("/metadata/{k}"))
@@ -173,6 +187,14 @@ async fn send(
     };
     match result {
         Ok(v) => Ok((v, None)),
+        Err(kube::Error::Api(s)) if change.action == Action::Update && guard_failed(&s) => {
+            Err(ClusterError::Conflict {
+                message: format!(
+                    "{} was changed by someone else since it was read: the fields this change is about no longer hold what it was based on, so nothing was written",
+                    change.label()
+                ),
+            })
+        }
         Err(e) if opts.dry_run == DryRun::None && answer_unknown(&e) => {
             // The write may have run although its answer never came: read back what
             // happened instead of guessing, and never send it twice.
@@ -201,6 +223,12 @@ async fn send(
             other => other,
         }),
     }
+}
+
+/// Whether a 422 is a guarded patch's `test` failing (the apiserver answers any JSON patch
+/// that does not apply with this fixed message; ours are well formed, so only a test can).
+fn guard_failed(s: &kube::core::Status) -> bool {
+    s.code == 422 && s.message == "the server rejected our request due to an error in our request"
 }
 
 /// Whether a failed write may still have run: the connection broke or timed out, or a

@@ -9,6 +9,7 @@
 
 pub mod access;
 pub mod landed;
+pub mod patch;
 
 use serde_json::Value;
 

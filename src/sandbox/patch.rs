@@ -51,12 +51,15 @@ pub fn json_patch(target: &Value, patch: &Value) -> Result<Value, ApiError> {
     let ops: json_patch::Patch = serde_json::from_value(patch.clone())
         .map_err(|e| ApiError::bad_request(format!("error decoding patch: {e}")))?;
     let mut doc = target.clone();
-    json_patch::patch(&mut doc, &ops).map_err(|e| {
+    // As the apiserver's patcher answers any failure applying a JSON patch (a failed `test`
+    // included): NewGenericServerResponse(422), its fixed message, empty details.
+    json_patch::patch(&mut doc, &ops).map_err(|_| {
         ApiError::new(
             422,
             "Invalid",
-            format!("the server rejected our request due to an error in our request: {e}"),
+            "the server rejected our request due to an error in our request",
         )
+        .with_details(serde_json::json!({}))
     })?;
     Ok(doc)
 }

@@ -1,5 +1,6 @@
 //! The controllers a real cluster runs next to the API server, reduced to what this tool's
-//! users see: ClusterRole aggregation and ResourceQuota usage (kube-controller-manager), and
+//! users see: ClusterRole aggregation, ResourceQuota usage and Deployment rollout status
+//! (kube-controller-manager), and
 //! the Kubeflow profile controller (optional, [`ControllerConfig::kubeflow`]).
 //!
 //! [`reconcile`] runs after every successful write and after seeding. Like the real
@@ -10,6 +11,7 @@
 //! Profile itself changes, and the demo seed relies on that to show drift.
 
 mod aggregation;
+mod deployment;
 mod namespace;
 mod profile;
 mod quota;
@@ -69,6 +71,8 @@ struct Work {
     profiles: BTreeSet<String>,
     /// Namespaces whose bootstrap content (default ServiceAccount, root CA) to check.
     namespaces: BTreeSet<String>,
+    /// Deployments (namespace, name) whose rollout status to record.
+    deployments: BTreeSet<(String, String)>,
 }
 
 impl Work {
@@ -92,6 +96,11 @@ impl Work {
                 }
                 ("kubeflow.org", "profiles") => {
                     work.profiles.insert(name.to_string());
+                }
+                ("apps", "deployments") if ev.event_type != "DELETED" => {
+                    if let Some(ns) = ns {
+                        work.deployments.insert((ns.to_string(), name.to_string()));
+                    }
                 }
                 // What the upstream controller watches besides Profiles (not ResourceQuotas).
                 ("", "namespaces") => {
@@ -132,6 +141,7 @@ pub fn reconcile(store: &mut Store, cfg: &ControllerConfig) {
             && work.quota_namespaces.is_empty()
             && work.profiles.is_empty()
             && work.namespaces.is_empty()
+            && work.deployments.is_empty()
         {
             return;
         }
@@ -155,6 +165,23 @@ pub fn reconcile(store: &mut Store, cfg: &ControllerConfig) {
             for name in profiles {
                 profile::reconcile(store, cfg, &name);
             }
+        }
+        let rollouts: Vec<(String, String)> = if work.all {
+            store
+                .list(&GroupResource::new("apps", "deployments"), None)
+                .into_iter()
+                .filter_map(|d| {
+                    Some((
+                        meta(d, "namespace")?.to_string(),
+                        meta(d, "name")?.to_string(),
+                    ))
+                })
+                .collect()
+        } else {
+            work.deployments.iter().cloned().collect()
+        };
+        for (ns, name) in rollouts {
+            deployment::reconcile(store, &ns, &name);
         }
         if work.all {
             quota::reconcile_all(store);

@@ -143,8 +143,9 @@ pub async fn plan(
     Ok(plan)
 }
 
-/// An edited object against the live one: a conflict when it changed since it was opened
-/// in the editor (the edit was made on the old version).
+/// An edited object against the live one: the edit moves onto the current version (a
+/// controller writing status meanwhile changes nothing), and is a conflict only when a field
+/// it changes was changed since it was opened in the editor.
 async fn plan_replace(cluster: &Cluster, before: &Value, after: &Value) -> Result<Plan, Failure> {
     let live = read_object(cluster, before)
         .await
@@ -155,15 +156,14 @@ async fn plan_replace(cluster: &Cluster, before: &Value, after: &Value) -> Resul
                 "the object was deleted since it was opened in the editor",
             )
         })?;
-    let rv = |v: &Value| v.pointer("/metadata/resourceVersion").cloned();
-    if rv(&live) != rv(before) {
-        return Err(Failure::new(
+    let edited = crate::plan::patch::rebase(before, after, &live).ok_or_else(|| {
+        Failure::new(
             FailureKind::Conflict,
-            "the object changed since it was opened in the editor; press E again to edit the current version",
-        ));
-    }
+            "a field you edited was changed since the object was opened in the editor; press E again to edit the current version",
+        )
+    })?;
     let mut plan = Plan::new();
-    plan.push(Change::update(live, after.clone()));
+    plan.push(Change::update(live, edited));
     Ok(plan)
 }
 
