@@ -349,3 +349,51 @@ async fn edits_made_in_the_tui_reach_the_cluster() {
     }
     tc.cleanup().await;
 }
+
+/// The server goes away under a running TUI: the header says so (and that the data shown is
+/// stale), keys keep working, and once the server is back on the same port the TUI is live
+/// again by itself and shows a change made meanwhile — no restart.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_tui_rides_out_the_server_going_away_and_coming_back() {
+    if !tmux_available() {
+        return;
+    }
+    let mut tc = common::TestCluster::demo().await;
+    let tmux = tui_on(&tc, "");
+    let long = Duration::from_secs(60);
+    tmux.wait_for("Profiles [32/32]", long);
+    tmux.wait_for("● live", long);
+
+    tc.sandbox.as_mut().unwrap().go_away().await;
+    let screen = tmux.wait_for("Connection problem", long);
+    assert!(
+        screen.contains("● retrying") && screen.contains("STALE"),
+        "{screen}"
+    );
+    // Still responsive: a filter narrows what is on screen without the server.
+    tmux.send(&["/", "v", "i", "s", "i", "o", "n", "Enter"]);
+    tmux.wait_for("Profiles [1/32]", long);
+    tmux.send(&["Escape"]);
+
+    tc.sandbox.as_mut().unwrap().come_back().await.unwrap();
+    tc.plugin()
+        .args([
+            "grant",
+            "comeback@acme.io",
+            "--role",
+            "view",
+            "--profile",
+            "vision",
+        ])
+        .assert()
+        .success();
+    tmux.wait_for("● live", long);
+    tmux.send(&["/", "v", "i", "s", "i", "o", "n", "Enter"]);
+    tmux.wait_for("Profiles [1/32]", long);
+    tmux.send(&["Enter"]);
+    let screen = tmux.wait_for("comeback@acme.io", long);
+    assert!(!screen.contains("Connection problem"), "{screen}");
+    tmux.send(&["q"]);
+    tmux.send(&["q"]);
+    tmux.wait_for("EXITED=0", long);
+}

@@ -12,7 +12,7 @@ use std::time::Duration;
 use futures::StreamExt as _;
 use k8s_openapi::api::rbac::v1::{ClusterRole, ClusterRoleBinding};
 use kube::Resource;
-use kube::api::Api;
+use kube::api::{Api, ListParams};
 use kube::runtime::{WatchStreamExt as _, watcher};
 use serde::de::DeserializeOwned;
 use tokio::sync::mpsc;
@@ -77,6 +77,9 @@ enum What {
     Deleted(Object),
     /// 403 or "type not served" (`Ok`), or trouble to retry (`Err`).
     Phase(Result<Phase, ClusterError>),
+    /// The server answers this resource again after trouble (a restarted watch sends no
+    /// event until something changes, so without this the trouble would seem to last).
+    Recovered,
 }
 
 /// One watcher's report to the aggregator.
@@ -99,6 +102,45 @@ const RESOURCES: [&str; 8] = [
 
 /// Index of the AuthorizationPolicy watch in [`RESOURCES`].
 const POLICIES: usize = 5;
+
+/// While a watch is failing, how often to check whether the server answers again.
+const PROBE_EVERY: Duration = Duration::from_secs(2);
+
+/// Watch restarts: from 0.5 s, doubling, at most 5 s apart, each wait jittered down by up to
+/// a half (kube-runtime's default waits up to 30 s, long for a person looking at a
+/// "retrying" header). Reset once a watch runs again.
+#[derive(Debug, Default)]
+struct WatchBackoff {
+    attempt: u32,
+    seed: u64,
+}
+
+impl Iterator for WatchBackoff {
+    type Item = Duration;
+
+    fn next(&mut self) -> Option<Duration> {
+        let base = Duration::from_millis(500)
+            .saturating_mul(1 << self.attempt.min(4))
+            .min(Duration::from_secs(5));
+        self.attempt = self.attempt.saturating_add(1);
+        self.seed = self
+            .seed
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(u64::from(std::process::id()) | 1);
+        let fraction = 0.5 + (self.seed >> 11) as f64 / (1u64 << 53) as f64 / 2.0;
+        Some(base.mul_f64(fraction))
+    }
+}
+
+impl kube::runtime::utils::Backoff for WatchBackoff {
+    fn reset(&mut self) {
+        self.attempt = 0;
+    }
+}
+
+fn backoff() -> WatchBackoff {
+    WatchBackoff::default()
+}
 
 /// Running watchers; dropping it stops them all.
 pub struct LiveTenancy {
@@ -136,10 +178,29 @@ where
     tokio::spawn(async move {
         // Objects are slimmed as each event arrives (see `tenancy::slim`), so a list page
         // is the most ever held in full.
-        let stream = watcher(api, watcher::Config::default().page_size(PAGE)).default_backoff();
+        let stream =
+            watcher(api.clone(), watcher::Config::default().page_size(PAGE)).backoff(backoff());
         futures::pin_mut!(stream);
         let mut listed = Vec::new();
-        while let Some(event) = stream.next().await {
+        let mut failing = false;
+        let mut probe = tokio::time::interval(PROBE_EVERY);
+        probe.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            let event = tokio::select! {
+                event = stream.next() => event,
+                _ = probe.tick(), if failing => {
+                    if api.list_metadata(&ListParams::default().limit(1)).await.is_ok() {
+                        failing = false;
+                        if tx.send(Report { resource: index, what: What::Recovered }).is_err() {
+                            return;
+                        }
+                    }
+                    continue;
+                }
+            };
+            let Some(event) = event else {
+                return;
+            };
             let what = match event {
                 Ok(watcher::Event::Init) => {
                     listed.clear();
@@ -159,6 +220,11 @@ where
                     other => Err(other),
                 }),
             };
+            let trouble = matches!(what, What::Phase(Err(_)));
+            if trouble && !failing {
+                probe.reset();
+            }
+            failing = trouble;
             if tx
                 .send(Report {
                     resource: index,
@@ -235,6 +301,10 @@ impl Live {
             What::Deleted(o) => {
                 self.snapshot.apply(o, true, &mut self.touched);
                 Phase::Ready
+            }
+            What::Recovered => {
+                self.failures.remove(&r);
+                return None;
             }
         };
         self.failures.remove(&r);
