@@ -57,6 +57,17 @@ pub enum QuotaError {
         /// What is wrong.
         reason: String,
     },
+    /// Whitespace around the key or the value (the quantity grammar has none; trimming it
+    /// silently would change what was typed).
+    #[error(
+        "quota {pair:?} has spaces around its key or value; write it without them, e.g. {suggestion:?}"
+    )]
+    Whitespace {
+        /// The rejected pair.
+        pair: String,
+        /// The pair without the spaces.
+        suggestion: String,
+    },
     /// The pair has no `=`.
     #[error("quota {pair:?} is not key=value; write e.g. cpu=4 or requests.memory=16Gi")]
     MissingEquals {
@@ -281,13 +292,19 @@ impl Quota {
             .ok_or_else(|| QuotaError::MissingEquals {
                 pair: pair.to_owned(),
             })?;
+        if key.trim() != key || value.trim() != value {
+            return Err(QuotaError::Whitespace {
+                pair: pair.to_owned(),
+                suggestion: format!("{}={}", key.trim(), value.trim()),
+            });
+        }
         let name =
-            ResourceName::parse_alias(key.trim()).map_err(|e| QuotaError::InvalidPairName {
+            ResourceName::parse_alias(key).map_err(|e| QuotaError::InvalidPairName {
                 pair: pair.to_owned(),
                 source: Box::new(e),
             })?;
         let quantity =
-            Quantity::parse(value.trim()).map_err(|source| QuotaError::InvalidQuantity {
+            Quantity::parse(value).map_err(|source| QuotaError::InvalidQuantity {
                 pair: pair.to_owned(),
                 source,
             })?;
@@ -474,6 +491,16 @@ mod tests {
         assert_eq!(hard["cpu"].0, "2");
         assert_eq!(hard["memory"].0, "1536Mi");
         assert_eq!(Quota::from_resource_quota_spec(&spec).unwrap(), q);
+    }
+
+    #[test]
+    fn whitespace_around_a_key_or_value_is_refused_not_trimmed() {
+        for bad in ["cpu= 4", "cpu =4", " cpu=4", "cpu=4 ", "memory=8Gi\t"] {
+            let e = Quota::parse_pair(bad).unwrap_err();
+            assert!(matches!(e, QuotaError::Whitespace { .. }), "{bad}: {e}");
+            assert!(e.to_string().contains("write it without them"), "{e}");
+        }
+        assert!(Quota::parse_pair("cpu=4").is_ok());
     }
 
     proptest! {
