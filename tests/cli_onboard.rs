@@ -552,3 +552,33 @@ fn readme_onboard_sample_is_real_output() {
     let real = String::from_utf8(out.stdout).unwrap();
     assert!(real.starts_with(sample), "README:\n{sample}\nreal:\n{real}");
 }
+
+/// A local part longer than a profile name can be is cut to 63 characters: onboarding says
+/// so, and a second address with the same first 63 characters is refused rather than given
+/// the first user's profile.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn names_cut_from_long_addresses_warn_and_never_collide() {
+    let cluster = TestCluster::start().await;
+    // Local parts are at most 64 characters: 63 shared, then one that differs.
+    let base = cluster.name("long");
+    let stem = format!("{base}{}", "x".repeat(63 - base.len()));
+    let (first, second) = (
+        format!("{stem}a@example.com"),
+        format!("{stem}b@example.com"),
+    );
+    cluster
+        .plugin()
+        .args(["onboard", &first])
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("was cut to 63 characters"));
+    cluster
+        .plugin()
+        .args(["onboard", &second])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("was cut to 63 characters").and(
+            predicate::str::contains(first.as_str()).or(predicate::str::contains("belongs to")),
+        ));
+    cluster.cleanup().await;
+}

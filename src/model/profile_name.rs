@@ -185,6 +185,20 @@ impl ProfileName {
         Self::parse(name)
     }
 
+    /// Why the name [`ProfileName::from_email`] derives for `email` may not be that user's
+    /// alone: the dashboard's suggestion was longer than 63 characters and was cut, so
+    /// another address sharing its first 63 characters derives the same name.
+    pub fn derivation_warning(email: &Email) -> Option<String> {
+        let full = dashboard_suggestion(email.local_part());
+        (full.trim_matches('-').len() > MAX_PROFILE_NAME_LEN).then(|| {
+            format!(
+                "the profile name derived from {email} was cut to {MAX_PROFILE_NAME_LEN} characters, \
+                 so another address starting with the same {MAX_PROFILE_NAME_LEN} characters would get the \
+                 same name (a profile that belongs to someone else is refused)"
+            )
+        })
+    }
+
     /// The name as a string.
     pub fn as_str(&self) -> &str {
         &self.0

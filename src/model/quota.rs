@@ -298,16 +298,14 @@ impl Quota {
                 suggestion: format!("{}={}", key.trim(), value.trim()),
             });
         }
-        let name =
-            ResourceName::parse_alias(key).map_err(|e| QuotaError::InvalidPairName {
-                pair: pair.to_owned(),
-                source: Box::new(e),
-            })?;
-        let quantity =
-            Quantity::parse(value).map_err(|source| QuotaError::InvalidQuantity {
-                pair: pair.to_owned(),
-                source,
-            })?;
+        let name = ResourceName::parse_alias(key).map_err(|e| QuotaError::InvalidPairName {
+            pair: pair.to_owned(),
+            source: Box::new(e),
+        })?;
+        let quantity = Quantity::parse(value).map_err(|source| QuotaError::InvalidQuantity {
+            pair: pair.to_owned(),
+            source,
+        })?;
         Ok((name, quantity))
     }
 

@@ -55,11 +55,16 @@ fn plan(args: &OnboardArgs) -> Result<OnboardObjects, CliError> {
     }
     let name = match &args.profile {
         Some(n) => n.parse::<ProfileName>().map_err(usage)?,
-        None => ProfileName::from_email(&email).map_err(|e| {
-            usage(anyhow::Error::new(e).context(format!(
-                "cannot derive a profile name from {email}; pass --profile NAME"
-            )))
-        })?,
+        None => {
+            if let Some(warning) = ProfileName::derivation_warning(&email) {
+                errln!("Warning: {warning}; pass --profile NAME to choose one");
+            }
+            ProfileName::from_email(&email).map_err(|e| {
+                usage(anyhow::Error::new(e).context(format!(
+                    "cannot derive a profile name from {email}; pass --profile NAME"
+                )))
+            })?
+        }
     };
     let mut quota = Quota::default();
     let named = [

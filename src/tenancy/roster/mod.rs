@@ -333,6 +333,9 @@ pub(super) fn validate(row: &RawRow) -> Result<(Subject, Grant, Vec<String>), St
             return Err("owner of \"*\" makes no sense; give a profile name or leave it empty to derive one from the email".into());
         }
         let profile = if profile_text.is_empty() {
+            if let Some(w) = ProfileName::derivation_warning(email) {
+                warnings.push(format!("{w}; fill in the profile column to choose one"));
+            }
             ProfileName::from_email(email).map_err(|e| {
                 format!(
                     "{e}; cannot derive a profile name from {email}, fill in the profile column"
