@@ -309,3 +309,65 @@ async fn only_a_change_of_the_same_fields_conflicts() {
     assert_eq!(hard(&profiles.get(&name).await.unwrap())["cpu"], "6");
     cluster.cleanup().await;
 }
+
+/// Waits for a model build (that has `who` among its users, unless empty).
+async fn wait_for_model(
+    rx: &mut tokio::sync::mpsc::UnboundedReceiver<kubectl_kubeflow::cluster::watch::LiveEvent>,
+    who: &str,
+) {
+    use kubectl_kubeflow::cluster::watch::LiveEvent;
+    let found = tokio::time::timeout(std::time::Duration::from_secs(60), async {
+        while let Some(ev) = rx.recv().await {
+            if let LiveEvent::Built { tenancy, .. } = ev
+                && (who.is_empty() || tenancy.users().iter().any(|u| u.identity == who))
+            {
+                return true;
+            }
+        }
+        false
+    })
+    .await;
+    assert_eq!(found, Ok(true), "the live model never showed {who:?}");
+}
+
+/// The live model (what the TUI shows) survives watches that end in 410 Gone (it lists
+/// again) and watches cut mid-stream (it resumes): a grant made after both shows up.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_live_model_survives_expired_and_cut_watches() {
+    use kubectl_kubeflow::cluster::watch::LiveTenancy;
+    let cluster = TestCluster::demo().await;
+    faults(&cluster).add(
+        Rule::new(Action::WatchGone)
+            .on(Scope::Watches)
+            .path("/rolebindings")
+            .times(1),
+    );
+    faults(&cluster).add(Rule::new(Action::CutWatch(0)).on(Scope::Watches).times(3));
+    let lib = cluster.connect().await;
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let _live = LiveTenancy::start(&lib, tx);
+    wait_for_model(&mut rx, "").await;
+    // Let the faulted watches fail and restart before the change.
+    while faults(&cluster)
+        .requests()
+        .iter()
+        .filter(|s| matches!(s.fault, Some(Action::CutWatch(_) | Action::WatchGone)))
+        .count()
+        < 4
+    {
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    cluster
+        .plugin()
+        .args([
+            "grant",
+            "late@acme.io",
+            "--role",
+            "view",
+            "--profile",
+            "vision",
+        ])
+        .assert()
+        .success();
+    wait_for_model(&mut rx, "late@acme.io").await;
+}
