@@ -26,6 +26,20 @@ fn seen(cluster: &TestCluster, method: Method, path: &str) -> Vec<Seen> {
         .collect()
 }
 
+/// `onboard zed@example.com --quota cpu=4 --limit-range`: two writes (Profile, LimitRange).
+fn onboard_zed(cluster: &TestCluster) -> assert_cmd::assert::Assert {
+    cluster
+        .plugin()
+        .args([
+            "onboard",
+            "zed@example.com",
+            "--quota",
+            "cpu=4",
+            "--limit-range",
+        ])
+        .assert()
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn reads_are_retried_through_server_errors_honouring_retry_after() {
     let cluster = TestCluster::demo().await;
@@ -70,41 +84,21 @@ async fn a_failed_write_is_not_sent_twice_and_says_what_was_not_applied() {
             .on(Scope::Writes)
             .times(1),
     );
-    cluster
-        .plugin()
-        .args([
-            "onboard",
-            "zed@example.com",
-            "--quota",
-            "cpu=4",
-            "--limit-range",
-        ])
-        .assert()
-        .code(1)
-        .stderr(
-            predicate::str::contains("HTTP 503")
-                .and(predicate::str::contains(
-                    "not applied: profile.kubeflow.org/zed",
-                ))
-                .and(predicate::str::contains("nothing was changed"))
-                .and(predicate::str::contains("Re-run the same command")),
-        );
+    onboard_zed(&cluster).code(1).stderr(
+        predicate::str::contains("HTTP 503")
+            .and(predicate::str::contains(
+                "not applied: profile.kubeflow.org/zed",
+            ))
+            .and(predicate::str::contains("nothing was changed"))
+            .and(predicate::str::contains("Re-run the same command")),
+    );
     assert_eq!(
         seen(&cluster, Method::POST, "/apis/kubeflow.org/v1/profiles").len(),
         1,
         "a 503 on a write is not retried"
     );
     // The re-run completes it.
-    cluster
-        .plugin()
-        .args([
-            "onboard",
-            "zed@example.com",
-            "--quota",
-            "cpu=4",
-            "--limit-range",
-        ])
-        .assert()
+    onboard_zed(&cluster)
         .success()
         .stdout(predicate::str::contains("profile.kubeflow.org/zed created"));
 }
@@ -138,24 +132,11 @@ async fn a_write_whose_answer_was_lost_is_read_back_not_sent_again() {
             .path("/limitranges")
             .times(1),
     );
-    cluster
-        .plugin()
-        .args([
-            "onboard",
-            "zed@example.com",
-            "--quota",
-            "cpu=4",
-            "--limit-range",
-        ])
-        .assert()
-        .success()
-        .stdout(
-            predicate::str::contains("profile.kubeflow.org/zed created").and(
-                predicate::str::contains(
-                    "created (its answer was lost; confirmed by reading it back)",
-                ),
-            ),
-        );
+    onboard_zed(&cluster).success().stdout(
+        predicate::str::contains("profile.kubeflow.org/zed created").and(predicate::str::contains(
+            "created (its answer was lost; confirmed by reading it back)",
+        )),
+    );
     assert_eq!(
         seen(&cluster, Method::POST, "/namespaces/zed/limitranges").len(),
         1,
