@@ -397,3 +397,81 @@ async fn the_tui_rides_out_the_server_going_away_and_coming_back() {
     tmux.send(&["q"]);
     tmux.wait_for("EXITED=0", long);
 }
+
+/// Prints COOKED when the terminal is back in canonical mode with echo, else RAW.
+const STTY_CHECK: &str = "stty -a | grep -qE -- '(^| )-(icanon|echo)( |$)' && echo 'TERMINAL-''RAW' || echo 'TERMINAL-''COOKED'";
+
+/// SIGTERM and SIGHUP end the TUI with the terminal restored (canonical mode, echo, main
+/// screen), instead of leaving it raw.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_terminal_is_restored_after_sigterm_and_sighup() {
+    if !tmux_available() {
+        return;
+    }
+    let tc = common::TestCluster::demo().await;
+    for signal in ["TERM", "HUP"] {
+        let script = format!(
+            "TERM=xterm-256color KUBECONFIG={} {BIN} --context sandbox tui; echo EXITED=$?; {STTY_CHECK}; sleep 120",
+            tc.kubeconfig.display(),
+        );
+        let tmux = Tmux::start(&script);
+        let long = Duration::from_secs(60);
+        tmux.wait_for("● live", long);
+        // The pane runs `sh -c "... tui; ..."`: the TUI is its child.
+        let out = Command::new("pgrep")
+            .args(["-P", &tmux.pane_pid().to_string()])
+            .output()
+            .unwrap();
+        let pid = String::from_utf8_lossy(&out.stdout).trim().to_string();
+        assert!(!pid.is_empty(), "no TUI process found");
+        let ok = Command::new("kill")
+            .args([&format!("-{signal}"), &pid])
+            .status()
+            .unwrap();
+        assert!(ok.success());
+        let screen = tmux.wait_for("TERMINAL-", long);
+        assert!(
+            screen.contains("TERMINAL-COOKED"),
+            "SIG{signal} left the terminal raw:\n{screen}"
+        );
+        assert!(
+            !screen.contains("Profiles ["),
+            "still on the TUI screen:\n{screen}"
+        );
+    }
+}
+
+/// Ctrl-Z stops the TUI the way a shell expects (terminal restored, job stopped); `fg`
+/// brings it back, drawn again.
+#[tokio::test(flavor = "multi_thread")]
+async fn ctrl_z_suspends_and_fg_resumes() {
+    if !tmux_available() || Command::new("bash").arg("--version").output().is_err() {
+        return;
+    }
+    let tc = common::TestCluster::demo().await;
+    let tmux = Tmux::start("env PS1='$ ' TERM=xterm-256color bash --norc --noprofile -i");
+    let long = Duration::from_secs(60);
+    tmux.wait_for("$", long);
+    tmux.type_text(&format!(
+        "KUBECONFIG={} {BIN} --context sandbox tui",
+        tc.kubeconfig.display()
+    ));
+    tmux.send(&["Enter"]);
+    tmux.wait_for("● live", long);
+    tmux.send(&["C-z"]);
+    tmux.wait_for("Stopped", long);
+    tmux.type_text(STTY_CHECK);
+    tmux.send(&["Enter"]);
+    let screen = tmux.wait_for("TERMINAL-", long);
+    assert!(
+        screen.contains("TERMINAL-COOKED"),
+        "suspended with a raw terminal:\n{screen}"
+    );
+    tmux.type_text("clear; fg");
+    tmux.send(&["Enter"]);
+    tmux.wait_for("Profiles [32/32]", long);
+    tmux.send(&["q"]);
+    tmux.type_text("echo EXITED=$?");
+    tmux.send(&["Enter"]);
+    tmux.wait_for("EXITED=0", long);
+}

@@ -42,6 +42,67 @@ impl Drop for RestoreGuard {
     }
 }
 
+/// SIGTERM and SIGHUP, which would otherwise end the process with the terminal still in raw
+/// mode on the alternate screen.
+struct Stop {
+    #[cfg(unix)]
+    term: tokio::signal::unix::Signal,
+    #[cfg(unix)]
+    hup: tokio::signal::unix::Signal,
+}
+
+impl Stop {
+    fn new() -> std::io::Result<Self> {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{SignalKind, signal};
+            Ok(Self {
+                term: signal(SignalKind::terminate())?,
+                hup: signal(SignalKind::hangup())?,
+            })
+        }
+        #[cfg(not(unix))]
+        Ok(Self {})
+    }
+
+    async fn wait(&mut self) {
+        #[cfg(unix)]
+        tokio::select! {
+            _ = self.term.recv() => {}
+            _ = self.hup.recv() => {}
+        }
+        #[cfg(not(unix))]
+        std::future::pending::<()>().await;
+    }
+}
+
+/// Ctrl-Z, which raw mode delivers as a key instead of stopping the process.
+fn is_suspend(k: &crossterm::event::KeyEvent) -> bool {
+    cfg!(unix)
+        && k.kind == KeyEventKind::Press
+        && k.code == crossterm::event::KeyCode::Char('z')
+        && k.modifiers
+            .contains(crossterm::event::KeyModifiers::CONTROL)
+}
+
+/// Ctrl-Z as a shell expects it: the terminal restored, the process stopped (SIGTSTP); on
+/// `fg` the TUI takes the terminal back and is drawn again from scratch.
+fn suspend() -> std::io::Result<ratatui::DefaultTerminal> {
+    ratatui::restore();
+    #[cfg(unix)]
+    // SAFETY: raise(3) with a valid signal number has no memory-safety preconditions.
+    unsafe {
+        libc::raise(libc::SIGTSTP);
+    }
+    let mut terminal = ratatui::try_init()?;
+    // A fresh Terminal's buffers are blank like the cleared screen (see the editor path).
+    ratatui::backend::Backend::clear_region(
+        terminal.backend_mut(),
+        ratatui::backend::ClearType::All,
+    )?;
+    Ok(terminal)
+}
+
 /// Drops every snapshot but the newest: when the UI was busy, the older ones are stale
 /// already, and building rows for each would only make the queue longer.
 pub fn keep_latest_snapshot(pending: &mut std::collections::VecDeque<Msg>) {
@@ -87,10 +148,17 @@ pub async fn run(options: ConnectOptions, readonly: bool) -> std::io::Result<()>
     });
     let mut events = EventStream::new();
     let mut tick = tokio::time::interval(TICK);
+    let mut stop = Stop::new()?;
     loop {
         terminal.draw(|f| view::render(&state, f))?;
         let msg = tokio::select! {
             ev = events.next() => match ev {
+                Some(Ok(Event::Key(k))) if is_suspend(&k) => {
+                    drop(events);
+                    terminal = suspend()?;
+                    events = EventStream::new();
+                    continue;
+                }
                 Some(Ok(Event::Key(k))) if k.kind != KeyEventKind::Release => Msg::Key(k),
                 Some(Ok(Event::Resize(w, h))) => Msg::Resize(w, h),
                 Some(Ok(_)) => continue,
@@ -99,6 +167,8 @@ pub async fn run(options: ConnectOptions, readonly: bool) -> std::io::Result<()>
             },
             Some(m) = rx.recv() => m,
             _ = tick.tick() => Msg::Tick(jiff::Timestamp::now()),
+            // SIGTERM or SIGHUP (the terminal closed): quit; the guard restores the terminal.
+            () = stop.wait() => break,
         };
         let mut pending = std::collections::VecDeque::from([msg]);
         // Whatever else arrived meanwhile, in order; of several snapshots only the newest.

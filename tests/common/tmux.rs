@@ -75,6 +75,16 @@ impl Tmux {
         }
     }
 
+    /// The pid of the pane's first process (the `sh -c` running the script).
+    pub fn pane_pid(&self) -> u32 {
+        let out = self
+            .cmd()
+            .args(["list-panes", "-t", "e2e", "-F", "#{pane_pid}"])
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout).trim().parse().unwrap()
+    }
+
     /// Types `text` literally (no key names), as a person would.
     pub fn type_text(&self, text: &str) {
         let ok = self

@@ -14,7 +14,7 @@ pub const BINDINGS: &[Binding] = &[
         Action::Quit,
         "q",
         "quit",
-        "Quit (also Ctrl-C)",
+        "Quit (also Ctrl-C; Ctrl-Z suspends, fg resumes)",
     ),
     Binding {
         context: Context::Global,
