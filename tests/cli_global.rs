@@ -178,3 +178,69 @@ async fn as_flag_impersonates() {
                 .and(predicate::str::contains("forbidden")),
         );
 }
+
+/// The kubeconfig credentials real clusters use besides a token: an exec plugin (kubelogin,
+/// `aws eks get-token` style) and a token file. What a plugin prints (its stdout is the
+/// credential) never shows in an error, and neither does a rejected token.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn exec_plugins_and_token_files_work_and_never_leak() {
+    use base64::Engine as _;
+    let cluster = TestCluster::sandbox(Default::default()).await;
+    let sb = cluster.sandbox.as_ref().unwrap();
+    let token = sb.admin().token.clone();
+    let dir = tempfile::tempdir().unwrap();
+    let token_file = dir.path().join("token");
+    std::fs::write(&token_file, &token).unwrap();
+    let credential = |t: &str| {
+        format!(
+            "printf '{{\"apiVersion\":\"client.authentication.k8s.io/v1\",\"kind\":\"ExecCredential\",\"status\":{{\"token\":\"{t}\"}}}}'"
+        )
+    };
+    let exec = |name: &str, script: &str| {
+        serde_json::json!({"name": name, "user": {"exec": {
+            "apiVersion": "client.authentication.k8s.io/v1", "command": "sh",
+            "args": ["-c", script], "interactiveMode": "Never"}}})
+    };
+    // A plugin that prints a secret and fails; the secret is not in its command line.
+    let secret_file = dir.path().join("secret");
+    std::fs::write(&secret_file, "SECRET-printed").unwrap();
+    let broken = format!("cat {0}; cat {0} >&2; exit 3", secret_file.display());
+    let users = [
+        exec("exec-ok", &credential(&token)),
+        exec("exec-wrong", &credential("SECRET-wrong-token")),
+        exec("exec-broken", &broken),
+        serde_json::json!({"name": "file", "user": {"tokenFile": token_file}}),
+    ];
+    let contexts: Vec<_> = users
+        .iter()
+        .map(|u| serde_json::json!({"name": u["name"], "context": {"cluster": "sb", "user": u["name"]}}))
+        .collect();
+    let ca = base64::engine::general_purpose::STANDARD.encode(sb.ca_pem());
+    let kubeconfig = serde_json::json!({"apiVersion": "v1", "kind": "Config",
+        "clusters": [{"name": "sb", "cluster": {"server": sb.url(), "certificate-authority-data": ca}}],
+        "users": users, "contexts": contexts, "current-context": "exec-ok"});
+    let path = dir.path().join("kubeconfig");
+    std::fs::write(&path, kubeconfig.to_string()).unwrap();
+    let run = |context: &str| {
+        let mut cmd = Command::cargo_bin("kubectl-kubeflow").unwrap();
+        cmd.env_remove("KUBECONFIG").args([
+            "--kubeconfig",
+            path.to_str().unwrap(),
+            "--context",
+            context,
+            "profiles",
+        ]);
+        cmd.assert()
+    };
+    run("exec-ok").success();
+    run("file").success();
+    run("exec-wrong").code(1).stderr(
+        predicate::str::contains("rejected the credentials")
+            .and(predicate::str::contains("SECRET").not()),
+    );
+    run("exec-broken").code(1).stderr(
+        predicate::str::contains("exit status: 3")
+            .and(predicate::str::contains("its output is not shown"))
+            .and(predicate::str::contains("SECRET-printed").not()),
+    );
+}

@@ -146,7 +146,11 @@ pub(super) fn translate(err: kube::Error, resource: &str, to: &Endpoint<'_>) -> 
         kube::Error::HyperError(e) => root_cause(e),
         kube::Error::Service(e) => root_cause(e.as_ref()),
         kube::Error::RustlsTls(e) => e.to_string(),
-        _ => return ClusterError::Other(format!("request about {resource} failed: {err}")),
+        _ => {
+            return ClusterError::Other(redact_exec_output(&format!(
+                "request about {resource} failed: {err}"
+            )));
+        }
     };
     if is_certificate_problem(&detail) {
         ClusterError::Certificate {
@@ -221,6 +225,18 @@ fn timed_out(err: &kube::Error) -> Option<std::time::Duration> {
         cur = e.source();
     }
     None
+}
+
+/// An error text with what an exec credential plugin printed cut out: its stdout is the
+/// credential, and its stderr may hold one too (kube's message embeds both).
+pub(crate) fn redact_exec_output(text: &str) -> String {
+    match text.find("Output {") {
+        Some(at) => format!(
+            "{}its output is not shown, as it can hold credentials; run the command yourself to see it",
+            &text[..at]
+        ),
+        None => text.to_string(),
+    }
 }
 
 fn root_cause(err: &(dyn std::error::Error + 'static)) -> String {

@@ -88,7 +88,11 @@ fn build_client(
     let timeout = request_timeout.filter(|t| !t.is_zero());
     let policy = retry::RetryPolicy::new(timeout.unwrap_or(retry::DEFAULT_BUDGET));
     let builder = kube::client::ClientBuilder::try_from(config)
-        .map_err(|e| ClusterError::Kubeconfig(format!("cannot build a client: {e}")))?
+        .map_err(|e| {
+            ClusterError::Kubeconfig(error::redact_exec_output(&format!(
+                "cannot build a client: {e}"
+            )))
+        })?
         .with_layer(&tower::buffer::BufferLayer::new(1024))
         .with_layer(&tower::retry::RetryLayer::new(policy));
     Ok(match timeout {
@@ -131,7 +135,9 @@ impl Cluster {
                 };
                 let config = kube::Config::from_custom_kubeconfig(kubeconfig, &options)
                     .await
-                    .map_err(|e| ClusterError::Kubeconfig(e.to_string()))?;
+                    .map_err(|e| {
+                        ClusterError::Kubeconfig(error::redact_exec_output(&e.to_string()))
+                    })?;
                 (config, context)
             }
             None => {
