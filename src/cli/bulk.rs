@@ -61,8 +61,11 @@ pub async fn onboard_from(global: &GlobalArgs, args: &OnboardArgs) -> CliResult 
     let mut problems = parsed.errors;
     let entries = parsed.entries;
     if entries.is_empty() && problems.is_empty() {
-        errln!("{shown} has no rows; nothing to do");
-        return Ok(());
+        // An empty file is almost always the wrong file (or a pipe that produced nothing).
+        return Err(CliError::Usage(anyhow::anyhow!(
+            "{shown} has no rows, so there is nothing to import; check that it is the roster \
+             you meant (a header line `user,profile,role` and one row per grant)"
+        )));
     }
     let cluster = match Cluster::connect(&global.connect_options()).await {
         Ok(c) => c,
