@@ -232,6 +232,15 @@ impl Faults {
         self.lock().rules.clear();
     }
 
+    /// Rules that still apply (not used up).
+    pub fn pending(&self) -> usize {
+        self.lock()
+            .rules
+            .iter()
+            .filter(|r| r.times != Some(0))
+            .count()
+    }
+
     /// Every request seen so far.
     pub fn requests(&self) -> Vec<Seen> {
         self.lock().seen.clone()
