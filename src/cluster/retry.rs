@@ -57,13 +57,22 @@ impl RetryPolicy {
             .min(MAX_BACKOFF);
         self.seed = self
             .seed
-            .wrapping_add(u64::from(std::process::id()))
+            .wrapping_add(jitter_source())
             .wrapping_mul(6_364_136_223_846_793_005)
-            .wrapping_add(Instant::now().elapsed().subsec_nanos().into())
             .wrapping_add(1_442_695_040_888_963_407);
         let fraction = 0.5 + (self.seed >> 11) as f64 / (1u64 << 53) as f64 / 2.0;
         base.mul_f64(fraction)
     }
+}
+
+/// Entropy enough to spread clients that failed together: the clock's nanoseconds and the
+/// process id.
+pub(crate) fn jitter_source() -> u64 {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| u64::from(d.subsec_nanos()))
+        .unwrap_or(0);
+    nanos ^ (u64::from(std::process::id()) << 32)
 }
 
 /// `Retry-After` in whole seconds, as kube-apiserver sends it.

@@ -125,8 +125,9 @@ impl Iterator for WatchBackoff {
         self.attempt = self.attempt.saturating_add(1);
         self.seed = self
             .seed
+            .wrapping_add(super::retry::jitter_source())
             .wrapping_mul(6_364_136_223_846_793_005)
-            .wrapping_add(u64::from(std::process::id()) | 1);
+            .wrapping_add(1_442_695_040_888_963_407);
         let fraction = 0.5 + (self.seed >> 11) as f64 / (1u64 << 53) as f64 / 2.0;
         Some(base.mul_f64(fraction))
     }
