@@ -634,3 +634,53 @@ async fn revoking_a_role_the_user_does_not_have_says_what_they_have() {
     );
     cluster.cleanup().await;
 }
+
+/// Deployments whose login header carries usernames or service accounts: refused by default
+/// with the way out named, accepted behind `--user-id-format=any` with a warning; the profile
+/// name is derived from the whole identity and bindings carry it verbatim.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn identities_that_are_not_emails_need_user_id_format_any() {
+    let cluster = TestCluster::start().await;
+    let user = cluster.name("plainuser");
+    cluster
+        .plugin()
+        .args(["onboard", &user])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("--user-id-format=any"));
+    cluster
+        .plugin()
+        .args(["onboard", &user, "--user-id-format=any"])
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("is not an email"))
+        .stdout(predicate::str::contains(format!(
+            "profile.kubeflow.org/{user} created"
+        )));
+    cluster.seed_profile_namespace(&user, &user).await;
+    let robot = format!("system:serviceaccount:{user}:robot");
+    cluster
+        .plugin()
+        .args([
+            "grant",
+            &robot,
+            "--role",
+            "view",
+            "--profile",
+            &user,
+            "--user-id-format=any",
+        ])
+        .assert()
+        .success();
+    let rbs: Api<RoleBinding> = Api::namespaced(cluster.admin.clone(), &user);
+    let subjects: Vec<String> = rbs
+        .list(&Default::default())
+        .await
+        .unwrap()
+        .items
+        .iter()
+        .flat_map(|rb| rb.subjects.iter().flatten().map(|s| s.name.clone()))
+        .collect();
+    assert!(subjects.contains(&robot), "{subjects:?}");
+    cluster.cleanup().await;
+}

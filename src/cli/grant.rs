@@ -24,6 +24,29 @@ pub struct Who {
     /// A group instead of a user.
     #[arg(long, conflicts_with = "email")]
     pub group: Option<String>,
+    /// What a user is: `email` (checked as an address), or `any` for deployments whose login
+    /// header carries usernames or service accounts (`alice`, `system:serviceaccount:ns:sa`).
+    #[arg(long, value_enum, default_value_t = UserIdFormat::Email)]
+    pub user_id_format: UserIdFormat,
+}
+
+/// How a user identity given on the command line is checked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum UserIdFormat {
+    /// An email address, as the central dashboard requires.
+    Email,
+    /// Any login identity without whitespace (a username, a service account).
+    Any,
+}
+
+impl UserIdFormat {
+    /// Parses a user identity in this format.
+    pub fn parse(self, input: &str) -> Result<Email, crate::model::EmailError> {
+        match self {
+            UserIdFormat::Email => Email::parse(input),
+            UserIdFormat::Any => Email::parse_user_id(input),
+        }
+    }
 }
 
 impl Who {
@@ -39,8 +62,9 @@ impl Who {
         }
         match (&self.email, &self.group) {
             (Some(e), None) => {
-                let email: Email = e
-                    .parse()
+                let email = self
+                    .user_id_format
+                    .parse(e)
                     .map_err(|e| CliError::Usage(anyhow::Error::new(e)))?;
                 for w in email.warnings() {
                     errln!("Warning: {w}");

@@ -46,7 +46,9 @@ pub enum EmailError {
         position: usize,
     },
     /// No `@` at all.
-    #[error("email {email:?} has no '@'; give a full address such as alice@example.com")]
+    #[error(
+        "email {email:?} has no '@'; give a full address such as alice@example.com (if your Kubeflow logs users in by another identity, such as a username or a service account, pass --user-id-format=any)"
+    )]
     MissingAt {
         /// The rejected input.
         email: String,
@@ -119,14 +121,50 @@ impl Email {
         Ok(Self(input.to_owned()))
     }
 
+    /// Any login identity (`--user-id-format=any`): a username such as `alice` or
+    /// `system:serviceaccount:team:robot`, for deployments whose login header is not an
+    /// email. An address is still checked as one; anything else must only be non-empty, free
+    /// of whitespace and control characters, and at most 254 characters.
+    pub fn parse_user_id(input: &str) -> Result<Self, EmailError> {
+        if input.contains('@') {
+            return Self::parse(input);
+        }
+        if input.is_empty() {
+            return Err(EmailError::Empty);
+        }
+        if let Some(position) = input
+            .chars()
+            .position(|c| c.is_whitespace() || c.is_control())
+        {
+            return Err(EmailError::Whitespace {
+                email: input.to_owned(),
+                position,
+            });
+        }
+        if input.len() > 254 {
+            return Err(EmailError::TooLong {
+                email: input.to_owned(),
+                len: input.len(),
+            });
+        }
+        Ok(Self(input.to_owned()))
+    }
+
+    /// Whether this is an address (not a bare identity from [`Email::parse_user_id`]).
+    pub fn is_address(&self) -> bool {
+        self.0.contains('@')
+    }
+
     /// The address exactly as given.
     pub fn as_str(&self) -> &str {
         &self.0
     }
 
-    /// The part before the `@`.
+    /// The part before the `@` (a bare identity: all of it).
     pub fn local_part(&self) -> &str {
-        self.0.split_once('@').map_or("", |(local, _)| local)
+        self.0
+            .split_once('@')
+            .map_or(self.0.as_str(), |(local, _)| local)
     }
 
     /// The part after the `@`.
@@ -138,6 +176,13 @@ impl Email {
     /// matches the login header against this value byte for byte.
     pub fn warnings(&self) -> Vec<String> {
         let mut out = Vec::new();
+        if !self.is_address() {
+            out.push(format!(
+                "user {:?} is not an email: access works only if Kubeflow's login header \
+                 (USERID_HEADER, after USERID_PREFIX) carries exactly this value",
+                self.0
+            ));
+        }
         if self.0.chars().any(|c| c.is_ascii_uppercase()) {
             out.push(format!(
                 "email {:?} contains upper-case letters: Kubeflow compares it byte for byte with \

@@ -46,6 +46,11 @@ pub struct OnboardArgs {
     /// Profile (and namespace) name; derived from the email like the central dashboard does.
     #[arg(long, value_name = "NAME")]
     pub profile: Option<String>,
+    /// What the owner is: `email` (checked as an address), or `any` for deployments whose
+    /// login header carries usernames or service accounts; the profile name is then derived
+    /// from the whole identity.
+    #[arg(long, value_enum, default_value_t = crate::cli::grant::UserIdFormat::Email, conflicts_with = "from")]
+    pub user_id_format: crate::cli::grant::UserIdFormat,
     /// Quota: total CPU (key `cpu`), e.g. 8 or 7500m.
     #[arg(long, value_name = "QUANTITY")]
     pub cpu: Option<String>,

@@ -45,10 +45,8 @@ pub async fn run(global: &GlobalArgs, args: OnboardArgs) -> CliResult {
 /// Parses and validates every flag into the objects to create. Errors are usage errors.
 fn plan(args: &OnboardArgs) -> Result<OnboardObjects, CliError> {
     let email: Email = args
-        .email
-        .as_deref()
-        .unwrap_or_default()
-        .parse()
+        .user_id_format
+        .parse(args.email.as_deref().unwrap_or_default())
         .map_err(usage)?;
     for warning in email.warnings() {
         errln!("Warning: {warning}");
