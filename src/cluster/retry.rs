@@ -50,24 +50,29 @@ impl RetryPolicy {
         }
     }
 
-    /// Exponential backoff with full jitter: a delay in [base/2, base].
+    /// Exponential backoff with jitter: a delay in [base/2, base].
     fn backoff(&mut self) -> Duration {
         let base = FIRST_BACKOFF
             .saturating_mul(1 << self.retries.min(10))
             .min(MAX_BACKOFF);
-        self.seed = self
-            .seed
-            .wrapping_add(jitter_source())
-            .wrapping_mul(6_364_136_223_846_793_005)
-            .wrapping_add(1_442_695_040_888_963_407);
-        let fraction = 0.5 + (self.seed >> 11) as f64 / (1u64 << 53) as f64 / 2.0;
-        base.mul_f64(fraction)
+        jittered(base, &mut self.seed)
     }
+}
+
+/// `base` shortened by up to a half at random, advancing `seed` (mixed with the clock, so
+/// clients that failed together do not retry together).
+pub(crate) fn jittered(base: Duration, seed: &mut u64) -> Duration {
+    *seed = seed
+        .wrapping_add(jitter_source())
+        .wrapping_mul(6_364_136_223_846_793_005)
+        .wrapping_add(1_442_695_040_888_963_407);
+    let fraction = 0.5 + (*seed >> 11) as f64 / (1u64 << 53) as f64 / 2.0;
+    base.mul_f64(fraction)
 }
 
 /// Entropy enough to spread clients that failed together: the clock's nanoseconds and the
 /// process id.
-pub(crate) fn jitter_source() -> u64 {
+fn jitter_source() -> u64 {
     let nanos = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| u64::from(d.subsec_nanos()))

@@ -123,13 +123,7 @@ impl Iterator for WatchBackoff {
             .saturating_mul(1 << self.attempt.min(4))
             .min(Duration::from_secs(5));
         self.attempt = self.attempt.saturating_add(1);
-        self.seed = self
-            .seed
-            .wrapping_add(super::retry::jitter_source())
-            .wrapping_mul(6_364_136_223_846_793_005)
-            .wrapping_add(1_442_695_040_888_963_407);
-        let fraction = 0.5 + (self.seed >> 11) as f64 / (1u64 << 53) as f64 / 2.0;
-        Some(base.mul_f64(fraction))
+        Some(super::retry::jittered(base, &mut self.seed))
     }
 }
 
@@ -137,10 +131,6 @@ impl kube::runtime::utils::Backoff for WatchBackoff {
     fn reset(&mut self) {
         self.attempt = 0;
     }
-}
-
-fn backoff() -> WatchBackoff {
-    WatchBackoff::default()
 }
 
 /// Running watchers; dropping it stops them all.
@@ -179,8 +169,8 @@ where
     tokio::spawn(async move {
         // Objects are slimmed as each event arrives (see `tenancy::slim`), so a list page
         // is the most ever held in full.
-        let stream =
-            watcher(api.clone(), watcher::Config::default().page_size(PAGE)).backoff(backoff());
+        let stream = watcher(api.clone(), watcher::Config::default().page_size(PAGE))
+            .backoff(WatchBackoff::default());
         futures::pin_mut!(stream);
         let mut listed = Vec::new();
         let mut failing = false;

@@ -124,29 +124,12 @@ impl Email {
     /// Any login identity (`--user-id-format=any`): a username such as `alice` or
     /// `system:serviceaccount:team:robot`, for deployments whose login header is not an
     /// email. An address is still checked as one; anything else must only be non-empty, free
-    /// of whitespace and control characters, and at most 254 characters.
+    /// of whitespace and control characters, and at most [`MAX_EMAIL_LEN`] bytes.
     pub fn parse_user_id(input: &str) -> Result<Self, EmailError> {
         if input.contains('@') {
             return Self::parse(input);
         }
-        if input.is_empty() {
-            return Err(EmailError::Empty);
-        }
-        if let Some(position) = input
-            .chars()
-            .position(|c| c.is_whitespace() || c.is_control())
-        {
-            return Err(EmailError::Whitespace {
-                email: input.to_owned(),
-                position,
-            });
-        }
-        if input.len() > 254 {
-            return Err(EmailError::TooLong {
-                email: input.to_owned(),
-                len: input.len(),
-            });
-        }
+        check_plain(input)?;
         Ok(Self(input.to_owned()))
     }
 
@@ -196,8 +179,9 @@ impl Email {
     }
 }
 
-fn validate(input: &str) -> Result<(), EmailError> {
-    let email = || input.to_owned();
+/// What any user identity must be: non-empty, no whitespace or control characters, at most
+/// [`MAX_EMAIL_LEN`] bytes.
+fn check_plain(input: &str) -> Result<(), EmailError> {
     if input.is_empty() {
         return Err(EmailError::Empty);
     }
@@ -206,16 +190,22 @@ fn validate(input: &str) -> Result<(), EmailError> {
         .position(|c| c.is_whitespace() || c.is_control())
     {
         return Err(EmailError::Whitespace {
-            email: email(),
+            email: input.to_owned(),
             position,
         });
     }
     if input.len() > MAX_EMAIL_LEN {
         return Err(EmailError::TooLong {
-            email: email(),
+            email: input.to_owned(),
             len: input.len(),
         });
     }
+    Ok(())
+}
+
+fn validate(input: &str) -> Result<(), EmailError> {
+    let email = || input.to_owned();
+    check_plain(input)?;
     let (local, domain) = match input.split_once('@') {
         None => return Err(EmailError::MissingAt { email: email() }),
         Some((_, domain)) if domain.contains('@') => {

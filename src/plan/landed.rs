@@ -4,16 +4,7 @@
 use serde_json::Value;
 
 use super::Action;
-
-/// Metadata the server owns (it never comes back as sent).
-const SERVER_META: &[&str] = &[
-    "resourceVersion",
-    "uid",
-    "creationTimestamp",
-    "generation",
-    "managedFields",
-    "selfLink",
-];
+use super::patch::SERVER_META;
 
 /// Whether every field of `sent` is in `live` with the same value (objects key by key, the
 /// server's own metadata and status left out; lists item by item).

@@ -9,8 +9,8 @@
 
 use serde_json::{Value, json};
 
-/// Fields the server owns: never sent, never tested.
-const SERVER_META: &[&str] = &[
+/// Metadata the server owns: never sent, never tested.
+pub(super) const SERVER_META: &[&str] = &[
     "resourceVersion",
     "managedFields",
     "generation",
