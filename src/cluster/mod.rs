@@ -93,8 +93,7 @@ fn build_client(
                 "cannot build a client: {e}"
             )))
         })?
-        .with_layer(&tower::buffer::BufferLayer::new(1024))
-        .with_layer(&tower::retry::RetryLayer::new(policy));
+        .with_layer(&retry::Retry(policy));
     Ok(match timeout {
         Some(t) => builder.with_layer(&retry::Deadline(t)).build(),
         None => builder.build(),

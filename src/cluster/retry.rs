@@ -20,7 +20,6 @@ use bytes::Bytes;
 use http::{Method, Request, Response, StatusCode};
 use hyper::body::{Body as HttpBody, Frame, SizeHint};
 use kube::client::{Body, DynBody};
-use tower::retry::Policy;
 use tower::{BoxError, Layer, Service};
 
 /// Retries after the first attempt.
@@ -30,7 +29,7 @@ pub const DEFAULT_BUDGET: Duration = Duration::from_secs(30);
 const FIRST_BACKOFF: Duration = Duration::from_millis(200);
 const MAX_BACKOFF: Duration = Duration::from_secs(4);
 
-/// The retry policy (one copy per request: tower clones it into each call).
+/// The retry policy (one copy per request: [`RetryService`] clones it into each call).
 #[derive(Clone, Debug)]
 pub struct RetryPolicy {
     retries: u32,
@@ -129,21 +128,19 @@ pub fn retryable_status(method: &Method, status: StatusCode) -> bool {
             ))
 }
 
-impl<Res> Policy<Request<Body>, Response<Res>, BoxError> for RetryPolicy {
-    type Future = tokio::time::Sleep;
-
-    fn retry(
+impl RetryPolicy {
+    /// How long to wait before sending `method`'s request again after `result`; `None`:
+    /// give the result to the caller.
+    fn next_delay<B>(
         &mut self,
-        req: &mut Request<Body>,
-        result: &mut Result<Response<Res>, BoxError>,
-    ) -> Option<Self::Future> {
+        method: &Method,
+        result: &Result<Response<B>, BoxError>,
+    ) -> Option<Duration> {
         let started = *self.started.get_or_insert_with(Instant::now);
         let server_delay = match result {
-            Ok(resp) if retryable_status(req.method(), resp.status()) => {
-                retry_after(resp.headers())
-            }
+            Ok(resp) if retryable_status(method, resp.status()) => retry_after(resp.headers()),
             Ok(_) => return None,
-            Err(e) if is_read(req.method()) || never_sent(e) => None,
+            Err(e) if is_read(method) || never_sent(e) => None,
             Err(_) => return None,
         };
         if self.retries >= MAX_RETRIES {
@@ -154,20 +151,95 @@ impl<Res> Policy<Request<Body>, Response<Res>, BoxError> for RetryPolicy {
             return None;
         }
         self.retries += 1;
-        Some(tokio::time::sleep(delay))
+        Some(delay)
+    }
+}
+
+/// A copy of a request whose body is in memory (every request this tool sends but a watch's
+/// empty one, which copies too); `None` for a streamed body.
+fn copy_request(req: &Request<Body>) -> Option<Request<Body>> {
+    let body = req.body().try_clone()?;
+    let mut out = Request::builder()
+        .method(req.method().clone())
+        .uri(req.uri().clone())
+        .version(req.version())
+        .body(body)
+        .ok()?;
+    *out.headers_mut() = req.headers().clone();
+    *out.extensions_mut() = req.extensions().clone();
+    Some(out)
+}
+
+/// Retries by [`RetryPolicy`] around kube's service. kube's stack is a `BoxService`, which
+/// cannot be cloned; instead of tower's `Buffer` (a worker task every request hops through)
+/// the service is shared behind a mutex held only within one poll that readies and calls it,
+/// never while its answer is awaited.
+#[derive(Clone, Debug)]
+pub struct Retry(pub RetryPolicy);
+
+impl<S> Layer<S> for Retry {
+    type Service = RetryService<S>;
+
+    fn layer(&self, inner: S) -> Self::Service {
+        RetryService {
+            inner: std::sync::Arc::new(std::sync::Mutex::new(inner)),
+            policy: self.0.clone(),
+        }
+    }
+}
+
+/// The service [`Retry`] makes.
+pub struct RetryService<S> {
+    inner: std::sync::Arc<std::sync::Mutex<S>>,
+    policy: RetryPolicy,
+}
+
+impl<S> Service<Request<Body>> for RetryService<S>
+where
+    S: Service<Request<Body>, Response = Response<Box<DynBody>>, Error = BoxError> + Send + 'static,
+    S::Future: Send + 'static,
+{
+    type Response = Response<Box<DynBody>>;
+    type Error = BoxError;
+    type Future = BoxFuture<Result<Self::Response, BoxError>>;
+
+    fn poll_ready(&mut self, _cx: &mut Context<'_>) -> Poll<Result<(), BoxError>> {
+        // Readiness is awaited under the lock, per attempt.
+        Poll::Ready(Ok(()))
     }
 
-    fn clone_request(&mut self, req: &Request<Body>) -> Option<Request<Body>> {
-        let body = req.body().try_clone()?;
-        let mut out = Request::builder()
-            .method(req.method().clone())
-            .uri(req.uri().clone())
-            .version(req.version())
-            .body(body)
-            .ok()?;
-        *out.headers_mut() = req.headers().clone();
-        *out.extensions_mut() = req.extensions().clone();
-        Some(out)
+    fn call(&mut self, req: Request<Body>) -> Self::Future {
+        let inner = self.inner.clone();
+        let mut policy = self.policy.clone();
+        Box::pin(async move {
+            let mut req = req;
+            loop {
+                let method = req.method().clone();
+                let again = copy_request(&req);
+                // Ready and called in one poll, so the lock is never held across an await.
+                let mut pending = Some(req);
+                let answer = std::future::poll_fn(|cx| {
+                    let mut svc = inner.lock().unwrap_or_else(|p| p.into_inner());
+                    match svc.poll_ready(cx) {
+                        Poll::Ready(Ok(())) => match pending.take() {
+                            Some(r) => Poll::Ready(Ok(svc.call(r))),
+                            None => Poll::Ready(Err(BoxError::from("request already sent"))),
+                        },
+                        Poll::Ready(Err(e)) => Poll::Ready(Err(e)),
+                        Poll::Pending => Poll::Pending,
+                    }
+                })
+                .await?;
+                let result = answer.await;
+                match (again, policy.next_delay(&method, &result)) {
+                    (Some(next), Some(delay)) => {
+                        tokio::time::sleep(delay).await;
+                        req = next;
+                    }
+                    _ => return result,
+                }
+            }
+        })
     }
 }
 
