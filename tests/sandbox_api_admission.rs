@@ -743,3 +743,18 @@ async fn discovery_shape_matches_kube() {
         "finalize writes spec.finalizers only"
     );
 }
+
+/// Custom resource names are DNS-1123 subdomains (apimachinery `IsDNS1123Subdomain`): at most
+/// 253 characters, and the regex does not limit a part to 63 — KFAM names of long identities
+/// are longer than a label may be.
+#[tokio::test]
+async fn custom_resource_names_are_subdomains_not_labels() {
+    let sb = start(plain_options()).await;
+    let c = sb.client_for("sandbox-admin").await.unwrap();
+    make_ns(&c, "names").await;
+    let aps = "/apis/security.istio.io/v1/namespaces/names/authorizationpolicies";
+    let ap = |name: &str| json!({"apiVersion":"security.istio.io/v1","kind":"AuthorizationPolicy","metadata":{"name":name},"spec":{}});
+    assert_eq!(post(&c, aps, &ap(&"a".repeat(71))).await.0, 201);
+    assert_eq!(post(&c, aps, &ap(&"a".repeat(254))).await.0, 422);
+    assert_eq!(post(&c, aps, &ap("Upper")).await.0, 422);
+}

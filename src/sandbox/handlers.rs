@@ -116,17 +116,24 @@ pub fn name_of(obj: &Value) -> &str {
         .unwrap_or("")
 }
 
-fn is_label(s: &str) -> bool {
+/// The characters and edges of an RFC 1123 label (`[a-z0-9]([-a-z0-9]*[a-z0-9])?`).
+fn label_shaped(s: &str) -> bool {
     !s.is_empty()
-        && s.len() <= 63
         && s.bytes()
             .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
         && !s.starts_with('-')
         && !s.ends_with('-')
 }
 
+/// `IsDNS1123Label`: label-shaped, at most 63 characters.
+fn is_label(s: &str) -> bool {
+    s.len() <= 63 && label_shaped(s)
+}
+
+/// `IsDNS1123Subdomain`: at most 253 characters matching the subdomain regex, which does not
+/// limit its parts to 63 (a 71-character name of a custom resource is valid).
 fn is_subdomain(s: &str) -> bool {
-    s.len() <= 253 && s.split('.').all(is_label)
+    s.len() <= 253 && s.split('.').all(label_shaped)
 }
 
 /// Validates metadata.name for the resource's naming rule (422 Invalid with kube's wording).
