@@ -11,6 +11,7 @@
 pub mod cli;
 pub mod cluster;
 pub mod dist;
+pub mod journal;
 pub mod manifest;
 pub mod model;
 pub mod plan;

@@ -102,7 +102,8 @@ fn tui_as(tc: &common::TestCluster, context: &str, extra: &str) -> Tmux {
 /// The TUI on `tc` as `context`, with `env` (`NAME=value ...`) set.
 fn tui_env(tc: &common::TestCluster, context: &str, env: &str, extra: &str) -> Tmux {
     let script = format!(
-        "TERM=xterm-256color {env} KUBECONFIG={} {BIN} --context {context} tui {extra}; echo EXITED=$?; sleep 120",
+        "TERM=xterm-256color {env} XDG_STATE_HOME={} KUBECONFIG={} {BIN} --context {context} tui {extra}; echo EXITED=$?; sleep 120",
+        tc.state_dir().display(),
         tc.kubeconfig.display(),
     );
     Tmux::start(&script)
@@ -330,6 +331,22 @@ async fn edits_made_in_the_tui_reach_the_cluster() {
     tmux.wait_for("Done.", long);
     let cpu = cpu_of(&tc, &p);
     assert_eq!(cpu, "12");
+
+    // The journal: :history lists the TUI's change sets (and the CLI's), :undo stages the
+    // inverse of the newest, previewed and applied like any change.
+    tmux.send(&["Escape"]);
+    tmux.type_text(":history");
+    tmux.send(&["Enter"]);
+    let screen = tmux.wait_for("tui: edit profile", long);
+    assert!(screen.contains("tui: quota"), "{screen}");
+    tmux.send(&["Escape"]);
+    tmux.type_text(":undo");
+    tmux.send(&["Enter"]);
+    tmux.wait_for("1 staged", long);
+    let screen = preview_and_apply(&tmux, long);
+    assert!(screen.contains("-      cpu: \"12\""), "{screen}");
+    tmux.wait_for("Done.", long);
+    assert_eq!(cpu_of(&tc, &p), "10");
     drop(tmux);
 
     // A persona without write permission: read-only with the reason, nothing staged.

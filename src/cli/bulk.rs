@@ -111,12 +111,16 @@ pub async fn onboard_from(global: &GlobalArgs, args: &OnboardArgs) -> CliResult 
         no_istio: args.no_istio,
     };
     let bar = super::progress::bar(entries.len(), "applying");
-    let results = import(&cluster, &entries, opts, |done, _, r| {
+    // The whole import is one change set in the journal (one `undo` reverts it).
+    let batch = cluster.journal_batch();
+    let results = import(&batch, &entries, opts, |done, _, r| {
         bar.set_position(u64::try_from(done).unwrap_or(u64::MAX));
         bar.set_message(format!("line {} {}", r.entry.line, r.outcome.label()));
     })
     .await;
     bar.finish(); // the completed bar stays above the summary
+    batch.flush_journal();
+    super::output::journal_warning(&batch);
     print_summary(&results, args.write.dry_run);
     let failed = results
         .iter()

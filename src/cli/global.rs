@@ -50,6 +50,7 @@ impl GlobalArgs {
             impersonate_user: self.as_user.clone(),
             impersonate_groups: self.as_group.clone(),
             request_timeout: self.request_timeout,
+            journal_dir: None,
         }
     }
 }

@@ -10,6 +10,7 @@ mod bulk;
 mod doctor;
 mod global;
 mod grant;
+mod history;
 mod onboard;
 mod output;
 mod progress;
@@ -87,6 +88,10 @@ pub enum Command {
     Roles(roles::RolesArgs),
     /// The central dashboard's self-registration switch (REGISTRATION_FLOW): status, enable, disable.
     Registration(registration::RegistrationArgs),
+    /// List the change sets applied from this machine on the current context (the journal).
+    History(history::HistoryArgs),
+    /// Undo a change set from `history` (default: the newest), refusing if its objects changed since.
+    Undo(history::UndoArgs),
     /// Audit profiles, contributors, quotas and cluster-wide grants; exit 3 when findings exist.
     Doctor(doctor::DoctorArgs),
     /// Open the terminal UI on the current context: profiles, users, access, roles, doctor, live.
@@ -271,6 +276,8 @@ pub async fn run(cli: Cli) -> CliResult {
         Command::Access(args) => read::access(&cli.global, args).await,
         Command::Registration(args) => registration::run(&cli.global, args).await,
         Command::Doctor(args) => doctor::doctor(&cli.global, args).await,
+        Command::History(args) => history::history(&cli.global, args).await,
+        Command::Undo(args) => history::undo(&cli.global, args).await,
         Command::Roles(args) => roles::roles(&cli.global, args).await,
         Command::Tui(args) => tui::tui(&cli.global, args).await,
         Command::Demo(args) => tui::demo(args).await,

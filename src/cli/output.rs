@@ -138,6 +138,7 @@ pub async fn execute_waiting(
     if let Some(spinner) = spinner {
         spinner.finish_and_clear();
     }
+    journal_warning(cluster);
     match result {
         Ok(applied) => {
             print_applied(&applied, write.output, write.dry_run).map_err(CliError::Failed)
@@ -151,6 +152,13 @@ pub async fn execute_waiting(
                 }
             }))
         }
+    }
+}
+
+/// Says on stderr when what was just applied could not be recorded in the journal.
+pub fn journal_warning(cluster: &Cluster) {
+    if let Some(w) = cluster.take_journal_error() {
+        errln!("Warning: {w}");
     }
 }
 

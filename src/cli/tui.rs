@@ -75,19 +75,18 @@ pub async fn demo(args: DemoArgs) -> CliResult {
     })
     .await
     .context("starting the demo sandbox")?;
-    let (path, _temp) = match args.kubeconfig_out {
-        Some(p) => (p, None),
-        None => {
-            let dir = tempfile_dir()?;
-            (dir.join("demo.kubeconfig"), Some(TempDir(dir)))
-        }
-    };
+    // The demo's journal lives and dies with its sandbox.
+    let temp = TempDir(tempfile_dir()?);
+    let path = args
+        .kubeconfig_out
+        .unwrap_or_else(|| temp.0.join("demo.kubeconfig"));
     sandbox
         .write_kubeconfig(&path)
         .with_context(|| format!("writing the kubeconfig to {}", path.display()))?;
     let options = crate::cluster::ConnectOptions {
         kubeconfig: Some(path),
         context: Some("sandbox".into()),
+        journal_dir: Some(temp.0.join("journal")),
         ..Default::default()
     };
     let result = crate::tui::run(options, args.readonly).await.map_err(io);

@@ -278,8 +278,21 @@ pub async fn show_live_deletes(cluster: &Cluster, plan: &mut Plan) {
 }
 
 /// Applies the changes in order and reports each like kubectl. Stops at the first failure,
-/// reporting what was already done.
+/// reporting what was already done. What a real apply wrote, whole or in part, is recorded
+/// in the cluster's journal.
 pub async fn apply(
+    cluster: &Cluster,
+    plan: &Plan,
+    opts: ApplyOptions,
+) -> Result<Vec<Applied>, ApplyError> {
+    let result = send_all(cluster, plan, opts).await;
+    if opts.dry_run == DryRun::None {
+        super::journal::record(cluster, plan, &result).await;
+    }
+    result
+}
+
+async fn send_all(
     cluster: &Cluster,
     plan: &Plan,
     opts: ApplyOptions,

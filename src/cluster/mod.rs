@@ -8,6 +8,7 @@ pub mod access;
 pub mod apply;
 pub mod bulk;
 mod error;
+pub mod journal;
 pub mod offboard;
 pub mod onboard;
 pub mod permission;
@@ -41,6 +42,9 @@ pub struct ConnectOptions {
     pub impersonate_groups: Vec<String>,
     /// `--request-timeout`; zero means no limit.
     pub request_timeout: Option<Duration>,
+    /// Where the journal of applied changes is kept instead of the XDG state directory
+    /// (the demo keeps its own beside its kubeconfig).
+    pub journal_dir: Option<PathBuf>,
 }
 
 /// A connected cluster: the client plus the names used in messages.
@@ -53,6 +57,8 @@ pub struct Cluster {
     ca: String,
     /// `Some(reason)`: [`apply::apply`] refuses every write that is not a dry run.
     read_only: Option<String>,
+    /// Where applied change sets are recorded ([`journal`]).
+    journal: Option<std::sync::Arc<journal::JournalSink>>,
 }
 
 impl std::fmt::Debug for Cluster {
@@ -172,12 +178,29 @@ impl Cluster {
             .to_string();
         let ca = trusted_ca(&config, &context);
         let client = build_client(config, opts.request_timeout)?;
-        Ok(Self {
+        let cluster = Self {
             client,
             context,
             server,
             ca,
             read_only: None,
+            journal: None,
+        };
+        // No state directory (no HOME): writes still work, unrecorded; `history` says why.
+        let journal = match &opts.journal_dir {
+            Some(dir) => Ok(crate::journal::Journal::in_dir(dir, &cluster.context)),
+            None => crate::journal::Journal::for_context(&cluster.context),
+        };
+        Ok(match journal {
+            Ok(j) => {
+                let args: Vec<String> = std::env::args().collect();
+                let mut command = crate::journal::redacted_command(&args);
+                if let Some(rest) = command.strip_prefix(args.first().map_or("", String::as_str)) {
+                    command = format!("kubectl kubeflow{rest}");
+                }
+                cluster.with_journal(j, command)
+            }
+            Err(_) => cluster,
         })
     }
 
@@ -189,6 +212,7 @@ impl Cluster {
             server: server.to_string(),
             ca: "the client's configured roots".into(),
             read_only: None,
+            journal: None,
         }
     }
 

@@ -147,25 +147,42 @@ impl Change {
     /// A unified diff of the YAML of `before` and `after` (empty when unchanged); server
     /// bookkeeping (managedFields, resourceVersion, uid, timestamps, status) is left out.
     pub fn diff(&self) -> String {
-        let text = |v: Option<&Value>| {
-            v.map(|v| render_objects(&[comparable(v)], OutputFormat::Yaml).unwrap_or_default())
-                .unwrap_or_default()
-        };
-        let (old, new) = (text(self.before.as_ref()), text(self.after.as_ref()));
-        if old == new {
-            return String::new();
-        }
         let name = self.reference();
         let ns = self
             .namespace()
             .map(|n| format!(" -n {n}"))
             .unwrap_or_default();
-        similar::TextDiff::from_lines(&old, &new)
-            .unified_diff()
-            .context_radius(3)
-            .header(&format!("live {name}{ns}"), &format!("planned {name}{ns}"))
-            .to_string()
+        diff_objects(
+            self.before.as_ref(),
+            self.after.as_ref(),
+            &format!("live {name}{ns}"),
+            &format!("planned {name}{ns}"),
+        )
     }
+}
+
+/// A unified diff of the YAML of two versions of an object under the given headers (empty
+/// when equal); server bookkeeping (managedFields, resourceVersion, uid, timestamps,
+/// status) is left out.
+pub fn diff_objects(
+    old: Option<&Value>,
+    new: Option<&Value>,
+    old_label: &str,
+    new_label: &str,
+) -> String {
+    let text = |v: Option<&Value>| {
+        v.map(|v| render_objects(&[comparable(v)], OutputFormat::Yaml).unwrap_or_default())
+            .unwrap_or_default()
+    };
+    let (old, new) = (text(old), text(new));
+    if old == new {
+        return String::new();
+    }
+    similar::TextDiff::from_lines(&old, &new)
+        .unified_diff()
+        .context_radius(3)
+        .header(old_label, new_label)
+        .to_string()
 }
 
 /// What a diff compares: the object without server bookkeeping.
@@ -196,6 +213,11 @@ pub struct Plan {
     pub changes: Vec<Change>,
     /// Warnings to show before applying (e.g. quota below usage).
     pub warnings: Vec<String>,
+    /// What the plan does, in a few words, for the journal (the CLI's command line is used
+    /// when absent).
+    pub title: Option<String>,
+    /// The journal entry this plan undoes.
+    pub undoes: Option<u64>,
 }
 
 impl Plan {

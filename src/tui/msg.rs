@@ -68,6 +68,11 @@ pub enum Msg {
         /// The objects that still exist, or why they could not be read.
         result: Result<Vec<serde_json::Value>, Failure>,
     },
+    /// The journal was read for the history overlay.
+    HistoryReady {
+        /// Its lines, or why it could not be read.
+        result: Result<Vec<String>, Failure>,
+    },
     /// The live object to edit as YAML was read.
     EditReady {
         /// The raw object, or why not.
@@ -153,6 +158,8 @@ pub enum Effect {
         /// `apiVersion`, `kind`, `metadata.name` and `.namespace` of each object.
         objects: Vec<serde_json::Value>,
     },
+    /// Read the journal of applied change sets; answers [`Msg::HistoryReady`].
+    History,
     /// Read the live object (raw) to edit as YAML; answers [`Msg::EditReady`].
     FetchForEdit {
         /// `apiVersion`, `kind`, `metadata.name` and `.namespace` of the object.

@@ -74,6 +74,25 @@ pub fn update(state: &mut AppState, msg: Msg) -> Vec<Effect> {
             super::objects::yaml_ready(state, title, result);
             Vec::new()
         }
+        Msg::HistoryReady { result } => {
+            let waiting =
+                matches!(&state.modal, Modal::Yaml { title, .. } if title == HISTORY_TITLE);
+            if !waiting {
+                return Vec::new(); // the overlay was closed meanwhile
+            }
+            state.modal = match result {
+                Ok(lines) => Modal::Yaml {
+                    title: HISTORY_TITLE.into(),
+                    lines,
+                    scroll: 0,
+                },
+                Err(f) => {
+                    state.status = Some(format!("history: {}", f.message));
+                    Modal::None
+                }
+            };
+            Vec::new()
+        }
         Msg::EditReady { result } => flow::on_edit_ready(state, result),
         Msg::Edited { before, result } => flow::on_edited(state, before, result),
         Msg::Inspected { intent, result } => {
@@ -500,6 +519,9 @@ fn set_filter(state: &mut AppState, filter: String) {
     t.refresh(keep.as_deref());
 }
 
+/// The title of the journal overlay.
+const HISTORY_TITLE: &str = "history: change sets applied on this context (newest last)";
+
 fn command(state: &mut AppState, text: &str) -> Vec<Effect> {
     let (cmd, arg) = match text.split_once(char::is_whitespace) {
         Some((c, a)) => (c, a.trim()),
@@ -537,6 +559,14 @@ fn command(state: &mut AppState, text: &str) -> Vec<Effect> {
                 state.header.context
             ));
             Vec::new()
+        }
+        "history" => {
+            state.modal = Modal::Yaml {
+                title: HISTORY_TITLE.into(),
+                lines: vec!["reading the journal…".into()],
+                scroll: 0,
+            };
+            vec![Effect::History]
         }
         "" => Vec::new(),
         other => {

@@ -117,6 +117,11 @@ impl TestCluster {
         }
     }
 
+    /// This test's XDG state directory (its journal of applied changes).
+    pub fn state_dir(&self) -> PathBuf {
+        self._dir.path().join("state")
+    }
+
     /// True when running against `KUBECTL_KUBEFLOW_E2E_KUBECONFIG`.
     pub fn is_external(&self) -> bool {
         self.sandbox.is_none()
@@ -164,6 +169,7 @@ impl TestCluster {
         let opts = kubectl_kubeflow::cluster::ConnectOptions {
             kubeconfig: Some(self.kubeconfig.clone()),
             context: Some(self.admin_context.clone()),
+            journal_dir: Some(self.state_dir().join("kubectl-kubeflow").join("journal")),
             ..Default::default()
         };
         kubectl_kubeflow::cluster::Cluster::connect(&opts)
@@ -175,6 +181,7 @@ impl TestCluster {
     pub fn plugin(&self) -> assert_cmd::Command {
         let mut cmd = assert_cmd::Command::cargo_bin("kubectl-kubeflow").unwrap();
         cmd.env("KUBECONFIG", &self.kubeconfig)
+            .env("XDG_STATE_HOME", self.state_dir())
             .env_remove(E2E_KUBECONFIG_ENV);
         cmd.arg("--context").arg(&self.admin_context);
         cmd.timeout(Duration::from_secs(120));
@@ -191,6 +198,7 @@ impl TestCluster {
             .env("K", bin)
             .env("KUBECONFIG", &self.kubeconfig)
             .env("CTX", &self.admin_context)
+            .env("XDG_STATE_HOME", self.state_dir())
             .env_remove(E2E_KUBECONFIG_ENV);
         cmd.timeout(Duration::from_secs(120));
         cmd
@@ -201,6 +209,7 @@ impl TestCluster {
         let context = self.user_context.as_ref()?;
         let mut cmd = assert_cmd::Command::cargo_bin("kubectl-kubeflow").unwrap();
         cmd.env("KUBECONFIG", &self.kubeconfig)
+            .env("XDG_STATE_HOME", self.state_dir())
             .arg("--context")
             .arg(context);
         cmd.timeout(Duration::from_secs(120));

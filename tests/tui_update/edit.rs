@@ -888,3 +888,68 @@ fn cluster_wide_roles_are_only_staged_on_purpose_and_warned_about() {
         "revoke the cluster-wide roles of eve@x.io"
     );
 }
+
+#[test]
+fn history_opens_the_journal_and_undo_is_staged_like_any_change() {
+    let mut s = with_quota();
+    typed(&mut s, ":history");
+    assert_eq!(key(&mut s, KeyCode::Enter), vec![Effect::History]);
+    let title = match &s.modal {
+        Modal::Yaml { title, lines, .. } => {
+            assert_eq!(lines, &["reading the journal…"]);
+            title.clone()
+        }
+        other => panic!("no history overlay: {other:?}"),
+    };
+    let table = vec![
+        "ID  AGE  USER  CHANGES  COMMAND".to_string(),
+        "1  5s  admin  1 updated  quota alpha cpu=8".into(),
+    ];
+    update(
+        &mut s,
+        Msg::HistoryReady {
+            result: Ok(table.clone()),
+        },
+    );
+    assert!(
+        matches!(&s.modal, Modal::Yaml { title: t, lines, .. } if *t == title && *lines == table)
+    );
+    // An answer for a closed overlay does not reopen it.
+    key(&mut s, KeyCode::Esc);
+    update(&mut s, Msg::HistoryReady { result: Ok(table) });
+    assert_eq!(s.modal, Modal::None);
+
+    // A bad id stages nothing and says what to type.
+    typed(&mut s, ":undo x");
+    assert!(key(&mut s, KeyCode::Enter).is_empty());
+    assert!(
+        s.status.as_deref().unwrap().contains(":history lists them"),
+        "{:?}",
+        s.status
+    );
+    typed(&mut s, ":undo 1");
+    let id = staged_id(&key(&mut s, KeyCode::Enter));
+    assert_eq!(s.staged.items[0].intent, Intent::Undo { id: Some(1) });
+    assert_eq!(s.staged.items[0].intent.summary(), "undo change set 1");
+    // A refusal (what the change set wrote was changed since) is shown whole, diff included,
+    // and nothing stays staged.
+    let why = "cannot undo change set 1: what it changed was changed again since; nothing was staged\nprofile.kubeflow.org/alpha: the fields this change wrote were changed again since\n-      cpu: \"8\"\n+      cpu: \"6\"";
+    update(
+        &mut s,
+        Msg::Planned {
+            id,
+            result: Err(Failure::new(FailureKind::Conflict, why)),
+        },
+    );
+    assert!(s.staged.is_empty());
+    match &s.modal {
+        Modal::Yaml { lines, .. } => assert_eq!(lines.len(), 4, "{lines:?}"),
+        other => panic!("no refusal overlay: {other:?}"),
+    }
+    assert!(
+        s.status
+            .as_deref()
+            .unwrap()
+            .starts_with("cannot undo change set 1")
+    );
+}

@@ -3,7 +3,7 @@
 //! KEY=Q] [--limit-range]`, `:quota PROFILE KEY=QTY ... -KEY [--limit-range]`, `:grant USER ROLE
 //! PROFILE` (or `--cluster-wide` instead of PROFILE), `:revoke USER PROFILE` (or
 //! `--cluster-wide`), `:preview`, `:apply`, `:staged`, `:unstage N`,
-//! `:discard`. USER is an email or `group:NAME`.
+//! `:discard`, `:undo [ID]`. USER is an email or `group:NAME`.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -30,7 +30,7 @@ pub enum EditCommand {
 }
 
 /// The usage line of each command, for errors.
-pub const USAGE: &str = ":onboard EMAIL [--profile NAME] [--cpu Q]... · :registration enable|disable · :fix · :quota PROFILE KEY=QTY... [-KEY]... [--limit-range] · :grant USER ROLE PROFILE · :revoke USER PROFILE · :preview · :apply · :staged · :unstage N · :discard";
+pub const USAGE: &str = ":onboard EMAIL [--profile NAME] [--cpu Q]... · :registration enable|disable · :fix · :quota PROFILE KEY=QTY... [-KEY]... [--limit-range] · :grant USER ROLE PROFILE · :revoke USER PROFILE · :preview · :apply · :staged · :unstage N · :discard · :history · :undo [ID]";
 
 /// Parses `USER`: an email, or `group:NAME`.
 pub fn subject(text: &str) -> Result<Subject, String> {
@@ -183,6 +183,14 @@ pub fn parse(cmd: &str, args: &str) -> Option<Result<EditCommand, String>> {
             Ok(EditCommand::Stage(Intent::Registration { enable: false }))
         }
         ("registration", _) => Err("usage: :registration enable|disable".into()),
+        ("undo", []) => Ok(EditCommand::Stage(Intent::Undo { id: None })),
+        ("undo", [n]) => match n.parse::<u64>() {
+            Ok(id) if id > 0 => Ok(EditCommand::Stage(Intent::Undo { id: Some(id) })),
+            _ => Err(format!(
+                "undo: {n:?} is not a change set number (:history lists them)"
+            )),
+        },
+        ("undo", _) => Err("usage: :undo [ID] (:history lists the change sets)".into()),
         ("fix", []) => Ok(EditCommand::FixAll),
         ("preview", []) => Ok(EditCommand::Preview),
         ("apply", []) => Ok(EditCommand::Apply),

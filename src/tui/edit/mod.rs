@@ -92,6 +92,12 @@ pub enum Intent {
         /// The edited object.
         after: serde_json::Value,
     },
+    /// The inverse of a change set of the journal (`None`: the newest), planned against the
+    /// objects as they are when it is planned.
+    Undo {
+        /// The change set (`:history` lists them).
+        id: Option<u64>,
+    },
 }
 
 /// What makes two intents about the same objects (they merge into one staged change).
@@ -115,6 +121,8 @@ pub enum IntentKey {
     Registration,
     /// An object edited as YAML.
     Replace(String),
+    /// A journal change set's undo.
+    Undo(Option<u64>),
 }
 
 impl Intent {
@@ -132,6 +140,7 @@ impl Intent {
             Intent::Fix { .. } => IntentKey::Fix,
             Intent::Registration { .. } => IntentKey::Registration,
             Intent::Replace { label, .. } => IntentKey::Replace(label.clone()),
+            Intent::Undo { id } => IntentKey::Undo(*id),
         }
     }
 
@@ -250,6 +259,8 @@ impl Intent {
                 "registration disable (only admins onboard users)".into()
             }
             Intent::Replace { label, .. } => format!("edit {label} (as YAML)"),
+            Intent::Undo { id: Some(id) } => format!("undo change set {id}"),
+            Intent::Undo { id: None } => "undo the newest change set".into(),
         }
     }
 
@@ -262,6 +273,7 @@ impl Intent {
             Intent::Fix { .. }
             | Intent::Registration { .. }
             | Intent::Replace { .. }
+            | Intent::Undo { .. }
             | Intent::ClusterWide { .. } => 2,
             Intent::Offboard { .. } | Intent::DeleteProfile { .. } => 3,
         }

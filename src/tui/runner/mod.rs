@@ -11,7 +11,7 @@ use tokio::task::JoinHandle;
 
 mod plan;
 
-pub use plan::{fetch_for_edit, fetch_yaml, plan};
+pub use plan::{fetch_for_edit, fetch_yaml, history_lines, plan};
 
 use super::edit::{Check, Failure, FailureKind, Intent};
 use super::msg::{Effect, Msg, Outcome};
@@ -143,6 +143,14 @@ impl Runner {
                     };
                     let _ = tx.send(Msg::EditReady { result });
                 });
+            }
+            Effect::History => {
+                let (cluster, tx, _) = self.parts();
+                let result = match cluster {
+                    Some(c) => history_lines(&c),
+                    None => Err(not_connected()),
+                };
+                let _ = tx.send(Msg::HistoryReady { result });
             }
             // The terminal's owner runs the editor (see `tui::run`).
             Effect::OpenEditor { .. } => {}

@@ -125,7 +125,12 @@ pub async fn plan(
                 .map_err(invalid)?
                 .0
         }
+        Intent::Undo { id } => plan_undo(cluster, *id).await?,
     };
+    let mut plan = plan;
+    if plan.title.is_none() {
+        plan.title = Some(format!("tui: {}", intent.summary()));
+    }
     let missing = missing_permissions(cluster, &plan, cache)
         .await
         .map_err(|e| Failure::from(&e))?;
@@ -165,6 +170,86 @@ async fn plan_replace(cluster: &Cluster, before: &Value, after: &Value) -> Resul
     let mut plan = Plan::new();
     plan.push(Change::update(live, edited));
     Ok(plan)
+}
+
+/// The inverse of journal change set `id` (the newest when `None`), or why it cannot be
+/// undone with each object's diff.
+async fn plan_undo(cluster: &Cluster, id: Option<u64>) -> Result<Plan, Failure> {
+    let id = match id {
+        Some(id) => id,
+        None => newest_entry(cluster)?,
+    };
+    let result = cluster.undo_plan(id).await.map_err(|e| match e {
+        crate::cluster::ClusterError::Other(m) => Failure::new(FailureKind::NotFound, m),
+        e => Failure::from(&e),
+    })?;
+    result.map_err(|refusals| {
+        let text: Vec<String> = refusals.iter().map(ToString::to_string).collect();
+        Failure::new(
+            FailureKind::Conflict,
+            format!(
+                "cannot undo change set {id}: what it changed was changed again since; nothing was staged\n{}",
+                text.join("\n")
+            ),
+        )
+    })
+}
+
+fn newest_entry(cluster: &Cluster) -> Result<u64, Failure> {
+    let journal = cluster
+        .journal()
+        .ok_or_else(|| Failure::new(FailureKind::Other, "no journal is kept for this session"))?;
+    let (entries, _) = journal
+        .entries()
+        .map_err(|e| Failure::new(FailureKind::Other, e.to_string()))?;
+    entries.last().map(|e| e.id).ok_or_else(|| {
+        Failure::new(
+            FailureKind::NotFound,
+            format!(
+                "nothing to undo: no change was recorded for context {:?}",
+                cluster.context()
+            ),
+        )
+    })
+}
+
+/// The journal as lines for the history overlay, newest last.
+pub fn history_lines(cluster: &Cluster) -> Result<Vec<String>, Failure> {
+    let journal = cluster
+        .journal()
+        .ok_or_else(|| Failure::new(FailureKind::Other, "no journal is kept for this session"))?;
+    let (entries, unreadable) = journal
+        .entries()
+        .map_err(|e| Failure::new(FailureKind::Other, e.to_string()))?;
+    let now = jiff::Timestamp::now();
+    let mut lines = vec![format!(
+        "{:<4} {:<5} {:<22} COMMAND (BY)",
+        "ID", "AGE", "CHANGES"
+    )];
+    for e in &entries {
+        let age = crate::tenancy::age(e.time.parse().ok(), now);
+        let who = e.user.as_deref().unwrap_or("<unknown>");
+        lines.push(format!(
+            "{:<4} {:<5} {:<22} {} ({who})",
+            e.id,
+            age,
+            e.counts(),
+            e.command
+        ));
+    }
+    if entries.is_empty() {
+        lines.push(format!(
+            "no change recorded for context {:?} yet",
+            cluster.context()
+        ));
+    }
+    if unreadable > 0 {
+        lines.push(format!("({unreadable} unreadable line(s) left out)"));
+    }
+    lines.push(String::new());
+    lines.push(":undo ID stages the inverse of a change set (:undo alone: the newest); it is previewed and applied like any change".into());
+    lines.push(format!("journal: {}", journal.path().display()));
+    Ok(lines)
 }
 
 /// Reads the object to edit as YAML.

@@ -28,7 +28,19 @@ pub fn stage(state: &mut AppState, intent: Intent) -> Vec<Effect> {
 /// A plan (or its failure) arrived.
 pub fn on_planned(state: &mut AppState, id: u64, result: Result<crate::plan::Plan, Failure>) {
     if let Some(msg) = state.staged.planned(id, result) {
-        state.status = Some(msg);
+        // A long answer (an undo's refusal with each object's diff) gets an overlay; the
+        // status line keeps its first line.
+        match msg.split_once('\n') {
+            Some((first, _)) if state.modal == Modal::None => {
+                state.status = Some(format!("{first} (details above; Esc closes)"));
+                state.modal = Modal::Yaml {
+                    title: first.to_string(),
+                    lines: msg.lines().map(str::to_string).collect(),
+                    scroll: 0,
+                };
+            }
+            _ => state.status = Some(msg),
+        }
     }
     if let Modal::Staged { selected } = &mut state.modal {
         *selected = (*selected).min(state.staged.len().saturating_sub(1));
