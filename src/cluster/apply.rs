@@ -195,6 +195,18 @@ async fn send(
                 ),
             })
         }
+        Err(kube::Error::Api(s))
+            if s.code == 404
+                && matches!(change.action, Action::Update | Action::Delete)
+                && s.details.as_ref().is_some_and(|d| !d.name.is_empty()) =>
+        {
+            Err(ClusterError::Conflict {
+                message: format!(
+                    "{} was deleted by someone else since it was read, so nothing was written",
+                    change.label()
+                ),
+            })
+        }
         Err(e) if opts.dry_run == DryRun::None && answer_unknown(&e) => {
             // The write may have run although its answer never came: read back what
             // happened instead of guessing, and never send it twice.
