@@ -311,7 +311,11 @@ async fn edits_made_in_the_tui_reach_the_cluster() {
     let editor = dir.path().join("editor.sh");
     std::fs::write(
         &editor,
-        "#!/bin/sh\nsed -i 's/cpu: \"10\"/cpu: \"12\"/' \"$1\"\n",
+        // The first edit renames the object (refused: another object), the second is good.
+        format!(
+            "#!/bin/sh\nif [ -e {0} ]; then sed -i 's/cpu: \"10\"/cpu: \"12\"/' \"$1\"; else touch {0}; sed -i 's/^  name: /  name: x/' \"$1\"; fi\n",
+            dir.path().join("once").display()
+        ),
     )
     .unwrap();
     std::fs::set_permissions(&editor, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
@@ -325,6 +329,9 @@ async fn edits_made_in_the_tui_reach_the_cluster() {
     tmux.send(&["/"]);
     tmux.type_text(&p);
     tmux.send(&["Enter", "E"]);
+    let screen = tmux.wait_for("metadata.name was changed", long);
+    assert!(!screen.contains("1 staged"), "{screen}");
+    tmux.send(&["E"]);
     tmux.wait_for("1 staged", long);
     let screen = preview_and_apply(&tmux, long);
     assert!(screen.contains("+      cpu: \"12\""), "{screen}");

@@ -14,11 +14,21 @@ use crate::tenancy::roster::{
     Grant, RosterFormat, RowError, export_entries, parse_roster_rows, render_roster,
 };
 
+/// Bad rows listed at most, so a huge file with a systematic problem stays readable.
+const BAD_ROWS_SHOWN: usize = 50;
+
 fn bad_rows(errors: &[RowError], path: &str) -> CliError {
-    let list: Vec<String> = errors
+    let mut list: Vec<String> = errors
         .iter()
+        .take(BAD_ROWS_SHOWN)
         .map(|e| format!("  {path} line {}: {}", e.line, e.message))
         .collect();
+    if errors.len() > BAD_ROWS_SHOWN {
+        list.push(format!(
+            "  ... and {} more bad row(s), not listed; fix these and run again to see the rest",
+            errors.len() - BAD_ROWS_SHOWN
+        ));
+    }
     CliError::Usage(anyhow::anyhow!(
         "{} bad row(s); nothing was written:\n{}",
         errors.len(),

@@ -229,11 +229,18 @@ pub fn yaml_error(e: &serde_saphyr::Error) -> String {
     let said = e.to_string();
     let first = said.lines().next().unwrap_or_default();
     let first = first.strip_prefix("error: ").unwrap_or(first);
-    first
+    let first = first
         .split(", set DuplicateKeyPolicy")
         .next()
-        .unwrap_or(first)
-        .to_string()
+        .unwrap_or(first);
+    // The parser's resource budget (alias bombs, absurd nesting) speaks in Rust debug form.
+    match first.split_once("budget breached: ") {
+        Some((place, what)) => format!(
+            "{place}the document is too large once its aliases are expanded, or nested too deeply ({}); write the values out plainly",
+            what.replace(['{', '}'], "").trim()
+        ),
+        None => first.to_string(),
+    }
 }
 
 #[cfg(test)]
@@ -241,6 +248,23 @@ mod tests {
 
     #![allow(clippy::unwrap_used, clippy::expect_used)]
     use super::*;
+
+    #[test]
+    fn an_alias_bomb_is_explained_in_words() {
+        let mut doc = String::from("a: &a [1,1,1,1,1,1,1,1,1]\n");
+        for (i, c) in ["b", "c", "d", "e", "f", "g", "h"].iter().enumerate() {
+            let prev = ["a", "b", "c", "d", "e", "f", "g"][i];
+            let refs = vec![format!("*{prev}"); 9].join(",");
+            doc.push_str(&format!("{c}: &{c} [{refs}]\n"));
+        }
+        let e = serde_saphyr::from_str::<serde_json::Value>(&doc).unwrap_err();
+        let said = super::yaml_error(&e);
+        assert!(
+            said.contains("too large once its aliases are expanded"),
+            "{said}"
+        );
+        assert!(!said.contains('{'), "{said}");
+    }
 
     #[test]
     fn yaml_errors_are_one_line_with_their_position() {

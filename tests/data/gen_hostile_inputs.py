@@ -105,8 +105,83 @@ for name, text in [
     ("NUL in a cell", "user,profile,role\na\x00@example.com,team,view\n"),
     ("unterminated quote", "user,profile,role\n\"a@example.com,team,view\n"),
     ("too many cells", "user,profile,role\na@example.com,team,view,extra\n"),
+    ("BOM, then a bad role", "\ufeffuser,profile,role\na@example.com,team,boss\n"),
+    ("CRLF, then a bad email", "user,profile,role\r\nnot-an-email,team,view\r\n"),
+    ("a quoted cell with a comma", "user,profile,role\n\"a,b@example.com\",team,view\n"),
+    ("the same user twice in one profile", "user,profile,role\na@example.com,team,view\na@example.com,team,edit\n"),
+    ("the same owner twice", "user,profile,role\na@example.com,team,owner\nb@example.com,team,owner\n"),
+    ("a blank user cell", "user,profile,role\n,team,view\n"),
+    ("only commas", "user,profile,role\n,,\n"),
+    ("limit_range not a boolean", "user,profile,role,limit_range\na@example.com,team,owner,maybe\n"),
+    ("YAML: not a list", "---\nuser: a@example.com\nprofile: team\nrole: view\n"),
+    ("YAML: a list where a string goes", "- user: [a@example.com]\n  profile: team\n  role: view\n"),
+    ("YAML: a mapping where a string goes", "- user: {name: a@example.com}\n  profile: team\n  role: view\n"),
+    ("YAML: a number as role", "- user: a@example.com\n  profile: team\n  role: 5\n"),
+    ("YAML: an unknown key", "- user: a@example.com\n  profile: team\n  role: view\n  colour: red\n"),
+    ("YAML: a misspelt key", "- user: a@example.com\n  profiel: team\n  role: view\n"),
+    ("YAML: tab indentation", "- user: a@example.com\n\tprofile: team\n  role: view\n"),
+    ("YAML: unclosed quote", "- user: \"a@example.com\n  profile: team\n  role: view\n"),
+    ("YAML: the same user twice", "- {user: a@example.com, profile: team, role: view}\n- {user: a@example.com, profile: team, role: admin}\n"),
+    ("YAML: duplicate keys", "- user: a@example.com\n  user: b@example.com\n  profile: team\n  role: view\n"),
+    ("YAML: limit_range a list", "- user: a@example.com\n  profile: team\n  role: owner\n  limit_range: [yes]\n"),
+    ("YAML: alias bomb", "- user: &a a@example.com\n  profile: team\n  role: view\n  x: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]\n  y: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b]\n  z: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c]\n  w: &e [*d, *d, *d, *d, *d, *d, *d, *d, *d]\n  v: &f [*e, *e, *e, *e, *e, *e, *e, *e, *e]\n  u: &g [*f, *f, *f, *f, *f, *f, *f, *f, *f]\n  t: [*g, *g, *g, *g, *g, *g, *g, *g, *g]\n"),
+    ("YAML: an alias as a whole row list", "- &r {user: a@example.com, profile: team, role: boss}\n- *r\n"),
+    ("YAML: deep nesting", "- user: " + "[" * 2000 + "]" * 2000 + "\n"),
 ]:
     roster(name, text, "error")
+
+# YAML edited in $EDITOR (the TUI's E): each edit of the Profile below must be refused with
+# the phrase given, and nothing staged. `stdin` holds the edited file.
+BASE = """apiVersion: kubeflow.org/v1
+kind: Profile
+metadata:
+  creationTimestamp: "2026-01-01T00:00:00Z"
+  generation: 1
+  name: team
+  resourceVersion: "42"
+  uid: 6b1d7c1e-0000-4000-8000-000000000001
+spec:
+  owner:
+    kind: User
+    name: ana@example.com
+  resourceQuotaSpec:
+    hard:
+      cpu: "4"
+"""
+
+
+def editor(name, text, says):
+    case("editor", [name], says, stdin=text)
+
+
+for name, text, says in [
+    ("not YAML: unclosed quote", BASE.replace('cpu: "4"', 'cpu: "4'), "not valid YAML"),
+    ("not YAML: tab indentation", BASE.replace("  owner:", "\towner:"), "not valid YAML"),
+    ("not YAML: bad mapping", BASE + "spec: : :\n", "not valid YAML"),
+    ("two documents", BASE + "---\n" + BASE, "not valid YAML"),
+    ("a list", "- " + BASE.replace("\n", "\n  "), "one object"),
+    ("a scalar", "just text\n", "one object"),
+    ("empty", "", "one object"),
+    ("only a comment", "# nothing\n", "one object"),
+    ("kind changed", BASE.replace("kind: Profile", "kind: Namespace"), "kind was changed"),
+    ("kind removed", BASE.replace("kind: Profile\n", ""), "kind was changed"),
+    ("apiVersion changed", BASE.replace("kubeflow.org/v1", "kubeflow.org/v1beta1"), "apiVersion was changed"),
+    ("name changed", BASE.replace("name: team", "name: team2"), "metadata.name was changed"),
+    ("name removed", BASE.replace("  name: team\n", ""), "metadata.name was changed"),
+    ("name made a number", BASE.replace("name: team", "name: 7"), "metadata.name was changed"),
+    ("namespace added", BASE.replace("  name: team\n", "  name: team\n  namespace: kubeflow\n"), "metadata.namespace was changed"),
+    ("resourceVersion edited", BASE.replace('"42"', '"43"'), "resourceVersion"),
+    ("resourceVersion removed", BASE.replace('  resourceVersion: "42"\n', ""), "resourceVersion"),
+    ("uid edited", BASE.replace("000000000001", "000000000002"), "uid"),
+    ("creationTimestamp edited", BASE.replace("2026-01-01", "2025-01-01"), "creationTimestamp"),
+    ("generation edited", BASE.replace("generation: 1", "generation: 9"), "generation"),
+    ("deletionTimestamp added", BASE.replace("  generation: 1\n", "  generation: 1\n  deletionTimestamp: \"2026-02-01T00:00:00Z\"\n"), "deletionTimestamp"),
+    ("selfLink added", BASE.replace("  generation: 1\n", "  generation: 1\n  selfLink: /x\n"), "selfLink"),
+    ("alias bomb", BASE + "x: &a [1,1,1,1,1,1,1,1,1]\ny: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]\nz: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]\nw: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c]\nv: &e [*d,*d,*d,*d,*d,*d,*d,*d,*d]\nu: &f [*e,*e,*e,*e,*e,*e,*e,*e,*e]\nt: &g [*f,*f,*f,*f,*f,*f,*f,*f,*f]\ns: [*g,*g,*g,*g,*g,*g,*g,*g,*g]\n", "not valid YAML"),
+    ("deep nesting", BASE + "x: " + "[" * 5000 + "]" * 5000 + "\n", "not valid YAML"),
+    ("NUL byte", BASE.replace("ana@", "a\x00na@"), "not valid YAML"),
+]:
+    editor(name, text, says)
 
 path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "hostile_inputs.jsonl")
 with open(path, "w", encoding="utf-8") as f:

@@ -135,6 +135,7 @@ impl std::fmt::Display for RowError {
 
 /// Rows as read, before validation (also the shape written by `export`).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct RawRow {
     /// Email or `group:NAME`.
     #[serde(default, alias = "email")]
