@@ -465,6 +465,43 @@ async fn the_terminal_is_restored_after_sigterm_and_sighup() {
     }
 }
 
+/// Ctrl-C quits, and a panic in the UI thread (made on request by
+/// `KUBECTL_KUBEFLOW_TEST_PANIC=1` and F12) ends the TUI with the terminal restored and
+/// the panic's message readable on the main screen.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_terminal_is_restored_after_ctrl_c_and_a_panic() {
+    if !tmux_available() {
+        return;
+    }
+    let tc = common::TestCluster::demo().await;
+    let long = Duration::from_secs(60);
+    for (key, exit) in [("C-c", "EXITED=0"), ("F12", "EXITED=101")] {
+        let script = format!(
+            "TERM=xterm-256color RUST_BACKTRACE=0 KUBECTL_KUBEFLOW_TEST_PANIC=1 KUBECONFIG={} {BIN} --context sandbox tui; echo EXITED=$?; {STTY_CHECK}; sleep 120",
+            tc.kubeconfig.display(),
+        );
+        let tmux = Tmux::start(&script);
+        tmux.wait_for("● live", long);
+        tmux.send(&[key]);
+        let screen = tmux.wait_for("TERMINAL-", long);
+        assert!(screen.contains(exit), "{key}:\n{screen}");
+        assert!(
+            screen.contains("TERMINAL-COOKED"),
+            "{key} left the terminal raw:\n{screen}"
+        );
+        assert!(
+            !screen.contains("Profiles ["),
+            "still on the TUI screen:\n{screen}"
+        );
+        if exit.ends_with("101") {
+            assert!(
+                screen.contains("panicked"),
+                "the panic message is readable:\n{screen}"
+            );
+        }
+    }
+}
+
 /// Ctrl-Z stops the TUI the way a shell expects (terminal restored, job stopped); `fg`
 /// brings it back, drawn again.
 #[tokio::test(flavor = "multi_thread")]

@@ -85,6 +85,17 @@ fn is_suspend(k: &crossterm::event::KeyEvent) -> bool {
             .contains(crossterm::event::KeyModifiers::CONTROL)
 }
 
+/// The terminal-safety test's way to make the UI thread panic as a bug would: with
+/// `KUBECTL_KUBEFLOW_TEST_PANIC=1` set, F12 panics (the terminal must come back restored
+/// with the message printed). Without the variable the key does nothing, as before.
+fn panic_on_request(k: &crossterm::event::KeyEvent) {
+    if k.code == crossterm::event::KeyCode::F(12)
+        && std::env::var_os("KUBECTL_KUBEFLOW_TEST_PANIC").is_some_and(|v| v == "1")
+    {
+        panic!("KUBECTL_KUBEFLOW_TEST_PANIC: panicking on F12 as asked");
+    }
+}
+
 /// Ctrl-Z as a shell expects it: the terminal restored, the process stopped (SIGTSTP); on
 /// `fg` the TUI takes the terminal back and is drawn again from scratch.
 fn suspend() -> std::io::Result<ratatui::DefaultTerminal> {
@@ -159,7 +170,10 @@ pub async fn run(options: ConnectOptions, readonly: bool) -> std::io::Result<()>
                     events = EventStream::new();
                     continue;
                 }
-                Some(Ok(Event::Key(k))) if k.kind != KeyEventKind::Release => Msg::Key(k),
+                Some(Ok(Event::Key(k))) if k.kind != KeyEventKind::Release => {
+                    panic_on_request(&k);
+                    Msg::Key(k)
+                }
                 Some(Ok(Event::Resize(w, h))) => Msg::Resize(w, h),
                 Some(Ok(_)) => continue,
                 Some(Err(e)) => return Err(e),
