@@ -69,6 +69,7 @@ pub mod table;
 pub mod tls;
 pub mod watch;
 pub mod writes;
+pub mod x509;
 
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
