@@ -244,3 +244,195 @@ async fn exec_plugins_and_token_files_work_and_never_leak() {
             .and(predicate::str::contains("SECRET-printed").not()),
     );
 }
+
+fn kubectl_bin() -> Option<std::path::PathBuf> {
+    ["/usr/bin/kubectl", "/usr/local/bin/kubectl"]
+        .iter()
+        .map(std::path::PathBuf::from)
+        .find(|p| p.exists())
+}
+
+/// Client certificates, the other credential real kubeconfigs hold: inline
+/// (`client-certificate-data`/`client-key-data`) or as file paths, with no token. The server
+/// takes CN as the user and each O as a group (a non-admin's certificate is refused exactly as
+/// its token is); a certificate from another CA is refused with 401; the private key shows in
+/// no output, whether the request works, the server refuses, or the client cannot use the key.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn client_certificates_authenticate_as_their_subject_and_never_leak() {
+    use base64::Engine as _;
+    use kubectl_kubeflow::sandbox::ClientCertificate;
+    let cluster = TestCluster::sandbox(Default::default()).await;
+    let sb = cluster.sandbox.as_ref().unwrap();
+    let b64 = |s: &str| base64::engine::general_purpose::STANDARD.encode(s);
+    let masters = ["system:masters".to_string()];
+    let admin = sb.client_certificate("sandbox-admin", &masters).unwrap();
+    let e2e = sb.client_certificate("e2e-user@example.com", &[]).unwrap();
+    let teams = ["team-a".to_string(), "team-b".to_string()];
+    let jane = sb.client_certificate("jane@example.com", &teams).unwrap();
+    let other_ca = kubectl_kubeflow::sandbox::tls::generate()
+        .unwrap()
+        .client_ca
+        .issue("sandbox-admin", &masters)
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let (cert_file, key_file) = (dir.path().join("admin.crt"), dir.path().join("admin.key"));
+    std::fs::write(&cert_file, &admin.cert_pem).unwrap();
+    std::fs::write(&key_file, &admin.key_pem).unwrap();
+    let inline = |name: &str, cert: &str, key: &str| {
+        serde_json::json!({"name": name, "user": {
+            "client-certificate-data": b64(cert), "client-key-data": b64(key)}})
+    };
+    let users = [
+        inline("cert-admin", &admin.cert_pem, &admin.key_pem),
+        serde_json::json!({"name": "cert-files", "user": {
+            "client-certificate": cert_file, "client-key": key_file}}),
+        inline("cert-e2e", &e2e.cert_pem, &e2e.key_pem),
+        inline("cert-jane", &jane.cert_pem, &jane.key_pem),
+        inline("cert-other-ca", &other_ca.cert_pem, &other_ca.key_pem),
+        // The admin's certificate with another key: the client cannot use it.
+        inline("cert-wrong-key", &admin.cert_pem, &e2e.key_pem),
+    ];
+    let contexts: Vec<_> = users
+        .iter()
+        .map(|u| serde_json::json!({"name": u["name"], "context": {"cluster": "sb", "user": u["name"]}}))
+        .collect();
+    let ca = b64(sb.ca_pem());
+    let kubeconfig = serde_json::json!({"apiVersion": "v1", "kind": "Config",
+        "clusters": [{"name": "sb", "cluster": {"server": sb.url(), "certificate-authority-data": ca}}],
+        "users": users, "contexts": contexts, "current-context": "cert-admin"});
+    let path = dir.path().join("kubeconfig");
+    std::fs::write(&path, kubeconfig.to_string()).unwrap();
+    let keys: Vec<&ClientCertificate> = vec![&admin, &e2e, &jane, &other_ca];
+    let run = |context: &str, code: i32| {
+        let out = Command::cargo_bin("kubectl-kubeflow")
+            .unwrap()
+            .env_remove("KUBECONFIG")
+            .args(["--kubeconfig", path.to_str().unwrap(), "--context", context])
+            .arg("profiles")
+            .output()
+            .unwrap();
+        let (stdout, stderr) = (
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        );
+        assert_eq!(out.status.code(), Some(code), "{context}: {stderr}");
+        for text in [&stdout, &stderr] {
+            assert!(!text.contains("PRIVATE KEY"), "{context}: {text}");
+            for k in &keys {
+                let body: String = k
+                    .key_pem
+                    .lines()
+                    .filter(|l| !l.starts_with("-----"))
+                    .collect();
+                assert!(!text.contains(&body[..40]) && !text.contains(&b64(&k.key_pem)[..40]));
+            }
+        }
+        stderr
+    };
+    run("cert-admin", 0);
+    run("cert-files", 0);
+    // Refused as the e2e user, word for word as with its token.
+    let by_cert = run("cert-e2e", 1);
+    let by_token = cluster
+        .plugin_as_user()
+        .unwrap()
+        .arg("profiles")
+        .output()
+        .unwrap();
+    assert_eq!(by_token.status.code(), Some(1));
+    assert!(by_cert.contains("\"e2e-user@example.com\""), "{by_cert}");
+    assert_eq!(
+        by_cert.replace("cert-e2e", "CTX"),
+        String::from_utf8_lossy(&by_token.stderr).replace("e2e-user\"", "CTX\"")
+    );
+    let refused = run("cert-other-ca", 1);
+    assert!(refused.contains("rejected the credentials"), "{refused}");
+    run("cert-wrong-key", 1);
+
+    let Some(kubectl) = kubectl_bin() else {
+        println!("skipping the kubectl checks: kubectl not found in /usr/bin or /usr/local/bin");
+        return;
+    };
+    let kubectl = |args: &[&str]| {
+        std::process::Command::new(&kubectl)
+            .args(args)
+            .args(["--kubeconfig", path.to_str().unwrap()])
+            .env("HOME", dir.path())
+            .env_remove("KUBECONFIG")
+            .output()
+            .unwrap()
+    };
+    let who = kubectl(&["auth", "whoami", "-o", "json", "--context", "cert-jane"]);
+    assert!(
+        who.status.success(),
+        "{}",
+        String::from_utf8_lossy(&who.stderr)
+    );
+    let who: serde_json::Value = serde_json::from_slice(&who.stdout).unwrap();
+    assert_eq!(
+        who["status"]["userInfo"],
+        serde_json::json!({"username": "jane@example.com",
+            "groups": ["team-a", "team-b", "system:authenticated"]})
+    );
+    let refused = kubectl(&["get", "ns", "--context", "cert-other-ca"]);
+    assert!(!refused.status.success());
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    // kubectl's words for a 401.
+    assert!(
+        stderr.contains("You must be logged in to the server"),
+        "{stderr}"
+    );
+}
+
+/// `sandbox --client-cert-kubeconfig-out FILE` writes a private kubeconfig whose admin signs in
+/// by certificate alone.
+#[test]
+fn sandbox_writes_a_client_certificate_kubeconfig() {
+    let dir = tempfile::tempdir().unwrap();
+    let (tokens, certs) = (dir.path().join("tokens"), dir.path().join("certs"));
+    let mut server = std::process::Command::new(assert_cmd::cargo::cargo_bin("kubectl-kubeflow"))
+        .arg("sandbox")
+        .arg("--kubeconfig-out")
+        .arg(&tokens)
+        .arg("--client-cert-kubeconfig-out")
+        .arg(&certs)
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    let kubeconfig = loop {
+        if let Ok(kc) = kube::config::Kubeconfig::read_from(&certs)
+            && !kc.auth_infos.is_empty()
+        {
+            break kc;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no kubeconfig written"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    };
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&certs).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+    let auth = kubeconfig.auth_infos[0].auth_info.clone().unwrap();
+    assert!(auth.token.is_none() && auth.client_key_data.is_some());
+    let out = Command::cargo_bin("kubectl-kubeflow")
+        .unwrap()
+        .env_remove("KUBECONFIG")
+        .arg("--kubeconfig")
+        .arg(&certs)
+        .arg("profiles")
+        .output()
+        .unwrap();
+    server.kill().unwrap();
+    server.wait().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

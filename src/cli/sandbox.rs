@@ -31,6 +31,11 @@ pub struct SandboxArgs {
     /// temp directory, named after the port).
     #[arg(long = "kubeconfig-out", value_name = "FILE")]
     pub kubeconfig_out: Option<PathBuf>,
+    /// Also write a kubeconfig whose admin (sandbox-admin, group system:masters) authenticates
+    /// with a client certificate only (client-certificate-data/client-key-data, no token) to
+    /// FILE.
+    #[arg(long = "client-cert-kubeconfig-out", value_name = "FILE")]
+    pub client_cert_kubeconfig_out: Option<PathBuf>,
     /// Do not emulate the Kubeflow profile controller (namespaces, bindings, quotas).
     #[arg(long)]
     pub no_profile_controller: bool,
@@ -88,6 +93,18 @@ pub async fn run(args: SandboxArgs) -> CliResult {
         "kubeconfig: {} (contexts: sandbox = admin, e2e-user = no permissions, sandbox-as-<user> per seeded user)",
         path.display()
     );
+    if let Some(cert_path) = &args.client_cert_kubeconfig_out {
+        let admin = sandbox.admin();
+        sandbox
+            .write_client_certificate_kubeconfig(cert_path, &admin.name, &admin.groups)
+            .with_context(|| format!("writing the kubeconfig to {}", cert_path.display()))?;
+        outln!(
+            "client-certificate kubeconfig: {} (context sandbox = admin by certificate, CN={}, O={})",
+            cert_path.display(),
+            admin.name,
+            admin.groups.join(",")
+        );
+    }
     outln!("  export KUBECONFIG={}", path.display());
     outln!("  kubectl get profiles.kubeflow.org");
     outln!("Press Ctrl-C to stop.");

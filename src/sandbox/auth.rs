@@ -1,23 +1,37 @@
-//! Authentication: bearer tokens minted at start map to users; `Impersonate-User` /
-//! `Impersonate-Group` headers switch identity when the caller may `impersonate` those
-//! users/groups (checked through RBAC exactly like kube-apiserver).
+//! Authentication as kube-apiserver's union authenticator orders it
+//! (`pkg/kubeapiserver/authenticator/config.go`): a client certificate signed by the sandbox
+//! CA first (CN = user, O = groups), then a bearer token minted at start; the first that
+//! proves a user wins, so a valid certificate makes a bad token irrelevant and an untrusted
+//! certificate falls through to the token. `Impersonate-User` / `Impersonate-Group` headers
+//! then switch identity when the caller may `impersonate` those users/groups (checked through
+//! RBAC exactly like kube-apiserver).
 
 use std::collections::HashMap;
 
 use http::HeaderMap;
+use rustls::pki_types::CertificateDer;
 
 use super::rbac::{self, Decision, RequestAttributes, UserInfo};
 use super::status::ApiError;
 use super::store::Store;
+use super::tls::ClientCa;
 
-/// Token -> user table, fixed for the life of a sandbox.
+/// Token -> user table and the client CA, fixed for the life of a sandbox.
 #[derive(Clone, Debug, Default)]
 pub struct Authenticator {
     tokens: HashMap<String, UserInfo>,
+    client_ca: Option<ClientCa>,
 }
 
-fn with_authenticated(mut groups: Vec<String>) -> Vec<String> {
-    if !groups.iter().any(|g| g == "system:authenticated") {
+/// The user a connection's client certificate proved, carried in each request's extensions.
+#[derive(Clone, Debug)]
+pub struct CertificateUser(pub UserInfo);
+
+/// `system:authenticated` added as `group.AuthenticatedGroupAdder` does: not for
+/// `system:anonymous`, nor when a group already says (un)authenticated.
+fn with_authenticated(name: &str, mut groups: Vec<String>) -> Vec<String> {
+    let says = |g: &String| g == "system:authenticated" || g == "system:unauthenticated";
+    if name != "system:anonymous" && !groups.iter().any(says) {
         groups.push("system:authenticated".into());
     }
     groups
@@ -30,14 +44,44 @@ impl Authenticator {
             token.to_string(),
             UserInfo {
                 name: name.to_string(),
-                groups: with_authenticated(groups.to_vec()),
+                groups: with_authenticated(name, groups.to_vec()),
                 ..UserInfo::default()
             },
         );
     }
 
-    /// The user behind the `Authorization: Bearer` header; 401 when missing or unknown.
-    pub fn authenticate(&self, headers: &HeaderMap) -> Result<UserInfo, ApiError> {
+    /// Trusts client certificates this CA issued (kube-apiserver's `--client-ca-file`).
+    pub fn set_client_ca(&mut self, ca: ClientCa) {
+        self.client_ca = Some(ca);
+    }
+
+    /// The user a connection's client certificate proves, as the x509 authenticator's
+    /// `CommonNameUserConversion` reads it: `None` without a certificate, for one the client
+    /// CA did not issue for client auth, or with an empty CommonName (the request then goes on
+    /// to the bearer token).
+    pub fn certificate_user(&self, chain: Option<&[CertificateDer<'_>]>) -> Option<UserInfo> {
+        let subject = self.client_ca.as_ref()?.verified_subject(chain?)?;
+        if subject.common_name.is_empty() {
+            return None;
+        }
+        Some(UserInfo {
+            groups: with_authenticated(&subject.common_name, subject.organizations),
+            name: subject.common_name,
+            ..UserInfo::default()
+        })
+    }
+
+    /// The request's user: the connection's client-certificate user when there is one (the
+    /// `Authorization` header is then not looked at), else the user behind `Authorization:
+    /// Bearer`; 401 when neither proves anyone.
+    pub fn authenticate(
+        &self,
+        certificate: Option<&CertificateUser>,
+        headers: &HeaderMap,
+    ) -> Result<UserInfo, ApiError> {
+        if let Some(CertificateUser(user)) = certificate {
+            return Ok(user.clone());
+        }
         let token = headers
             .get(http::header::AUTHORIZATION)
             .and_then(|v| v.to_str().ok())

@@ -1,12 +1,16 @@
 //! Kubeconfig generation: one cluster (the sandbox URL with its CA inlined), one user per
-//! token, and contexts `sandbox` (admin, current), `e2e-user` and `sandbox-as-<user>`.
+//! token, and contexts `sandbox` (admin, current), `e2e-user` and `sandbox-as-<user>`; or one
+//! user authenticating by client certificate only ([`with_client_certificate`]).
+
+use std::path::Path;
 
 use base64::Engine;
 use kube::config::{
     AuthInfo, Cluster, Context, Kubeconfig, NamedAuthInfo, NamedCluster, NamedContext,
 };
 
-use super::SandboxUser;
+use super::x509::ClientCertificate;
+use super::{SandboxError, SandboxUser};
 
 /// The context name for a non-admin, non-e2e user: `sandbox-as-` + the name with every run of
 /// characters outside `[a-z0-9-]` replaced by one `-`.
@@ -25,18 +29,52 @@ pub fn context_name(user: &str) -> String {
     out
 }
 
-/// Builds the kubeconfig for a sandbox at `url` trusting `ca_pem`.
-pub fn build(url: &str, ca_pem: &str, users: &[SandboxUser]) -> Kubeconfig {
-    let ca = base64::engine::general_purpose::STANDARD.encode(ca_pem.as_bytes());
-    let cluster = NamedCluster {
+fn b64(text: &str) -> String {
+    base64::engine::general_purpose::STANDARD.encode(text.as_bytes())
+}
+
+fn cluster(url: &str, ca_pem: &str) -> NamedCluster {
+    NamedCluster {
         name: "sandbox".into(),
         cluster: Some(Cluster {
             server: Some(url.to_string()),
-            certificate_authority_data: Some(ca),
+            certificate_authority_data: Some(b64(ca_pem)),
             ..Default::default()
         }),
         other: Default::default(),
-    };
+    }
+}
+
+fn context(name: &str, user: &str) -> NamedContext {
+    NamedContext {
+        name: name.to_string(),
+        context: Some(Context {
+            cluster: "sandbox".into(),
+            user: Some(user.to_string()),
+            ..Default::default()
+        }),
+        other: Default::default(),
+    }
+}
+
+fn kubeconfig(
+    cluster: NamedCluster,
+    auth_infos: Vec<NamedAuthInfo>,
+    contexts: Vec<NamedContext>,
+) -> Kubeconfig {
+    Kubeconfig {
+        clusters: vec![cluster],
+        auth_infos,
+        contexts,
+        current_context: Some("sandbox".into()),
+        kind: Some("Config".into()),
+        api_version: Some("v1".into()),
+        ..Default::default()
+    }
+}
+
+/// Builds the kubeconfig for a sandbox at `url` trusting `ca_pem`.
+pub fn build(url: &str, ca_pem: &str, users: &[SandboxUser]) -> Kubeconfig {
     let mut auth_infos = Vec::new();
     let mut contexts = Vec::new();
     for (i, u) in users.iter().enumerate() {
@@ -53,25 +91,58 @@ pub fn build(url: &str, ca_pem: &str, users: &[SandboxUser]) -> Kubeconfig {
             }),
             other: Default::default(),
         });
-        contexts.push(NamedContext {
-            name: ctx,
-            context: Some(Context {
-                cluster: "sandbox".into(),
-                user: Some(u.name.clone()),
-                ..Default::default()
-            }),
-            other: Default::default(),
-        });
+        contexts.push(context(&ctx, &u.name));
     }
-    Kubeconfig {
-        clusters: vec![cluster],
-        auth_infos,
-        contexts,
-        current_context: Some("sandbox".into()),
-        kind: Some("Config".into()),
-        api_version: Some("v1".into()),
-        ..Default::default()
+    kubeconfig(cluster(url, ca_pem), auth_infos, contexts)
+}
+
+/// One context, `sandbox`, whose user `user` authenticates with `cert` alone
+/// (`client-certificate-data` / `client-key-data`, base64 of the PEM) and no token.
+pub fn with_client_certificate(
+    url: &str,
+    ca_pem: &str,
+    user: &str,
+    cert: &ClientCertificate,
+) -> Kubeconfig {
+    let auth_info = NamedAuthInfo {
+        name: user.to_string(),
+        auth_info: Some(AuthInfo {
+            client_certificate_data: Some(b64(&cert.cert_pem)),
+            client_key_data: Some(b64(&cert.key_pem).into()),
+            ..Default::default()
+        }),
+        other: Default::default(),
+    };
+    kubeconfig(
+        cluster(url, ca_pem),
+        vec![auth_info],
+        vec![context("sandbox", user)],
+    )
+}
+
+/// Writes `kubeconfig` as YAML, readable by its owner only on Unix (it holds credentials):
+/// created with mode 0600, and an existing file is narrowed to 0600 before it is written.
+pub fn write(path: &Path, kubeconfig: &Kubeconfig) -> Result<(), SandboxError> {
+    use std::io::Write as _;
+    let yaml = serde_saphyr::to_string(kubeconfig)
+        .map_err(|e| SandboxError::SerializeKubeconfig(e.to_string()))?;
+    let io_err = |source| SandboxError::WriteKubeconfig {
+        path: path.to_path_buf(),
+        source,
+    };
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{OpenOptionsExt as _, PermissionsExt as _};
+        options.mode(0o600);
+        if path.exists() {
+            std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))
+                .map_err(io_err)?;
+        }
     }
+    let mut file = options.open(path).map_err(io_err)?;
+    file.write_all(yaml.as_bytes()).map_err(io_err)
 }
 
 #[cfg(test)]

@@ -69,6 +69,7 @@ pub mod table;
 pub mod tls;
 pub mod watch;
 pub mod writes;
+pub mod x509;
 
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
@@ -77,6 +78,7 @@ pub use controller::ControllerConfig;
 pub use crds::install_prerequisites;
 pub use seed::{Seed, SeedOptions, SeedUser};
 use store::Store;
+pub use x509::ClientCertificate;
 
 /// Why a sandbox could not start or hand out access.
 #[derive(Debug, thiserror::Error)]
@@ -167,6 +169,7 @@ pub const E2E_USER: &str = "e2e-user@example.com";
 pub struct Sandbox {
     url: String,
     ca_pem: String,
+    client_ca: tls::ClientCa,
     users: Vec<SandboxUser>,
     store: Arc<Mutex<Store>>,
     state: Arc<server::State>,
@@ -235,6 +238,7 @@ impl Sandbox {
         for u in &users {
             authn.add(&u.token, &u.name, &u.groups);
         }
+        authn.set_client_ca(material.client_ca.clone());
 
         let listener = tokio::net::TcpListener::bind(opts.addr)
             .await
@@ -267,6 +271,7 @@ impl Sandbox {
         Ok(Sandbox {
             url: format!("https://{host}:{}", addr.port()),
             ca_pem: material.ca_pem,
+            client_ca: material.client_ca,
             users,
             store,
             state,
@@ -342,20 +347,46 @@ impl Sandbox {
 
     /// Writes [`Sandbox::kubeconfig`] as YAML (mode 0600 on Unix: it holds tokens).
     pub fn write_kubeconfig(&self, path: &std::path::Path) -> Result<(), SandboxError> {
-        let yaml = serde_saphyr::to_string(&self.kubeconfig())
-            .map_err(|e| SandboxError::SerializeKubeconfig(e.to_string()))?;
-        let io_err = |source| SandboxError::WriteKubeconfig {
-            path: path.to_path_buf(),
-            source,
-        };
-        std::fs::write(path, yaml).map_err(io_err)?;
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::PermissionsExt;
-            std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))
-                .map_err(io_err)?;
-        }
-        Ok(())
+        kubeconfig::write(path, &self.kubeconfig())
+    }
+
+    /// A client certificate from the sandbox CA for any `user` in `groups` (CN = user, one O
+    /// per group), as a cluster admin would sign one; the sandbox then authenticates its holder
+    /// as that user, `system:authenticated` added.
+    pub fn client_certificate(
+        &self,
+        user: &str,
+        groups: &[String],
+    ) -> Result<ClientCertificate, SandboxError> {
+        Ok(self.client_ca.issue(user, groups)?)
+    }
+
+    /// A kubeconfig with one context, `sandbox`, whose user authenticates with a fresh client
+    /// certificate for `user` in `groups` (`client-certificate-data`/`client-key-data`) and no
+    /// token.
+    pub fn client_certificate_kubeconfig(
+        &self,
+        user: &str,
+        groups: &[String],
+    ) -> Result<kube::config::Kubeconfig, SandboxError> {
+        let cert = self.client_certificate(user, groups)?;
+        Ok(kubeconfig::with_client_certificate(
+            &self.url,
+            &self.ca_pem,
+            user,
+            &cert,
+        ))
+    }
+
+    /// Writes [`Sandbox::client_certificate_kubeconfig`] as YAML (mode 0600 on Unix: it holds
+    /// the private key).
+    pub fn write_client_certificate_kubeconfig(
+        &self,
+        path: &std::path::Path,
+        user: &str,
+        groups: &[String],
+    ) -> Result<(), SandboxError> {
+        kubeconfig::write(path, &self.client_certificate_kubeconfig(user, groups)?)
     }
 
     /// A kube client authenticated as `user` (by name). It sees exactly what the server

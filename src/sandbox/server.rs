@@ -1,6 +1,7 @@
-//! HTTPS transport and request routing: TLS accept, HTTP/1.1 via hyper, authentication and
-//! impersonation, path parsing into resource/non-resource requests, RBAC authorization with
-//! kube's verb mapping, then dispatch to discovery, OpenAPI, reviews, CRUD handlers or watch.
+//! HTTPS transport and request routing: TLS accept (with the client certificate's user, if
+//! any), HTTP/1.1 via hyper, authentication and impersonation, path parsing into
+//! resource/non-resource requests, RBAC authorization with kube's verb mapping, then dispatch
+//! to discovery, OpenAPI, reviews, CRUD handlers or watch.
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -14,7 +15,7 @@ use serde_json::Value;
 use tokio::net::TcpListener;
 use tokio_rustls::TlsAcceptor;
 
-use super::auth::{self, Authenticator};
+use super::auth::{self, Authenticator, CertificateUser};
 use super::controller::ControllerConfig;
 use super::rbac::{self, Decision, RequestAttributes, UserInfo};
 use super::registry::{self, ResourceInfo};
@@ -39,7 +40,7 @@ const MAX_BODY: usize = 3 * 1024 * 1024;
 pub struct State {
     /// The object store (short critical sections only).
     pub store: Arc<Mutex<Store>>,
-    /// Token table.
+    /// Tokens and the client CA.
     pub auth: Authenticator,
     /// Controller configuration passed to reconcile after writes.
     pub cfg: ControllerConfig,
@@ -176,8 +177,16 @@ pub async fn serve(
             let Ok(tls) = acceptor.accept(tcp).await else {
                 return;
             };
+            // Checked once: a connection's certificate cannot change after the handshake.
+            let certificate = state
+                .auth
+                .certificate_user(tls.get_ref().1.peer_certificates())
+                .map(CertificateUser);
             let io = hyper_util::rt::TokioIo::new(tls);
-            let svc = hyper::service::service_fn(move |req| {
+            let svc = hyper::service::service_fn(move |mut req: Request<Incoming>| {
+                if let Some(user) = &certificate {
+                    req.extensions_mut().insert(user.clone());
+                }
                 let state = state.clone();
                 // An Err closes the connection without an answer (injected resets).
                 super::faults::serve(state, req, handle)
@@ -213,7 +222,9 @@ async fn handle_inner(
     req: Request<Incoming>,
 ) -> Result<Response<Body>, ApiError> {
     let (parts, body) = req.into_parts();
-    let caller = state.auth.authenticate(&parts.headers)?;
+    let caller = state
+        .auth
+        .authenticate(parts.extensions.get::<CertificateUser>(), &parts.headers)?;
     let body = body
         .collect()
         .await
