@@ -301,3 +301,38 @@ async fn export_import_round_trip_onto_a_fresh_cluster() {
             .stdout(predicate::str::contains("0 created,"));
     }
 }
+
+/// Rosters of deployments whose login header is a username: refused by default with the
+/// flag named, imported with `--user-id-format=any`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_roster_of_usernames_needs_the_any_user_id_format() {
+    let cluster = TestCluster::start().await;
+    let (p, _) = cluster.onboarded("uidfmt", &[]).await;
+    let user = cluster.name("robot-alice");
+    let roster = format!("user,profile,role\n{user},{p},edit\n");
+    cluster
+        .plugin()
+        .args(["onboard", "--from", "-"])
+        .write_stdin(roster.clone())
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("--user-id-format=any"));
+    cluster
+        .plugin()
+        .args(["onboard", "--from", "-", "--user-id-format=any"])
+        .write_stdin(roster)
+        .assert()
+        .success();
+    let rbs: Api<RoleBinding> = Api::namespaced(cluster.admin.clone(), &p);
+    let subjects: Vec<String> = rbs
+        .list(&ListParams::default())
+        .await
+        .unwrap()
+        .items
+        .into_iter()
+        .flat_map(|rb| rb.subjects.unwrap_or_default())
+        .map(|s| s.name)
+        .collect();
+    assert!(subjects.contains(&user), "{subjects:?}");
+    cluster.cleanup().await;
+}

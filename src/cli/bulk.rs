@@ -11,7 +11,7 @@ use super::{CliError, CliResult, GlobalArgs};
 use crate::cluster::bulk::{ImportOptions, Outcome, RowResult, check_roster, import};
 use crate::cluster::{Cluster, DryRun};
 use crate::tenancy::roster::{
-    Grant, RosterFormat, RowError, export_entries, parse_roster_rows, render_roster,
+    Grant, RosterFormat, RowError, export_entries, parse_roster_rows_as, render_roster,
 };
 
 /// Bad rows listed at most, so a huge file with a systematic problem stays readable.
@@ -64,7 +64,7 @@ pub async fn onboard_from(global: &GlobalArgs, args: &OnboardArgs) -> CliResult 
             true => RosterFormat::sniff(&text),
             false => RosterFormat::from_path(path),
         });
-    let parsed = parse_roster_rows(&text, format);
+    let parsed = parse_roster_rows_as(&text, format, args.user_id_format.into());
     for w in &parsed.warnings {
         errln!("Warning: {shown} {w}");
     }

@@ -42,9 +42,15 @@ pub enum UserIdFormat {
 impl UserIdFormat {
     /// Parses a user identity in this format.
     pub fn parse(self, input: &str) -> Result<Email, crate::model::EmailError> {
-        match self {
-            UserIdFormat::Email => Email::parse(input),
-            UserIdFormat::Any => Email::parse_user_id(input),
+        crate::model::UserIdFormat::from(self).parse(input)
+    }
+}
+
+impl From<UserIdFormat> for crate::model::UserIdFormat {
+    fn from(f: UserIdFormat) -> Self {
+        match f {
+            UserIdFormat::Email => crate::model::UserIdFormat::Email,
+            UserIdFormat::Any => crate::model::UserIdFormat::Any,
         }
     }
 }

@@ -19,6 +19,10 @@ pub struct TuiArgs {
     /// Never offer to change anything (the header shows READ-ONLY).
     #[arg(long)]
     pub readonly: bool,
+    /// What a user typed in forms and commands is: `email`, or `any` login identity for
+    /// deployments whose login header carries usernames or service accounts.
+    #[arg(long, value_enum, default_value_t = crate::cli::grant::UserIdFormat::Email)]
+    pub user_id_format: crate::cli::grant::UserIdFormat,
 }
 
 /// Flags of `demo`.
@@ -60,9 +64,13 @@ fn need_terminal() -> CliResult {
 /// `kubectl kubeflow tui`.
 pub async fn tui(global: &GlobalArgs, args: TuiArgs) -> CliResult {
     need_terminal()?;
-    crate::tui::run(global.connect_options(), args.readonly)
-        .await
-        .map_err(io)
+    crate::tui::run(
+        global.connect_options(),
+        args.readonly,
+        args.user_id_format.into(),
+    )
+    .await
+    .map_err(io)
 }
 
 /// `kubectl kubeflow demo`.
@@ -89,7 +97,9 @@ pub async fn demo(args: DemoArgs) -> CliResult {
         journal_dir: Some(temp.0.join("journal")),
         ..Default::default()
     };
-    let result = crate::tui::run(options, args.readonly).await.map_err(io);
+    let result = crate::tui::run(options, args.readonly, Default::default())
+        .await
+        .map_err(io);
     sandbox.shutdown().await;
     result
 }

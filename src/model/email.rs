@@ -181,6 +181,28 @@ impl Email {
 
 /// What any user identity must be: non-empty, no whitespace or control characters, at most
 /// [`MAX_EMAIL_LEN`] bytes.
+/// How user identities are checked: as email addresses (the default, what the central
+/// dashboard requires) or as any login identity (`--user-id-format=any`: usernames and
+/// service accounts, for deployments whose login header is not an email).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum UserIdFormat {
+    /// An email address.
+    #[default]
+    Email,
+    /// Any login identity without whitespace or control characters.
+    Any,
+}
+
+impl UserIdFormat {
+    /// Parses a user identity in this format.
+    pub fn parse(self, input: &str) -> Result<Email, EmailError> {
+        match self {
+            UserIdFormat::Email => Email::parse(input),
+            UserIdFormat::Any => Email::parse_user_id(input),
+        }
+    }
+}
+
 fn check_plain(input: &str) -> Result<(), EmailError> {
     if input.is_empty() {
         return Err(EmailError::Empty);

@@ -13,7 +13,7 @@ pub mod selector;
 mod selector_parse;
 pub mod subject;
 
-pub use email::{Email, EmailError};
+pub use email::{Email, EmailError, UserIdFormat};
 pub use istio::{AuthorizationPolicy, AuthorizationPolicySpec};
 pub use profile::{Plugin, Profile, ProfileCondition, ProfileSpec, ProfileStatus};
 pub use profile_name::{ProfileName, ProfileNameError, is_dns1123_label};

@@ -137,7 +137,11 @@ pub fn keep_latest_snapshot(pending: &mut std::collections::VecDeque<Msg>) {
 }
 
 /// Opens the TUI on the cluster `options` select; returns when the user quits.
-pub async fn run(options: ConnectOptions, readonly: bool) -> std::io::Result<()> {
+pub async fn run(
+    options: ConnectOptions,
+    readonly: bool,
+    user_ids: crate::model::UserIdFormat,
+) -> std::io::Result<()> {
     let (tx, mut rx) = mpsc::unbounded_channel::<Msg>();
     let context = options
         .context
@@ -145,6 +149,7 @@ pub async fn run(options: ConnectOptions, readonly: bool) -> std::io::Result<()>
         .unwrap_or_else(|| "(current)".into());
     let mut state = AppState::new(&context, "…", readonly, jiff::Timestamp::now());
     state.color = std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
+    state.user_ids = user_ids;
     let (presets, problem) = edit::onboard::load_presets();
     state.presets = presets;
     state.status = problem;

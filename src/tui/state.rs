@@ -477,6 +477,8 @@ pub struct AppState {
     pub size: (u16, u16),
     /// False with NO_COLOR.
     pub color: bool,
+    /// How user identities typed in forms and commands are checked (`--user-id-format`).
+    pub user_ids: crate::model::UserIdFormat,
     /// Set when the user quits.
     pub quit: bool,
     /// The staged changes.
@@ -516,6 +518,7 @@ impl AppState {
             access_col: 0,
             size: (80, 24),
             color: true,
+            user_ids: crate::model::UserIdFormat::Email,
             quit: false,
             staged: ChangeSet::default(),
             applying: false,

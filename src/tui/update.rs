@@ -531,7 +531,7 @@ fn command(state: &mut AppState, text: &str) -> Vec<Effect> {
         state.view = v;
         return Vec::new();
     }
-    match edit_command::parse(cmd, arg) {
+    match edit_command::parse(cmd, arg, state.user_ids) {
         Some(Ok(c)) => return flow::command(state, c),
         Some(Err(e)) => {
             state.status = Some(format!(":{cmd}: {e}; nothing was staged"));

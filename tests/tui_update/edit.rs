@@ -460,9 +460,10 @@ async fn a_read_only_cluster_refuses_writes_in_the_write_layer() {
         "sandbox",
         &sb.url(),
     );
-    let intent = kubectl_kubeflow::tui::edit::command::parse("quota", "vision cpu=99")
-        .unwrap()
-        .unwrap();
+    let intent =
+        kubectl_kubeflow::tui::edit::command::parse("quota", "vision cpu=99", Default::default())
+            .unwrap()
+            .unwrap();
     let kubectl_kubeflow::tui::edit::command::EditCommand::Stage(intent) = intent else {
         panic!()
     };
@@ -951,5 +952,27 @@ fn history_opens_the_journal_and_undo_is_staged_like_any_change() {
             .as_deref()
             .unwrap()
             .starts_with("cannot undo change set 1")
+    );
+}
+
+#[test]
+fn usernames_are_staged_only_when_the_tui_accepts_any_user_id() {
+    let mut s = with_quota();
+    typed(&mut s, ":grant bob edit alpha");
+    assert!(key(&mut s, KeyCode::Enter).is_empty());
+    assert!(
+        s.status
+            .as_deref()
+            .unwrap()
+            .contains("--user-id-format=any"),
+        "{:?}",
+        s.status
+    );
+    s.user_ids = kubectl_kubeflow::model::UserIdFormat::Any;
+    typed(&mut s, ":grant bob edit alpha");
+    staged_id(&key(&mut s, KeyCode::Enter));
+    assert_eq!(
+        s.staged.items[0].intent.summary(),
+        "grant edit bob on alpha"
     );
 }

@@ -48,8 +48,8 @@ pub struct OnboardArgs {
     pub profile: Option<String>,
     /// What the owner is: `email` (checked as an address), or `any` for deployments whose
     /// login header carries usernames or service accounts; the profile name is then derived
-    /// from the whole identity.
-    #[arg(long, value_enum, default_value_t = crate::cli::grant::UserIdFormat::Email, conflicts_with = "from")]
+    /// from the whole identity. With --from, applies to every row's user.
+    #[arg(long, value_enum, default_value_t = crate::cli::grant::UserIdFormat::Email)]
     pub user_id_format: crate::cli::grant::UserIdFormat,
     /// Quota: total CPU (key `cpu`), e.g. 8 or 7500m.
     #[arg(long, value_name = "QUANTITY")]

@@ -162,7 +162,9 @@ pub fn export_entries(tenancy: &Tenancy) -> (Vec<Entry>, Vec<String>) {
     }
     let mut entries = Vec::new();
     for (row, what) in rows {
-        match validate(&row) {
+        // What the cluster holds may be any login identity; importing it back needs
+        // --user-id-format=any then.
+        match validate(&row, crate::model::UserIdFormat::Any) {
             Ok((subject, grant, _)) => entries.push(Entry {
                 line: 0,
                 subject,

@@ -294,7 +294,10 @@ fn parse_bool(s: &str) -> Result<bool, String> {
     }
 }
 
-pub(super) fn validate(row: &RawRow) -> Result<(Subject, Grant, Vec<String>), String> {
+pub(super) fn validate(
+    row: &RawRow,
+    ids: crate::model::UserIdFormat,
+) -> Result<(Subject, Grant, Vec<String>), String> {
     let mut warnings = Vec::new();
     let user = row.user.trim();
     if user.is_empty() {
@@ -303,7 +306,7 @@ pub(super) fn validate(row: &RawRow) -> Result<(Subject, Grant, Vec<String>), St
     let subject = match user.strip_prefix("group:") {
         Some(g) => Subject::Group(GroupName::parse(g.trim()).map_err(|e| e.to_string())?),
         None => {
-            let email: Email = user.parse().map_err(|e: crate::model::EmailError| {
+            let email: Email = ids.parse(user).map_err(|e: crate::model::EmailError| {
                 format!("{e} (groups are written group:NAME)")
             })?;
             warnings.extend(email.warnings());
@@ -412,6 +415,15 @@ pub struct ParsedRoster {
 /// [`parse_roster`] keeping the valid rows next to the bad ones, so further checks (against
 /// the cluster) can report every problem of a file at once.
 pub fn parse_roster_rows(text: &str, format: RosterFormat) -> ParsedRoster {
+    parse_roster_rows_as(text, format, crate::model::UserIdFormat::Email)
+}
+
+/// [`parse_roster_rows`] with users checked in `ids` (`--user-id-format`).
+pub fn parse_roster_rows_as(
+    text: &str,
+    format: RosterFormat,
+    ids: crate::model::UserIdFormat,
+) -> ParsedRoster {
     let rows = match read_rows(text, format) {
         Ok(rows) => rows,
         Err(e) => {
@@ -425,7 +437,7 @@ pub fn parse_roster_rows(text: &str, format: RosterFormat) -> ParsedRoster {
     let mut errors = Vec::new();
     let mut warnings = Vec::new();
     for (line, row) in rows {
-        match validate(&row) {
+        match validate(&row, ids) {
             Ok((subject, grant, w)) => {
                 warnings.extend(w.into_iter().map(|w| format!("line {line}: {w}")));
                 entries.push(Entry {

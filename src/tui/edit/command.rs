@@ -8,7 +8,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::Intent;
-use crate::model::{Email, GroupName, ProfileName, Quota, ResourceName, Role, Subject};
+use crate::model::{GroupName, ProfileName, Quota, ResourceName, Role, Subject, UserIdFormat};
 
 /// An editing command.
 #[derive(Clone, Debug, PartialEq)]
@@ -32,13 +32,15 @@ pub enum EditCommand {
 /// The usage line of each command, for errors.
 pub const USAGE: &str = ":onboard EMAIL [--profile NAME] [--cpu Q]... · :registration enable|disable · :fix · :quota PROFILE KEY=QTY... [-KEY]... [--limit-range] · :grant USER ROLE PROFILE · :revoke USER PROFILE · :preview · :apply · :staged · :unstage N · :discard · :history · :undo [ID]";
 
-/// Parses `USER`: an email, or `group:NAME`.
-pub fn subject(text: &str) -> Result<Subject, String> {
+/// Parses `USER`: an email (any login identity with `--user-id-format=any`), or
+/// `group:NAME`.
+pub fn subject(text: &str, ids: UserIdFormat) -> Result<Subject, String> {
     match text.strip_prefix("group:") {
         Some(g) => GroupName::parse(g)
             .map(Subject::Group)
             .map_err(|e| e.to_string()),
-        None => Email::parse(text)
+        None => ids
+            .parse(text)
             .map(Subject::User)
             .map_err(|e| format!("{e} (a group is written group:NAME)")),
     }
@@ -83,12 +85,12 @@ fn quota(args: &[&str]) -> Result<Intent, String> {
     })
 }
 
-fn onboard(args: &[&str]) -> Result<Intent, String> {
+fn onboard(args: &[&str], ids: UserIdFormat) -> Result<Intent, String> {
     const USE: &str = "usage: :onboard EMAIL [--profile NAME] [--cpu Q] [--memory Q] [--gpu Q] [--quota KEY=Q]... [--limit-range]";
     let [email, rest @ ..] = args else {
         return Err(USE.into());
     };
-    let email = Email::parse(email).map_err(|e| e.to_string())?;
+    let email = ids.parse(email).map_err(|e| e.to_string())?;
     let mut name = None;
     let mut quota = Quota::new();
     let mut limit_range = false;
@@ -136,12 +138,13 @@ fn onboard(args: &[&str]) -> Result<Intent, String> {
     })
 }
 
-/// Parses `cmd args`; `None` when `cmd` is not an editing command.
-pub fn parse(cmd: &str, args: &str) -> Option<Result<EditCommand, String>> {
+/// Parses `cmd args` (users checked in `ids`); `None` when `cmd` is not an editing command.
+pub fn parse(cmd: &str, args: &str, ids: UserIdFormat) -> Option<Result<EditCommand, String>> {
+    let subject = |text: &str| subject(text, ids);
     let args: Vec<&str> = args.split_whitespace().collect();
     let result = match (cmd, args.as_slice()) {
         ("quota", a) => quota(a).map(EditCommand::Stage),
-        ("onboard", a) => onboard(a).map(EditCommand::Stage),
+        ("onboard", a) => onboard(a, ids).map(EditCommand::Stage),
         ("grant", [user, role, "--cluster-wide"]) => (|| {
             let role: Role = role.parse().map_err(|e: crate::model::RoleError| e.to_string())?;
             Ok(EditCommand::Stage(Intent::ClusterWide {
@@ -216,6 +219,10 @@ mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
 
+    fn parse(cmd: &str, args: &str) -> Option<Result<EditCommand, String>> {
+        super::parse(cmd, args, UserIdFormat::Email)
+    }
+
     #[test]
     fn quota_commands_stage_what_the_editor_stages() {
         let Some(Ok(EditCommand::Stage(Intent::Quota {
@@ -284,5 +291,23 @@ mod tests {
             cw.summary(),
             "grant view a@x.io CLUSTER-WIDE (every namespace)"
         );
+    }
+
+    #[test]
+    fn usernames_are_users_with_the_any_format_only() {
+        let any = |c, a| super::parse(c, a, UserIdFormat::Any).unwrap();
+        let Ok(EditCommand::Stage(Intent::Access { subject, .. })) = any("grant", "bob edit team")
+        else {
+            panic!()
+        };
+        assert_eq!((subject.kind(), subject.name()), ("User", "bob"));
+        let Ok(EditCommand::Stage(Intent::Onboard { profile, .. })) =
+            any("onboard", "system:serviceaccount:ml:robot")
+        else {
+            panic!()
+        };
+        assert!(profile.as_str().contains("robot"), "{profile}");
+        assert!(any("grant", "bo b edit team").is_err());
+        assert!(parse("grant", "bob edit team").unwrap().is_err());
     }
 }

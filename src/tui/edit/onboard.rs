@@ -10,7 +10,9 @@ use std::path::PathBuf;
 use super::Intent;
 use super::command::subject;
 use super::quota::QuotaEditor;
-use crate::model::{Email, ProfileName, Quantity, Quota, ResourceName, Role, Subject};
+use crate::model::{
+    Email, ProfileName, Quantity, Quota, ResourceName, Role, Subject, UserIdFormat,
+};
 use crate::tui::field::Field;
 
 /// A named quota.
@@ -167,6 +169,8 @@ pub struct OnboardForm {
     pub editor: Option<Box<QuotaEditor>>,
     /// The live problem of each field, as of the last key (see [`OnboardForm::problems`]).
     pub issues: Vec<(Focus, String)>,
+    /// How the owner and contributors are checked (`--user-id-format`).
+    pub ids: UserIdFormat,
 }
 
 impl OnboardForm {
@@ -185,6 +189,7 @@ impl OnboardForm {
             error: None,
             editor: None,
             issues: Vec::new(),
+            ids: UserIdFormat::Email,
         }
     }
 
@@ -203,7 +208,9 @@ impl OnboardForm {
         match self.focus {
             Focus::Profile => self.profile_edited = !self.profile.text().is_empty(),
             Focus::Email if !self.profile_edited => {
-                let derived = Email::parse(self.email.text().trim())
+                let derived = self
+                    .ids
+                    .parse(self.email.text().trim())
                     .ok()
                     .and_then(|e| ProfileName::from_email(&e).ok())
                     .map(|n| n.to_string())
@@ -279,7 +286,9 @@ impl OnboardForm {
     }
 
     fn parse_email(&self) -> Result<Email, String> {
-        Email::parse(self.email.text().trim()).map_err(|e| e.to_string())
+        self.ids
+            .parse(self.email.text().trim())
+            .map_err(|e| e.to_string())
     }
 
     fn parse_profile(&self, taken: Taken) -> Result<ProfileName, String> {
@@ -306,7 +315,8 @@ impl OnboardForm {
                 .trim()
                 .parse()
                 .map_err(|e: crate::model::RoleError| format!("contributor {item:?}: {e}"))?;
-            let s = subject(who.trim()).map_err(|e| format!("contributor {item:?}: {e}"))?;
+            let s =
+                subject(who.trim(), self.ids).map_err(|e| format!("contributor {item:?}: {e}"))?;
             if owner.is_some_and(|o| s == Subject::User(o.clone())) {
                 return Err(format!(
                     "contributor {item:?} is the owner, who gets admin through the profile anyway"

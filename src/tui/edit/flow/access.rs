@@ -9,7 +9,9 @@ pub(super) fn subject_of(state: &AppState, identity: &str) -> Result<Subject, St
         .and_then(|t| t.user(identity))
         .map_or(SubjectKind::User, |u| u.kind);
     match kind {
-        SubjectKind::User => Email::parse(identity)
+        SubjectKind::User => state
+            .user_ids
+            .parse(identity)
             .map(Subject::User)
             .map_err(|e| format!("{identity:?} is not an email a contributor can have: {e}")),
         SubjectKind::Group => GroupName::parse(identity)
@@ -165,7 +167,7 @@ pub(super) fn contributor_problem(
     form: &ContributorForm,
 ) -> Result<Subject, String> {
     let text = form.field.text().trim();
-    let subject = crate::tui::edit::command::subject(text)?;
+    let subject = crate::tui::edit::command::subject(text, state.user_ids)?;
     let level = state
         .tenancy()
         .and_then(|t| t.level(subject.name(), form.profile.as_str()));

@@ -119,7 +119,9 @@ pub fn name_taken(state: &AppState, email: &str, name: &str) -> Option<String> {
 
 /// `n`: opens the onboarding form.
 pub fn open_onboard(state: &mut AppState) {
-    state.modal = Modal::Onboard(Box::new(OnboardForm::new(state.presets.clone())));
+    let mut form = OnboardForm::new(state.presets.clone());
+    form.ids = state.user_ids;
+    state.modal = Modal::Onboard(Box::new(form));
 }
 
 pub(super) fn on_form(state: &mut AppState, action: Option<Action>, key: KeyEvent) -> Vec<Effect> {

@@ -18,7 +18,7 @@ pub use stage::*;
 use crossterm::event::KeyEvent;
 
 use crate::cluster::offboard::NamespaceContents;
-use crate::model::{Email, GroupName, ProfileName, Role, Subject};
+use crate::model::{GroupName, ProfileName, Role, Subject};
 use crate::tenancy::doctor::FIXABLE;
 use crate::tenancy::{AccessLevel, SubjectKind};
 use crate::tui::edit::command::EditCommand;
