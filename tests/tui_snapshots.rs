@@ -229,7 +229,9 @@ async fn quota_editor_staged_panel_and_preview() {
 
     // Stage through the command line, plan for real against the sandbox.
     keys(&mut s, ":quota fraud cpu=1 pods=20\n");
-    let Some(Ok(EditCommand::Stage(intent))) = parse("quota", "fraud cpu=1 pods=20") else {
+    let Some(Ok(EditCommand::Stage(intent))) =
+        parse("quota", "fraud cpu=1 pods=20", Default::default())
+    else {
         panic!()
     };
     let id = s.staged.items[0].id;
