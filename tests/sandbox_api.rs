@@ -32,14 +32,9 @@ fn profile(name: &str) -> Value {
         "spec":{"owner":{"kind":"User","name":format!("{name}@example.com")}}})
 }
 #[tokio::test]
-async fn starts_fast_and_serves_discovery() {
-    let t0 = std::time::Instant::now();
+async fn starts_and_serves_discovery() {
+    // How fast it starts is measured by `cargo bench --bench sandbox`, not asserted here.
     let sb = start(plain_options()).await;
-    assert!(
-        t0.elapsed() < Duration::from_secs(2),
-        "start took {:?}",
-        t0.elapsed()
-    );
     let c = sb.client_for("sandbox-admin").await.unwrap();
     let (code, v) = get(&c, "/version").await;
     assert_eq!(code, 200);

@@ -325,14 +325,14 @@ async fn watch_streams_events_bookmarks_and_gone() {
         "/api/v1/watch/namespaces/default/configmaps?timeoutSeconds=1",
     )
     .await;
-    let t0 = std::time::Instant::now();
+    // Asks for 10 events where there is 1: returns only because the stream ends
+    // (`read_events` fails when no frame and no end comes).
     let evs = read_events(&mut body, 10, &mut Vec::new()).await;
     let names: Vec<&str> = evs
         .iter()
         .map(|e| e["object"]["metadata"]["name"].as_str().unwrap_or_default())
         .collect();
     assert!(names.iter().all(|n| *n == "kube-root-ca.crt"), "{names:?}");
-    assert!(t0.elapsed() < Duration::from_secs(4));
 }
 
 #[tokio::test]

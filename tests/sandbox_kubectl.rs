@@ -562,20 +562,33 @@ async fn kubectl_get_watch_prints_table_rows() {
         .stderr(std::process::Stdio::piped())
         .spawn()
         .unwrap();
-    tokio::time::sleep(std::time::Duration::from_millis(700)).await;
+    // Wait for what kubectl prints, not for a time: the initial row, then (after the label)
+    // the update's row.
+    use tokio::io::AsyncBufReadExt as _;
+    let mut lines = tokio::io::BufReader::new(child.stdout.take().unwrap()).lines();
+    let mut seen = Vec::new();
+    let mut next_row = async || loop {
+        let line = tokio::time::timeout(std::time::Duration::from_secs(30), lines.next_line())
+            .await
+            .expect("kubectl prints the row in time")
+            .unwrap()
+            .expect("kubectl keeps watching");
+        seen.push(line.clone());
+        if line.starts_with("c1 ") {
+            return;
+        }
+    };
+    next_row().await;
     k.ok(&["label", "cm", "c1", "seen=yes"]).await;
-    tokio::time::sleep(std::time::Duration::from_millis(700)).await;
+    next_row().await;
     child.start_kill().unwrap();
-    let out = child.wait_with_output().await.unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let rows: Vec<&str> = stdout.lines().filter(|l| l.starts_with("c1 ")).collect();
+    child.wait().await.unwrap();
+    assert!(seen[0].starts_with("NAME"), "{seen:?}");
     assert_eq!(
-        rows.len(),
+        seen.iter().filter(|l| l.starts_with("c1 ")).count(),
         2,
-        "initial row and one update: {stdout}\n{}",
-        String::from_utf8_lossy(&out.stderr)
+        "{seen:?}"
     );
-    assert!(stdout.starts_with("NAME"), "{stdout}");
 }
 
 /// CRDs carry what kube-apiserver's naming and establishing controllers write (conditions,

@@ -38,7 +38,42 @@ pub struct TestCluster {
     pub admin: kube::Client,
     /// The sandbox, when not external.
     pub sandbox: Option<Sandbox>,
+    /// `cleanup` ran (otherwise dropping the cluster cleans up: a test that failed).
+    cleaned: bool,
     _dir: tempfile::TempDir,
+}
+
+impl Drop for TestCluster {
+    /// A test that panicked never reached `cleanup`: remove what the run made anyway, from a
+    /// thread of its own with a client of its own (the test's runtime is unwinding).
+    fn drop(&mut self) {
+        if !self.is_external() || self.cleaned {
+            return;
+        }
+        let (path, id) = (self.kubeconfig.clone(), self.run_id.clone());
+        let _ = std::thread::spawn(move || {
+            let Ok(rt) = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+            else {
+                return;
+            };
+            rt.block_on(async move {
+                let Ok(kubeconfig) = kube::config::Kubeconfig::read_from(&path) else {
+                    return;
+                };
+                let Ok(config) =
+                    kube::Config::from_custom_kubeconfig(kubeconfig, &Default::default()).await
+                else {
+                    return;
+                };
+                if let Ok(client) = kube::Client::try_from(config) {
+                    remove_run(&client, &id).await;
+                }
+            });
+        })
+        .join();
+    }
 }
 
 impl TestCluster {
@@ -67,6 +102,7 @@ impl TestCluster {
             run_id: String::new(),
             admin,
             sandbox: Some(sandbox),
+            cleaned: false,
             _dir: dir,
         }
     }
@@ -113,6 +149,7 @@ impl TestCluster {
             run_id,
             admin,
             sandbox: None,
+            cleaned: false,
             _dir: dir,
         }
     }
@@ -246,22 +283,23 @@ impl TestCluster {
     }
 
     /// Removes what this run created on an external cluster (nothing to do on a sandbox).
-    pub async fn cleanup(self) {
-        if !self.is_external() {
-            return;
+    pub async fn cleanup(mut self) {
+        if self.is_external() {
+            remove_run(&self.admin, &self.run_id).await;
         }
-        // Everything this run made carries the run id in its name (ClusterRoleBindings in the
-        // middle: `kubeflow-<role>-user-<email with run id>`).
-        let id = self.run_id.as_str();
-        let run_prefix = |n: &str| n.starts_with(id);
-        delete_named::<kubectl_kubeflow::model::Profile>(&self.admin, run_prefix).await;
-        delete_named::<k8s_openapi::api::rbac::v1::ClusterRole>(&self.admin, run_prefix).await;
-        delete_named::<k8s_openapi::api::rbac::v1::ClusterRoleBinding>(&self.admin, |n| {
-            n.contains(id)
-        })
-        .await;
-        delete_named::<Namespace>(&self.admin, run_prefix).await;
+        self.cleaned = true;
     }
+}
+
+/// Deletes everything run `id` made: each object carries the run id in its name
+/// (ClusterRoleBindings in the middle: `kubeflow-<role>-user-<email with run id>`).
+async fn remove_run(client: &kube::Client, id: &str) {
+    let run_prefix = |n: &str| n.starts_with(id);
+    delete_named::<kubectl_kubeflow::model::Profile>(client, run_prefix).await;
+    delete_named::<k8s_openapi::api::rbac::v1::ClusterRole>(client, run_prefix).await;
+    delete_named::<k8s_openapi::api::rbac::v1::ClusterRoleBinding>(client, |n| n.contains(id))
+        .await;
+    delete_named::<Namespace>(client, run_prefix).await;
 }
 
 /// Deletes every cluster-scoped `K` whose name matches, ignoring failures (best effort).
