@@ -265,6 +265,9 @@ fn complete(display: &'static str, words: &[OsString]) -> ExitCode {
 /// Runs one parsed command.
 pub async fn run(cli: Cli) -> CliResult {
     match cli.command {
+        Command::Onboard(args) if args.from.is_some() => {
+            bulk::onboard_from(&cli.global, &args).await
+        }
         Command::Onboard(args) => onboard::run(&cli.global, *args).await,
         Command::Grant(args) => grant::grant(&cli.global, *args).await,
         Command::Revoke(args) => grant::revoke(&cli.global, *args).await,

@@ -18,11 +18,9 @@ fn usage(e: impl Into<anyhow::Error>) -> CliError {
     CliError::Usage(e.into())
 }
 
-/// Validates everything first (exit 2, nothing sent), then creates or previews.
+/// One user (`onboard --from` is [`super::bulk::onboard_from`]): validates everything first
+/// (exit 2, nothing sent), then creates or previews.
 pub async fn run(global: &GlobalArgs, args: OnboardArgs) -> CliResult {
-    if args.from.is_some() {
-        return super::bulk::onboard_from(global, &args).await;
-    }
     let objects = plan(&args)?;
     if args.write.dry_run == DryRun::Client {
         // Offline: a client dry run of a new user needs no cluster at all.
