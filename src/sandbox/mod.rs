@@ -86,6 +86,9 @@ pub enum SandboxError {
     /// Certificate generation or TLS setup failed.
     #[error(transparent)]
     Tls(#[from] tls::TlsError),
+    /// The seed could not be stored (a bug in the seed).
+    #[error(transparent)]
+    Seed(#[from] seed::SeedError),
     /// The listening socket could not be bound.
     #[error("cannot listen on {addr}: {source}; choose another --port or free the address")]
     Bind {
@@ -196,11 +199,11 @@ impl Sandbox {
         let mut opts = opts;
         opts.controller.root_ca_pem = material.ca_pem.clone();
         let mut store = Store::new();
-        let seed_users = seed::apply_seed(&mut store, &opts.seed, &opts.seed_options);
+        let seed_users = seed::apply_seed(&mut store, &opts.seed, &opts.seed_options)?;
         controller::reconcile(&mut store, &opts.controller);
         // The seed's deliberate drift happens "while the profile controller was down": the
         // core controllers see it (quota status), the profile controller does not.
-        seed::apply_drift(&mut store, &opts.seed);
+        seed::apply_drift(&mut store, &opts.seed)?;
         controller::reconcile(
             &mut store,
             &ControllerConfig {

@@ -53,14 +53,14 @@ pub const SYSTEM_NAMESPACES: &[&str] = &[
 
 /// Creates the namespaces, bootstrap roles and bindings, Kubeflow component roles and the
 /// central dashboard. Objects that already exist are left alone.
-pub fn install(store: &mut Store) {
+pub fn install(store: &mut Store) -> Result<(), super::SeedError> {
     let ns = GroupResource::core("namespaces");
     for name in SYSTEM_NAMESPACES {
-        let _ = store.create(
+        store.create(
             &ns,
             None,
             json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name}}),
-        );
+        )?;
     }
     let boot = json!({"kubernetes.io/bootstrapping": "rbac-defaults"});
     let read = ["get", "list", "watch"];
@@ -251,7 +251,7 @@ pub fn install(store: &mut Store) {
     }
     let cr = GroupResource::new("rbac.authorization.k8s.io", "clusterroles");
     for role in roles {
-        let _ = store.create(&cr, None, role);
+        store.create(&cr, None, role)?;
     }
     let crb = GroupResource::new("rbac.authorization.k8s.io", "clusterrolebindings");
     for b in [
@@ -277,10 +277,11 @@ pub fn install(store: &mut Store) {
             &["system:serviceaccounts"],
         ),
     ] {
-        let _ = store.create(&crb, None, b);
+        store.create(&crb, None, b)?;
     }
     let deployments = GroupResource::new("apps", "deployments");
-    let _ = store.create(&deployments, Some("kubeflow"), central_dashboard());
+    store.create(&deployments, Some("kubeflow"), central_dashboard())?;
+    Ok(())
 }
 
 /// The central dashboard as Kubeflow's manifests deploy it, with `REGISTRATION_FLOW=true`.

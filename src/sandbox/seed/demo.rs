@@ -7,7 +7,7 @@
 
 use serde_json::{Value, json};
 
-use super::SeedUser;
+use super::{SeedError, SeedUser};
 use crate::manifest::{IstioSettings, LimitRangeDefaults, contributor_pair, limit_range};
 use crate::model::{Email, ProfileName, Role, Subject};
 use crate::sandbox::store::{GroupResource, Store};
@@ -183,20 +183,26 @@ fn profile(name: &str, owner: &str, hard: &[(&str, &str)]) -> Value {
 }
 
 /// Creates a contributor pair; returns the (shared) object name.
-fn contribute(store: &mut Store, ns: &str, user: &str, role: Role) -> Option<String> {
+fn contribute(store: &mut Store, ns: &str, user: &str, role: Role) -> Result<String, SeedError> {
+    let invalid = |e: String| SeedError::Invalid(format!("contributor {user} of {ns}: {e}"));
+    let profile = ProfileName::parse(ns).map_err(|e| invalid(e.to_string()))?;
+    let user = email(user).ok_or_else(|| invalid("not an email".into()))?;
     let pair = contributor_pair(
-        &ProfileName::parse(ns).ok()?,
-        &Subject::User(email(user)?),
+        &profile,
+        &Subject::User(user),
         role,
         &IstioSettings::default(),
     )
-    .ok()?;
-    let rb = serde_json::to_value(&pair.role_binding).ok()?;
-    let ap = serde_json::to_value(&pair.policy).ok()?;
-    let name = rb["metadata"]["name"].as_str()?.to_string();
-    store.create(&rbac("rolebindings"), Some(ns), rb).ok()?;
-    store.create(&policies(), Some(ns), ap).ok()?;
-    Some(name)
+    .map_err(|e| invalid(e.to_string()))?;
+    let rb = serde_json::to_value(&pair.role_binding).map_err(|e| invalid(e.to_string()))?;
+    let ap = serde_json::to_value(&pair.policy).map_err(|e| invalid(e.to_string()))?;
+    let name = rb["metadata"]["name"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    store.create(&rbac("rolebindings"), Some(ns), rb)?;
+    store.create(&policies(), Some(ns), ap)?;
+    Ok(name)
 }
 
 fn rbac(resource: &str) -> GroupResource {
@@ -227,15 +233,15 @@ fn pod(name: &str, cpu: &str, memory: &str, gpu: u32) -> Value {
 
 /// Phase 1 (before the controllers run): profiles, pre-existing namespaces, contributors,
 /// pods, LimitRanges, cluster-wide grants. Returns the personas to mint tokens for.
-pub fn install(store: &mut Store) -> Vec<SeedUser> {
+pub fn install(store: &mut Store) -> Result<Vec<SeedUser>, SeedError> {
     let users = users();
     let ns_gr = GroupResource::core("namespaces");
     for team in TEAMS {
-        let _ = store.create(
+        store.create(
             &profiles(),
             None,
             profile(team.name, &users[team.owner], team.hard),
-        );
+        )?;
     }
     for i in PERSONAL {
         let Some(name) = email(&users[i]).and_then(|e| ProfileName::from_email(&e).ok()) else {
@@ -246,56 +252,56 @@ pub fn install(store: &mut Store) -> Vec<SeedUser> {
         } else {
             &[]
         };
-        let _ = store.create(&profiles(), None, profile(name.as_str(), &users[i], hard));
+        store.create(&profiles(), None, profile(name.as_str(), &users[i], hard))?;
     }
-    let _ = store.create(
+    store.create(
         &profiles(),
         None,
         profile("dana-whitfield", MIXED_CASE_OWNER, &[]),
-    );
+    )?;
     // A pre-existing namespace owned by someone else: the controller refuses it.
-    let _ = store.create(
+    store.create(
         &ns_gr,
         None,
         json!({"apiVersion": "v1", "kind": "Namespace",
         "metadata": {"name": "shared-datasets", "annotations": {"owner": "data.steward@acme.io"}}}),
-    );
-    let _ = store.create(
+    )?;
+    store.create(
         &profiles(),
         None,
         profile("shared-datasets", &users[10], &[]),
-    );
+    )?;
     // A profile name that is not a valid namespace name: the controller cannot create it.
-    let _ = store.create(&profiles(), None, profile("ml.research", &users[11], &[]));
+    store.create(&profiles(), None, profile("ml.research", &users[11], &[]))?;
     // Left behind by a deleted profile whose namespace the controller had not created.
-    let _ = store.create(&ns_gr, None, json!({"apiVersion": "v1", "kind": "Namespace",
+    store.create(&ns_gr, None, json!({"apiVersion": "v1", "kind": "Namespace",
         "metadata": {"name": "old-churn-model", "annotations": {"owner": users[12]},
             "labels": {"app.kubernetes.io/part-of": "kubeflow-profile", "istio-injection": "enabled",
                 "katib.kubeflow.org/metrics-collector-injection": "enabled",
-                "pipelines.kubeflow.org/enabled": "true", "serving.kubeflow.org/inferenceservice": "enabled"}}}));
+                "pipelines.kubeflow.org/enabled": "true", "serving.kubeflow.org/inferenceservice": "enabled"}}}))?;
     // The controller creates the team namespaces (owned, so they go with their Profile);
     // the store takes namespaced objects before their namespace exists, which lets the seed
     // put contributors, pods and LimitRanges in place before the controllers run.
     for team in TEAMS {
         for (member, role) in team.members {
-            contribute(store, team.name, &users[*member], *role);
+            contribute(store, team.name, &users[*member], *role)?;
         }
         for (n, (cpu, memory, gpu)) in team.pods.iter().enumerate() {
-            let _ = store.create(
+            store.create(
                 &GroupResource::core("pods"),
                 Some(team.name),
                 pod(&format!("notebook-{}", n + 1), cpu, memory, *gpu),
-            );
+            )?;
         }
         if team.limit_range
             && let Ok(name) = ProfileName::parse(team.name)
             && let Ok(lr) = serde_json::to_value(limit_range(&name, &LimitRangeDefaults::default()))
         {
-            let _ = store.create(&GroupResource::core("limitranges"), Some(team.name), lr);
+            store.create(&GroupResource::core("limitranges"), Some(team.name), lr)?;
         }
     }
-    contribute(store, "recsys", COLLIDING[0], Role::Edit);
-    contribute(store, "fraud", COLLIDING[1], Role::View);
+    contribute(store, "recsys", COLLIDING[0], Role::Edit)?;
+    contribute(store, "fraud", COLLIDING[1], Role::View)?;
     let crb = rbac("clusterrolebindings");
     for (subject, role) in [
         (email(PLATFORM_ADMIN).map(Subject::User), Role::Admin),
@@ -310,14 +316,14 @@ pub fn install(store: &mut Store) -> Vec<SeedUser> {
             && let Ok(v) =
                 serde_json::to_value(crate::manifest::cluster_role_binding(&subject, role))
         {
-            let _ = store.create(&crb, None, v);
+            store.create(&crb, None, v)?;
         }
     }
     let persona = |name: &str| SeedUser {
         name: name.to_string(),
         groups: Vec::new(),
     };
-    vec![
+    Ok(vec![
         persona(&users[0]),  // owner of ml-platform
         persona(&users[23]), // edits vision
         persona(&users[40]), // views ml-platform
@@ -327,7 +333,7 @@ pub fn install(store: &mut Store) -> Vec<SeedUser> {
             groups: vec![AUDITORS.into()],
         },
         persona(NEW_HIRE),
-    ]
+    ])
 }
 
 /// One deliberate problem of the demo seed.
@@ -450,14 +456,13 @@ fn platform_admin_binding() -> String {
 /// problems. The sandbox then advances the controllers' mark past these events, as if the
 /// profile controller had been down while they happened (it would repair some of them:
 /// a deleted `default-viewer` comes back on its next reconcile of that profile).
-pub fn drift(store: &mut Store) {
+pub fn drift(store: &mut Store) -> Result<(), SeedError> {
     let users = users();
     let rbs = rbac("rolebindings");
-    let _ = store.delete(&policies(), Some("vision"), &kfam(&users[24], Role::Edit));
+    store.delete(&policies(), Some("vision"), &kfam(&users[24], Role::Edit))?;
     // A policy whose binding someone removed by hand.
-    if let Some(name) = contribute(store, "nlp", "former.intern@acme.io", Role::Edit) {
-        let _ = store.delete(&rbs, Some("nlp"), &name);
-    }
+    let name = contribute(store, "nlp", "former.intern@acme.io", Role::Edit)?;
+    store.delete(&rbs, Some("nlp"), &name)?;
     // A second subject added to a contributor binding (breaks KFAM's listing).
     let name = kfam(&users[28], Role::Edit);
     if let Some(mut rb) = store.get(&rbs, Some("forecasting"), &name).cloned()
@@ -466,22 +471,26 @@ pub fn drift(store: &mut Store) {
         subjects.push(
             json!({"apiGroup": "rbac.authorization.k8s.io", "kind": "User", "name": users[29]}),
         );
-        let _ = store.update(&rbs, Some("forecasting"), rb);
+        store.update(&rbs, Some("forecasting"), rb)?;
     }
     let ns_gr = GroupResource::core("namespaces");
     if let Some(mut ns) = store.get(&ns_gr, None, "data-eng").cloned() {
         ns["metadata"]["annotations"]["owner"] = json!(users[30]);
-        let _ = store.update(&ns_gr, None, ns);
+        store.update(&ns_gr, None, ns)?;
     }
-    let _ = store.delete(&rbs, Some("recsys"), "default-viewer");
+    // Made by the profile controller: absent when the sandbox runs without it.
+    if store.get(&rbs, Some("recsys"), "default-viewer").is_some() {
+        store.delete(&rbs, Some("recsys"), "default-viewer")?;
+    }
     let quotas = GroupResource::core("resourcequotas");
     if let Some(mut q) = store
         .get(&quotas, Some("fraud"), "kf-resource-quota")
         .cloned()
     {
         q["spec"]["hard"]["cpu"] = json!("16");
-        let _ = store.update(&quotas, Some("fraud"), q);
+        store.update(&quotas, Some("fraud"), q)?;
     }
+    Ok(())
 }
 
 #[cfg(test)]

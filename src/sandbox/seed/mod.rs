@@ -61,45 +61,62 @@ pub struct SeedUser {
     pub groups: Vec<String>,
 }
 
+/// Why a seed could not be stored: a bug in the seed (a conflicting or invalid object), never
+/// a condition of the run, so starting the sandbox fails with it instead of serving less.
+#[derive(Debug, thiserror::Error)]
+pub enum SeedError {
+    /// The store refused an object of the seed.
+    #[error("seeding the sandbox: {0}")]
+    Store(#[from] crate::sandbox::status::ApiError),
+    /// An embedded manifest (CRD, roles) did not parse.
+    #[error("seeding the sandbox: {0}")]
+    Embedded(#[from] crds::CrdError),
+    /// A seed value did not make a valid Kubeflow object.
+    #[error("seeding the sandbox: {0}")]
+    Invalid(String),
+}
+
 /// Fills the store: system namespaces and bootstrap RBAC, the CRDs the options ask for, the
 /// kubeflow roles, and the seed's organisation. Runs before the controllers; [`apply_drift`]
 /// runs after them. Returns the users to mint tokens for.
-pub fn apply_seed(store: &mut Store, seed: &Seed, opts: &SeedOptions) -> Vec<SeedUser> {
-    bootstrap::install(store);
+pub fn apply_seed(
+    store: &mut Store,
+    seed: &Seed,
+    opts: &SeedOptions,
+) -> Result<Vec<SeedUser>, SeedError> {
+    bootstrap::install(store)?;
     let crds = GroupResource::new("apiextensions.k8s.io", "customresourcedefinitions");
     if opts.profile_crd {
-        // The embedded file is checked by a unit test in `crds`; a parse failure cannot happen
-        // at run time, and if it did the sandbox would simply lack the CRD.
-        if let Ok(mut crd) = crds::profile_crd() {
-            crds::establish(&mut crd);
-            let _ = store.create(&crds, None, crd);
-        }
+        let mut crd = crds::profile_crd()?;
+        crds::establish(&mut crd);
+        store.create(&crds, None, crd)?;
     }
     if opts.istio_crd {
         let mut crd = crds::authorization_policy_crd();
         crds::establish(&mut crd);
-        let _ = store.create(&crds, None, crd);
+        store.create(&crds, None, crd)?;
     }
     let roles = GroupResource::new("rbac.authorization.k8s.io", "clusterroles");
-    for role in crds::kubeflow_cluster_roles().unwrap_or_default() {
-        let _ = store.create(&roles, None, role);
+    for role in crds::kubeflow_cluster_roles()? {
+        store.create(&roles, None, role)?;
     }
     if !opts.profile_crd {
-        return Vec::new();
+        return Ok(Vec::new());
     }
     match seed {
-        Seed::Empty => Vec::new(),
+        Seed::Empty => Ok(Vec::new()),
         Seed::Demo => demo::install(store),
         Seed::Scale(n) => {
-            scale::install(store, *n);
-            Vec::new()
+            scale::install(store, *n)?;
+            Ok(Vec::new())
         }
     }
 }
 
 /// The seed's deliberate drift, applied after the controllers settled (see `demo::drift`).
-pub fn apply_drift(store: &mut Store, seed: &Seed) {
+pub fn apply_drift(store: &mut Store, seed: &Seed) -> Result<(), SeedError> {
     if *seed == Seed::Demo {
-        demo::drift(store);
+        demo::drift(store)?;
     }
+    Ok(())
 }

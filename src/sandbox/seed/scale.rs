@@ -8,7 +8,8 @@ use crate::model::{Email, ProfileName, Role, Subject};
 use crate::sandbox::store::{GroupResource, Store};
 
 /// Creates the profiles and contributors; the controllers add namespaces and the rest.
-pub fn install(store: &mut Store, n: usize) {
+pub fn install(store: &mut Store, n: usize) -> Result<(), super::SeedError> {
+    let invalid = |e: String| super::SeedError::Invalid(e);
     let profiles = GroupResource::new("kubeflow.org", "profiles");
     let rbs = GroupResource::new("rbac.authorization.k8s.io", "rolebindings");
     let aps = GroupResource::new("security.istio.io", "authorizationpolicies");
@@ -16,29 +17,23 @@ pub fn install(store: &mut Store, n: usize) {
     for i in 1..=n {
         let name = format!("team-{i:05}");
         let owner = format!("owner{i:05}@scale.example");
-        let _ = store.create(&profiles, None, json!({
+        store.create(&profiles, None, json!({
             "apiVersion": "kubeflow.org/v1", "kind": "Profile", "metadata": {"name": name},
             "spec": {"owner": {"apiGroup": "rbac.authorization.k8s.io", "kind": "User", "name": owner},
                 "resourceQuotaSpec": {"hard": {"cpu": "8", "memory": "32Gi"}}},
-        }));
-        let Ok(profile) = ProfileName::parse(&name) else {
-            continue;
-        };
+        }))?;
+        let profile = ProfileName::parse(&name).map_err(|e| invalid(e.to_string()))?;
         for (k, role) in [(0, Role::Admin), (1, Role::Edit), (2, Role::View)] {
             let member = format!("member{:05}@scale.example", (i * 3 + k) % (n * 2).max(1));
-            let Ok(email) = Email::parse(&member) else {
-                continue;
-            };
-            let Ok(pair) = contributor_pair(&profile, &Subject::User(email), role, &istio) else {
-                continue;
-            };
-            if let (Ok(rb), Ok(ap)) = (
-                serde_json::to_value(&pair.role_binding),
-                serde_json::to_value(&pair.policy),
-            ) {
-                let _ = store.create(&rbs, Some(&name), rb);
-                let _ = store.create(&aps, Some(&name), ap);
-            }
+            let email = Email::parse(&member).map_err(|e| invalid(e.to_string()))?;
+            let pair = contributor_pair(&profile, &Subject::User(email), role, &istio)
+                .map_err(|e| invalid(e.to_string()))?;
+            let rb =
+                serde_json::to_value(&pair.role_binding).map_err(|e| invalid(e.to_string()))?;
+            let ap = serde_json::to_value(&pair.policy).map_err(|e| invalid(e.to_string()))?;
+            store.create(&rbs, Some(&name), rb)?;
+            store.create(&aps, Some(&name), ap)?;
         }
     }
+    Ok(())
 }
