@@ -7,7 +7,7 @@ use serde_json::{Value, json};
 
 use super::controller;
 use super::handlers::{Filter, dry_run, name_of, parse_body, present};
-use super::server::{Body, Req, State, Target, json_response};
+use super::http::{Body, Req, State, Target, json_response};
 use super::status::ApiError;
 use super::store::GroupResource;
 

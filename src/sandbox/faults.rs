@@ -317,7 +317,7 @@ mod serving {
     use hyper::body::{Body as _, Frame, Incoming};
 
     use super::Action;
-    use crate::sandbox::server::{Body, State, error_response, full};
+    use crate::sandbox::http::{Body, State, error_response, full};
     use crate::sandbox::status::ApiError;
 
     fn reset() -> std::io::Error {

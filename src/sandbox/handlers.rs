@@ -6,9 +6,9 @@ use base64::Engine;
 use http::Response;
 use serde_json::{Value, json};
 
+use super::http::{Body, Req, State, Target, json_response};
 use super::registry::ResourceInfo;
 use super::selectors::{FieldSelector, LabelSelector};
-use super::server::{Body, Req, State, Target, json_response};
 use super::status::ApiError;
 use super::store::GroupResource;
 use super::table;
@@ -598,5 +598,5 @@ pub fn list(state: &State, req: &Req, t: &Target) -> Result<Response<Body>, ApiE
     }
     drop(store);
     buf.extend_from_slice(b"]}");
-    Ok(super::server::bytes_response(200, buf))
+    Ok(super::http::bytes_response(200, buf))
 }

@@ -47,6 +47,7 @@ pub mod discovery;
 pub mod escalation;
 pub mod faults;
 pub mod handlers;
+pub mod http;
 pub mod kubeconfig;
 pub mod managed;
 pub mod negotiate;
@@ -57,6 +58,7 @@ pub mod protobuf;
 pub mod quota;
 pub mod rbac;
 pub mod registry;
+pub mod resource;
 pub mod reviews;
 pub mod rv_match;
 pub mod schema;
@@ -175,7 +177,7 @@ pub struct Sandbox {
     client_ca: tls::ClientCa,
     users: Vec<SandboxUser>,
     store: Arc<Mutex<Store>>,
-    state: Arc<server::State>,
+    state: Arc<http::State>,
     acceptor: tokio_rustls::TlsAcceptor,
     shutdown: tokio::sync::watch::Sender<bool>,
     task: Option<tokio::task::JoinHandle<()>>,
@@ -254,7 +256,7 @@ impl Sandbox {
             source,
         })?;
         let store = Arc::new(Mutex::new(store));
-        let state = Arc::new(server::State {
+        let state = Arc::new(http::State {
             store: store.clone(),
             auth: authn,
             cfg: opts.controller.clone(),

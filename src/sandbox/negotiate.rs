@@ -10,8 +10,8 @@ use http_body_util::BodyExt;
 use hyper::body::Body as _;
 use serde_json::Value;
 
+use super::http::{Body, error_response};
 use super::protobuf;
-use super::server::{Body, error_response};
 use super::status::ApiError;
 
 /// A response encoding.
@@ -92,7 +92,7 @@ fn with_body(
     bytes: Vec<u8>,
     content_type: &'static str,
 ) -> Response<Body> {
-    let mut resp = Response::from_parts(parts, super::server::full(bytes));
+    let mut resp = Response::from_parts(parts, super::http::full(bytes));
     resp.headers_mut().insert(
         http::header::CONTENT_TYPE,
         http::HeaderValue::from_static(content_type),

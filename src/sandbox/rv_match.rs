@@ -14,7 +14,7 @@
 
 use serde_json::json;
 
-use super::server::Req;
+use super::http::Req;
 use super::status::ApiError;
 
 /// 422 `ListOptions.meta.k8s.io "" is invalid: <field>: <message>`.
@@ -86,9 +86,9 @@ pub fn check(req: &Req, current: u64) -> Result<Option<u64>, ApiError> {
 pub fn past_list(
     store: &super::store::Store,
     req: &Req,
-    t: &super::server::Target,
+    t: &super::http::Target,
     rv: u64,
-) -> Result<hyper::Response<super::server::Body>, ApiError> {
+) -> Result<hyper::Response<super::http::Body>, ApiError> {
     let filter = super::handlers::Filter::from_req(req, &t.info)?;
     let items: Vec<serde_json::Value> = store
         .list_at(&t.info.gr(), t.namespace.as_deref(), rv)?
@@ -96,7 +96,7 @@ pub fn past_list(
         .filter(|o| filter.matches(o))
         .map(|o| super::handlers::present(&t.info, &o))
         .collect();
-    Ok(super::server::json_response(
+    Ok(super::http::json_response(
         200,
         &json!({"apiVersion": t.info.api_version(), "kind": t.info.list_kind(),
             "metadata": {"resourceVersion": rv.to_string()}, "items": items}),

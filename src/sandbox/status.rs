@@ -5,7 +5,7 @@
 
 use serde_json::{Map, Value, json};
 
-use super::store::GroupResource;
+use super::resource::GroupResource;
 
 /// An API error that renders as a metav1.Status body exactly like kube-apiserver's.
 #[derive(Debug, Clone, thiserror::Error)]

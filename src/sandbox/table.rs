@@ -4,8 +4,8 @@
 
 use serde_json::{Value, json};
 
+use super::http::Req;
 use super::registry::ResourceInfo;
-use super::server::Req;
 
 /// Whether the Accept header asks for a Table.
 pub fn wants_table(req: &Req) -> bool {

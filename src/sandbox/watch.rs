@@ -14,8 +14,8 @@ use serde_json::{Value, json};
 use tokio::sync::{broadcast, mpsc};
 
 use super::handlers::{Filter, present};
+use super::http::{Body, Req, State, Target};
 use super::registry::ResourceInfo;
-use super::server::{Body, Req, State, Target};
 use super::status::ApiError;
 use super::store::StoreEvent;
 
