@@ -10,10 +10,12 @@
 
 use std::time::{Duration, Instant};
 
-use kube::api::{Api, DeleteParams, Patch, PatchParams, PostParams, Preconditions};
-use kube::core::{ApiResource, DynamicObject, GroupVersionKind};
+use kube::api::{DeleteParams, Patch, PatchParams, PostParams, Preconditions};
 use serde_json::Value;
 
+pub use super::objects::read_object;
+pub(crate) use super::objects::resource_of;
+use super::objects::{api_for, dynamic, to_json};
 use super::{Cluster, ClusterError, DryRun};
 use crate::plan::{Action, Change, Plan};
 
@@ -49,48 +51,6 @@ pub struct ApplyOptions {
     /// Retry a create whose namespace does not exist yet (the profile controller is making
     /// it) for this long.
     pub wait_for_namespace: Option<Duration>,
-}
-
-fn api_resource(obj: &Value) -> Result<(ApiResource, String), ClusterError> {
-    let api_version = obj["apiVersion"].as_str().unwrap_or_default();
-    let kind = obj["kind"].as_str().unwrap_or_default();
-    let (group, version) = api_version.split_once('/').unwrap_or(("", api_version));
-    if kind.is_empty() || version.is_empty() {
-        return Err(ClusterError::Other(format!(
-            "cannot apply an object without apiVersion and kind: {obj}"
-        )));
-    }
-    Ok(resource_of(group, version, kind))
-}
-
-/// The API resource of a kind and its `plural.group` name (core kinds: the plural alone), as
-/// RBAC and error messages spell it.
-pub(crate) fn resource_of(group: &str, version: &str, kind: &str) -> (ApiResource, String) {
-    let ar = ApiResource::from_gvk(&GroupVersionKind::gvk(group, version, kind));
-    let resource = if group.is_empty() {
-        ar.plural.clone()
-    } else {
-        format!("{}.{group}", ar.plural)
-    };
-    (ar, resource)
-}
-
-fn api_for(cluster: &Cluster, obj: &Value) -> Result<(Api<DynamicObject>, String), ClusterError> {
-    let (ar, resource) = api_resource(obj)?;
-    let api = match obj.pointer("/metadata/namespace").and_then(Value::as_str) {
-        Some(ns) => Api::namespaced_with(cluster.client().clone(), ns, &ar),
-        None => Api::all_with(cluster.client().clone(), &ar),
-    };
-    Ok((api, resource))
-}
-
-fn dynamic(obj: &Value) -> Result<DynamicObject, ClusterError> {
-    serde_json::from_value(obj.clone())
-        .map_err(|e| ClusterError::Other(format!("cannot send object: {e}")))
-}
-
-fn to_json(obj: &DynamicObject) -> Value {
-    crate::manifest::to_value(obj).unwrap_or(Value::Null)
 }
 
 /// Sends one change; returns the object the server answered with, and a different word
@@ -253,20 +213,6 @@ fn answer_unknown(e: &kube::Error) -> bool {
     }
 }
 
-/// Reads the live object `obj` names (its apiVersion, kind, namespace and name), raw, so
-/// nothing this tool does not model is dropped; `None` when it does not exist.
-pub async fn read_object(cluster: &Cluster, obj: &Value) -> Result<Option<Value>, ClusterError> {
-    let (api, resource) = api_for(cluster, obj)?;
-    let name = obj
-        .pointer("/metadata/name")
-        .and_then(Value::as_str)
-        .unwrap_or_default();
-    api.get_opt(name)
-        .await
-        .map(|o| o.map(|o| to_json(&o)))
-        .map_err(|e| cluster.explain(e, &resource))
-}
-
 /// Shows deletes planned from the model's reduced objects (see `tenancy::compact`) with the
 /// whole live object, for the preview and `--diff`. Only when the live object is still the
 /// version the plan was made from: the delete stays guarded by that version, so a change
@@ -299,7 +245,18 @@ pub async fn apply(
 ) -> Result<Vec<Applied>, ApplyError> {
     let result = send_all(cluster, plan, opts).await;
     if opts.dry_run == DryRun::None {
-        super::journal::record(cluster, plan, &result).await;
+        let (applied, stopped) = match &result {
+            Ok(a) => (a.as_slice(), None),
+            Err(e) => (
+                e.applied.as_slice(),
+                Some(super::journal::Stopped {
+                    why: &e.source,
+                    not_applied: &e.not_applied,
+                }),
+            ),
+        };
+        let answers: Vec<&Value> = applied.iter().map(|a| &a.object).collect();
+        super::journal::record(cluster, plan, &answers, stopped).await;
     }
     result
 }
@@ -405,35 +362,5 @@ impl Cluster {
             "{message}\n{review}. {need}; `kubectl auth can-i {verb} {resource}{}` shows it",
             namespace.map(|n| format!(" -n {n}")).unwrap_or_default()
         )
-    }
-
-    /// The username from a SelfSubjectReview, if the server answers one.
-    pub async fn identity_name(&self) -> Option<String> {
-        self.self_subject_review().await.ok().flatten()
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    #![allow(clippy::unwrap_used)]
-    use super::*;
-    use serde_json::json;
-
-    #[test]
-    fn api_resources_from_objects() {
-        let (ar, r) =
-            api_resource(&json!({"apiVersion": "kubeflow.org/v1", "kind": "Profile"})).unwrap();
-        assert_eq!(
-            (ar.plural.as_str(), r.as_str()),
-            ("profiles", "profiles.kubeflow.org")
-        );
-        let (_, r) = api_resource(&json!({"apiVersion": "v1", "kind": "LimitRange"})).unwrap();
-        assert_eq!(r, "limitranges");
-        let (_, r) = api_resource(
-            &json!({"apiVersion": "security.istio.io/v1", "kind": "AuthorizationPolicy"}),
-        )
-        .unwrap();
-        assert_eq!(r, "authorizationpolicies.security.istio.io");
-        assert!(api_resource(&json!({"kind": "X"})).is_err());
     }
 }

@@ -8,7 +8,6 @@ use std::sync::{Arc, Mutex};
 
 use serde_json::Value;
 
-use super::apply::{Applied, ApplyError};
 use super::{Cluster, ClusterError};
 use crate::journal::{Did, Journal, NewEntry, Recorded, undo};
 use crate::plan::{Action, Change, Plan};
@@ -103,7 +102,7 @@ impl Cluster {
                 live.push(None);
                 continue;
             };
-            live.push(super::apply::read_object(self, obj).await?);
+            live.push(super::objects::read_object(self, obj).await?);
         }
         Ok(live)
     }
@@ -135,8 +134,9 @@ impl Cluster {
     }
 }
 
-/// The record of one change as applied, `None` when nothing was sent for it.
-fn recorded(change: &Change, applied: &Applied) -> Option<Recorded> {
+/// The record of one change as applied (`answer`: the object the server answered with),
+/// `None` when nothing was sent for it.
+fn recorded(change: &Change, answer: &Value) -> Option<Recorded> {
     let did = match change.action {
         Action::Unchanged => return None,
         Action::Create => Did::Created,
@@ -154,28 +154,33 @@ fn recorded(change: &Change, applied: &Applied) -> Option<Recorded> {
         reference: change.reference(),
         namespace: change.namespace().map(str::to_string),
         before: change.before.clone(),
-        after: (did != Did::Deleted).then(|| applied.object.clone()),
+        after: (did != Did::Deleted).then(|| answer.clone()),
     })
 }
 
-/// Appends what `result` says was applied of `plan` to the cluster's journal, if it keeps
-/// one and anything was written.
+/// How a change set ended part way: why, and what was not applied.
+pub(super) struct Stopped<'a> {
+    /// The failure.
+    pub why: &'a ClusterError,
+    /// The changes not applied.
+    pub not_applied: &'a [String],
+}
+
+/// Appends what was applied of `plan` (`answers`: the server's answer for each change applied,
+/// in order) to the cluster's journal, if it keeps one and anything was written.
 pub(super) async fn record(
     cluster: &Cluster,
     plan: &Plan,
-    result: &Result<Vec<Applied>, ApplyError>,
+    answers: &[&Value],
+    stopped: Option<Stopped<'_>>,
 ) {
     let Some(sink) = cluster.journal.as_ref() else {
         return;
     };
-    let (applied, failure) = match result {
-        Ok(a) => (a.as_slice(), None),
-        Err(e) => (e.applied.as_slice(), Some(e)),
-    };
     let changes: Vec<Recorded> = plan
         .changes
         .iter()
-        .zip(applied)
+        .zip(answers)
         .filter_map(|(c, a)| recorded(c, a))
         .collect();
     if changes.is_empty() {
@@ -192,8 +197,8 @@ pub(super) async fn record(
         user: who,
         command: plan.title.clone().unwrap_or_else(|| sink.command.clone()),
         undoes: plan.undoes,
-        failed: failure.map(|e| e.source.to_string()),
-        not_applied: failure.map(|e| e.not_applied.clone()).unwrap_or_default(),
+        failed: stopped.as_ref().map(|s| s.why.to_string()),
+        not_applied: stopped.map(|s| s.not_applied.to_vec()).unwrap_or_default(),
         changes,
     };
     match &sink.batch {

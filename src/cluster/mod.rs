@@ -9,6 +9,7 @@ pub mod apply;
 pub mod bulk;
 mod error;
 pub mod journal;
+mod objects;
 pub mod offboard;
 pub mod onboard;
 pub mod permission;
@@ -347,6 +348,11 @@ pub struct Identity {
 }
 
 impl Cluster {
+    /// The username from a SelfSubjectReview, if the server answers one.
+    pub async fn identity_name(&self) -> Option<String> {
+        self.self_subject_review().await.ok().flatten()
+    }
+
     /// Who the server says the caller is (SelfSubjectReview); `None` where the server does
     /// not serve that API.
     pub(crate) async fn self_subject_review(&self) -> Result<Option<String>, ClusterError> {

@@ -10,7 +10,7 @@ pub mod quota;
 pub mod quota_rules;
 pub mod role;
 pub mod selector;
-mod selector_parse;
+pub mod selector_parse;
 pub mod subject;
 
 pub use email::{Email, EmailError, UserIdFormat};

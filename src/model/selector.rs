@@ -5,8 +5,6 @@
 
 use serde_json::Value;
 
-pub use super::selector_parse::is_label_value;
-
 /// A selector that does not parse (kube's message, e.g. `found '(', expected: identifier`).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{why}")]
@@ -42,19 +40,8 @@ pub enum Requirement {
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct LabelSelector(pub Vec<Requirement>);
 
+/// `LabelSelector::parse` (kube's grammar) is in `selector_parse`.
 impl LabelSelector {
-    /// Parses `labelSelector` query syntax with kube's grammar
-    /// (`k8s.io/apimachinery/pkg/labels` `Parse`): anything it refuses is an error here too,
-    /// never "matches nothing" or "matches everything".
-    pub fn parse(sel: &str) -> Result<Self, SelectorError> {
-        super::selector_parse::parse(sel)
-            .map(Self)
-            .map_err(|why| SelectorError {
-                why,
-                selector: sel.to_owned(),
-            })
-    }
-
     /// Whether an object's metadata.labels satisfy every requirement.
     pub fn matches(&self, obj: &Value) -> bool {
         let labels = obj.get("metadata").and_then(|m| m.get("labels"));

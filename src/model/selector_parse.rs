@@ -1,7 +1,7 @@
 //! The label-selector grammar of `k8s.io/apimachinery/pkg/labels` (lexer and parser), with
 //! its error messages, so `-l` and the sandbox refuse exactly what kube-apiserver refuses.
 
-use super::selector::Requirement;
+use super::selector::{LabelSelector, Requirement, SelectorError};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Token {
@@ -241,6 +241,18 @@ fn validate_key(key: &str) -> Result<(), String> {
     Err(format!(
         "unable to parse requirement: key: Invalid value: {key:?}: name part must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character, with an optional DNS subdomain prefix and '/' (e.g. 'example.com/MyName')"
     ))
+}
+
+impl LabelSelector {
+    /// Parses `labelSelector` query syntax with kube's grammar
+    /// (`k8s.io/apimachinery/pkg/labels` `Parse`): anything it refuses is an error here too,
+    /// never "matches nothing" or "matches everything".
+    pub fn parse(sel: &str) -> Result<Self, SelectorError> {
+        parse(sel).map(Self).map_err(|why| SelectorError {
+            why,
+            selector: sel.to_owned(),
+        })
+    }
 }
 
 /// Parses a whole selector.

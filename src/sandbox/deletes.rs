@@ -6,8 +6,10 @@ use http::Response;
 use serde_json::{Value, json};
 
 use super::controller;
-use super::handlers::{Filter, dry_run, name_of, parse_body, present};
+use super::handlers::{dry_run, name_of, parse_body};
 use super::http::{Body, Req, State, Target, json_response};
+use super::registry::present;
+use super::selectors::Filter;
 use super::status::ApiError;
 use super::store::GroupResource;
 

@@ -2,17 +2,18 @@
 //! shares: body parsing, type checks, name validation, status-subresource handling and the
 //! presentation of stored objects in the requested version.
 
+use super::registry::present;
+use super::selectors::Filter;
 use base64::Engine;
 use http::Response;
 use serde_json::{Value, json};
 
 use super::http::{Body, Req, State, Target, json_response};
 use super::registry::ResourceInfo;
-use super::selectors::{FieldSelector, LabelSelector};
 use super::status::ApiError;
 use super::store::GroupResource;
 use super::table;
-use crate::model::selector::is_label_value;
+use crate::model::selector_parse::is_label_value;
 
 pub use super::deletes::{delete, delete_collection};
 pub use super::writes::{create, patch, update};
@@ -45,16 +46,6 @@ pub fn decode_body(req: &Req) -> Result<Value, ApiError> {
     } else {
         parse_body(&req.body)
     }
-}
-
-/// The stored object as seen through the requested group/version.
-pub fn present(info: &ResourceInfo, obj: &Value) -> Value {
-    let mut o = obj.clone();
-    if let Some(m) = o.as_object_mut() {
-        m.insert("apiVersion".into(), json!(info.api_version()));
-        m.insert("kind".into(), json!(info.kind));
-    }
-    o
 }
 
 /// 400 when apiVersion/kind of a body do not name the addressed resource, like kube's decoder.
@@ -283,7 +274,7 @@ pub fn validate_object(
     }
     if info.group.is_empty() && matches!(info.resource.as_str(), "resourcequotas" | "limitranges") {
         let causes = match info.resource.as_str() {
-            "resourcequotas" => resource_quota_causes(obj),
+            "resourcequotas" => super::quota::resource_quota_causes(obj),
             _ => crate::model::quota_rules::limit_range_causes(&obj["spec"]),
         };
         if !causes.is_empty() {
@@ -337,23 +328,6 @@ pub fn validate_object(
         }
     }
     Ok(())
-}
-
-/// `ValidateResourceQuotaSpec` on `spec.hard` (also `status.hard`/`status.used` are left to
-/// the controllers that write them).
-pub fn resource_quota_causes(obj: &Value) -> Vec<(String, String)> {
-    obj["spec"]["hard"]
-        .as_object()
-        .into_iter()
-        .flatten()
-        .flat_map(|(k, v)| {
-            let value = match v {
-                Value::String(s) => s.clone(),
-                other => other.to_string(),
-            };
-            crate::model::quota_rules::api_server_causes(k, &value)
-        })
-        .collect()
 }
 
 /// Whether `dryRun=All` was requested (400 for other values, as kube).
@@ -452,29 +426,6 @@ fn encode_continue(rv: u64, start: String, sent: usize) -> String {
     };
     base64::engine::general_purpose::URL_SAFE_NO_PAD
         .encode(serde_json::to_vec(&tok).unwrap_or_default())
-}
-
-/// Parsed selectors of a list or watch request.
-pub struct Filter {
-    /// labelSelector
-    pub labels: LabelSelector,
-    /// fieldSelector
-    pub fields: FieldSelector,
-}
-
-impl Filter {
-    /// Parses labelSelector/fieldSelector (400 on syntax errors or unsupported fields).
-    pub fn from_req(req: &Req, info: &ResourceInfo) -> Result<Self, ApiError> {
-        let labels = LabelSelector::parse(req.q("labelSelector").unwrap_or(""))?;
-        let fields = FieldSelector::parse(req.q("fieldSelector").unwrap_or(""))?;
-        fields.check_supported(&info.kind, &info.api_version())?;
-        Ok(Self { labels, fields })
-    }
-
-    /// Whether an object passes both selectors.
-    pub fn matches(&self, obj: &Value) -> bool {
-        self.labels.matches(obj) && self.fields.matches(obj)
-    }
 }
 
 fn key_of(obj: &Value) -> String {

@@ -45,6 +45,7 @@ pub mod crds;
 pub mod deletes;
 pub mod discovery;
 pub mod escalation;
+pub mod fault_serving;
 pub mod faults;
 pub mod handlers;
 pub mod http;

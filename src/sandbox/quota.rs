@@ -255,6 +255,23 @@ pub fn admit_pod(store: &Store, ns: &str, pod: &Value) -> Result<(), ApiError> {
     Ok(())
 }
 
+/// `ValidateResourceQuotaSpec` on `spec.hard` (also `status.hard`/`status.used` are left to
+/// the controllers that write them).
+pub fn resource_quota_causes(obj: &Value) -> Vec<(String, String)> {
+    obj["spec"]["hard"]
+        .as_object()
+        .into_iter()
+        .flatten()
+        .flat_map(|(k, v)| {
+            let value = match v {
+                Value::String(s) => s.clone(),
+                other => other.to_string(),
+            };
+            crate::model::quota_rules::api_server_causes(k, &value)
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used)]

@@ -434,6 +434,16 @@ pub fn version_priority(v: &str) -> (u8, u32, u32) {
     (stage, major, minor_s.parse().unwrap_or(0))
 }
 
+/// The stored object as seen through the requested group/version.
+pub fn present(info: &ResourceInfo, obj: &Value) -> Value {
+    let mut o = obj.clone();
+    if let Some(m) = o.as_object_mut() {
+        m.insert("apiVersion".into(), Value::from(info.api_version()));
+        m.insert("kind".into(), Value::from(info.kind.clone()));
+    }
+    o
+}
+
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used)]

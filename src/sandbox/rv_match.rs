@@ -89,12 +89,12 @@ pub fn past_list(
     t: &super::http::Target,
     rv: u64,
 ) -> Result<hyper::Response<super::http::Body>, ApiError> {
-    let filter = super::handlers::Filter::from_req(req, &t.info)?;
+    let filter = super::selectors::Filter::from_req(req, &t.info)?;
     let items: Vec<serde_json::Value> = store
         .list_at(&t.info.gr(), t.namespace.as_deref(), rv)?
         .into_iter()
         .filter(|o| filter.matches(o))
-        .map(|o| super::handlers::present(&t.info, &o))
+        .map(|o| super::registry::present(&t.info, &o))
         .collect();
     Ok(super::http::json_response(
         200,

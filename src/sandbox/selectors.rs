@@ -3,6 +3,8 @@
 
 use serde_json::Value;
 
+use super::http::Req;
+use super::registry::ResourceInfo;
 use super::status::ApiError;
 
 pub use crate::model::selector::{LabelSelector, Requirement};
@@ -74,6 +76,29 @@ impl FieldSelector {
             let got = cur.as_str().unwrap_or("");
             (got == want) == *eq
         })
+    }
+}
+
+/// Parsed selectors of a list or watch request.
+pub struct Filter {
+    /// labelSelector
+    pub labels: LabelSelector,
+    /// fieldSelector
+    pub fields: FieldSelector,
+}
+
+impl Filter {
+    /// Parses labelSelector/fieldSelector (400 on syntax errors or unsupported fields).
+    pub fn from_req(req: &Req, info: &ResourceInfo) -> Result<Self, ApiError> {
+        let labels = LabelSelector::parse(req.q("labelSelector").unwrap_or(""))?;
+        let fields = FieldSelector::parse(req.q("fieldSelector").unwrap_or(""))?;
+        fields.check_supported(&info.kind, &info.api_version())?;
+        Ok(Self { labels, fields })
+    }
+
+    /// Whether an object passes both selectors.
+    pub fn matches(&self, obj: &Value) -> bool {
+        self.labels.matches(obj) && self.fields.matches(obj)
     }
 }
 

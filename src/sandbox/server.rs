@@ -75,7 +75,7 @@ pub async fn serve(
                 }
                 let state = state.clone();
                 // An Err closes the connection without an answer (injected resets).
-                super::faults::serve(state, req, handle)
+                super::fault_serving::serve(state, req, handle)
             });
             let conn = hyper::server::conn::http1::Builder::new()
                 .keep_alive(true)

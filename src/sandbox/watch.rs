@@ -13,9 +13,10 @@ use hyper::body::Frame;
 use serde_json::{Value, json};
 use tokio::sync::{broadcast, mpsc};
 
-use super::handlers::{Filter, present};
 use super::http::{Body, Req, State, Target};
 use super::registry::ResourceInfo;
+use super::registry::present;
+use super::selectors::Filter;
 use super::status::ApiError;
 use super::store::StoreEvent;
 

@@ -11,13 +11,14 @@ use super::controller;
 use super::escalation;
 use super::handlers::{
     check_field_validation, check_type, decode_body, dry_run, field_manager, name_of, parse_body,
-    present, validate_object,
+    validate_object,
 };
 use super::http::{Body, Req, State, Target, json_response};
 use super::patch::{self, PatchKind};
 use super::quota;
 use super::rbac;
 use super::registry::ResourceInfo;
+use super::registry::present;
 use super::schema;
 use super::status::ApiError;
 use super::store::{GroupResource, Store};

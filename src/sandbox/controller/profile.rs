@@ -227,7 +227,7 @@ fn reconcile_quota(store: &mut Store, ns: &str, profile: &Value, owner_ref: &Val
         "metadata": {"name": "kf-resource-quota", "namespace": ns, "ownerReferences": [owner_ref]},
         "spec": spec,
     });
-    let causes = crate::sandbox::handlers::resource_quota_causes(&quota);
+    let causes = crate::sandbox::quota::resource_quota_causes(&quota);
     if !causes.is_empty() {
         let refused = crate::sandbox::status::ApiError::invalid(
             &gr,

@@ -8,7 +8,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Clear, Paragraph, Wrap};
 
 use super::bordered;
-use super::overlay::{centered, yaml_line};
+use super::overlay::{centered, scroll_title, yaml_line};
 use super::theme::Theme;
 use crate::tui::edit::preview::{Styled, Tone};
 use crate::tui::edit::quota::{Editing, QuotaEditor};
@@ -50,15 +50,6 @@ pub(super) fn modal_box(
             .block(bordered(title, theme)),
         rect,
     );
-}
-
-/// ` title · lines a-b of n `: the title of a scrolled text.
-pub(super) fn scroll_title(title: &str, scroll: usize, height: usize, len: usize) -> String {
-    format!(
-        " {title} · lines {}-{} of {len} ",
-        (scroll + 1).min(len),
-        (scroll + height).min(len)
-    )
 }
 
 /// A field's text with the cursor drawn as a reversed cell.

@@ -109,7 +109,7 @@ pub fn yaml(
         Paragraph::new(shown).block(bordered(
             format!(
                 "{}· Esc closes ",
-                super::edit::scroll_title(title, scroll, height, lines.len())
+                scroll_title(title, scroll, height, lines.len())
             ),
             theme,
         )),
@@ -135,4 +135,13 @@ pub fn unavailable(frame: &mut Frame, area: Rect, message: &str, theme: &Theme) 
             .block(bordered(" Kubeflow ".into(), theme)),
         area,
     );
+}
+
+/// ` title · lines a-b of n `: the title of a scrolled text.
+pub(super) fn scroll_title(title: &str, scroll: usize, height: usize, len: usize) -> String {
+    format!(
+        " {title} · lines {}-{} of {len} ",
+        (scroll + 1).min(len),
+        (scroll + height).min(len)
+    )
 }
