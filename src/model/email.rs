@@ -4,11 +4,6 @@
 //! for byte with `spec.owner.name`, RoleBinding subjects and KFAM annotations. The address is
 //! therefore kept exactly as typed (case preserved); mixed case only produces a warning.
 
-use std::fmt;
-use std::str::FromStr;
-
-use serde::{Deserialize, Deserializer, Serialize, Serializer};
-
 /// Longest address accepted (RFC 5321 path limit minus the angle brackets).
 pub const MAX_EMAIL_LEN: usize = 254;
 /// Longest local part accepted (RFC 5321).
@@ -280,37 +275,7 @@ fn label_problem(label: &str) -> Option<&'static str> {
     }
 }
 
-impl fmt::Display for Email {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl FromStr for Email {
-    type Err = EmailError;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Self::parse(s)
-    }
-}
-
-impl AsRef<str> for Email {
-    fn as_ref(&self) -> &str {
-        &self.0
-    }
-}
-
-impl Serialize for Email {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(&self.0)
-    }
-}
-
-impl<'de> Deserialize<'de> for Email {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let raw = String::deserialize(deserializer)?;
-        Self::parse(&raw).map_err(serde::de::Error::custom)
-    }
-}
+validated_string!(Email, EmailError, parse, parse);
 
 #[cfg(test)]
 mod tests {

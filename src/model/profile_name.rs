@@ -5,11 +5,6 @@
 //! accepted and then silently fails; this type refuses it up front, and also refuses names of
 //! system namespaces the controller would try to take over.
 
-use std::fmt;
-use std::str::FromStr;
-
-use serde::{Deserialize, Deserializer, Serialize, Serializer};
-
 use super::email::Email;
 
 /// Longest namespace name Kubernetes accepts.
@@ -256,37 +251,7 @@ fn reserved_reason(name: &str) -> Option<String> {
         .map(|p| format!("names starting with {p:?} belong to platform components"))
 }
 
-impl fmt::Display for ProfileName {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl FromStr for ProfileName {
-    type Err = ProfileNameError;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Self::parse(s)
-    }
-}
-
-impl AsRef<str> for ProfileName {
-    fn as_ref(&self) -> &str {
-        &self.0
-    }
-}
-
-impl Serialize for ProfileName {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(&self.0)
-    }
-}
-
-impl<'de> Deserialize<'de> for ProfileName {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let raw = String::deserialize(deserializer)?;
-        Self::parse(&raw).map_err(serde::de::Error::custom)
-    }
-}
+validated_string!(ProfileName, ProfileNameError, parse, parse);
 
 #[cfg(test)]
 mod tests {

@@ -3,12 +3,10 @@
 //! A [`Quota`] becomes `spec.resourceQuotaSpec.hard` of a Profile, which the profile
 //! controller copies into the ResourceQuota `kf-resource-quota`.
 
+use k8s_openapi::api::core::v1::ResourceQuotaSpec;
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::fmt;
-use std::str::FromStr;
-
-use k8s_openapi::api::core::v1::ResourceQuotaSpec;
-use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use super::quantity::{Quantity, QuantityError};
 
@@ -205,31 +203,7 @@ impl ResourceName {
     }
 }
 
-impl fmt::Display for ResourceName {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl FromStr for ResourceName {
-    type Err = QuotaError;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Self::parse_alias(s)
-    }
-}
-
-impl Serialize for ResourceName {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(&self.0)
-    }
-}
-
-impl<'de> Deserialize<'de> for ResourceName {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let raw = String::deserialize(deserializer)?;
-        Self::parse(&raw).map_err(serde::de::Error::custom)
-    }
-}
+validated_string!(ResourceName, QuotaError, parse_alias, parse);
 
 /// Hard limits per resource, ordered by name (so output is deterministic). Values are never
 /// negative.

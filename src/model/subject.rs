@@ -1,7 +1,6 @@
 //! Who is granted a role: a user (by email) or a group from the identity provider.
 
 use std::fmt;
-use std::str::FromStr;
 
 use k8s_openapi::api::rbac::v1 as rbac;
 
@@ -69,18 +68,7 @@ impl GroupName {
     }
 }
 
-impl fmt::Display for GroupName {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl FromStr for GroupName {
-    type Err = GroupNameError;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Self::parse(s)
-    }
-}
+validated_string!(GroupName, GroupNameError, parse, parse);
 
 /// The grantee of a role. Upstream Kubeflow (KFAM, dashboard) only understands users; groups
 /// are supported by this tool through RBAC and the `kubeflow-groups` header.
