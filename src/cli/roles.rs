@@ -60,49 +60,12 @@ pub async fn roles(global: &GlobalArgs, args: RolesArgs) -> CliResult {
     let tenancy = load(global, super::read::Reads::ROLES).await?;
     let chart = tenancy.roles();
     if let Some(pair) = &args.compare {
-        let (a, b) = match pair.as_slice() {
-            [a, b] => (*a, *b),
-            _ => {
-                return Err(CliError::Usage(anyhow::anyhow!(
-                    "--compare takes two roles, e.g. --compare edit view"
-                )));
-            }
+        let [a, b] = pair.as_slice() else {
+            return Err(CliError::Usage(anyhow::anyhow!(
+                "--compare takes two roles, e.g. --compare edit view"
+            )));
         };
-        check_found(chart, &[a, b])?;
-        let added = chart.compare(a, b);
-        if let Some(f @ (ListOutput::Json | ListOutput::Yaml)) = args.output {
-            #[derive(Serialize)]
-            struct Comparison<'a> {
-                kind: &'static str,
-                role: &'static str,
-                base: &'static str,
-                adds: &'a [Added],
-            }
-            return print_structured(
-                &Comparison {
-                    kind: "RoleComparison",
-                    role: a.cluster_role(),
-                    base: b.cluster_role(),
-                    adds: &added,
-                },
-                f,
-            );
-        }
-        if added.is_empty() {
-            errln!(
-                "{} allows nothing that {} does not.",
-                a.cluster_role(),
-                b.cluster_role()
-            );
-            return Ok(());
-        }
-        let header = format!("{} ADDS OVER {}", a.short_name(), b.short_name()).to_uppercase();
-        let rows: Vec<Vec<String>> = added
-            .iter()
-            .map(|x| vec![x.resource.label(), verbs_cell(&x.verbs)])
-            .collect();
-        out!("{}", render(&["RESOURCE", &header], &rows));
-        return Ok(());
+        return compare(chart, *a, *b, args.output);
     }
     let wanted: Vec<Role> = match args.role {
         Some(r) => vec![r],
@@ -131,34 +94,78 @@ pub async fn roles(global: &GlobalArgs, args: RolesArgs) -> CliResult {
             )?;
         }
         other => {
-            // Only the resources of the roles shown, sorted (a set of keys).
-            let resources: std::collections::BTreeSet<_> =
-                perms.iter().flat_map(|p| p.resources.keys()).collect();
-            let mut headers = vec!["RESOURCE".to_string()];
-            headers.extend(perms.iter().map(|p| {
-                p.name
-                    .strip_prefix("kubeflow-")
-                    .unwrap_or(&p.name)
-                    .to_uppercase()
-            }));
-            let rows: Vec<Vec<String>> = resources
-                .iter()
-                .map(|key| {
-                    let mut row = vec![key.label()];
-                    row.extend(perms.iter().map(|p| {
-                        p.resources
-                            .get(key)
-                            .map_or_else(|| "-".to_string(), verbs_cell)
-                    }));
-                    row
-                })
-                .collect();
-            let headers: Vec<&str> = headers.iter().map(String::as_str).collect();
-            out!("{}", render(&headers, &rows));
+            out!("{}", chart_table(&perms));
             if other == Some(ListOutput::Wide) {
                 print_sources(&perms);
             }
         }
     }
     Ok(())
+}
+
+/// `roles --compare A B`: what A allows beyond B.
+fn compare(chart: &RoleChart, a: Role, b: Role, output: Option<ListOutput>) -> CliResult {
+    check_found(chart, &[a, b])?;
+    let added = chart.compare(a, b);
+    if let Some(f @ (ListOutput::Json | ListOutput::Yaml)) = output {
+        #[derive(Serialize)]
+        struct Comparison<'a> {
+            kind: &'static str,
+            role: &'static str,
+            base: &'static str,
+            adds: &'a [Added],
+        }
+        return print_structured(
+            &Comparison {
+                kind: "RoleComparison",
+                role: a.cluster_role(),
+                base: b.cluster_role(),
+                adds: &added,
+            },
+            f,
+        );
+    }
+    if added.is_empty() {
+        errln!(
+            "{} allows nothing that {} does not.",
+            a.cluster_role(),
+            b.cluster_role()
+        );
+        return Ok(());
+    }
+    let header = format!("{} ADDS OVER {}", a.short_name(), b.short_name()).to_uppercase();
+    let rows: Vec<Vec<String>> = added
+        .iter()
+        .map(|x| vec![x.resource.label(), verbs_cell(&x.verbs)])
+        .collect();
+    out!("{}", render(&["RESOURCE", &header], &rows));
+    Ok(())
+}
+
+/// The chart as a table: one row per resource any of the roles shown covers (sorted), one
+/// column of verbs per role.
+fn chart_table(perms: &[&RolePermissions]) -> String {
+    let resources: std::collections::BTreeSet<_> =
+        perms.iter().flat_map(|p| p.resources.keys()).collect();
+    let mut headers = vec!["RESOURCE".to_string()];
+    headers.extend(perms.iter().map(|p| {
+        p.name
+            .strip_prefix("kubeflow-")
+            .unwrap_or(&p.name)
+            .to_uppercase()
+    }));
+    let rows: Vec<Vec<String>> = resources
+        .iter()
+        .map(|key| {
+            let mut row = vec![key.label()];
+            row.extend(perms.iter().map(|p| {
+                p.resources
+                    .get(key)
+                    .map_or_else(|| "-".to_string(), verbs_cell)
+            }));
+            row
+        })
+        .collect();
+    let headers: Vec<&str> = headers.iter().map(String::as_str).collect();
+    render(&headers, &rows)
 }

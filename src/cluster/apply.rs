@@ -10,7 +10,8 @@
 
 use std::time::{Duration, Instant};
 
-use kube::api::{DeleteParams, Patch, PatchParams, PostParams, Preconditions};
+use kube::api::{Api, DeleteParams, Patch, PatchParams, PostParams, Preconditions};
+use kube::core::DynamicObject;
 use serde_json::Value;
 
 pub use super::objects::read_object;
@@ -53,6 +54,66 @@ pub struct ApplyOptions {
     pub wait_for_namespace: Option<Duration>,
 }
 
+/// One request for a change: `None` when there is nothing to send (unchanged, or an update
+/// whose patch changes nothing), else the server's answer.
+async fn request(
+    api: &Api<DynamicObject>,
+    change: &Change,
+    dry_run: bool,
+) -> Result<Option<Result<Value, kube::Error>>, ClusterError> {
+    let obj = change.object();
+    let name = obj
+        .pointer("/metadata/name")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
+    let field_manager = Some(crate::manifest::MANAGED_BY_VALUE.to_string());
+    Ok(Some(match change.action {
+        Action::Unchanged => return Ok(None),
+        Action::Create => {
+            let params = PostParams {
+                dry_run,
+                field_manager,
+            };
+            api.create(&params, &dynamic(obj)?)
+                .await
+                .map(|o| to_json(&o))
+        }
+        Action::Update => {
+            let before = change.before.as_ref().unwrap_or(obj);
+            let ops = crate::plan::patch::guarded(before, obj);
+            if crate::plan::patch::is_noop(&ops) {
+                return Ok(None);
+            }
+            let patch: json_patch::Patch = serde_json::from_value(Value::Array(ops))
+                .map_err(|e| ClusterError::Other(format!("cannot build the patch: {e}")))?;
+            let pp = PatchParams {
+                dry_run,
+                field_manager,
+                ..PatchParams::default()
+            };
+            api.patch(name, &pp, &Patch::Json::<()>(patch))
+                .await
+                .map(|o| to_json(&o))
+        }
+        Action::Delete => {
+            let meta = |k: &str| {
+                obj.pointer(&format!("/metadata/{k}"))
+                    .and_then(Value::as_str)
+                    .map(str::to_string)
+            };
+            let dp = DeleteParams {
+                dry_run,
+                preconditions: Some(Preconditions {
+                    resource_version: meta("resourceVersion"),
+                    uid: meta("uid"),
+                }),
+                ..DeleteParams::default()
+            };
+            api.delete(name, &dp).await.map(|_| obj.clone())
+        }
+    }))
+}
+
 /// Sends one change; returns the object the server answered with, and a different word
 /// than the action's when the server could not judge it (a server dry run into a namespace
 /// the profile controller has not made yet).
@@ -63,56 +124,10 @@ async fn send(
 ) -> Result<(Value, Option<String>), ClusterError> {
     let obj = change.object();
     let (api, resource) = api_for(cluster, obj)?;
-    let name = obj
-        .pointer("/metadata/name")
-        .and_then(Value::as_str)
-        .unwrap_or_default()
-        .to_string();
-    let params = PostParams {
-        dry_run: opts.dry_run == DryRun::Server,
-        field_manager: Some(crate::manifest::MANAGED_BY_VALUE.into()),
-    };
     let started = Instant::now();
     let result = loop {
-        let attempt = match change.action {
-            Action::Unchanged => return Ok((obj.clone(), None)),
-            Action::Create => api
-                .create(&params, &dynamic(obj)?)
-                .await
-                .map(|o| to_json(&o)),
-            Action::Update => {
-                let before = change.before.as_ref().unwrap_or(obj);
-                let ops = crate::plan::patch::guarded(before, obj);
-                if crate::plan::patch::is_noop(&ops) {
-                    return Ok((obj.clone(), None));
-                }
-                let patch: json_patch::Patch = serde_json::from_value(Value::Array(ops))
-                    .map_err(|e| ClusterError::Other(format!("cannot build the patch: {e}")))?;
-                let pp = PatchParams {
-                    dry_run: params.dry_run,
-                    field_manager: params.field_manager.clone(),
-                    ..PatchParams::default()
-                };
-                api.patch(&name, &pp, &Patch::Json::<()>(patch))
-                    .await
-                    .map(|o| to_json(&o))
-            }
-            Action::Delete => {
-                let meta = |k: &str| {
-                    obj.pointer(&format!("/metadata/{k}"))
-                        .and_then(Value::as_str)
-                        .map(str::to_string)
-                };
-                let dp = DeleteParams {
-                    dry_run: opts.dry_run == DryRun::Server,
-                    preconditions: Some(Preconditions {
-                        resource_version: meta("resourceVersion"),
-                        uid: meta("uid"),
-                    }),
-                    ..DeleteParams::default()
-                };
-                api.delete(&name, &dp).await.map(|_| obj.clone())
-            }
+        let Some(attempt) = request(&api, change, opts.dry_run == DryRun::Server).await? else {
+            return Ok((obj.clone(), None));
         };
         let namespace_missing = matches!(&attempt, Err(kube::Error::Api(s))
             if change.action == Action::Create
@@ -147,27 +162,38 @@ async fn send(
     };
     match result {
         Ok(v) => Ok((v, None)),
-        Err(kube::Error::Api(s)) if change.action == Action::Update && guard_failed(&s) => {
-            Err(ClusterError::Conflict {
-                message: format!(
-                    "{} was changed by someone else since it was read: the fields this change is about no longer hold what it was based on, so nothing was written",
-                    change.label()
-                ),
-            })
-        }
-        Err(kube::Error::Api(s))
+        Err(e) => refused(cluster, change, opts, e, &resource).await,
+    }
+}
+
+/// What a write's failure means: a conflict (a guard failed, or the object was deleted
+/// meanwhile), a write that did land although its answer was lost (read back), or the
+/// server's refusal explained.
+async fn refused(
+    cluster: &Cluster,
+    change: &Change,
+    opts: ApplyOptions,
+    e: kube::Error,
+    resource: &str,
+) -> Result<(Value, Option<String>), ClusterError> {
+    let obj = change.object();
+    let conflict = |what: &str| {
+        Err(ClusterError::Conflict {
+            message: format!("{} {what}, so nothing was written", change.label()),
+        })
+    };
+    match e {
+        kube::Error::Api(s) if change.action == Action::Update && guard_failed(&s) => conflict(
+            "was changed by someone else since it was read: the fields this change is about no longer hold what it was based on",
+        ),
+        kube::Error::Api(s)
             if s.code == 404
                 && matches!(change.action, Action::Update | Action::Delete)
                 && s.details.as_ref().is_some_and(|d| !d.name.is_empty()) =>
         {
-            Err(ClusterError::Conflict {
-                message: format!(
-                    "{} was deleted by someone else since it was read, so nothing was written",
-                    change.label()
-                ),
-            })
+            conflict("was deleted by someone else since it was read")
         }
-        Err(e) if opts.dry_run == DryRun::None && answer_unknown(&e) => {
+        e if opts.dry_run == DryRun::None && answer_unknown(&e) => {
             // The write may have run although its answer never came: read back what
             // happened instead of guessing, and never send it twice.
             match read_object(cluster, obj).await {
@@ -178,18 +204,13 @@ async fn send(
                         change.action.past_tense()
                     )),
                 )),
-                _ => Err(cluster.explain(e, &resource)),
+                _ => Err(cluster.explain(e, resource)),
             }
         }
-        Err(e) => Err(match cluster.explain(e, &resource) {
+        e => Err(match cluster.explain(e, resource) {
             ClusterError::Forbidden { message } => ClusterError::Forbidden {
                 message: cluster
-                    .explain_forbidden(
-                        &message,
-                        change.action.verb(),
-                        &resource,
-                        change.namespace(),
-                    )
+                    .explain_forbidden(&message, change.action.verb(), resource, change.namespace())
                     .await,
             },
             other => other,
