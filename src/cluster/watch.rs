@@ -348,32 +348,17 @@ async fn aggregate(
         model: Model::default(),
         touched: Touched::everything(),
     };
-    let mut trouble_reported = false;
-    let mut profiles_error_reported = false;
-    let mut built_once = false;
+    let mut said = Said::default();
     while let Some(first) = rx.recv().await {
-        let mut batch = vec![first];
-        // Coalesce a burst (initial lists, a bulk change) into one update.
-        let deadline = tokio::time::sleep(DEBOUNCE);
-        tokio::pin!(deadline);
-        loop {
-            tokio::select! {
-                () = &mut deadline => break,
-                more = rx.recv() => match more {
-                    Some(r) => batch.push(r),
-                    None => break,
-                },
-            }
-        }
         let mut profiles_error = None;
-        for report in batch {
+        for report in next_batch(&mut rx, first).await {
             if let Some(e) = live.take(report) {
                 profiles_error = Some(e);
             }
         }
         let trouble = live.trouble();
-        if trouble.is_some() || trouble_reported {
-            trouble_reported = trouble.is_some();
+        if trouble.is_some() || said.trouble {
+            said.trouble = trouble.is_some();
             if tx.send(LiveEvent::Connection(trouble)).is_err() {
                 return;
             }
@@ -385,57 +370,83 @@ async fn aggregate(
             Phase::Missing => Some(ClusterError::CrdMissing {
                 message: super::error::missing_type_message(RESOURCES[0], &context),
             }),
-            Phase::Pending => {
-                if let Some(e) = profiles_error
-                    && !profiles_error_reported
-                {
-                    profiles_error_reported = true;
-                    if tx.send(LiveEvent::ProfilesUnavailable(e)).is_err() {
-                        return;
-                    }
-                }
-                continue;
-            }
+            // Still listing Profiles: say why once if a list failed meanwhile.
+            Phase::Pending => profiles_error.filter(|_| !said.profiles_error),
             Phase::Ready => None,
         };
         if let Some(e) = unavailable {
+            said.profiles_error = true;
             if tx.send(LiveEvent::ProfilesUnavailable(e)).is_err() {
                 return;
             }
-            profiles_error_reported = true;
             continue;
         }
         if live.phases.contains(&Phase::Pending) {
             continue;
         }
         let status_changed = live.refresh_status();
-        if built_once && !status_changed && live.touched.is_empty() {
+        if said.built && !status_changed && live.touched.is_empty() {
             continue;
         }
-        // The first build takes a while at scale: off the runtime's workers, so the UI task
-        // keeps answering keys. Later updates recompute only what the events touched.
-        let touched = std::mem::take(&mut live.touched);
-        let Live {
-            snapshot, model, ..
-        } = &mut live;
-        let (s, mut m) = (std::mem::take(snapshot), std::mem::take(model));
-        let Ok((s, m)) = tokio::task::spawn_blocking(move || {
-            m.update(&s, &touched);
-            (s, m)
-        })
-        .await
-        else {
+        let Some(event) = rebuild(&mut live).await else {
             return;
         };
-        let event = LiveEvent::Built {
-            snapshot: Arc::new(s.clone()),
-            tenancy: Arc::new(m.tenancy().clone()),
-        };
-        live.snapshot = s;
-        live.model = m;
-        built_once = true;
+        said.built = true;
         if tx.send(event).is_err() {
             return;
         }
     }
+}
+
+/// What the aggregator has told the UI so far.
+#[derive(Default)]
+struct Said {
+    /// A connection problem (to be cleared when it ends).
+    trouble: bool,
+    /// Why Profiles cannot be listed.
+    profiles_error: bool,
+    /// A first model.
+    built: bool,
+}
+
+/// `first` and every report arriving within [`DEBOUNCE`] of it: a burst (initial lists, a
+/// bulk change) becomes one update.
+async fn next_batch(rx: &mut mpsc::UnboundedReceiver<Report>, first: Report) -> Vec<Report> {
+    let mut batch = vec![first];
+    let deadline = tokio::time::sleep(DEBOUNCE);
+    tokio::pin!(deadline);
+    loop {
+        tokio::select! {
+            () = &mut deadline => break,
+            more = rx.recv() => match more {
+                Some(r) => batch.push(r),
+                None => break,
+            },
+        }
+    }
+    batch
+}
+
+/// Recomputes the model for what the events touched, off the runtime's workers (the first
+/// build takes a while at scale, and the UI task must keep answering keys); `None` when the
+/// runtime is shutting down.
+async fn rebuild(live: &mut Live) -> Option<LiveEvent> {
+    let touched = std::mem::take(&mut live.touched);
+    let (s, mut m) = (
+        std::mem::take(&mut live.snapshot),
+        std::mem::take(&mut live.model),
+    );
+    let (s, m) = tokio::task::spawn_blocking(move || {
+        m.update(&s, &touched);
+        (s, m)
+    })
+    .await
+    .ok()?;
+    let event = LiveEvent::Built {
+        snapshot: Arc::new(s.clone()),
+        tenancy: Arc::new(m.tenancy().clone()),
+    };
+    live.snapshot = s;
+    live.model = m;
+    Some(event)
 }
