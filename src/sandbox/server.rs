@@ -147,22 +147,59 @@ async fn route(state: &Arc<State>, mut req: Req) -> Result<Response<Body>, ApiEr
     let segs = segments(&path);
     // (group, version, rest) for resource-ish paths.
     let (group, version, rest): (&str, &str, &[&str]) = match segs.as_slice() {
-        ["api", "v1", rest @ ..] => ("", "v1", rest),
-        ["apis", g, v, rest @ ..] => (g, v, rest),
+        ["api", "v1", rest @ ..] if !rest.is_empty() => ("", "v1", rest),
+        ["apis", g, v, rest @ ..] if !rest.is_empty() => (g, v, rest),
         _ => return non_resource(state, &req, &segs),
     };
-    if rest.is_empty() {
-        return non_resource(state, &req, &segs);
-    }
     let mut rest: Vec<&str> = rest.to_vec();
     if rest.first() == Some(&"watch") {
         rest.remove(0);
         req.query.insert("watch".into(), "true".into());
     }
-    let (namespace, resource, name, sub) = match rest.as_slice() {
-        ["namespaces", ns, "status" | "finalize"] if rest.len() == 3 => {
-            (None, "namespaces", Some(*ns), rest[2])
+    let target = target(state, &req, group, version, &rest)?;
+    // Negotiated before anything runs, as the handlers do: a write must not happen when its
+    // answer cannot be given.
+    let protobuf_ok = !target.info.custom && super::negotiate::protobuf_kind(&target.info.kind);
+    if super::negotiate::acceptable(req.header("accept"), protobuf_ok).is_empty() {
+        return Err(super::negotiate::not_acceptable(protobuf_ok));
+    }
+    let verb = verb(&req, &target)?;
+    authorize(state, &req, &target, verb)?;
+    if target.info.virtual_review {
+        if verb != "create" {
+            return Err(ApiError::method_not_allowed(
+                "the server does not allow this method on the requested resource",
+            ));
         }
+        let body = handlers::decode_body(&req)?;
+        let store = state.lock();
+        let out = reviews::handle_review(&store, &req.user, &target.info.resource, body)?;
+        return Ok(json_response(201, &out));
+    }
+    match verb {
+        "watch" => watch::watch(state, &req, &target),
+        "get" => handlers::get(state, &req, &target),
+        "list" => handlers::list(state, &req, &target),
+        "create" => handlers::create(state, &req, &target),
+        "update" => handlers::update(state, &req, &target),
+        "patch" => handlers::patch(state, &req, &target),
+        "delete" => handlers::delete(state, &req, &target),
+        _ => handlers::delete_collection(state, &req, &target),
+    }
+}
+
+/// The resource a path addresses (`rest`: the segments after the group and version), 404
+/// for what kube-apiserver does not serve (unknown resources, a cluster-scoped resource in a
+/// namespace, a subresource it does not have).
+fn target(
+    state: &Arc<State>,
+    req: &Req,
+    group: &str,
+    version: &str,
+    rest: &[&str],
+) -> Result<Target, ApiError> {
+    let (namespace, resource, name, sub) = match rest {
+        ["namespaces", ns, s @ ("status" | "finalize")] => (None, "namespaces", Some(*ns), *s),
         ["namespaces", ns, r] => (Some(*ns), *r, None, ""),
         ["namespaces", ns, r, n] => (Some(*ns), *r, Some(*n), ""),
         ["namespaces", ns, r, n, s] => (Some(*ns), *r, Some(*n), *s),
@@ -191,21 +228,18 @@ async fn route(state: &Arc<State>, mut req: Req) -> Result<Response<Body>, ApiEr
     if !subresource_ok {
         return Err(not_found_path());
     }
-    let target = Target {
+    Ok(Target {
         info,
         namespace: namespace.map(str::to_string),
         name: name.map(str::to_string),
         subresource: sub.to_string(),
-    };
-    // Negotiated before anything runs, as the handlers do: a write must not happen when its
-    // answer cannot be given.
-    let protobuf_ok = !target.info.custom && super::negotiate::protobuf_kind(&target.info.kind);
-    if super::negotiate::acceptable(req.header("accept"), protobuf_ok).is_empty() {
-        return Err(super::negotiate::not_acceptable(protobuf_ok));
-    }
-    let watching = req.flag("watch");
-    let verb = match (&req.method, target.name.is_some()) {
-        (&Method::GET, _) if watching => "watch",
+    })
+}
+
+/// kube's verb for a resource request's method (405 for methods it does not serve).
+fn verb(req: &Req, target: &Target) -> Result<&'static str, ApiError> {
+    Ok(match (&req.method, target.name.is_some()) {
+        (&Method::GET, _) if req.flag("watch") => "watch",
         (&Method::GET, true) => "get",
         (&Method::GET, false) => "list",
         (&Method::POST, _) => "create",
@@ -218,7 +252,11 @@ async fn route(state: &Arc<State>, mut req: Req) -> Result<Response<Body>, ApiEr
                 "the server does not allow this method on the requested resource",
             ));
         }
-    };
+    })
+}
+
+/// RBAC for a resource request; the 403 carries the details kube sends (name, group, kind).
+fn authorize(state: &Arc<State>, req: &Req, target: &Target, verb: &str) -> Result<(), ApiError> {
     let attrs = RequestAttributes {
         verb: verb.to_string(),
         api_group: target.info.group.clone(),
@@ -229,44 +267,22 @@ async fn route(state: &Arc<State>, mut req: Req) -> Result<Response<Body>, ApiEr
         resource_request: true,
         path: req.path.clone(),
     };
-    {
-        let store = state.lock();
-        if rbac::authorize(&store, &req.user, &attrs) != Decision::Allow {
-            let mut details = serde_json::Map::new();
-            if let Some(n) = &target.name {
-                details.insert("name".into(), Value::from(n.clone()));
-            }
-            if !target.info.group.is_empty() {
-                details.insert("group".into(), Value::from(target.info.group.clone()));
-            }
-            details.insert("kind".into(), Value::from(target.info.resource.clone()));
-            return Err(
-                ApiError::forbidden(rbac::forbidden_message(&req.user, &attrs))
-                    .with_details(Value::Object(details)),
-            );
-        }
+    let store = state.lock();
+    if rbac::authorize(&store, &req.user, &attrs) == Decision::Allow {
+        return Ok(());
     }
-    if target.info.virtual_review {
-        if verb != "create" {
-            return Err(ApiError::method_not_allowed(
-                "the server does not allow this method on the requested resource",
-            ));
-        }
-        let body = handlers::decode_body(&req)?;
-        let store = state.lock();
-        let out = reviews::handle_review(&store, &req.user, &target.info.resource, body)?;
-        return Ok(json_response(201, &out));
+    let mut details = serde_json::Map::new();
+    if let Some(n) = &target.name {
+        details.insert("name".into(), Value::from(n.clone()));
     }
-    match verb {
-        "watch" => watch::watch(state, &req, &target),
-        "get" => handlers::get(state, &req, &target),
-        "list" => handlers::list(state, &req, &target),
-        "create" => handlers::create(state, &req, &target),
-        "update" => handlers::update(state, &req, &target),
-        "patch" => handlers::patch(state, &req, &target),
-        "delete" => handlers::delete(state, &req, &target),
-        _ => handlers::delete_collection(state, &req, &target),
+    if !target.info.group.is_empty() {
+        details.insert("group".into(), Value::from(target.info.group.clone()));
     }
+    details.insert("kind".into(), Value::from(target.info.resource.clone()));
+    Err(
+        ApiError::forbidden(rbac::forbidden_message(&req.user, &attrs))
+            .with_details(Value::Object(details)),
+    )
 }
 
 fn non_resource(state: &Arc<State>, req: &Req, segs: &[&str]) -> Result<Response<Body>, ApiError> {
