@@ -1,10 +1,6 @@
 //! The sandbox's controllers seen through the API, as a client sees a real cluster's:
 //! the Kubeflow profile controller (namespace, owner access, service accounts, quota,
 //! finalizer, cascade), ResourceQuota usage and ClusterRole aggregation.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
-mod sandbox_support;
-
 use kube::api::{Api, DeleteParams, DynamicObject, Patch, PatchParams, PostParams};
 use kube::core::{ApiResource, GroupVersionKind};
 use kubectl_kubeflow::sandbox::{Sandbox, SandboxOptions};

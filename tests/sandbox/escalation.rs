@@ -1,12 +1,8 @@
 //! RBAC escalation prevention on role and binding writes: a non-admin can bind only roles
 //! whose permissions they hold (or that they may `bind`), and can write roles only with
 //! permissions they hold (or with `escalate`). Relies on the real RBAC evaluator.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
-mod sandbox_support;
-
 use kubectl_kubeflow::sandbox::E2E_USER;
-use sandbox_support::{call, make_ns, plain_options, post, start};
+use crate::support::{call, make_ns, plain_options, post, start};
 use serde_json::{Value, json};
 
 const RBAC: &str = "/apis/rbac.authorization.k8s.io/v1";

@@ -1,8 +1,6 @@
 //! The seeds as clients see them: the demo organisation with each deliberate problem really
 //! present, determinism, personas whose tokens work under RBAC, and the empty seed's
 //! bootstrap policy.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
 use kube::api::{Api, DynamicObject, ListParams};
 use kube::core::{ApiResource, GroupVersionKind};
 use kubectl_kubeflow::sandbox::seed::{Seed, demo_problems};

@@ -2,14 +2,10 @@
 //! get/create/apply (client- and server-side)/replace/patch/delete/auth can-i/auth whoami and
 //! the typed generator commands (`create namespace|rolebinding|configmap`, which send
 //! protobuf). Skips with a printed reason when kubectl is not installed.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
-mod sandbox_support;
-
 use std::path::{Path, PathBuf};
 
 use kubectl_kubeflow::sandbox::Sandbox;
-use sandbox_support::{plain_options, start};
+use crate::support::{plain_options, start};
 use serde_json::Value;
 
 struct Kubectl {

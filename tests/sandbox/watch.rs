@@ -1,10 +1,6 @@
 //! Pins list and watch behaviour of the sandbox API server: label/field selectors, limit/
 //! continue pagination (and 410 for expired tokens), lists across namespaces, watch events,
 //! selector transitions, bookmarks, timeouts, 410 Gone and kube-runtime's watcher.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
-mod sandbox_support;
-
 use std::time::Duration;
 
 use futures::{StreamExt, TryStreamExt};
@@ -12,7 +8,7 @@ use http_body_util::BodyExt;
 use kube::api::{Api, DynamicObject, PostParams};
 use kube::core::{ApiResource, GroupVersionKind};
 use kubectl_kubeflow::sandbox::store::GroupResource;
-use sandbox_support::{call, get, item_names as names, make_ns, plain_options, post, start};
+use crate::support::{call, get, item_names as names, make_ns, plain_options, post, start};
 use serde_json::{Value, json};
 
 const JSON: &str = "application/json";

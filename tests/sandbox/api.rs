@@ -3,16 +3,12 @@
 //! server-side apply, dryRun, discovery, kubeconfig, authn/authz and impersonation.
 //! Selectors, pagination and watch live in sandbox_api_watch.rs; finalizers, namespace
 //! lifecycle, quotas and CRD schemas in sandbox_api_admission.rs.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
-mod sandbox_support;
-
 use std::time::Duration;
 
 use http_body_util::BodyExt;
 use kube::api::{Api, Patch, PatchParams};
 use kubectl_kubeflow::sandbox::{E2E_USER, Sandbox};
-use sandbox_support::{
+use crate::support::{
     call, get, make_ns, no_crd_options, plain_options, post, profile_crd, start,
 };
 use serde_json::{Value, json};
