@@ -1,8 +1,8 @@
 //! Admission-like behaviour of the sandbox API server: finalizers and garbage collection,
 //! namespace lifecycle, ResourceQuota/LimitRange for pods, RBAC binding validation and
 //! CRD schema pruning/validation, each pinned with kube's status codes and messages.
-use http_body_util::BodyExt;
 use crate::support::{call, get, item_names as names, make_ns, plain_options, post, start};
+use http_body_util::BodyExt;
 use serde_json::{Value, json};
 
 const JSON: &str = "application/json";

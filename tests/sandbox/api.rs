@@ -5,12 +5,10 @@
 //! lifecycle, quotas and CRD schemas in sandbox_api_admission.rs.
 use std::time::Duration;
 
+use crate::support::{call, get, make_ns, no_crd_options, plain_options, post, profile_crd, start};
 use http_body_util::BodyExt;
 use kube::api::{Api, Patch, PatchParams};
 use kubectl_kubeflow::sandbox::{E2E_USER, Sandbox};
-use crate::support::{
-    call, get, make_ns, no_crd_options, plain_options, post, profile_crd, start,
-};
 use serde_json::{Value, json};
 
 const JSON: &str = "application/json";

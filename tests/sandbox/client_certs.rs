@@ -3,8 +3,8 @@
 //! union (`pkg/kubeapiserver/authenticator/config.go`), CN is the user and each O a group,
 //! and a certificate the CA did not sign is an authenticator error: the token is tried next,
 //! and without one the answer is 401.
-use kubectl_kubeflow::sandbox::{ClientCertificate, E2E_USER, Sandbox, kubeconfig, tls};
 use crate::support::{call, plain_options, start};
+use kubectl_kubeflow::sandbox::{ClientCertificate, E2E_USER, Sandbox, kubeconfig, tls};
 use serde_json::{Value, json};
 
 const JSON: &str = "application/json";

@@ -1,8 +1,8 @@
 //! RBAC escalation prevention on role and binding writes: a non-admin can bind only roles
 //! whose permissions they hold (or that they may `bind`), and can write roles only with
 //! permissions they hold (or with `escalate`). Relies on the real RBAC evaluator.
-use kubectl_kubeflow::sandbox::E2E_USER;
 use crate::support::{call, make_ns, plain_options, post, start};
+use kubectl_kubeflow::sandbox::E2E_USER;
 use serde_json::{Value, json};
 
 const RBAC: &str = "/apis/rbac.authorization.k8s.io/v1";

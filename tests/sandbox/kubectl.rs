@@ -4,8 +4,8 @@
 //! protobuf). Skips with a printed reason when kubectl is not installed.
 use std::path::{Path, PathBuf};
 
-use kubectl_kubeflow::sandbox::Sandbox;
 use crate::support::{plain_options, start};
+use kubectl_kubeflow::sandbox::Sandbox;
 use serde_json::Value;
 
 struct Kubectl {

@@ -3,12 +3,12 @@
 //! selector transitions, bookmarks, timeouts, 410 Gone and kube-runtime's watcher.
 use std::time::Duration;
 
+use crate::support::{call, get, item_names as names, make_ns, plain_options, post, start};
 use futures::{StreamExt, TryStreamExt};
 use http_body_util::BodyExt;
 use kube::api::{Api, DynamicObject, PostParams};
 use kube::core::{ApiResource, GroupVersionKind};
 use kubectl_kubeflow::sandbox::store::GroupResource;
-use crate::support::{call, get, item_names as names, make_ns, plain_options, post, start};
 use serde_json::{Value, json};
 
 const JSON: &str = "application/json";

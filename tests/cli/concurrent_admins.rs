@@ -4,14 +4,10 @@
 //! the other admin's change, which survives — for a profile's quota, a user's role, and a
 //! shared ClusterRoleBinding. (The CLI side of each pair is in cli_access and cli_faults.)
 //! Runs against an external cluster too.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
-mod common;
-
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
-use common::TestCluster;
+use crate::common::TestCluster;
 use k8s_openapi::api::rbac::v1::{ClusterRoleBinding, RoleBinding};
 use kube::api::{Api, PostParams};
 use kubectl_kubeflow::cluster::ConnectOptions;

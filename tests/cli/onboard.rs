@@ -1,16 +1,12 @@
 //! `onboard` through the real binary: client-side previews, input errors that send nothing,
 //! kubectl plugin discovery, and real writes against the sandbox (or an external cluster).
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
-mod common;
-
 use std::io::Write as _;
 use std::net::TcpListener;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
+use crate::common::{TestCluster, kubectl_available};
 use assert_cmd::Command;
-use common::{TestCluster, kubectl_available};
 use k8s_openapi::api::core::v1::LimitRange;
 use kube::api::Api;
 use kubectl_kubeflow::model::Profile;

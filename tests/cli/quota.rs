@@ -1,13 +1,9 @@
 //! `quota show|set|unset|clear` through the real binary: writes go to the Profile's
 //! `spec.resourceQuotaSpec` only, keep what they were not asked to change, warn below usage,
 //! offer the LimitRange, refuse stale edits and bad input without writing.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
-mod common;
-
 use std::time::{Duration, Instant};
 
-use common::TestCluster;
+use crate::common::TestCluster;
 use k8s_openapi::api::core::v1::{LimitRange, Pod, ResourceQuota};
 use kube::api::{Api, ListParams, Patch, PatchParams, PostParams};
 use kubectl_kubeflow::model::Profile;

@@ -2,11 +2,7 @@
 //! is recorded (who, what, each object's before and after, mode 0600), undo as the inverse
 //! sent through the same preview/confirm/apply path, and undo refused with the diff when
 //! what a change set wrote was changed again since.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
-mod common;
-
-use common::TestCluster;
+use crate::common::TestCluster;
 use k8s_openapi::api::rbac::v1::RoleBinding;
 use kube::api::{Api, Patch, PatchParams};
 use kubectl_kubeflow::manifest::kfam_binding_name;

@@ -1,10 +1,6 @@
 //! `grant` and `revoke` through the real binary: KFAM-named pairs, role replacement, half
 //! pairs, the owner refusal, Istio missing, dry runs and input errors.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
-mod common;
-
-use common::TestCluster;
+use crate::common::TestCluster;
 use k8s_openapi::api::rbac::v1::{ClusterRoleBinding, RoleBinding};
 use kube::api::{Api, DeleteParams, PostParams};
 use kubectl_kubeflow::cluster::ClusterError;

@@ -1,13 +1,9 @@
 //! `onboard --from FILE` and `export` through the real binary: every bad row reported with
 //! nothing written, cluster-wide rows confirmed, idempotent re-runs, drift reported, and an
 //! export -> import -> export round trip onto a fresh cluster.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
-mod common;
-
 use std::time::Duration;
 
-use common::TestCluster;
+use crate::common::TestCluster;
 use k8s_openapi::api::core::v1::LimitRange;
 use k8s_openapi::api::rbac::v1::{ClusterRoleBinding, RoleBinding};
 use kube::api::{Api, ListParams, Patch, PatchParams};

@@ -1,14 +1,10 @@
 //! The prompts, answered in a real terminal (tmux): `quota set` offers the missing LimitRange,
 //! a cluster-wide grant waits for "yes", a bulk import shows its progress bar, and a wrong
 //! answer to `offboard --delete-profiles` changes nothing.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
-mod common;
-
 use std::time::Duration;
 
-use common::TestCluster;
-use common::tmux::{Tmux, tmux_available};
+use crate::common::TestCluster;
+use crate::common::tmux::{Tmux, tmux_available};
 use k8s_openapi::api::core::v1::LimitRange;
 use k8s_openapi::api::rbac::v1::ClusterRoleBinding;
 use kube::api::{Api, ListParams};

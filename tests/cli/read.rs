@@ -1,11 +1,7 @@
 //! The read commands (`profiles`, `users`, `users show`, `access`, `doctor`) driven through the
 //! real binary: against the demo seed (every deliberate problem found, stable tables), and
 //! against any cluster (a half contributor pair is reported; a non-admin gets a clear 403).
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
-mod common;
-
-use common::TestCluster;
+use crate::common::TestCluster;
 use k8s_openapi::api::rbac::v1::RoleBinding;
 use kube::api::{Api, PostParams};
 use kubectl_kubeflow::sandbox::seed::demo_problems;

@@ -1,12 +1,8 @@
 //! `doctor --fix` through the real binary: the safe fixes are previewed, need confirmation
 //! off a terminal, honour --dry-run, and leave the findings gone.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
-mod common;
-
 use std::time::{Duration, Instant};
 
-use common::TestCluster;
+use crate::common::TestCluster;
 use k8s_openapi::api::core::v1::{LimitRange, ResourceQuota};
 use k8s_openapi::api::rbac::v1::RoleBinding;
 use kube::api::{Api, DeleteParams, ListParams, PostParams};

@@ -1,10 +1,6 @@
 //! A user without rights: every write command fails with exit 1 and the server's forbidden
 //! message (naming the verb and resource), and nothing changes.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
-mod common;
-
-use common::TestCluster;
+use crate::common::TestCluster;
 use kube::api::{Api, ListParams};
 use kubectl_kubeflow::model::Profile;
 use predicates::prelude::*;

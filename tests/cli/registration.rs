@@ -1,10 +1,6 @@
 //! `registration status|enable|disable` through the real binary, on a dashboard Deployment
 //! made by the test (so it runs unchanged on an external cluster).
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
-mod common;
-
-use common::TestCluster;
+use crate::common::TestCluster;
 use k8s_openapi::api::apps::v1::Deployment;
 use k8s_openapi::api::core::v1::Namespace;
 use kube::api::{Api, PostParams};

@@ -4,11 +4,7 @@
 //! applied and a re-run completes it, and the server leaving and coming back is survived
 //! (sandbox only: an external cluster cannot be made to fail on cue). And concurrent admins:
 //! only a change of the same fields is a conflict (on an external cluster too).
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
-mod common;
-
-use common::TestCluster;
+use crate::common::TestCluster;
 use http::Method;
 use kubectl_kubeflow::sandbox::faults::{Action, Rule, Scope, Seen};
 use predicates::prelude::*;

@@ -5,13 +5,9 @@
 //! whitespace; quota keys; broken rosters. Each must get a specific error and exit 2, and the
 //! sandbox's request log must show that nothing at all was written. Kubeconfig trouble
 //! (missing file, unknown context, a closed port, a server that never answers) exits 1.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
-mod common;
-
 use std::time::Duration;
 
-use common::TestCluster;
+use crate::common::TestCluster;
 use http::Method;
 use kubectl_kubeflow::sandbox::faults::{Action, Rule, Scope};
 
@@ -25,7 +21,7 @@ struct Case {
 }
 
 fn corpus() -> Vec<Case> {
-    let text = include_str!("data/hostile_inputs.jsonl");
+    let text = include_str!("../data/hostile_inputs.jsonl");
     text.lines()
         .map(|l| serde_json::from_str(l).unwrap())
         .collect()

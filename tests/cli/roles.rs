@@ -1,11 +1,7 @@
 //! `roles` through the real binary: the chart follows aggregation labels (a ClusterRole
 //! labelled into kubeflow-view shows up in view, edit and admin), `--compare` lists only what
 //! one role adds, and bad input is a usage error.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
-mod common;
-
-use common::TestCluster;
+use crate::common::TestCluster;
 use k8s_openapi::api::rbac::v1::ClusterRole;
 use kube::api::{Api, PostParams};
 use predicates::prelude::*;

@@ -1,10 +1,6 @@
 //! kubectl global flags and `version`, through the real binary against the sandbox.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
-mod common;
-
+use crate::common::TestCluster;
 use assert_cmd::Command;
-use common::TestCluster;
 use predicates::prelude::*;
 
 #[test]
