@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Regenerates the captures in this folder: `kubectl kubeflow demo` in a 120x32 tmux pane,
 # driven with the keys a person presses; the sandbox port is replaced by PORT.
-#   *.txt         text captures (also pinned, at other sizes, by tests/tui_snapshots.rs)
+#   *.txt         text captures (also pinned, at other sizes, by tests/tui/screens.rs)
 #   png/*.png     pictures of the main screens: the colour capture (capture-pane -e) drawn as
 #                 SVG by render.py, photographed by headless Chromium (Debian's `chromium`;
 #                 skipped with a note when it is not installed)

@@ -1,8 +1,6 @@
 //! `update(state, msg) -> effects` driven with key presses and watch messages, no terminal:
 //! navigation, filter, drill-down and back, view switching, `:` commands, YAML, compare mode,
 //! stale-result handling and live updates that keep the selection.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use kubectl_kubeflow::cluster::ClusterError;
 use kubectl_kubeflow::cluster::watch::{ConnectionTrouble, LiveEvent};
@@ -433,11 +431,9 @@ fn roles_compare_cycles_and_sort_toggles() {
 }
 
 /// The editing layer: quota editor, role picker, staging, preview, apply, conflicts.
-#[path = "tui_update/edit.rs"]
 mod edit;
 
 /// The live path at scale through the real watches.
-#[path = "tui_update/live.rs"]
 mod live;
 
 #[test]

@@ -1,15 +1,11 @@
 //! The real binary in a real terminal (tmux): `demo` starts, a filter and a drill-down work,
 //! a change made by another client through the sandbox shows up live, `q` quits and the
 //! terminal is restored (main screen back, canonical mode and echo on).
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
-mod common;
-
 use std::path::Path;
 use std::process::Command;
 use std::time::Duration;
 
-use common::tmux::{Tmux, tmux_available};
+use crate::common::tmux::{Tmux, tmux_available};
 
 const BIN: &str = env!("CARGO_BIN_EXE_kubectl-kubeflow");
 
@@ -90,17 +86,17 @@ fn demo_filters_drills_sees_live_changes_and_restores_the_terminal() {
 }
 
 /// The TUI on `tc` in tmux (`extra` after `tui`).
-fn tui_on(tc: &common::TestCluster, extra: &str) -> Tmux {
+fn tui_on(tc: &crate::common::TestCluster, extra: &str) -> Tmux {
     tui_as(tc, &tc.admin_context, extra)
 }
 
 /// The TUI on `tc` as `context`.
-fn tui_as(tc: &common::TestCluster, context: &str, extra: &str) -> Tmux {
+fn tui_as(tc: &crate::common::TestCluster, context: &str, extra: &str) -> Tmux {
     tui_env(tc, context, "", extra)
 }
 
 /// The TUI on `tc` as `context`, with `env` (`NAME=value ...`) set.
-fn tui_env(tc: &common::TestCluster, context: &str, env: &str, extra: &str) -> Tmux {
+fn tui_env(tc: &crate::common::TestCluster, context: &str, env: &str, extra: &str) -> Tmux {
     let script = format!(
         "TERM=xterm-256color {env} XDG_STATE_HOME={} KUBECONFIG={} {BIN} --context {context} tui {extra}; echo EXITED=$?; sleep 120",
         tc.state_dir().display(),
@@ -109,7 +105,7 @@ fn tui_env(tc: &common::TestCluster, context: &str, env: &str, extra: &str) -> T
     Tmux::start(&script)
 }
 
-fn kubectl_get(tc: &common::TestCluster, what: &str) -> String {
+fn kubectl_get(tc: &crate::common::TestCluster, what: &str) -> String {
     let out = tc
         .shell(&format!("kubectl --context \"$CTX\" get {what}"))
         .output()
@@ -129,7 +125,7 @@ fn preview_and_apply(tmux: &Tmux, timeout: Duration) -> String {
 }
 
 /// `spec.resourceQuotaSpec.hard.cpu` of `profile`, as kubectl reads it.
-fn cpu_of(tc: &common::TestCluster, profile: &str) -> String {
+fn cpu_of(tc: &crate::common::TestCluster, profile: &str) -> String {
     kubectl_get(
         tc,
         &format!("profile {profile} -o jsonpath={{.spec.resourceQuotaSpec.hard.cpu}}"),
@@ -153,10 +149,12 @@ fn to_column(tmux: &Tmux, profile: &str) {
 /// applying is shown, survives, and re-applying works; `--readonly` refuses edits.
 #[tokio::test(flavor = "multi_thread")]
 async fn edits_made_in_the_tui_reach_the_cluster() {
-    if !tmux_available() || !common::kubectl_available("edits_made_in_the_tui_reach_the_cluster") {
+    if !tmux_available()
+        || !crate::common::kubectl_available("edits_made_in_the_tui_reach_the_cluster")
+    {
         return;
     }
-    let tc = common::TestCluster::start().await;
+    let tc = crate::common::TestCluster::start().await;
     let (p, _) = tc
         .onboarded("tuiedit", &["--cpu", "4", "--memory", "8Gi"])
         .await;
@@ -382,7 +380,7 @@ async fn the_tui_rides_out_the_server_going_away_and_coming_back() {
     if !tmux_available() {
         return;
     }
-    let mut tc = common::TestCluster::demo().await;
+    let mut tc = crate::common::TestCluster::demo().await;
     let tmux = tui_on(&tc, "");
     let long = Duration::from_secs(60);
     tmux.wait_for("Profiles [32/32]", long);
@@ -432,7 +430,7 @@ async fn the_terminal_is_restored_after_sigterm_and_sighup() {
     if !tmux_available() {
         return;
     }
-    let tc = common::TestCluster::demo().await;
+    let tc = crate::common::TestCluster::demo().await;
     for signal in ["TERM", "HUP"] {
         let script = format!(
             "TERM=xterm-256color KUBECONFIG={} {BIN} --context sandbox tui; echo EXITED=$?; {STTY_CHECK}; sleep 120",
@@ -473,7 +471,7 @@ async fn the_terminal_is_restored_after_ctrl_c_and_a_panic() {
     if !tmux_available() {
         return;
     }
-    let tc = common::TestCluster::demo().await;
+    let tc = crate::common::TestCluster::demo().await;
     let long = Duration::from_secs(60);
     for (key, exit) in [("C-c", "EXITED=0"), ("F12", "EXITED=101")] {
         let script = format!(
@@ -509,7 +507,7 @@ async fn ctrl_z_suspends_and_fg_resumes() {
     if !tmux_available() || Command::new("bash").arg("--version").output().is_err() {
         return;
     }
-    let tc = common::TestCluster::demo().await;
+    let tc = crate::common::TestCluster::demo().await;
     let tmux = Tmux::start("env PS1='$ ' TERM=xterm-256color bash --norc --noprofile -i");
     let long = Duration::from_secs(60);
     tmux.wait_for("$", long);

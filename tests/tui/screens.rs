@@ -1,8 +1,6 @@
 //! The TUI drawn into ratatui's TestBackend from the demo seed (the same data `demo` shows):
 //! every view at 80x24 and wide, help, YAML, loading, CRD-missing, forbidden, lost
 //! connection, too small, and NO_COLOR. The clock is fixed so ages are stable.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use kubectl_kubeflow::cluster::snapshot::load_snapshot;
 use kubectl_kubeflow::cluster::watch::{ConnectionTrouble, LiveEvent};
