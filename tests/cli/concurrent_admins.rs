@@ -2,7 +2,8 @@
 //! terminal UI drives) plans a change, another client changes the same thing through the
 //! CLI before it is applied, and the apply is a conflict with a fresh plan whose diff shows
 //! the other admin's change, which survives — for a profile's quota, a user's role, and a
-//! shared ClusterRoleBinding. (The CLI side of each pair is in cli_access and cli_faults.)
+//! shared ClusterRoleBinding. The CLI side: the roles pair here, the quota pair in `faults`,
+//! the shared binding in `access`.
 //! Runs against an external cluster too.
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
@@ -242,5 +243,65 @@ async fn a_shared_cluster_role_binding_changed_by_another_admin_is_a_conflict_wi
     ));
     assert_eq!(names(&crbs.get(&name).await.unwrap()), vec![ben, dan]);
     crbs.delete(&name, &Default::default()).await.unwrap();
+    cluster.cleanup().await;
+}
+
+/// The CLI's side of the roles pair: `grant` plans from what it read; another admin's change
+/// of the same user's role before the write is a conflict with nothing written, the other
+/// admin's role survives, and a re-run (`--diff`) shows the plan against the new state.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_same_users_role_changed_between_plan_and_apply_on_the_cli_path_conflicts() {
+    use kubectl_kubeflow::cluster::ClusterError;
+    use kubectl_kubeflow::cluster::access::plan_grant;
+    use kubectl_kubeflow::cluster::apply::{ApplyOptions, apply};
+    use predicates::prelude::*;
+    let cluster = TestCluster::start().await;
+    let (p, _) = cluster.onboarded("ctc", &[]).await;
+    let bob = cluster.email("bob");
+    cluster
+        .plugin()
+        .args(["grant", &bob, "--role", "view", "--profile", &p])
+        .assert()
+        .success();
+    let lib = cluster.connect().await;
+    let profile = ProfileName::parse(&p).unwrap();
+    let subject = Subject::User(Email::parse(&bob).unwrap());
+    let plan = plan_grant(&lib, &profile, &subject, Role::Admin, false)
+        .await
+        .unwrap();
+    cluster
+        .plugin()
+        .args(["grant", &bob, "--role", "edit", "--profile", &p])
+        .assert()
+        .success();
+    let err = apply(&lib, &plan, ApplyOptions::default())
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err.source, ClusterError::Conflict { .. }),
+        "{:?}",
+        err.source
+    );
+    assert!(err.applied.is_empty(), "nothing written: {:?}", err.applied);
+    let rbs: Api<RoleBinding> = Api::namespaced(cluster.admin.clone(), &p);
+    assert!(
+        rbs.get_opt(&kfam_binding_name(&bob, Role::Edit))
+            .await
+            .unwrap()
+            .is_some()
+    );
+    assert!(
+        rbs.get_opt(&kfam_binding_name(&bob, Role::Admin))
+            .await
+            .unwrap()
+            .is_none()
+    );
+    cluster
+        .plugin()
+        .args(["grant", &bob, "--role", "admin", "--profile", &p])
+        .args(["--diff", "--dry-run=client"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("kubeflow-edit"));
     cluster.cleanup().await;
 }
