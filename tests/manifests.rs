@@ -240,3 +240,99 @@ fn upstream_quota_parses_into_the_domain_quota() {
         "cpu=2, memory=2Gi, persistentvolumeclaims=1, requests.nvidia.com/gpu=1, requests.storage=5Gi"
     );
 }
+
+/// Property: every builder's object survives YAML (render, parse, render again) for any
+/// valid input, not only the snapshot examples.
+mod round_trip_properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn emails() -> impl Strategy<Value = Email> {
+        (
+            "[a-zA-Z][a-zA-Z0-9._+-]{0,30}",
+            "[a-z][a-z0-9-]{0,15}",
+            "(io|com|org|example)",
+        )
+            .prop_filter_map("valid email", |(l, d, t)| {
+                Email::parse(&format!("{l}@{d}.{t}")).ok()
+            })
+    }
+
+    fn profile_names() -> impl Strategy<Value = ProfileName> {
+        "[a-z][a-z0-9-]{0,40}[a-z0-9]"
+            .prop_filter_map("valid name", |n| ProfileName::parse(&n).ok())
+    }
+
+    fn quotas() -> impl Strategy<Value = Quota> {
+        let pair = (
+            prop::sample::select(vec![
+                "cpu",
+                "memory",
+                "gpu",
+                "storage",
+                "pods",
+                "limits.cpu",
+            ]),
+            1u32..100_000,
+            prop::sample::select(vec!["", "m", "Mi", "Gi", "k"]),
+        )
+            .prop_map(|(k, n, s)| format!("{k}={n}{s}"));
+        prop::collection::vec(pair, 0..5).prop_filter_map("valid quota", |pairs| {
+            let mut seen = std::collections::BTreeSet::new();
+            let unique: Vec<String> = pairs
+                .into_iter()
+                .filter(|p| seen.insert(p.split('=').next().unwrap_or_default().to_string()))
+                .collect();
+            Quota::from_pairs(unique.iter().map(String::as_str)).ok()
+        })
+    }
+
+    fn roles() -> impl Strategy<Value = Role> {
+        prop::sample::select(vec![Role::Admin, Role::Edit, Role::View])
+    }
+
+    fn subjects() -> impl Strategy<Value = Subject> {
+        prop_oneof![
+            emails().prop_map(Subject::User),
+            "[a-z][a-z0-9:._-]{0,30}"
+                .prop_filter_map("group", |g| GroupName::parse(&g).ok().map(Subject::Group)),
+        ]
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(64))]
+
+        #[test]
+        fn profiles(name in profile_names(), owner in emails(), quota in quotas()) {
+            let q = (!quota.is_empty()).then_some(&quota);
+            yaml_round_trip(&manifest::profile(&name, &owner, q));
+        }
+
+        #[test]
+        fn limit_ranges(name in profile_names(), cpu in 1u32..64, mem in 1u32..4096) {
+            let defaults = LimitRangeDefaults {
+                default_cpu: Quantity::parse(&cpu.to_string()).unwrap(),
+                default_memory: Quantity::parse(&format!("{mem}Mi")).unwrap(),
+                ..LimitRangeDefaults::default()
+            };
+            let lr: LimitRange = manifest::limit_range(&name, &defaults);
+            yaml_round_trip(&lr);
+        }
+
+        #[test]
+        fn contributor_pairs(name in profile_names(), subject in subjects(), role in roles()) {
+            let pair = manifest::contributor_pair(&name, &subject, role, &IstioSettings::default())
+                .unwrap();
+            let rb: RoleBinding = pair.role_binding;
+            let ap: AuthorizationPolicy = pair.policy;
+            yaml_round_trip(&rb);
+            yaml_round_trip(&ap);
+        }
+
+        #[test]
+        fn cluster_role_bindings(subject in subjects(), role in roles()) {
+            let crb: ClusterRoleBinding = manifest::cluster_role_binding(&subject, role);
+            yaml_round_trip(&crb);
+        }
+    }
+}
