@@ -1,6 +1,6 @@
 //! The krew plugin manifest as typed structs, and the checklist every manifest of this project
 //! must pass (rules from krew's `internal/index/validation` and its developer guide, as listed in
-//! the project's krew checklist). Shared by `tests/krew_manifest.rs` and `tests/package.rs`.
+//! the project's krew checklist). Shared by `tests/dist/krew_manifest.rs` and `tests/dist/package.rs`.
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
 use std::collections::{BTreeMap, BTreeSet};

@@ -1,7 +1,5 @@
 //! `assets/completion/kubectl_complete-kubeflow` forwards kubectl's plugin completion request
 //! (the words after `kubectl kubeflow`, the last possibly empty) to `__complete` unchanged.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-#![cfg(unix)]
 
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};

@@ -1,10 +1,7 @@
 //! Validates `plugin.yaml` (and the krew-release-bot template `.krew.yaml`) against every rule of
 //! the project's krew checklist, printing one report line per rule.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod krew_support;
-
-use krew_support::{Plugin, check_manifest, load, print_report, repo_root};
+use crate::krew_support::{Plugin, check_manifest, load, print_report, repo_root};
 
 fn expected_version() -> String {
     format!("v{}", env!("CARGO_PKG_VERSION"))

@@ -3,14 +3,11 @@
 //!
 //! It packages the binary cargo already built for this test run (`--binary`), so the suite never
 //! does a release build; `.ci/package` itself is the same script the release workflow runs.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
-mod krew_support;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use krew_support::{Plugin, archive_name, check_manifest, load, print_report, repo_root};
+use crate::krew_support::{Plugin, archive_name, check_manifest, load, print_report, repo_root};
 
 /// The host as krew's (os, arch), or why this test cannot run here.
 fn host_platform() -> Result<(&'static str, &'static str), String> {
@@ -62,7 +59,7 @@ fn sha256_file(path: &Path) -> String {
         .to_string()
 }
 
-fn platform<'a>(plugin: &'a Plugin, os: &str, arch: &str) -> &'a krew_support::Platform {
+fn platform<'a>(plugin: &'a Plugin, os: &str, arch: &str) -> &'a crate::krew_support::Platform {
     plugin
         .spec
         .platforms
