@@ -19,6 +19,8 @@ async fn profile_names(cluster: &TestCluster) -> Vec<String> {
         .items
         .into_iter()
         .filter_map(|p| p.metadata.name)
+        // On a shared external cluster, only this test's profiles (tests run concurrently).
+        .filter(|n| n.starts_with(&cluster.run_id))
         .collect();
     v.sort();
     v
