@@ -1,6 +1,8 @@
 //! kubectl-kubeflow: manage Kubeflow profiles, users and permissions from kubectl.
 //!
-//! Layers, lowest first; a module imports only from layers below it:
+//! Layers, lowest first; a module imports only from layers below it. The four pure ones
+//! (`model`, `manifest`, `plan`, `tenancy`) are the `kubectl-kubeflow-core` crate in
+//! `crates/core`, re-exported here under the same names:
 //! - [`model`]: the validated Kubeflow domain types (emails, profile names, quantities,
 //!   quotas, roles, subjects); pure;
 //! - [`manifest`]: builders of the exact Kubernetes objects Kubeflow expects, naming rules
@@ -21,13 +23,11 @@
 //!   benchmarks), used by `cli` for `demo` and `sandbox`;
 //! - [`dist`]: shell completion and man pages.
 
+pub use kubectl_kubeflow_core::{manifest, model, plan, tenancy};
+
 pub mod cli;
 pub mod cluster;
 pub mod dist;
 pub mod journal;
-pub mod manifest;
-pub mod model;
-pub mod plan;
 pub mod sandbox;
-pub mod tenancy;
 pub mod tui;

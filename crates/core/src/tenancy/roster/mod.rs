@@ -20,7 +20,8 @@ use crate::model::{Email, GroupName, ProfileName, Quota, Role, Subject};
 use crate::tenancy::SubjectKind;
 
 /// File format.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "clap", derive(clap::ValueEnum))]
 pub enum RosterFormat {
     /// Comma-separated with a header line.
     Csv,
