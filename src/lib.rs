@@ -24,10 +24,10 @@
 //! - [`dist`]: shell completion and man pages.
 
 pub use kubectl_kubeflow_core::{manifest, model, plan, tenancy};
+pub use kubectl_kubeflow_sandbox as sandbox;
 
 pub mod cli;
 pub mod cluster;
 pub mod dist;
 pub mod journal;
-pub mod sandbox;
 pub mod tui;

@@ -8,7 +8,7 @@ use std::time::Duration;
 use crate::support::{call, get, make_ns, no_crd_options, plain_options, post, profile_crd, start};
 use http_body_util::BodyExt;
 use kube::api::{Api, Patch, PatchParams};
-use kubectl_kubeflow::sandbox::{E2E_USER, Sandbox};
+use kubectl_kubeflow_sandbox::{E2E_USER, Sandbox};
 use serde_json::{Value, json};
 
 const JSON: &str = "application/json";
@@ -138,7 +138,7 @@ async fn install_prerequisites_serves_crds_and_roles_and_is_idempotent() {
     let (code, _) = get(&c, "/apis/security.istio.io/v1/authorizationpolicies").await;
     assert_eq!(code, 404);
     for _ in 0..2 {
-        kubectl_kubeflow::sandbox::crds::install_prerequisites(&c)
+        kubectl_kubeflow_sandbox::crds::install_prerequisites(&c)
             .await
             .unwrap();
     }
@@ -938,7 +938,7 @@ async fn with_accept(
 /// a `k8s\0` envelope.
 #[tokio::test]
 async fn content_negotiation_like_kube() {
-    use kubectl_kubeflow::sandbox::protobuf;
+    use kubectl_kubeflow_sandbox::protobuf;
     let sb = start(plain_options()).await;
     let c = sb.client_for("sandbox-admin").await.unwrap();
     let pb = "application/vnd.kubernetes.protobuf";

@@ -67,7 +67,7 @@ pub struct SeedUser {
 pub enum SeedError {
     /// The store refused an object of the seed.
     #[error("seeding the sandbox: {0}")]
-    Store(#[from] crate::sandbox::status::ApiError),
+    Store(#[from] crate::status::ApiError),
     /// An embedded manifest (CRD, roles) did not parse.
     #[error("seeding the sandbox: {0}")]
     Embedded(#[from] crds::CrdError),

@@ -4,7 +4,7 @@
 //! and a certificate the CA did not sign is an authenticator error: the token is tried next,
 //! and without one the answer is 401.
 use crate::support::{call, plain_options, start};
-use kubectl_kubeflow::sandbox::{ClientCertificate, E2E_USER, Sandbox, kubeconfig, tls};
+use kubectl_kubeflow_sandbox::{ClientCertificate, E2E_USER, Sandbox, kubeconfig, tls};
 use serde_json::{Value, json};
 
 const JSON: &str = "application/json";

@@ -14,15 +14,15 @@ use serde_json::{Value, json};
 
 /// The upstream Profile CRD (kubeflow/manifests v1.10.2).
 pub const PROFILE_CRD_YAML: &str =
-    include_str!("../../assets/upstream/profiles.kubeflow.org-crd.v1.10.2.yaml");
+    include_str!("../../../assets/upstream/profiles.kubeflow.org-crd.v1.10.2.yaml");
 
 /// The upstream kubeflow-roles ClusterRoles (kubeflow/manifests v1.10.2).
 pub const KUBEFLOW_ROLES_YAML: &str =
-    include_str!("../../assets/upstream/kubeflow-roles-cluster-roles.v1.10.2.yaml");
+    include_str!("../../../assets/upstream/kubeflow-roles-cluster-roles.v1.10.2.yaml");
 
 /// The profile controller's default namespace-labels file (kubeflow/manifests v1.10.2).
 pub const PROFILE_NAMESPACE_LABELS_YAML: &str =
-    include_str!("../../assets/upstream/profile-namespace-labels.v1.10.2.yaml");
+    include_str!("../../../assets/upstream/profile-namespace-labels.v1.10.2.yaml");
 
 /// Why embedded data could not be read or installed.
 #[derive(Debug, thiserror::Error)]

@@ -6,7 +6,7 @@
 use serde_json::json;
 
 use super::ControllerConfig;
-use crate::sandbox::store::{GroupResource, Store};
+use crate::store::{GroupResource, Store};
 
 /// The description kube's root-ca-cert-publisher annotates its ConfigMap with.
 const ROOT_CA_DESCRIPTION: &str = "Contains a CA bundle that can be used to verify the kube-apiserver when using internal endpoints such as the internal service IP or kubernetes.default.svc. No other usage is guaranteed across distributions of Kubernetes clusters.";

@@ -6,7 +6,7 @@
 
 use serde_json::{Value, json};
 
-use crate::sandbox::store::{GroupResource, Store};
+use crate::store::{GroupResource, Store};
 
 const RBAC: &str = "rbac.authorization.k8s.io/v1";
 

@@ -3,7 +3,7 @@
 //! finalizer, cascade), ResourceQuota usage and ClusterRole aggregation.
 use kube::api::{Api, DeleteParams, DynamicObject, Patch, PatchParams, PostParams};
 use kube::core::{ApiResource, GroupVersionKind};
-use kubectl_kubeflow::sandbox::{Sandbox, SandboxOptions};
+use kubectl_kubeflow_sandbox::{Sandbox, SandboxOptions};
 use serde_json::{Value, json};
 
 async fn sandbox() -> (Sandbox, kube::Client) {

@@ -5,7 +5,7 @@ use serde_json::json;
 
 use crate::manifest::{IstioSettings, contributor_pair};
 use crate::model::{Email, ProfileName, Role, Subject};
-use crate::sandbox::store::{GroupResource, Store};
+use crate::store::{GroupResource, Store};
 
 /// Creates the profiles and contributors; the controllers add namespaces and the rest.
 pub fn install(store: &mut Store, n: usize) -> Result<(), super::SeedError> {

@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 use serde_json::Value;
 
 use super::{GroupResource, Key, Store, meta_str};
-use crate::sandbox::status::ApiError;
+use crate::status::ApiError;
 
 impl Store {
     /// The objects of `gr` (in `namespace`, or all) as they were at `rv`, sorted by key.

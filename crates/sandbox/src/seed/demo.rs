@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 use super::{SeedError, SeedUser};
 use crate::manifest::{IstioSettings, LimitRangeDefaults, contributor_pair, limit_range};
 use crate::model::{Email, ProfileName, Role, Subject};
-use crate::sandbox::store::{GroupResource, Store};
+use crate::store::{GroupResource, Store};
 
 /// The demo's email domain.
 pub const DOMAIN: &str = "acme.io";

@@ -5,7 +5,7 @@
 use serde_json::Value;
 
 use crate::model::selector::LabelSelector;
-use crate::sandbox::store::{GroupResource, Store};
+use crate::store::{GroupResource, Store};
 
 fn gr() -> GroupResource {
     GroupResource::new("rbac.authorization.k8s.io", "clusterroles")

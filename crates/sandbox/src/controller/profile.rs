@@ -8,8 +8,8 @@
 use serde_json::{Map, Value, json};
 
 use super::{ControllerConfig, meta};
-use crate::sandbox::crds::PROFILE_NAMESPACE_LABELS_YAML;
-use crate::sandbox::store::{GroupResource, Store};
+use crate::crds::PROFILE_NAMESPACE_LABELS_YAML;
+use crate::store::{GroupResource, Store};
 
 /// The finalizer the controller puts on every Profile.
 pub const FINALIZER: &str = "profile-finalizer";
@@ -227,14 +227,10 @@ fn reconcile_quota(store: &mut Store, ns: &str, profile: &Value, owner_ref: &Val
         "metadata": {"name": "kf-resource-quota", "namespace": ns, "ownerReferences": [owner_ref]},
         "spec": spec,
     });
-    let causes = crate::sandbox::quota::resource_quota_causes(&quota);
+    let causes = crate::quota::resource_quota_causes(&quota);
     if !causes.is_empty() {
-        let refused = crate::sandbox::status::ApiError::invalid(
-            &gr,
-            "ResourceQuota",
-            "kf-resource-quota",
-            causes,
-        );
+        let refused =
+            crate::status::ApiError::invalid(&gr, "ResourceQuota", "kf-resource-quota", causes);
         warn_event(store, ns, profile, "ResourceQuotaRefused", &refused.message);
         return false;
     }

@@ -7,7 +7,7 @@
 
 use serde_json::{Value, json};
 
-use crate::sandbox::store::{GroupResource, Store, now_rfc3339};
+use crate::store::{GroupResource, Store, now_rfc3339};
 
 fn deployments() -> GroupResource {
     GroupResource::new("apps", "deployments")

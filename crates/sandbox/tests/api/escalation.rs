@@ -2,7 +2,7 @@
 //! whose permissions they hold (or that they may `bind`), and can write roles only with
 //! permissions they hold (or with `escalate`). Relies on the real RBAC evaluator.
 use crate::support::{call, make_ns, plain_options, post, start};
-use kubectl_kubeflow::sandbox::E2E_USER;
+use kubectl_kubeflow_sandbox::E2E_USER;
 use serde_json::{Value, json};
 
 const RBAC: &str = "/apis/rbac.authorization.k8s.io/v1";

@@ -6,8 +6,8 @@ use std::collections::BTreeMap;
 
 use serde_json::{Map, json};
 
-use crate::sandbox::quota::{canonical, format_quantity, pod_usage};
-use crate::sandbox::store::{GroupResource, Store};
+use crate::quota::{canonical, format_quantity, pod_usage};
+use crate::store::{GroupResource, Store};
 
 fn quotas() -> GroupResource {
     GroupResource::core("resourcequotas")

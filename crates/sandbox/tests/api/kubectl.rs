@@ -5,7 +5,7 @@
 use std::path::{Path, PathBuf};
 
 use crate::support::{plain_options, start};
-use kubectl_kubeflow::sandbox::Sandbox;
+use kubectl_kubeflow_sandbox::Sandbox;
 use serde_json::Value;
 
 struct Kubectl {

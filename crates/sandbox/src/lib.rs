@@ -74,6 +74,9 @@ pub mod watch;
 pub mod writes;
 pub mod x509;
 
+/// The core's domain types and builders, under the names the modules here use.
+pub(crate) use kubectl_kubeflow_core::{manifest, model};
+
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 

@@ -12,8 +12,8 @@ use http_body_util::{BodyExt as _, BodyStream, StreamBody};
 use hyper::body::{Body as _, Frame, Incoming};
 
 use super::faults::Action;
-use crate::sandbox::http::{Body, State, error_response, full};
-use crate::sandbox::status::ApiError;
+use crate::http::{Body, State, error_response, full};
+use crate::status::ApiError;
 
 fn reset() -> std::io::Error {
     std::io::Error::new(
