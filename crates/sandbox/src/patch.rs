@@ -206,9 +206,9 @@ fn merge_list(field: &str, cur: Option<&[Value]>, patch: &[Value]) -> Result<Val
     let cur = cur.unwrap_or(&[]);
     if merges_primitive(field) {
         let mut out = cur.to_vec();
-        for item in patch {
-            if !out.contains(item) {
-                out.push(item.clone());
+        for item in patch.iter().map(strip_directives) {
+            if !out.contains(&item) {
+                out.push(item);
             }
         }
         return Ok(Value::Array(out));
@@ -217,7 +217,7 @@ fn merge_list(field: &str, cur: Option<&[Value]>, patch: &[Value]) -> Result<Val
         return Ok(Value::Array(patch.iter().map(strip_directives).collect()));
     };
     if !patch.iter().all(Value::is_object) {
-        return Ok(Value::Array(patch.to_vec()));
+        return Ok(Value::Array(patch.iter().map(strip_directives).collect()));
     }
     let mut out: Vec<Value> = cur.to_vec();
     for item in patch {
@@ -267,6 +267,19 @@ mod tests {
         assert_eq!(r["spec"]["containers"][1]["name"], "d");
         let d = strategic_merge(&r, &json!({"metadata":{"labels":{"$patch":"delete"}}})).unwrap();
         assert!(d["metadata"].get("labels").is_none());
+    }
+
+    /// Caught by the sandbox_body fuzz target on a hand-written seed: `$` directives inside a
+    /// list that is not merged by key (a keyed list holding a non-object, or `finalizers`)
+    /// were stored in the object as data.
+    #[test]
+    fn directives_never_reach_the_stored_object() {
+        let t = json!({"spec":{"containers":[{"name":"c"}]},"metadata":{"finalizers":["a"]}});
+        let p = json!({"spec":{"containers":[1,{"$patch":"x","name":"d"}]},
+            "metadata":{"finalizers":[{"$retainKeys":[]}]}});
+        let r = strategic_merge(&t, &p).unwrap();
+        assert_eq!(r["spec"]["containers"], json!([1, {"name":"d"}]));
+        assert_eq!(r["metadata"]["finalizers"], json!(["a", {}]));
     }
 
     #[test]

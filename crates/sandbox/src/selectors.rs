@@ -20,6 +20,18 @@ impl From<crate::model::selector::SelectorError> for ApiError {
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct FieldSelector(pub Vec<(String, String, bool)>);
 
+/// apimachinery's `splitTerm`: the first operator from the left splits the term, trying
+/// `!=`, `==` and `=` at each position (so `a=b!=c` is `a` = `b!=c`, and `b! =1` is `b!` = `1`).
+fn split_term(term: &str) -> Option<(&str, &str, bool)> {
+    term.char_indices().find_map(|(i, _)| {
+        let rest = &term[i..];
+        ["!=", "==", "="]
+            .into_iter()
+            .find(|op| rest.starts_with(op))
+            .map(|op| (&term[..i], &rest[op.len()..], op != "!="))
+    })
+}
+
 impl FieldSelector {
     /// Parses `fieldSelector`; 400 BadRequest for unsupported operators.
     pub fn parse(sel: &str) -> Result<Self, ApiError> {
@@ -29,17 +41,12 @@ impl FieldSelector {
             if p.is_empty() {
                 continue;
             }
-            if let Some((k, v)) = p.split_once("!=") {
-                out.push((k.trim().to_string(), v.trim().to_string(), false));
-            } else if let Some((k, v)) = p.split_once("==") {
-                out.push((k.trim().to_string(), v.trim().to_string(), true));
-            } else if let Some((k, v)) = p.split_once('=') {
-                out.push((k.trim().to_string(), v.trim().to_string(), true));
-            } else {
+            let Some((k, v, eq)) = split_term(p) else {
                 return Err(ApiError::bad_request(format!(
                     "invalid selector: '{sel}'; can't understand '{p}'"
                 )));
-            }
+            };
+            out.push((k.trim().to_string(), v.trim().to_string(), eq));
         }
         Ok(Self(out))
     }
@@ -139,6 +146,18 @@ mod tests {
             !FieldSelector::parse("metadata.namespace!=n")
                 .unwrap()
                 .matches(&o)
+        );
+        // Found by fuzzing: the first operator from the left splits a term, as in kube.
+        assert_eq!(
+            FieldSelector::parse("metadata.name=a!=b").unwrap().0,
+            [("metadata.name".to_string(), "a!=b".to_string(), true)]
+        );
+        assert_eq!(
+            FieldSelector::parse("b! =1,c!=2").unwrap().0,
+            [
+                ("b!".to_string(), "1".to_string(), true),
+                ("c".to_string(), "2".to_string(), false)
+            ]
         );
         assert!(
             FieldSelector::parse("spec.x=1")

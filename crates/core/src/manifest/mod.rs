@@ -12,7 +12,7 @@ mod rbac;
 
 pub use naming::{
     Collision, cluster_role_binding_name, contributor_name, detect_collisions,
-    detect_subject_collisions, kfam_binding_name, kfam_escape,
+    detect_subject_collisions, kfam_binding_name, kfam_escape, kfam_user_stem,
 };
 pub use output::{OutputError, OutputFormat, render_objects, to_value};
 pub use profile::{LIMIT_RANGE_NAME, LimitRangeDefaults, limit_range, profile};

@@ -96,23 +96,31 @@ impl std::fmt::Display for Collision {
     }
 }
 
+/// The part of a user's KFAM binding name before `-clusterrole-<role>`: two users with the
+/// same stem get the same object names. A trailing `-` is dropped, because the `-` that
+/// follows the user in `User-<user>-ClusterRole-…` joins it (`alice.` and `alice` share
+/// `user-alice-clusterrole-edit`).
+pub fn kfam_user_stem(user: &str) -> String {
+    let escaped = kfam_escape(&format!("User-{user}"));
+    match escaped.strip_suffix('-') {
+        Some(stem) => stem.to_owned(),
+        None => escaped,
+    }
+}
+
 /// Finds distinct users whose KFAM binding names would be identical (for every role, since
 /// the role is appended the same way), e.g. `a.b@x`, `a-b@x` and `A.B@x`.
 pub fn detect_collisions(users: &[&str]) -> Vec<Collision> {
-    group_collisions(
-        users
-            .iter()
-            .map(|u| (kfam_escape(&format!("User-{u}")), *u)),
-    )
+    group_collisions(users.iter().map(|u| (kfam_user_stem(u), *u)))
 }
 
-/// Like [`detect_collisions`] for ClusterRoleBinding names of arbitrary subjects.
+/// Like [`detect_collisions`] for ClusterRoleBinding names of arbitrary subjects (whose
+/// trailing `-` is cut as in [`cluster_role_binding_name`]).
 pub fn detect_subject_collisions(subjects: &[Subject]) -> Vec<Collision> {
-    group_collisions(
-        subjects
-            .iter()
-            .map(|s| (kfam_escape(&format!("{}-{}", s.kind(), s.name())), s.name())),
-    )
+    group_collisions(subjects.iter().map(|s| {
+        let escaped = kfam_escape(&format!("{}-{}", s.kind(), s.name()));
+        (escaped.trim_end_matches('-').to_owned(), s.name())
+    }))
 }
 
 fn group_collisions<'a>(pairs: impl Iterator<Item = (String, &'a str)>) -> Vec<Collision> {
@@ -172,6 +180,29 @@ mod tests {
         );
         assert!(found[0].to_string().contains("cannot tell them apart"));
         assert!(detect_collisions(&["a@x.io", "b@x.io"]).is_empty());
+    }
+
+    /// Found by fuzzing: a user ending in a non-alphanumeric character shares its binding
+    /// name with the user without it (the `-` before `ClusterRole` joins the run), so the
+    /// collision check must compare the stems without their trailing `-`.
+    #[test]
+    fn trailing_separator_collisions_are_reported() {
+        assert_eq!(
+            kfam_binding_name("alice.", Role::Edit),
+            kfam_binding_name("alice", Role::Edit)
+        );
+        let found = detect_collisions(&["alice.", "alice"]);
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!(found[0].escaped, "user-alice");
+        let (a, b) = (
+            Subject::Group(GroupName::parse("ops.").unwrap()),
+            Subject::Group(GroupName::parse("ops").unwrap()),
+        );
+        assert_eq!(
+            cluster_role_binding_name(&a, Role::View),
+            cluster_role_binding_name(&b, Role::View)
+        );
+        assert_eq!(detect_subject_collisions(&[a, b]).len(), 1);
     }
 
     #[test]

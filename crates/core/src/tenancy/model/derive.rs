@@ -5,7 +5,7 @@ use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use super::Identity;
-use crate::manifest::kfam_escape;
+use crate::manifest::kfam_user_stem;
 use crate::tenancy::doctor::Finding;
 use crate::tenancy::snapshot::Space;
 use crate::tenancy::{
@@ -128,7 +128,7 @@ pub(super) fn bound(s: &Space) -> Vec<String> {
 }
 
 pub(super) fn stem(identity: &str) -> String {
-    kfam_escape(&format!("User-{identity}"))
+    kfam_user_stem(identity)
 }
 
 /// Why a contributor has access: the `via` of the Users view.

@@ -37,7 +37,16 @@ fn raw(e: &Entry) -> RawRow {
 pub fn render_roster(entries: &[Entry], format: RosterFormat) -> Result<String, String> {
     match format {
         RosterFormat::Csv => {
-            let mut w = csv::Writer::from_writer(Vec::new());
+            // The reader takes a line starting with `#` as a comment, and an email may start
+            // with `#`: quote every field then, so that row is read back instead of skipped.
+            let quote = if entries.iter().any(|e| e.user().starts_with('#')) {
+                csv::QuoteStyle::Always
+            } else {
+                csv::QuoteStyle::Necessary
+            };
+            let mut w = csv::WriterBuilder::new()
+                .quote_style(quote)
+                .from_writer(Vec::new());
             w.write_record(CSV_HEADER.split(','))
                 .map_err(|e| e.to_string())?;
             for e in entries {

@@ -1,0 +1,11 @@
+//! AFL target: see `targets::sandbox_body` in tests/fuzz/targets.rs (shared with tests/fuzz_corpus.rs).
+
+#[allow(dead_code)]
+#[path = "../../../../tests/fuzz/targets.rs"]
+mod targets;
+
+fn main() {
+    afl::fuzz!(|data: &[u8]| {
+        targets::sandbox_body(data);
+    });
+}
