@@ -27,6 +27,21 @@ fn corpus() -> Vec<Case> {
         .collect()
 }
 
+/// The sandbox's request log holds no write (every request was a read).
+fn assert_nothing_written(cluster: &TestCluster) {
+    let writes: Vec<String> = cluster
+        .sandbox
+        .as_ref()
+        .unwrap()
+        .faults()
+        .requests()
+        .into_iter()
+        .filter(|s| s.method != Method::GET)
+        .map(|s| format!("{} {}", s.method, s.uri))
+        .collect();
+    assert!(writes.is_empty(), "bad input caused writes: {writes:?}");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_hostile_input_is_refused_with_a_specific_error_and_nothing_is_written() {
     let cluster = TestCluster::start_sandbox().await;
@@ -54,17 +69,7 @@ async fn every_hostile_input_is_refused_with_a_specific_error_and_nothing_is_wri
         cases.len(),
         wrong.join("\n")
     );
-    let writes: Vec<String> = cluster
-        .sandbox
-        .as_ref()
-        .unwrap()
-        .faults()
-        .requests()
-        .into_iter()
-        .filter(|s| s.method != Method::GET)
-        .map(|s| format!("{} {}", s.method, s.uri))
-        .collect();
-    assert!(writes.is_empty(), "bad input caused writes: {writes:?}");
+    assert_nothing_written(&cluster);
 }
 
 /// YAML edited in `$EDITOR` (the TUI's `E`): invalid YAML, another object (kind, name,
@@ -125,17 +130,7 @@ async fn a_huge_roster_with_one_bad_row_writes_nothing() {
         "{}",
         &stderr[..stderr.len().min(2000)]
     );
-    let writes: Vec<String> = cluster
-        .sandbox
-        .as_ref()
-        .unwrap()
-        .faults()
-        .requests()
-        .into_iter()
-        .filter(|s| s.method != Method::GET)
-        .map(|s| format!("{} {}", s.method, s.uri))
-        .collect();
-    assert!(writes.is_empty(), "bad input caused writes: {writes:?}");
+    assert_nothing_written(&cluster);
     let all_bad: String = std::iter::once("user,profile,role\n".to_string())
         .chain((0..100_000).map(|i| format!("u{i}@example.com,team-y,boss\n")))
         .collect();
