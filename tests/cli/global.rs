@@ -432,3 +432,44 @@ fn sandbox_writes_a_client_certificate_kubeconfig() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+/// What the e2e suite installs on an external cluster that lacks Kubeflow (the embedded
+/// CRDs and kubeflow ClusterRoles, by server-side apply) is served afterwards, and installing
+/// twice is harmless.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_prerequisites_install_idempotently_on_a_bare_cluster() {
+    use k8s_openapi::api::rbac::v1::ClusterRole;
+    use kube::api::{Api, DynamicObject, ListParams};
+    use kube::core::{ApiResource, GroupVersionKind};
+    let sb = kubectl_kubeflow::sandbox::Sandbox::start(kubectl_kubeflow::sandbox::SandboxOptions {
+        seed_options: kubectl_kubeflow::sandbox::SeedOptions {
+            profile_crd: false,
+            istio_crd: false,
+        },
+        ..Default::default()
+    })
+    .await
+    .unwrap();
+    let c = sb.client_for("sandbox-admin").await.unwrap();
+    let policies = ApiResource::from_gvk(&GroupVersionKind::gvk(
+        "security.istio.io",
+        "v1",
+        "AuthorizationPolicy",
+    ));
+    let aps: Api<DynamicObject> = Api::all_with(c.clone(), &policies);
+    assert!(
+        aps.list(&ListParams::default()).await.is_err(),
+        "no CRD yet"
+    );
+    for _ in 0..2 {
+        crate::common::install_prerequisites(&c).await;
+    }
+    aps.list(&ListParams::default()).await.unwrap();
+    let profiles: Api<kubectl_kubeflow::model::Profile> = Api::all(c.clone());
+    profiles.list(&ListParams::default()).await.unwrap();
+    let roles: Api<ClusterRole> = Api::all(c.clone());
+    for role in ["kubeflow-admin", "kubeflow-edit", "kubeflow-view"] {
+        assert!(roles.get_opt(role).await.unwrap().is_some(), "{role}");
+    }
+    sb.shutdown().await;
+}

@@ -139,9 +139,7 @@ impl TestCluster {
             .unwrap();
         let admin = kube::Client::try_from(config).unwrap();
         let run_id = format!("e2e{}", &uuid::Uuid::new_v4().simple().to_string()[..8]);
-        kubectl_kubeflow::sandbox::install_prerequisites(&admin)
-            .await
-            .expect("CRDs and roles installed");
+        install_prerequisites(&admin).await;
         TestCluster {
             kubeconfig: path,
             admin_context,
@@ -300,6 +298,41 @@ async fn remove_run(client: &kube::Client, id: &str) {
     delete_named::<k8s_openapi::api::rbac::v1::ClusterRoleBinding>(client, |n| n.contains(id))
         .await;
     delete_named::<Namespace>(client, run_prefix).await;
+}
+
+/// Installs the Profile and AuthorizationPolicy CRDs and the kubeflow ClusterRoles on an
+/// external cluster that lacks them, with server-side apply (idempotent; needs
+/// cluster-admin): the same embedded objects the sandbox serves.
+pub async fn install_prerequisites(client: &kube::Client) {
+    use kube::api::{DynamicObject, Patch, PatchParams};
+    use kube::core::{ApiResource, GroupVersionKind};
+    use kubectl_kubeflow::sandbox::crds;
+    let crd = GroupVersionKind::gvk("apiextensions.k8s.io", "v1", "CustomResourceDefinition");
+    let role = GroupVersionKind::gvk("rbac.authorization.k8s.io", "v1", "ClusterRole");
+    let mut objects = vec![
+        (
+            crd.clone(),
+            "customresourcedefinitions",
+            crds::profile_crd().unwrap(),
+        ),
+        (
+            crd,
+            "customresourcedefinitions",
+            crds::authorization_policy_crd(),
+        ),
+    ];
+    for r in crds::kubeflow_cluster_roles().unwrap() {
+        objects.push((role.clone(), "clusterroles", r));
+    }
+    for (gvk, plural, obj) in objects {
+        let name = obj["metadata"]["name"].as_str().unwrap().to_string();
+        let ar = ApiResource::from_gvk_with_plural(&gvk, plural);
+        let api: Api<DynamicObject> = Api::all_with(client.clone(), &ar);
+        let params = PatchParams::apply("kubectl-kubeflow-e2e").force();
+        api.patch(&name, &params, &Patch::Apply(obj))
+            .await
+            .unwrap_or_else(|e| panic!("installing {}/{name}: {e}", gvk.kind));
+    }
 }
 
 /// Deletes every cluster-scoped `K` whose name matches, ignoring failures (best effort).

@@ -5,11 +5,9 @@
 //! of Istio's that this tool relies on (group, version, kind, scope), with the spec left open
 //! as Istio's own CRD does (`x-kubernetes-preserve-unknown-fields`).
 //!
-//! [`install_prerequisites`] puts them on any cluster through a `kube::Client` (used by the
-//! e2e suite when it runs against a real cluster that lacks them).
+//! The e2e suite installs the same objects on an external cluster that lacks them
+//! (`tests/common`).
 
-use kube::api::{Api, DynamicObject, Patch, PatchParams};
-use kube::core::{ApiResource, GroupVersionKind};
 use serde_json::{Value, json};
 
 /// The upstream Profile CRD (kubeflow/manifests v1.10.2).
@@ -24,7 +22,7 @@ pub const KUBEFLOW_ROLES_YAML: &str =
 pub const PROFILE_NAMESPACE_LABELS_YAML: &str =
     include_str!("../../../assets/upstream/profile-namespace-labels.v1.10.2.yaml");
 
-/// Why embedded data could not be read or installed.
+/// Why embedded data could not be read.
 #[derive(Debug, thiserror::Error)]
 pub enum CrdError {
     /// An embedded YAML document did not parse (a build defect).
@@ -34,15 +32,6 @@ pub enum CrdError {
         name: &'static str,
         /// Parser message.
         message: String,
-    },
-    /// The cluster refused an object.
-    #[error("cannot install {what}: {source}")]
-    Api {
-        /// Which object.
-        what: String,
-        /// The API error.
-        #[source]
-        source: kube::Error,
     },
 }
 
@@ -152,52 +141,6 @@ pub fn authorization_policy_crd() -> Value {
             "versions": [version("v1", false), version("v1beta1", true)]
         }
     })
-}
-
-async fn apply(
-    client: &kube::Client,
-    gvk: GroupVersionKind,
-    plural: &str,
-    obj: Value,
-) -> Result<(), CrdError> {
-    let name = obj
-        .pointer("/metadata/name")
-        .and_then(Value::as_str)
-        .unwrap_or_default()
-        .to_string();
-    let what = format!("{}/{name}", gvk.kind);
-    let ar = ApiResource::from_gvk_with_plural(&gvk, plural);
-    let api: Api<DynamicObject> = Api::all_with(client.clone(), &ar);
-    let params = PatchParams::apply("kubectl-kubeflow-e2e").force();
-    api.patch(&name, &params, &Patch::Apply(obj))
-        .await
-        .map(|_| ())
-        .map_err(|source| CrdError::Api { what, source })
-}
-
-/// Installs the Profile and AuthorizationPolicy CRDs and the kubeflow ClusterRoles with
-/// server-side apply (idempotent). Needs cluster-admin.
-pub async fn install_prerequisites(client: &kube::Client) -> Result<(), CrdError> {
-    let crd = GroupVersionKind::gvk("apiextensions.k8s.io", "v1", "CustomResourceDefinition");
-    apply(
-        client,
-        crd.clone(),
-        "customresourcedefinitions",
-        profile_crd()?,
-    )
-    .await?;
-    apply(
-        client,
-        crd,
-        "customresourcedefinitions",
-        authorization_policy_crd(),
-    )
-    .await?;
-    let role = GroupVersionKind::gvk("rbac.authorization.k8s.io", "v1", "ClusterRole");
-    for obj in kubeflow_cluster_roles()? {
-        apply(client, role.clone(), "clusterroles", obj).await?;
-    }
-    Ok(())
 }
 
 #[cfg(test)]

@@ -81,7 +81,6 @@ use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 
 pub use controller::ControllerConfig;
-pub use crds::install_prerequisites;
 pub use seed::{Seed, SeedOptions, SeedUser};
 use store::Store;
 pub use x509::ClientCertificate;

@@ -132,32 +132,6 @@ async fn crd_groups_come_and_go_with_their_crds() {
 }
 
 #[tokio::test]
-async fn install_prerequisites_serves_crds_and_roles_and_is_idempotent() {
-    let sb = Sandbox::start(no_crd_options()).await.unwrap();
-    let c = sb.client_for("sandbox-admin").await.unwrap();
-    let (code, _) = get(&c, "/apis/security.istio.io/v1/authorizationpolicies").await;
-    assert_eq!(code, 404);
-    for _ in 0..2 {
-        kubectl_kubeflow_sandbox::crds::install_prerequisites(&c)
-            .await
-            .unwrap();
-    }
-    let (code, v) = get(&c, "/apis/kubeflow.org/v1/profiles").await;
-    assert_eq!(code, 200, "{v}");
-    let (code, v) = get(&c, "/apis/security.istio.io/v1/authorizationpolicies").await;
-    assert_eq!(code, 200, "{v}");
-    for role in ["kubeflow-admin", "kubeflow-edit", "kubeflow-view"] {
-        let (code, v) = get(
-            &c,
-            &format!("/apis/rbac.authorization.k8s.io/v1/clusterroles/{role}"),
-        )
-        .await;
-        assert_eq!(code, 200, "{role}: {v}");
-    }
-    sb.shutdown().await;
-}
-
-#[tokio::test]
 async fn create_get_update_delete_status_codes() {
     let sb = start(plain_options()).await;
     let c = sb.client_for("sandbox-admin").await.unwrap();
