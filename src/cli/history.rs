@@ -162,18 +162,9 @@ pub async fn undo(global: &GlobalArgs, args: UndoArgs) -> CliResult {
     let cluster = connect(global).await?;
     let id = match args.id {
         Some(id) => id,
-        None => {
-            let journal = cluster
-                .journal()
-                .ok_or_else(|| journal_failed(crate::journal::JournalError::NoStateDir))?;
-            let (entries, _) = journal.entries().map_err(journal_failed)?;
-            entries.last().map(|e| e.id).ok_or_else(|| {
-                CliError::Usage(anyhow::anyhow!(
-                    "nothing to undo: no change was recorded for context {:?}",
-                    cluster.context()
-                ))
-            })?
-        }
+        None => cluster
+            .newest_journal_id()
+            .map_err(|e| CliError::Usage(e.into()))?,
     };
     let entry = cluster
         .journal_entry(id)
@@ -190,11 +181,8 @@ pub async fn undo(global: &GlobalArgs, args: UndoArgs) -> CliResult {
     let plan = match crate::journal::undo::inverse(&entry, &live) {
         Ok(plan) => plan,
         Err(refusals) => {
-            let text: Vec<String> = refusals.iter().map(ToString::to_string).collect();
-            return Err(CliError::Failed(anyhow::anyhow!(
-                "cannot undo change set {id}, so nothing was changed: what it changed was changed again since\n{}",
-                text.join("\n")
-            )));
+            let text = crate::journal::undo::refused(id, &refusals);
+            return Err(CliError::Failed(anyhow::anyhow!("{text}")));
         }
     };
     let deletes: Vec<String> = plan

@@ -117,6 +117,23 @@ impl Cluster {
         Ok(undo::inverse(&entry, &live))
     }
 
+    /// The id of the newest change set of this cluster's journal ("nothing to undo" when
+    /// there is none).
+    pub fn newest_journal_id(&self) -> Result<u64, ClusterError> {
+        let journal = self
+            .journal()
+            .ok_or_else(|| ClusterError::Other("no journal is kept for this session".into()))?;
+        journal
+            .newest_id()
+            .map_err(|e| ClusterError::Other(e.to_string()))?
+            .ok_or_else(|| {
+                ClusterError::Other(format!(
+                    "nothing to undo: no change was recorded for context {:?}",
+                    self.context()
+                ))
+            })
+    }
+
     /// Entry `id` of this cluster's journal.
     pub fn journal_entry(&self, id: u64) -> Result<crate::journal::Entry, ClusterError> {
         let journal = self

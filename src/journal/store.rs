@@ -182,6 +182,13 @@ impl Journal {
         read_entries(&self.path)
     }
 
+    /// The id of the newest entry (`None` for an empty journal), read from the lines' leading
+    /// ids without parsing the entries.
+    pub fn newest_id(&self) -> Result<Option<u64>, JournalError> {
+        let (count, max) = scan_ids(&self.path)?;
+        Ok((count > 0).then_some(max))
+    }
+
     /// One entry by id.
     pub fn entry(&self, id: u64) -> Result<Option<Entry>, JournalError> {
         Ok(self.entries()?.0.into_iter().find(|e| e.id == id))
@@ -299,8 +306,10 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let journal = Journal::in_dir(&dir.path().join("j"), "ctx");
         assert_eq!(journal.entries().unwrap().0, Vec::new());
+        assert_eq!(journal.newest_id().unwrap(), None);
         assert_eq!(journal.append(new_entry("one")).unwrap(), 1);
         assert_eq!(journal.append(new_entry("two")).unwrap(), 2);
+        assert_eq!(journal.newest_id().unwrap(), Some(2));
         let (entries, unreadable) = journal.entries().unwrap();
         assert_eq!(unreadable, 0);
         let commands: Vec<_> = entries.iter().map(|e| e.command.as_str()).collect();

@@ -191,6 +191,16 @@ fn reverse(
     }
 }
 
+/// What to say when change set `id` cannot be undone: one line, then each refusal with its
+/// diff.
+pub fn refused(id: u64, refusals: &[Refusal]) -> String {
+    let text: Vec<String> = refusals.iter().map(ToString::to_string).collect();
+    format!(
+        "cannot undo change set {id}: what it changed was changed again since, so nothing was changed\n{}",
+        text.join("\n")
+    )
+}
+
 /// The plan undoing `entry`, given each recorded object as it is now (`live[i]` for
 /// `entry.changes[i]`, `None` when it does not exist); every refusal when any object
 /// cannot be put back.

@@ -175,40 +175,19 @@ async fn plan_replace(cluster: &Cluster, before: &Value, after: &Value) -> Resul
 /// The inverse of journal change set `id` (the newest when `None`), or why it cannot be
 /// undone with each object's diff.
 async fn plan_undo(cluster: &Cluster, id: Option<u64>) -> Result<Plan, Failure> {
-    let id = match id {
-        Some(id) => id,
-        None => newest_entry(cluster)?,
-    };
-    let result = cluster.undo_plan(id).await.map_err(|e| match e {
+    let not_found = |e: crate::cluster::ClusterError| match e {
         crate::cluster::ClusterError::Other(m) => Failure::new(FailureKind::NotFound, m),
         e => Failure::from(&e),
-    })?;
+    };
+    let id = match id {
+        Some(id) => id,
+        None => cluster.newest_journal_id().map_err(not_found)?,
+    };
+    let result = cluster.undo_plan(id).await.map_err(not_found)?;
     result.map_err(|refusals| {
-        let text: Vec<String> = refusals.iter().map(ToString::to_string).collect();
         Failure::new(
             FailureKind::Conflict,
-            format!(
-                "cannot undo change set {id}: what it changed was changed again since; nothing was staged\n{}",
-                text.join("\n")
-            ),
-        )
-    })
-}
-
-fn newest_entry(cluster: &Cluster) -> Result<u64, Failure> {
-    let journal = cluster
-        .journal()
-        .ok_or_else(|| Failure::new(FailureKind::Other, "no journal is kept for this session"))?;
-    let (entries, _) = journal
-        .entries()
-        .map_err(|e| Failure::new(FailureKind::Other, e.to_string()))?;
-    entries.last().map(|e| e.id).ok_or_else(|| {
-        Failure::new(
-            FailureKind::NotFound,
-            format!(
-                "nothing to undo: no change was recorded for context {:?}",
-                cluster.context()
-            ),
+            crate::journal::undo::refused(id, &refusals),
         )
     })
 }
