@@ -19,7 +19,7 @@ use kubectl_kubeflow::cluster::snapshot::load_snapshot;
 use kubectl_kubeflow::cluster::watch::LiveEvent;
 use kubectl_kubeflow::manifest::{IstioSettings, contributor_pair};
 use kubectl_kubeflow::model::{Email, ProfileName, Role, Subject};
-use kubectl_kubeflow::sandbox::seed::Seed;
+use kubectl_kubeflow::sandbox::Seed;
 use kubectl_kubeflow::sandbox::{Sandbox, SandboxOptions};
 use kubectl_kubeflow::tenancy::{
     Binding, Model, Object, Policy, Snapshot, Tenancy, Touched, diagnose,

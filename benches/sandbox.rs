@@ -6,8 +6,8 @@
 use std::time::{Duration, Instant};
 
 use http_body_util::BodyExt;
-use kubectl_kubeflow::sandbox::seed::Seed;
-use kubectl_kubeflow::sandbox::store::GroupResource;
+use kubectl_kubeflow::sandbox::Seed;
+use kubectl_kubeflow::sandbox::testing::GroupResource;
 use kubectl_kubeflow::sandbox::{Sandbox, SandboxOptions};
 
 const PROFILES: usize = 5000;

@@ -1,5 +1,5 @@
 //! Recording applied change sets in the local journal ([`crate::journal`]), from the one
-//! write path: [`super::apply::apply`] calls [`record`] after every real (not dry-run)
+//! write path: [`super::apply::apply`] calls `record` after every real (not dry-run)
 //! apply, whole or partial, so the CLI, the TUI and bulk imports are all journaled alike.
 //! A journal that cannot be written never fails the write itself: the error is kept for
 //! the front end to show ([`Cluster::take_journal_error`]).

@@ -75,7 +75,7 @@ fn cluster_made(kind: &str, obj: &DynamicObject) -> bool {
     }
 }
 
-/// Counts the objects of [`CONTENT_KINDS`] in `namespace` that users made.
+/// Counts the objects of `CONTENT_KINDS` in `namespace` that users made.
 pub async fn namespace_contents(
     cluster: &Cluster,
     namespace: &str,

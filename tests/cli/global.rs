@@ -87,8 +87,8 @@ async fn an_untrusted_server_certificate_is_reported_as_a_certificate_problem() 
     let cluster = TestCluster::start().await;
     let dir = tempfile::tempdir().unwrap();
     let other_ca = dir.path().join("other-ca.pem");
-    let material = kubectl_kubeflow::sandbox::tls::generate().unwrap();
-    std::fs::write(&other_ca, material.ca_pem).unwrap();
+    let ca_pem = kubectl_kubeflow::sandbox::testing::untrusted_ca_pem().unwrap();
+    std::fs::write(&other_ca, ca_pem).unwrap();
     let mut kubeconfig = kube::config::Kubeconfig::read_from(&cluster.kubeconfig).unwrap();
     for named in &mut kubeconfig.clusters {
         let c = named.cluster.as_mut().unwrap();
@@ -265,11 +265,11 @@ async fn client_certificates_authenticate_as_their_subject_and_never_leak() {
     let e2e = sb.client_certificate("e2e-user@example.com", &[]).unwrap();
     let teams = ["team-a".to_string(), "team-b".to_string()];
     let jane = sb.client_certificate("jane@example.com", &teams).unwrap();
-    let other_ca = kubectl_kubeflow::sandbox::tls::generate()
-        .unwrap()
-        .client_ca
-        .issue("sandbox-admin", &masters)
-        .unwrap();
+    let other_ca = kubectl_kubeflow::sandbox::testing::certificate_from_untrusted_ca(
+        "sandbox-admin",
+        &masters,
+    )
+    .unwrap();
     let dir = tempfile::tempdir().unwrap();
     let (cert_file, key_file) = (dir.path().join("admin.crt"), dir.path().join("admin.key"));
     std::fs::write(&cert_file, &admin.cert_pem).unwrap();

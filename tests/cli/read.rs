@@ -4,7 +4,7 @@
 use crate::common::TestCluster;
 use k8s_openapi::api::rbac::v1::RoleBinding;
 use kube::api::{Api, PostParams};
-use kubectl_kubeflow::sandbox::seed::demo_problems;
+use kubectl_kubeflow::sandbox::demo_problems;
 use predicates::prelude::*;
 use serde_json::Value;
 

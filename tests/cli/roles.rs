@@ -94,7 +94,7 @@ async fn chart_follows_aggregation_labels_and_compare_lists_additions() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn missing_kubeflow_roles_are_explained() {
     let opts = kubectl_kubeflow::sandbox::SandboxOptions {
-        seed: kubectl_kubeflow::sandbox::seed::Seed::Empty,
+        seed: kubectl_kubeflow::sandbox::Seed::Empty,
         ..Default::default()
     };
     let cluster = TestCluster::sandbox(opts).await;

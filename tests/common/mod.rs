@@ -306,22 +306,21 @@ async fn remove_run(client: &kube::Client, id: &str) {
 pub async fn install_prerequisites(client: &kube::Client) {
     use kube::api::{DynamicObject, Patch, PatchParams};
     use kube::core::{ApiResource, GroupVersionKind};
-    use kubectl_kubeflow::sandbox::crds;
     let crd = GroupVersionKind::gvk("apiextensions.k8s.io", "v1", "CustomResourceDefinition");
     let role = GroupVersionKind::gvk("rbac.authorization.k8s.io", "v1", "ClusterRole");
     let mut objects = vec![
         (
             crd.clone(),
             "customresourcedefinitions",
-            crds::profile_crd().unwrap(),
+            kubectl_kubeflow::sandbox::profile_crd().unwrap(),
         ),
         (
             crd,
             "customresourcedefinitions",
-            crds::authorization_policy_crd(),
+            kubectl_kubeflow::sandbox::authorization_policy_crd(),
         ),
     ];
-    for r in crds::kubeflow_cluster_roles().unwrap() {
+    for r in kubectl_kubeflow::sandbox::kubeflow_cluster_roles().unwrap() {
         objects.push((role.clone(), "clusterroles", r));
     }
     for (gvk, plural, obj) in objects {

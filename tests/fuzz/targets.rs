@@ -12,12 +12,7 @@ use kubectl_kubeflow::manifest::{
 use kubectl_kubeflow::model::{
     Email, GroupName, ProfileName, Quantity, Quota, ResourceName, Role, Subject, is_dns1123_label,
 };
-use kubectl_kubeflow::sandbox::handlers::{check_type, parse_body, validate_object};
-use kubectl_kubeflow::sandbox::patch::{json_patch, merge_patch, strategic_merge};
-use kubectl_kubeflow::sandbox::selectors::{FieldSelector, LabelSelector, Requirement};
-use kubectl_kubeflow::sandbox::{protobuf, registry, schema};
 use kubectl_kubeflow::tenancy::roster::{Entry, Grant, RosterFormat, parse_roster, render_roster};
-use serde_json::Value;
 
 /// A target body: the raw fuzzer input in, a panic for a broken invariant.
 pub type Target = fn(&[u8]);
@@ -254,140 +249,14 @@ pub fn roster(data: &[u8]) {
     }
 }
 
-fn has_directive(v: &Value) -> bool {
-    match v {
-        Value::Object(m) => m
-            .iter()
-            .any(|(k, v)| k.starts_with('$') || has_directive(v)),
-        Value::Array(a) => a.iter().any(has_directive),
-        _ => false,
-    }
-}
-
-/// Sandbox request decoding: the whole input is decoded as a protobuf body
-/// (`protobuf::decode`); the part before the first NUL as a JSON or YAML body (`parse_body`)
-/// and checked against a few built-in
-/// kinds and the Profile schema; the part after it is applied to that body as a merge,
-/// strategic merge and JSON patch. Decoded protobuf re-encodes to the same object, a merge
-/// patch is idempotent, and a strategic merge never leaves `$` directives in the object.
+/// Sandbox request decoding (protobuf, JSON/YAML bodies, the three patch formats): the body
+/// and its invariants are the sandbox's own (`kubectl_kubeflow_sandbox::fuzz::body`).
 pub fn sandbox_body(data: &[u8]) {
-    if let Ok(obj) = protobuf::decode(data) {
-        let bytes = match protobuf::encode(&obj) {
-            Ok(b) => b,
-            Err(e) => panic!("decoded protobuf {obj} does not encode: {e}"),
-        };
-        match protobuf::decode(&bytes) {
-            Ok(back) => assert_eq!(back, obj, "protobuf round trip"),
-            Err(e) => panic!("re-encoded {obj} does not decode: {}", e.message),
-        }
-    }
-    let (body, patch_bytes) = split_nul(data);
-    let Ok(target) = parse_body(body) else { return };
-    for info in registry::builtins().iter().take(64) {
-        if check_type(info, &target).is_ok() {
-            let _ = validate_object(info, &target, None);
-            let _ = validate_object(info, &target, Some(&target));
-        }
-    }
-    if let Some(root) = profile_schema() {
-        let mut pruned = target.clone();
-        let _ = schema::check(root, &mut pruned);
-        let mut twice = pruned.clone();
-        let issues = schema::check(root, &mut twice);
-        assert!(issues.unknown.is_empty(), "pruning is not idempotent");
-        assert_eq!(twice, pruned);
-    }
-    if patch_bytes.is_empty() {
-        return;
-    }
-    let Ok(patch) = parse_body(patch_bytes) else {
-        return;
-    };
-    let merged = merge_patch(&target, &patch);
-    assert_eq!(merge_patch(&merged, &patch), merged, "merge patch twice");
-    if let Ok(out) = strategic_merge(&target, &patch)
-        && !has_directive(&target)
-    {
-        assert!(
-            !has_directive(&out),
-            "strategic merge of {patch} into {target} left a directive: {out}"
-        );
-    }
-    let _ = json_patch(&target, &patch);
+    kubectl_kubeflow::sandbox::fuzz::body(data);
 }
 
-fn profile_schema() -> Option<&'static Value> {
-    static SCHEMA: std::sync::OnceLock<Option<Value>> = std::sync::OnceLock::new();
-    SCHEMA
-        .get_or_init(|| {
-            let crd = kubectl_kubeflow::sandbox::crds::profile_crd().ok()?;
-            crd["spec"]["versions"][0]["schema"]["openAPIV3Schema"]
-                .as_object()
-                .cloned()
-                .map(Value::Object)
-        })
-        .as_ref()
-}
-
-fn render_label_selector(reqs: &[Requirement]) -> String {
-    reqs.iter()
-        .map(|r| match r {
-            Requirement::Eq(k, v) => format!("{k}={v}"),
-            Requirement::NotEq(k, v) => format!("{k}!={v}"),
-            Requirement::In(k, vs) => format!("{k} in ({})", vs.join(",")),
-            Requirement::NotIn(k, vs) => format!("{k} notin ({})", vs.join(",")),
-            Requirement::Gt(k, n) => format!("{k}>{n}"),
-            Requirement::Lt(k, n) => format!("{k}<{n}"),
-            Requirement::Exists(k) => k.clone(),
-            Requirement::NotExists(k) => format!("!{k}"),
-        })
-        .collect::<Vec<_>>()
-        .join(",")
-}
-
-/// Label and field selectors as the sandbox reads them from a list request: a selector that
-/// parses renders back to text that parses to the same requirements, and both match the
-/// same objects.
+/// Label and field selectors as the sandbox reads them from a list request
+/// (`kubectl_kubeflow_sandbox::fuzz::selectors`).
 pub fn selectors(data: &[u8]) {
-    let Some(s) = text(data) else { return };
-    let probe = serde_json::json!({"metadata": {"name": "a", "namespace": "n",
-        "labels": {"a": "1", "b": "x", "in": "in", "app.kubernetes.io/part-of": "kubeflow-profile"}}});
-    match LabelSelector::parse(s) {
-        Ok(sel) => {
-            let rendered = render_label_selector(&sel.0);
-            match LabelSelector::parse(&rendered) {
-                Ok(back) => {
-                    assert_eq!(back, sel, "{s:?} rendered as {rendered:?}");
-                    assert_eq!(back.matches(&probe), sel.matches(&probe));
-                }
-                Err(e) => panic!("{s:?} rendered as {rendered:?}, which does not parse: {e}"),
-            }
-        }
-        Err(e) => {
-            assert!(!e.why.is_empty());
-            assert_eq!(e.selector, s);
-        }
-    }
-    if let Ok(structured) = serde_json::from_str::<Value>(s)
-        && let Some(sel) = LabelSelector::from_structured(&structured)
-    {
-        let _ = sel.matches(&probe);
-    }
-    if let Ok(f) = FieldSelector::parse(s) {
-        for (k, _, _) in &f.0 {
-            // kube-apiserver splits a term at its first operator: the field never holds one.
-            assert!(!k.contains('='), "{s:?}: field {k:?} holds an operator");
-        }
-        let rendered =
-            f.0.iter()
-                .map(|(k, v, eq)| format!("{k} {} {v}", if *eq { "==" } else { "!=" }))
-                .collect::<Vec<_>>()
-                .join(",");
-        match FieldSelector::parse(&rendered) {
-            Ok(back) => assert_eq!(back, f, "{s:?} rendered as {rendered:?}"),
-            Err(e) => panic!("{s:?} rendered as {rendered:?}: {}", e.message),
-        }
-        let _ = f.matches(&probe);
-        let _ = f.check_supported("Pod", "v1");
-    }
+    kubectl_kubeflow::sandbox::fuzz::selectors(data);
 }

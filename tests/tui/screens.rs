@@ -5,7 +5,7 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use kubectl_kubeflow::cluster::snapshot::load_snapshot;
 use kubectl_kubeflow::cluster::watch::{ConnectionTrouble, LiveEvent};
 use kubectl_kubeflow::cluster::{Cluster, ClusterError, Identity};
-use kubectl_kubeflow::sandbox::seed::Seed;
+use kubectl_kubeflow::sandbox::Seed;
 use kubectl_kubeflow::sandbox::{Sandbox, SandboxOptions};
 use kubectl_kubeflow::tenancy::Snapshot;
 use kubectl_kubeflow::tui::msg::{Effect, Msg};

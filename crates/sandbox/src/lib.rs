@@ -1,7 +1,7 @@
 //! A local Kubernetes API server with Kubeflow semantics: the demo default, the test backbone
 //! and the benchmark target.
 //!
-//! [`Sandbox::start`] generates a CA and server certificate, seeds an in-memory [`store::Store`],
+//! [`Sandbox::start`] generates a CA and server certificate, seeds an in-memory store,
 //! runs the controllers to a fixed point and serves HTTPS on 127.0.0.1. It speaks enough of
 //! kube-apiserver's API (discovery, CRUD with kube's status codes and Status bodies, four patch
 //! formats including server-side apply, selectors, pagination, watch with bookmarks and 410,
@@ -11,15 +11,15 @@
 //!
 //! Admission behaves like kube-apiserver's default plugins where the project needs it:
 //! namespace lifecycle (no new content in a Terminating namespace), LimitRanger defaults and
-//! ResourceQuota limits for pods ([`quota`]), RBAC escalation prevention for roles and
-//! bindings ([`escalation`]), and CRD structural schemas for custom resources ([`schema`]).
+//! ResourceQuota limits for pods (`quota.rs`), RBAC escalation prevention for roles and
+//! bindings (`escalation.rs`), and CRD structural schemas for custom resources (`schema.rs`).
 //!
 //! # kubectl compatibility (v1.32)
 //!
 //! Works without flags: `get` (tables with per-kind columns, `-o yaml|json|name|jsonpath`,
 //! `-l`, `-A`, `--field-selector`, `-w`), `create -f`, the generators `create namespace|
 //! configmap|secret|serviceaccount|role|clusterrole|rolebinding|clusterrolebinding|quota|
-//! deployment` and `run` (they send protobuf and get protobuf back, [`protobuf`]), `apply -f` (client-side: kubectl's
+//! deployment` and `run` (they send protobuf and get protobuf back, `protobuf/`), `apply -f` (client-side: kubectl's
 //! compiled-in strategic-merge metadata for built-ins, JSON merge patch for custom resources),
 //! `apply --server-side [--force-conflicts]`, `replace`, `patch --type merge|json|strategic`,
 //! `label`, `annotate`, `set resources`, `delete` (incl. `-l`, `--cascade=orphan`,
@@ -38,41 +38,47 @@
 // is large by design; errors are rare and returned once per request, boxing buys nothing.
 #![allow(clippy::result_large_err)]
 
-pub mod apply;
-pub mod auth;
-pub mod controller;
-pub mod crds;
-pub mod deletes;
-pub mod discovery;
-pub mod escalation;
-pub mod fault_serving;
+// The public facade: the server ([`Sandbox`], [`SandboxOptions`], [`Seed`]), the fault
+// injector ([`faults`]), the embedded upstream objects, and what tests and benchmarks reach
+// below the HTTP API ([`testing`]). Everything else is the server's own.
+mod apply;
+mod auth;
+mod controller;
+mod crds;
+mod deletes;
+mod discovery;
+mod escalation;
+mod fault_serving;
 pub mod faults;
-pub mod handlers;
-pub mod http;
-pub mod kubeconfig;
-pub mod managed;
-pub mod negotiate;
-pub mod openapi;
-pub mod patch;
-pub mod pod;
-pub mod protobuf;
-pub mod quota;
-pub mod rbac;
-pub mod registry;
-pub mod resource;
-pub mod reviews;
-pub mod rv_match;
-pub mod schema;
-pub mod seed;
-pub mod selectors;
-pub mod server;
-pub mod status;
-pub mod store;
-pub mod table;
-pub mod tls;
-pub mod watch;
-pub mod writes;
-pub mod x509;
+#[cfg(feature = "fuzzing")]
+pub mod fuzz;
+mod handlers;
+mod http;
+mod kubeconfig;
+mod managed;
+mod negotiate;
+mod openapi;
+mod patch;
+mod pod;
+mod protobuf;
+mod quota;
+mod rbac;
+mod registry;
+mod resource;
+mod reviews;
+mod rv_match;
+mod schema;
+mod seed;
+mod selectors;
+mod server;
+mod status;
+mod store;
+mod table;
+pub mod testing;
+mod tls;
+mod watch;
+mod writes;
+mod x509;
 
 /// The core's domain types and builders, under the names the modules here use.
 pub(crate) use kubectl_kubeflow_core::{manifest, model};
@@ -81,8 +87,12 @@ use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 
 pub use controller::ControllerConfig;
-pub use seed::{Seed, SeedOptions, SeedUser};
+pub use crds::{CrdError, authorization_policy_crd, kubeflow_cluster_roles, profile_crd};
+pub use seed::{
+    DemoProblem, Seed, SeedError, SeedOptions, SeedParseError, SeedUser, demo_problems,
+};
 use store::Store;
+pub use tls::TlsError;
 pub use x509::ClientCertificate;
 
 /// Why a sandbox could not start or hand out access.
@@ -348,7 +358,7 @@ impl Sandbox {
         self.users.iter().find(|u| u.name == name)
     }
 
-    /// Contexts "sandbox" (admin, current), "e2e-user" and "sandbox-as-<user>" for the others.
+    /// Contexts "sandbox" (admin, current), "e2e-user" and `sandbox-as-<user>` for the others.
     pub fn kubeconfig(&self) -> kube::config::Kubeconfig {
         kubeconfig::build(&self.url, &self.ca_pem, &self.users)
     }

@@ -47,11 +47,6 @@ const IGNORED_META: &[&str] = &[
     "selfLink",
 ];
 
-/// Leaf paths of an object, skipping identity/system fields (and status when `skip_status`).
-pub fn leaf_paths(obj: &Value, custom: bool, skip_status: bool) -> BTreeSet<FieldPath> {
-    paths(obj, custom, skip_status).leaves
-}
-
 /// The field paths of an object, as structured-merge-diff's field sets see them.
 #[derive(Default)]
 pub struct Paths {
@@ -434,7 +429,7 @@ mod tests {
     #[test]
     fn keyed_list_paths_round_trip() {
         let o = json!({"spec":{"containers":[{"name":"c","image":"i"}]}});
-        let paths = leaf_paths(&o, false, false);
+        let paths = super::paths(&o, false, false).leaves;
         let mut obj = o.clone();
         obj["metadata"] = json!({});
         record_update(None, &mut obj, "m", "apps/v1", "", false, true);

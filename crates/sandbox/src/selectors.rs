@@ -7,7 +7,7 @@ use super::http::Req;
 use super::registry::ResourceInfo;
 use super::status::ApiError;
 
-pub use crate::model::selector::{LabelSelector, Requirement};
+pub use crate::model::selector::LabelSelector;
 
 impl From<crate::model::selector::SelectorError> for ApiError {
     /// kube answers a malformed `labelSelector` with 400 BadRequest.

@@ -42,8 +42,6 @@ pub enum TlsError {
 pub struct TlsMaterial {
     /// CA certificate (PEM), what clients must trust.
     pub ca_pem: String,
-    /// CA certificate (DER).
-    pub ca_der: Vec<u8>,
     /// rustls server configuration (ALPN http/1.1; asks for, but does not require, a client
     /// certificate).
     pub server_config: Arc<rustls::ServerConfig>,
@@ -195,7 +193,6 @@ pub fn generate() -> Result<TlsMaterial, TlsError> {
     config.alpn_protocols = vec![b"http/1.1".to_vec()];
     Ok(TlsMaterial {
         ca_pem: ca_cert.pem(),
-        ca_der: ca_cert.der().to_vec(),
         server_config: Arc::new(config),
         client_ca,
     })

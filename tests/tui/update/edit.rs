@@ -8,7 +8,7 @@ use kubectl_kubeflow::cluster::apply::{ApplyOptions, apply};
 use kubectl_kubeflow::cluster::permission::PermissionCache;
 use kubectl_kubeflow::model::Role;
 use kubectl_kubeflow::plan::{Change, Plan};
-use kubectl_kubeflow::sandbox::seed::Seed;
+use kubectl_kubeflow::sandbox::Seed;
 use kubectl_kubeflow::sandbox::{Sandbox, SandboxOptions};
 use kubectl_kubeflow::tui::edit::preview::Tone;
 use kubectl_kubeflow::tui::edit::quota::Editing;

@@ -10,7 +10,7 @@ use kubectl_kubeflow::cluster::Cluster;
 use kubectl_kubeflow::cluster::watch::LiveTenancy;
 use kubectl_kubeflow::manifest::{IstioSettings, contributor_pair};
 use kubectl_kubeflow::model::{AuthorizationPolicy, Email, ProfileName, Role, Subject};
-use kubectl_kubeflow::sandbox::seed::Seed;
+use kubectl_kubeflow::sandbox::Seed;
 use kubectl_kubeflow::sandbox::{Sandbox, SandboxOptions};
 use tokio::sync::mpsc;
 

@@ -3,7 +3,7 @@
 //! Every write of the plugin (CLI and TUI) is built as a [`Plan`]: a list of [`Change`]s, each
 //! holding the object as it was read (`before`, with its resourceVersion) and the object to
 //! send (`after`). A plan can be printed (`-o yaml`), diffed against the live objects, and
-//! applied by [`crate::cluster::apply`], which guards every update and delete with the
+//! applied by the plugin's `cluster::apply`, which guards every update and delete with the
 //! resourceVersion that was read, so a concurrent change becomes a conflict, never a lost
 //! update. This module is pure: no I/O.
 

@@ -353,7 +353,7 @@ fn kfam(user: &str, role: Role) -> String {
     crate::manifest::kfam_binding_name(user, role)
 }
 
-/// Every deliberate problem of the demo seed (see [`drift`] for how each is made).
+/// Every deliberate problem of the demo seed (the seed's `drift` makes each).
 pub fn demo_problems() -> Vec<DemoProblem> {
     let users = users();
     let p = |code, profile, kind, name: String| DemoProblem {

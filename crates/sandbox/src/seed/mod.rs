@@ -9,7 +9,6 @@ mod scale;
 
 use super::crds;
 use super::store::{GroupResource, Store};
-pub use bootstrap::{SYSTEM_NAMESPACES, central_dashboard};
 pub use demo::{DemoProblem, demo_problems};
 
 /// Which data set to load.

@@ -912,7 +912,7 @@ async fn with_accept(
 /// a `k8s\0` envelope.
 #[tokio::test]
 async fn content_negotiation_like_kube() {
-    use kubectl_kubeflow_sandbox::protobuf;
+    use kubectl_kubeflow_sandbox::testing::decode_protobuf;
     let sb = start(plain_options()).await;
     let c = sb.client_for("sandbox-admin").await.unwrap();
     let pb = "application/vnd.kubernetes.protobuf";
@@ -935,7 +935,7 @@ async fn content_negotiation_like_kube() {
 
     let (code, ct, body) = with_accept(&c, "GET", "/api/v1/namespaces/default", pb, None).await;
     assert_eq!((code, ct.as_str()), (200, pb));
-    let decoded = protobuf::decode(&body).unwrap();
+    let decoded = decode_protobuf(&body).unwrap();
     assert_eq!(decoded["kind"], "Namespace");
     assert_eq!(decoded["metadata"]["name"], "default");
     let (code, ct, body) = with_accept(
@@ -990,6 +990,6 @@ async fn content_negotiation_like_kube() {
     };
     let raw_ext = field(&event[7..], 0x12);
     let envelope = field(&raw_ext, 0x0a);
-    let object = protobuf::decode(&envelope).unwrap();
+    let object = decode_protobuf(&envelope).unwrap();
     assert_eq!(object["kind"], "Namespace");
 }

@@ -4,14 +4,14 @@
 //! and a certificate the CA did not sign is an authenticator error: the token is tried next,
 //! and without one the answer is 401.
 use crate::support::{call, plain_options, start};
-use kubectl_kubeflow_sandbox::{ClientCertificate, E2E_USER, Sandbox, kubeconfig, tls};
+use kubectl_kubeflow_sandbox::{ClientCertificate, E2E_USER, Sandbox, testing};
 use serde_json::{Value, json};
 
 const JSON: &str = "application/json";
 
 /// A client presenting `cert`, and sending `token` when given.
 async fn client(sb: &Sandbox, cert: &ClientCertificate, token: Option<&str>) -> kube::Client {
-    let mut kc = kubeconfig::with_client_certificate(&sb.url(), sb.ca_pem(), "u", cert);
+    let mut kc = testing::kubeconfig_with_client_certificate(&sb.url(), sb.ca_pem(), "u", cert);
     kc.auth_infos[0].auth_info.as_mut().unwrap().token = token.map(|t| t.to_string().into());
     let cfg = kube::Config::from_custom_kubeconfig(kc, &Default::default())
         .await
@@ -110,11 +110,9 @@ async fn certificate_subject_is_the_user_and_comes_before_the_token() {
 async fn a_certificate_from_another_ca_is_a_401_not_a_failed_handshake() {
     let sb = start(plain_options()).await;
     let e2e_token = sb.user(E2E_USER).unwrap().token.clone();
-    let other = tls::generate()
-        .unwrap()
-        .client_ca
-        .issue("sandbox-admin", &strings(&["system:masters"]))
-        .unwrap();
+    let other =
+        testing::certificate_from_untrusted_ca("sandbox-admin", &strings(&["system:masters"]))
+            .unwrap();
     let c = client(&sb, &other, None).await;
     let (code, v) = call(&c, "GET", "/api/v1/namespaces", JSON, None).await;
     assert_eq!((code, v["reason"].clone()), (401, json!("Unauthorized")));

@@ -3,8 +3,8 @@
 //! bootstrap policy.
 use kube::api::{Api, DynamicObject, ListParams};
 use kube::core::{ApiResource, GroupVersionKind};
-use kubectl_kubeflow_sandbox::seed::{Seed, demo_problems};
 use kubectl_kubeflow_sandbox::{Sandbox, SandboxOptions};
+use kubectl_kubeflow_sandbox::{Seed, demo_problems};
 use serde_json::Value;
 
 fn ar(group: &str, version: &str, kind: &str, plural: &str) -> ApiResource {

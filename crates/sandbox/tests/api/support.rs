@@ -3,8 +3,8 @@
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
 use http_body_util::BodyExt;
-use kubectl_kubeflow_sandbox::seed::{Seed, SeedOptions};
 use kubectl_kubeflow_sandbox::{Sandbox, SandboxOptions};
+use kubectl_kubeflow_sandbox::{Seed, SeedOptions};
 use serde_json::Value;
 
 /// Options with the Kubeflow controller off (tests that pin raw API semantics).
@@ -27,7 +27,7 @@ pub fn no_crd_options() -> SandboxOptions {
 
 /// The upstream Profile CRD as JSON (the copy the plugin embeds).
 pub fn profile_crd() -> Value {
-    kubectl_kubeflow_sandbox::crds::profile_crd().unwrap()
+    kubectl_kubeflow_sandbox::profile_crd().unwrap()
 }
 
 /// Starts a sandbox (the seed installs the CRDs unless `seed_options` say otherwise).

@@ -8,7 +8,7 @@ use futures::{StreamExt, TryStreamExt};
 use http_body_util::BodyExt;
 use kube::api::{Api, DynamicObject, PostParams};
 use kube::core::{ApiResource, GroupVersionKind};
-use kubectl_kubeflow_sandbox::store::GroupResource;
+use kubectl_kubeflow_sandbox::testing::GroupResource;
 use serde_json::{Value, json};
 
 const JSON: &str = "application/json";
