@@ -11,7 +11,7 @@ use super::{CliError, CliResult, GlobalArgs};
 use crate::cluster::bulk::{ImportOptions, Outcome, RowResult, check_roster, import};
 use crate::cluster::{Cluster, DryRun};
 use crate::tenancy::roster::{
-    Grant, RosterFormat, RowError, export_entries, parse_roster_rows_as, render_roster,
+    Entry, Grant, RosterFormat, RowError, export_entries, parse_roster_rows_as, render_roster,
 };
 
 /// Bad rows listed at most, so a huge file with a systematic problem stays readable.
@@ -97,22 +97,8 @@ pub async fn onboard_from(global: &GlobalArgs, args: &OnboardArgs) -> CliResult 
         problems.sort_by_key(|e| e.line);
         return Err(bad_rows(&problems, &shown));
     }
-    let wide: Vec<String> = entries
-        .iter()
-        .filter(|e| matches!(e.grant, Grant::ClusterWide { .. }))
-        .map(|e| format!("  line {}: {} kubeflow-{}", e.line, e.user(), e.role()))
-        .collect();
-    if !wide.is_empty() && args.write.dry_run == DryRun::None {
-        let question = format!(
-            "{shown} grants roles in EVERY namespace of context {:?} (ClusterRoleBindings):\n{}",
-            cluster.context(),
-            wide.join("\n")
-        );
-        confirm(&Confirm {
-            question: &question,
-            answer: "yes",
-            yes: args.yes,
-        })?;
+    if args.write.dry_run == DryRun::None {
+        confirm_cluster_wide(&cluster, &entries, &shown, args.yes)?;
     }
     let opts = ImportOptions {
         dry_run: args.write.dry_run,
@@ -143,6 +129,33 @@ pub async fn onboard_from(global: &GlobalArgs, args: &OnboardArgs) -> CliResult 
         )));
     }
     Ok(())
+}
+
+/// Cluster-wide rows (ClusterRoleBindings: every namespace) need a typed `yes`, or `--yes`.
+fn confirm_cluster_wide(
+    cluster: &Cluster,
+    entries: &[Entry],
+    shown: &str,
+    yes: bool,
+) -> Result<(), CliError> {
+    let wide: Vec<String> = entries
+        .iter()
+        .filter(|e| matches!(e.grant, Grant::ClusterWide { .. }))
+        .map(|e| format!("  line {}: {} kubeflow-{}", e.line, e.user(), e.role()))
+        .collect();
+    if wide.is_empty() {
+        return Ok(());
+    }
+    let question = format!(
+        "{shown} grants roles in EVERY namespace of context {:?} (ClusterRoleBindings):\n{}",
+        cluster.context(),
+        wide.join("\n")
+    );
+    confirm(&Confirm {
+        question: &question,
+        answer: "yes",
+        yes,
+    })
 }
 
 fn print_summary(results: &[RowResult], dry_run: DryRun) {

@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use super::{CSV_HEADER, Entry, Grant, RawRow, RosterFormat, validate};
 use crate::model::Role;
-use crate::tenancy::{SubjectKind, Tenancy};
+use crate::tenancy::{ProfileRow, SubjectKind, Tenancy};
 
 fn raw(e: &Entry) -> RawRow {
     let (quota, limit_range) = match &e.grant {
@@ -33,8 +33,25 @@ fn raw(e: &Entry) -> RawRow {
     }
 }
 
+/// Why entries could not be written out (a bug: every entry is valid by construction).
+#[derive(Debug, thiserror::Error)]
+pub enum RenderError {
+    /// The CSV writer refused a record.
+    #[error("writing CSV: {0}")]
+    Csv(#[from] csv::Error),
+    /// The CSV writer could not flush into its buffer.
+    #[error("writing CSV: {0}")]
+    CsvFlush(#[from] std::io::Error),
+    /// The CSV text is not UTF-8 (it cannot be: every field is a `String`).
+    #[error("CSV output is not UTF-8: {0}")]
+    Utf8(#[from] std::string::FromUtf8Error),
+    /// The YAML serializer refused the rows.
+    #[error("writing YAML: {0}")]
+    Yaml(#[from] serde_saphyr::SerializeError),
+}
+
 /// Writes entries in `format` (CSV with header, or a YAML list with quota as a mapping).
-pub fn render_roster(entries: &[Entry], format: RosterFormat) -> Result<String, String> {
+pub fn render_roster(entries: &[Entry], format: RosterFormat) -> Result<String, RenderError> {
     match format {
         RosterFormat::Csv => {
             // The reader takes a line starting with `#` as a comment, and an email may start
@@ -47,15 +64,13 @@ pub fn render_roster(entries: &[Entry], format: RosterFormat) -> Result<String, 
             let mut w = csv::WriterBuilder::new()
                 .quote_style(quote)
                 .from_writer(Vec::new());
-            w.write_record(CSV_HEADER.split(','))
-                .map_err(|e| e.to_string())?;
+            w.write_record(CSV_HEADER.split(','))?;
             for e in entries {
                 let r = raw(e);
-                w.write_record([&r.user, &r.profile, &r.role, &r.quota, &r.limit_range])
-                    .map_err(|e| e.to_string())?;
+                w.write_record([&r.user, &r.profile, &r.role, &r.quota, &r.limit_range])?;
             }
-            let bytes = w.into_inner().map_err(|e| e.to_string())?;
-            String::from_utf8(bytes).map_err(|e| e.to_string())
+            let bytes = w.into_inner().map_err(|e| e.into_error())?;
+            Ok(String::from_utf8(bytes)?)
         }
         RosterFormat::Yaml => {
             let rows: Vec<serde_json::Value> = entries
@@ -82,7 +97,7 @@ pub fn render_roster(entries: &[Entry], format: RosterFormat) -> Result<String, 
                     serde_json::Value::Object(m)
                 })
                 .collect();
-            serde_saphyr::to_string(&rows).map_err(|e| e.to_string())
+            Ok(serde_saphyr::to_string(&rows)?)
         }
     }
 }
@@ -103,58 +118,7 @@ pub fn export_entries(tenancy: &Tenancy) -> (Vec<Entry>, Vec<String>) {
     let mut rows: Vec<(RawRow, String)> = Vec::new();
     let mut skipped = Vec::new();
     for p in tenancy.profiles() {
-        let Some(owner) = &p.owner else {
-            skipped.push(format!(
-                "profile {} not exported: it has no spec.owner",
-                p.name
-            ));
-            continue;
-        };
-        rows.push((
-            RawRow {
-                user: owner.clone(),
-                profile: p.name.clone(),
-                role: "owner".into(),
-                quota: p
-                    .quota
-                    .iter()
-                    .map(|q| format!("{}={}", q.resource, q.hard))
-                    .collect::<Vec<_>>()
-                    .join(";"),
-                limit_range: if p.limit_range && !p.quota.is_empty() {
-                    "true".into()
-                } else {
-                    String::new()
-                },
-            },
-            format!("profile {}", p.name),
-        ));
-        // Contributors come strongest role first; a second binding of the same subject is
-        // a doctor finding, and a roster row has one role, so the strongest is kept.
-        let mut seen: BTreeMap<(SubjectKind, &str), Role> = BTreeMap::new();
-        for c in &p.contributors {
-            if let Some(kept) = seen.get(&(c.kind, c.name.as_str())) {
-                skipped.push(format!(
-                    "{} has {} and {} in profile {}; exported {} only",
-                    c.name,
-                    kept.cluster_role(),
-                    c.role.cluster_role(),
-                    p.name,
-                    kept.cluster_role()
-                ));
-                continue;
-            }
-            seen.insert((c.kind, c.name.as_str()), c.role);
-            rows.push((
-                RawRow {
-                    user: user_column(c.kind, &c.name),
-                    profile: p.name.clone(),
-                    role: c.role.short_name().into(),
-                    ..RawRow::default()
-                },
-                format!("{} in profile {}", c.name, p.name),
-            ));
-        }
+        profile_rows(p, &mut rows, &mut skipped);
     }
     for u in tenancy.users() {
         for cw in &u.cluster_wide {
@@ -183,4 +147,60 @@ pub fn export_entries(tenancy: &Tenancy) -> (Vec<Entry>, Vec<String>) {
         }
     }
     (entries, skipped)
+}
+
+/// A profile's owner row and a row per contributor (each with what it is, for a warning).
+fn profile_rows(p: &ProfileRow, rows: &mut Vec<(RawRow, String)>, skipped: &mut Vec<String>) {
+    let Some(owner) = &p.owner else {
+        skipped.push(format!(
+            "profile {} not exported: it has no spec.owner",
+            p.name
+        ));
+        return;
+    };
+    rows.push((
+        RawRow {
+            user: owner.clone(),
+            profile: p.name.clone(),
+            role: "owner".into(),
+            quota: p
+                .quota
+                .iter()
+                .map(|q| format!("{}={}", q.resource, q.hard))
+                .collect::<Vec<_>>()
+                .join(";"),
+            limit_range: if p.limit_range && !p.quota.is_empty() {
+                "true".into()
+            } else {
+                String::new()
+            },
+        },
+        format!("profile {}", p.name),
+    ));
+    // Contributors come strongest role first; a second binding of the same subject is
+    // a doctor finding, and a roster row has one role, so the strongest is kept.
+    let mut seen: BTreeMap<(SubjectKind, &str), Role> = BTreeMap::new();
+    for c in &p.contributors {
+        if let Some(kept) = seen.get(&(c.kind, c.name.as_str())) {
+            skipped.push(format!(
+                "{} has {} and {} in profile {}; exported {} only",
+                c.name,
+                kept.cluster_role(),
+                c.role.cluster_role(),
+                p.name,
+                kept.cluster_role()
+            ));
+            continue;
+        }
+        seen.insert((c.kind, c.name.as_str()), c.role);
+        rows.push((
+            RawRow {
+                user: user_column(c.kind, &c.name),
+                profile: p.name.clone(),
+                role: c.role.short_name().into(),
+                ..RawRow::default()
+            },
+            format!("{} in profile {}", c.name, p.name),
+        ));
+    }
 }

@@ -16,7 +16,7 @@ use std::collections::HashMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::model::{Email, GroupName, ProfileName, Quota, Role, Subject};
+use crate::model::{ProfileName, Quota, Role, Subject};
 use crate::tenancy::SubjectKind;
 
 /// File format.
@@ -287,107 +287,6 @@ pub fn read_rows(text: &str, format: RosterFormat) -> Result<Vec<(usize, RawRow)
     }
 }
 
-fn parse_bool(s: &str) -> Result<bool, String> {
-    match s.to_ascii_lowercase().as_str() {
-        "" | "false" | "no" | "0" => Ok(false),
-        "true" | "yes" | "1" => Ok(true),
-        other => Err(format!("limit_range {other:?} is not true or false")),
-    }
-}
-
-pub(super) fn validate(
-    row: &RawRow,
-    ids: crate::model::UserIdFormat,
-) -> Result<(Subject, Grant, Vec<String>), String> {
-    let mut warnings = Vec::new();
-    let user = row.user.trim();
-    if user.is_empty() {
-        return Err("user is empty; give an email or group:NAME".into());
-    }
-    let subject = match user.strip_prefix("group:") {
-        Some(g) => Subject::Group(GroupName::parse(g.trim()).map_err(|e| e.to_string())?),
-        None => {
-            let email: Email = ids.parse(user).map_err(|e: crate::model::EmailError| {
-                format!("{e} (groups are written group:NAME)")
-            })?;
-            warnings.extend(email.warnings());
-            Subject::User(email)
-        }
-    };
-    let role_text = row.role.trim().to_ascii_lowercase();
-    let profile_text = row.profile.trim();
-    let limit_range = parse_bool(row.limit_range.trim())?;
-    let quota = if row.quota.trim().is_empty() {
-        None
-    } else {
-        Some(
-            Quota::from_pairs(
-                row.quota
-                    .split([';', ','])
-                    .map(str::trim)
-                    .filter(|p| !p.is_empty()),
-            )
-            .map_err(|e| e.to_string())?,
-        )
-    };
-    let grant = if role_text == "owner" {
-        let Subject::User(email) = &subject else {
-            return Err("a group cannot own a profile (spec.owner is one user)".into());
-        };
-        if profile_text == "*" {
-            return Err("owner of \"*\" makes no sense; give a profile name or leave it empty to derive one from the email".into());
-        }
-        let profile = if profile_text.is_empty() {
-            if let Some(w) = ProfileName::derivation_warning(email) {
-                warnings.push(format!("{w}; fill in the profile column to choose one"));
-            }
-            ProfileName::from_email(email).map_err(|e| {
-                format!(
-                    "{e}; cannot derive a profile name from {email}, fill in the profile column"
-                )
-            })?
-        } else {
-            profile_text
-                .parse()
-                .map_err(|e: crate::model::ProfileNameError| e.to_string())?
-        };
-        Grant::Owner {
-            profile,
-            quota,
-            limit_range,
-        }
-    } else {
-        let role: Role = role_text.parse().map_err(|_| {
-            format!(
-                "role {:?} is not one of owner, admin, edit, view",
-                row.role.trim()
-            )
-        })?;
-        if quota.is_some() || limit_range {
-            return Err(
-                "quota and limit_range belong on the owner row of a profile, not on a contributor row"
-                    .into(),
-            );
-        }
-        match profile_text {
-            "" => {
-                return Err(format!(
-                    "profile is empty; a {} row needs a profile name, or * for cluster-wide",
-                    role.short_name()
-                ));
-            }
-            "*" => Grant::ClusterWide { role },
-            p => Grant::Contributor {
-                profile: p
-                    .parse()
-                    .map_err(|e: crate::model::ProfileNameError| e.to_string())?,
-                role,
-            },
-        }
-    };
-    Ok((subject, grant, warnings))
-}
-
 /// Parses and validates a whole file: all rows valid, or every bad row reported. Also
 /// refuses two owners for one profile and two roles for one subject in one place.
 pub fn parse_roster(
@@ -413,47 +312,14 @@ pub struct ParsedRoster {
     pub errors: Vec<RowError>,
 }
 
-/// [`parse_roster`] keeping the valid rows next to the bad ones, so further checks (against
-/// the cluster) can report every problem of a file at once.
-pub fn parse_roster_rows(text: &str, format: RosterFormat) -> ParsedRoster {
-    parse_roster_rows_as(text, format, crate::model::UserIdFormat::Email)
-}
-
-/// [`parse_roster_rows`] with users checked in `ids` (`--user-id-format`).
-pub fn parse_roster_rows_as(
-    text: &str,
-    format: RosterFormat,
-    ids: crate::model::UserIdFormat,
-) -> ParsedRoster {
-    let rows = match read_rows(text, format) {
-        Ok(rows) => rows,
-        Err(e) => {
-            return ParsedRoster {
-                errors: vec![e],
-                ..ParsedRoster::default()
-            };
-        }
-    };
-    let mut entries = Vec::new();
+/// Rows that contradict an earlier one: a repeat, a second owner of a profile, a second role
+/// for a subject in one place.
+fn conflicting_rows(entries: &[Entry]) -> Vec<RowError> {
     let mut errors = Vec::new();
-    let mut warnings = Vec::new();
-    for (line, row) in rows {
-        match validate(&row, ids) {
-            Ok((subject, grant, w)) => {
-                warnings.extend(w.into_iter().map(|w| format!("line {line}: {w}")));
-                entries.push(Entry {
-                    line,
-                    subject,
-                    grant,
-                });
-            }
-            Err(message) => errors.push(RowError { line, message }),
-        }
-    }
     let mut owners: HashMap<&str, &Entry> = HashMap::new();
     let mut places: HashMap<(String, &str), &Entry> = HashMap::new();
     let mut seen: HashMap<(String, &str, &str), usize> = HashMap::new();
-    for e in &entries {
+    for e in entries {
         let subject = format!("{}:{}", e.subject.kind(), e.subject.name());
         if let Some(first) = seen.insert((subject, e.profile(), e.role()), e.line) {
             errors.push(RowError {
@@ -493,6 +359,50 @@ pub fn parse_roster_rows_as(
             });
         }
     }
+    errors
+}
+
+/// [`parse_roster`] keeping the valid rows next to the bad ones, so further checks (against
+/// the cluster) can report every problem of a file at once.
+pub fn parse_roster_rows(text: &str, format: RosterFormat) -> ParsedRoster {
+    parse_roster_rows_as(text, format, crate::model::UserIdFormat::Email)
+}
+
+/// [`parse_roster_rows`] with users checked in `ids` (`--user-id-format`).
+pub fn parse_roster_rows_as(
+    text: &str,
+    format: RosterFormat,
+    ids: crate::model::UserIdFormat,
+) -> ParsedRoster {
+    let rows = match read_rows(text, format) {
+        Ok(rows) => rows,
+        Err(e) => {
+            return ParsedRoster {
+                errors: vec![e],
+                ..ParsedRoster::default()
+            };
+        }
+    };
+    let mut entries = Vec::new();
+    let mut errors = Vec::new();
+    let mut warnings = Vec::new();
+    for (line, row) in rows {
+        match validate(&row, ids) {
+            Ok((subject, grant, w)) => {
+                warnings.extend(w.into_iter().map(|w| format!("line {line}: {w}")));
+                entries.push(Entry {
+                    line,
+                    subject,
+                    grant,
+                });
+            }
+            Err(problem) => errors.push(RowError {
+                line,
+                message: problem.to_string(),
+            }),
+        }
+    }
+    errors.extend(conflicting_rows(&entries));
     errors.sort_by_key(|e| e.line);
     ParsedRoster {
         entries,
@@ -502,10 +412,13 @@ pub fn parse_roster_rows_as(
 }
 
 mod export;
+mod validate;
 
 use export::user_column;
 
-pub use export::{export_entries, render_roster};
+pub use export::{RenderError, export_entries, render_roster};
+pub use validate::RowProblem;
+use validate::validate;
 
 #[cfg(test)]
 mod tests;
