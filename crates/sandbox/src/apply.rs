@@ -175,25 +175,13 @@ pub fn apply(
     let applied_paths = applied_all.leaves;
     let mut entries = current.map(read_managed).unwrap_or_default();
     let base = current.cloned().unwrap_or_else(|| json!({}));
-    let mut conflicts = Vec::new();
-    for e in &entries {
-        if e.manager == manager {
-            continue;
-        }
-        for q in &e.fields {
-            if let Some(p) = applied_paths.iter().find(|p| overlaps(p, q)) {
-                let at = if q.len() > p.len() { q } else { p };
-                if get_at(&base, at) != get_at(applied, at) {
-                    conflicts.push((at.clone(), e.clone()));
-                }
-            }
-        }
-    }
+    let conflicts = conflicts(&entries, &base, applied, &applied_paths, manager);
     if !conflicts.is_empty() && !force {
         return Err(conflict_error(&conflicts));
     }
-    for e in &mut entries {
-        if e.manager != manager && force {
+    if force {
+        // Forced: the other managers lose the fields they conflicted on.
+        for e in entries.iter_mut().filter(|e| e.manager != manager) {
             e.fields.retain(|q| {
                 !conflicts
                     .iter()
@@ -201,38 +189,17 @@ pub fn apply(
             });
         }
     }
-    // Fields this manager applied before but dropped now are removed unless someone else owns them.
-    let mut merged = base.clone();
-    if let Some(mine) = entries
-        .iter()
-        .find(|e| e.manager == manager && e.operation == "Apply")
-    {
-        for p in &mine.fields {
-            let others = entries
-                .iter()
-                .any(|e| e.manager != manager && e.fields.iter().any(|q| overlaps(p, q)));
-            if !applied_paths.contains(p) && !others {
-                remove_at(&mut merged, p);
-            }
-        }
-    }
-    let mut merged = deep_merge(&merged, applied, custom, "");
+    let mut merged = drop_abandoned(&base, &entries, &applied_paths, manager);
+    merged = deep_merge(&merged, applied, custom, "");
     let pos = entries
         .iter()
         .position(|e| e.manager == manager && e.operation == "Apply");
     // A no-op apply keeps the entry's timestamp, so the object (and its resourceVersion) stay
     // unchanged, as kube does.
-    let without_mf = |v: &Value| {
-        let mut v = v.clone();
-        if let Some(m) = v.get_mut("metadata").and_then(Value::as_object_mut) {
-            m.remove("managedFields");
-        }
-        v
-    };
     let unchanged = pos.is_some_and(|i| {
         entries[i].fields == applied_paths
             && entries[i].api_version == api_version
-            && without_mf(&merged) == without_mf(&base)
+            && without_managed_fields(&merged) == without_managed_fields(&base)
     });
     let time = match pos {
         Some(i) if unchanged => entries[i].time.clone(),
@@ -253,6 +220,59 @@ pub fn apply(
     }
     write_managed(&mut merged, &entries);
     Ok(merged)
+}
+
+/// The fields another manager owns that this apply sets to a different value.
+fn conflicts(
+    entries: &[ManagerEntry],
+    base: &Value,
+    applied: &Value,
+    applied_paths: &BTreeSet<FieldPath>,
+    manager: &str,
+) -> Vec<(FieldPath, ManagerEntry)> {
+    let mut conflicts = Vec::new();
+    for e in entries.iter().filter(|e| e.manager != manager) {
+        for q in &e.fields {
+            if let Some(p) = applied_paths.iter().find(|p| overlaps(p, q)) {
+                let at = if q.len() > p.len() { q } else { p };
+                if get_at(base, at) != get_at(applied, at) {
+                    conflicts.push((at.clone(), e.clone()));
+                }
+            }
+        }
+    }
+    conflicts
+}
+
+/// `base` without the fields this manager applied before but drops now, unless another
+/// manager owns them too.
+fn drop_abandoned(
+    base: &Value,
+    entries: &[ManagerEntry],
+    applied_paths: &BTreeSet<FieldPath>,
+    manager: &str,
+) -> Value {
+    let mut merged = base.clone();
+    let mine = entries
+        .iter()
+        .find(|e| e.manager == manager && e.operation == "Apply");
+    for p in mine.iter().flat_map(|m| &m.fields) {
+        let others = entries
+            .iter()
+            .any(|e| e.manager != manager && e.fields.iter().any(|q| overlaps(p, q)));
+        if !applied_paths.contains(p) && !others {
+            remove_at(&mut merged, p);
+        }
+    }
+    merged
+}
+
+fn without_managed_fields(v: &Value) -> Value {
+    let mut v = v.clone();
+    if let Some(m) = v.get_mut("metadata").and_then(Value::as_object_mut) {
+        m.remove("managedFields");
+    }
+    v
 }
 
 #[cfg(test)]

@@ -43,28 +43,24 @@ fn missing_rules(
     let mut missing = Vec::new();
     for rule in rules.as_array().into_iter().flatten() {
         let verbs = strs(&rule["verbs"]);
-        let urls = strs(&rule["nonResourceURLs"]);
-        for url in &urls {
+        for url in strs(&rule["nonResourceURLs"]) {
             let lacking: Vec<String> = verbs
                 .iter()
                 .filter(|v| {
-                    !allowed(
-                        store,
-                        user,
-                        &RequestAttributes {
-                            verb: (*v).clone(),
-                            path: url.clone(),
-                            resource_request: false,
-                            ..Default::default()
-                        },
-                    )
+                    let attrs = RequestAttributes {
+                        verb: (*v).clone(),
+                        path: url.clone(),
+                        resource_request: false,
+                        ..Default::default()
+                    };
+                    !allowed(store, user, &attrs)
                 })
                 .cloned()
                 .collect();
             if !lacking.is_empty() {
                 missing.push(format!(
                     "{{NonResourceURLs:{}, Verbs:{}}}",
-                    quoted(std::slice::from_ref(url)),
+                    quoted(std::slice::from_ref(&url)),
                     quoted(&lacking)
                 ));
             }
@@ -72,53 +68,73 @@ fn missing_rules(
         let names = strs(&rule["resourceNames"]);
         for group in strs(&rule["apiGroups"]) {
             for resource in strs(&rule["resources"]) {
-                let (res, sub) = match resource.split_once('/') {
-                    Some((r, s)) => (r.to_string(), s.to_string()),
-                    None => (resource.clone(), String::new()),
+                let asked = Asked {
+                    group: &group,
+                    resource: &resource,
+                    names: &names,
+                    namespace,
                 };
-                let targets: Vec<Option<String>> = if names.is_empty() {
-                    vec![None]
-                } else {
-                    names.iter().cloned().map(Some).collect()
-                };
-                let lacking: Vec<String> = verbs
-                    .iter()
-                    .filter(|v| {
-                        targets.iter().any(|name| {
-                            !allowed(
-                                store,
-                                user,
-                                &RequestAttributes {
-                                    verb: (*v).clone(),
-                                    api_group: group.clone(),
-                                    resource: res.clone(),
-                                    subresource: sub.clone(),
-                                    namespace: namespace.map(str::to_string),
-                                    name: name.clone(),
-                                    resource_request: true,
-                                    path: String::new(),
-                                },
-                            )
-                        })
-                    })
-                    .cloned()
-                    .collect();
+                let lacking = asked.lacking(store, user, &verbs);
                 if !lacking.is_empty() {
-                    let mut s = format!(
-                        "{{APIGroups:{}, Resources:{}",
-                        quoted(std::slice::from_ref(&group)),
-                        quoted(std::slice::from_ref(&resource))
-                    );
-                    if !names.is_empty() {
-                        s.push_str(&format!(", ResourceNames:{}", quoted(&names)));
-                    }
-                    s.push_str(&format!(", Verbs:{}}}", quoted(&lacking)));
-                    missing.push(s);
+                    missing.push(asked.render(&lacking));
                 }
             }
         }
     }
     missing
+}
+
+/// One group/resource of a rule, on its resource names (all when none) in a namespace.
+struct Asked<'a> {
+    group: &'a str,
+    resource: &'a str,
+    names: &'a [String],
+    namespace: Option<&'a str>,
+}
+
+impl Asked<'_> {
+    /// The verbs the user lacks on any of the names.
+    fn lacking(&self, store: &Store, user: &UserInfo, verbs: &[String]) -> Vec<String> {
+        let (res, sub) = self.resource.split_once('/').unwrap_or((self.resource, ""));
+        let targets: Vec<Option<String>> = if self.names.is_empty() {
+            vec![None]
+        } else {
+            self.names.iter().cloned().map(Some).collect()
+        };
+        verbs
+            .iter()
+            .filter(|v| {
+                targets.iter().any(|name| {
+                    let attrs = RequestAttributes {
+                        verb: (*v).clone(),
+                        api_group: self.group.to_string(),
+                        resource: res.to_string(),
+                        subresource: sub.to_string(),
+                        namespace: self.namespace.map(str::to_string),
+                        name: name.clone(),
+                        resource_request: true,
+                        path: String::new(),
+                    };
+                    !allowed(store, user, &attrs)
+                })
+            })
+            .cloned()
+            .collect()
+    }
+
+    /// As kube prints a PolicyRule with the lacking verbs.
+    fn render(&self, lacking: &[String]) -> String {
+        let mut s = format!(
+            "{{APIGroups:{}, Resources:{}",
+            quoted(&[self.group.to_string()]),
+            quoted(&[self.resource.to_string()])
+        );
+        if !self.names.is_empty() {
+            s.push_str(&format!(", ResourceNames:{}", quoted(self.names)));
+        }
+        s.push_str(&format!(", Verbs:{}}}", quoted(lacking)));
+        s
+    }
 }
 
 fn forbidden(gr: &GroupResource, name: &str, user: &UserInfo, missing: &[String]) -> ApiError {

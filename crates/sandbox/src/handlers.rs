@@ -3,15 +3,12 @@
 //! presentation of stored objects in the requested version.
 
 use super::registry::present;
-use super::selectors::Filter;
-use base64::Engine;
 use http::Response;
 use serde_json::{Value, json};
 
 use super::http::{Body, Req, State, Target, json_response};
 use super::registry::ResourceInfo;
 use super::status::ApiError;
-use super::store::GroupResource;
 use super::table;
 use crate::model::selector_parse::is_label_value;
 
@@ -253,6 +250,53 @@ fn new_finalizers_while_deleting(old: &Value, new: &Value) -> Option<(String, St
     ))
 }
 
+/// `ValidateRoleBinding`/`ValidateClusterRoleBinding`: the roleRef's kind and name, each
+/// subject's kind and name, and a roleRef that never changes.
+fn binding_causes(resource: &str, obj: &Value, old: Option<&Value>) -> Vec<(String, String)> {
+    let rr = &obj["roleRef"];
+    let mut causes = Vec::new();
+    let kind = rr["kind"].as_str().unwrap_or("");
+    let allowed: &[&str] = if resource == "clusterrolebindings" {
+        &["ClusterRole"]
+    } else {
+        &["Role", "ClusterRole"]
+    };
+    if !allowed.contains(&kind) {
+        let sup: Vec<String> = allowed.iter().map(|k| format!("{k:?}")).collect();
+        causes.push((
+            "roleRef.kind".to_string(),
+            format!(
+                "Unsupported value: {kind:?}: supported values: {}",
+                sup.join(", ")
+            ),
+        ));
+    }
+    if rr["name"].as_str().unwrap_or("").is_empty() {
+        causes.push(("roleRef.name".to_string(), "Required value".to_string()));
+    }
+    for (i, s) in obj["subjects"].as_array().into_iter().flatten().enumerate() {
+        let sk = s["kind"].as_str().unwrap_or("");
+        if !["User", "Group", "ServiceAccount"].contains(&sk) {
+            causes.push((
+                format!("subjects[{i}].kind"),
+                format!("Unsupported value: {sk:?}: supported values: \"ServiceAccount\", \"User\", \"Group\""),
+            ));
+        }
+        if s["name"].as_str().unwrap_or("").is_empty() {
+            causes.push((format!("subjects[{i}].name"), "Required value".to_string()));
+        }
+    }
+    if let Some(old) = old
+        && old["roleRef"] != obj["roleRef"]
+    {
+        causes.push((
+            "roleRef".to_string(),
+            format!("Invalid value: {}: cannot change roleRef", role_ref_go(rr)),
+        ));
+    }
+    causes
+}
+
 pub fn validate_object(
     info: &ResourceInfo,
     obj: &Value,
@@ -282,47 +326,7 @@ pub fn validate_object(
         }
     }
     if info.group == "rbac.authorization.k8s.io" && info.resource.ends_with("bindings") {
-        let rr = &obj["roleRef"];
-        let mut causes = Vec::new();
-        let kind = rr["kind"].as_str().unwrap_or("");
-        let allowed: &[&str] = if info.resource == "clusterrolebindings" {
-            &["ClusterRole"]
-        } else {
-            &["Role", "ClusterRole"]
-        };
-        if !allowed.contains(&kind) {
-            let sup: Vec<String> = allowed.iter().map(|k| format!("{k:?}")).collect();
-            causes.push((
-                "roleRef.kind".to_string(),
-                format!(
-                    "Unsupported value: {kind:?}: supported values: {}",
-                    sup.join(", ")
-                ),
-            ));
-        }
-        if rr["name"].as_str().unwrap_or("").is_empty() {
-            causes.push(("roleRef.name".to_string(), "Required value".to_string()));
-        }
-        for (i, s) in obj["subjects"].as_array().into_iter().flatten().enumerate() {
-            let sk = s["kind"].as_str().unwrap_or("");
-            if !["User", "Group", "ServiceAccount"].contains(&sk) {
-                causes.push((
-                    format!("subjects[{i}].kind"),
-                    format!("Unsupported value: {sk:?}: supported values: \"ServiceAccount\", \"User\", \"Group\""),
-                ));
-            }
-            if s["name"].as_str().unwrap_or("").is_empty() {
-                causes.push((format!("subjects[{i}].name"), "Required value".to_string()));
-            }
-        }
-        if let Some(old) = old
-            && old["roleRef"] != obj["roleRef"]
-        {
-            causes.push((
-                "roleRef".to_string(),
-                format!("Invalid value: {}: cannot change roleRef", role_ref_go(rr)),
-            ));
-        }
+        let causes = binding_causes(&info.resource, obj, old);
         if !causes.is_empty() {
             return Err(ApiError::invalid(&info.gr(), &info.kind, name, causes));
         }
@@ -397,157 +401,4 @@ pub fn get(state: &State, req: &Req, t: &Target) -> Result<Response<Body>, ApiEr
         ));
     }
     Ok(json_response(200, &obj))
-}
-
-#[derive(serde::Serialize, serde::Deserialize)]
-struct ContinueToken {
-    v: String,
-    rv: u64,
-    start: String,
-    /// Items sent before the page this token continues with (for `remainingItemCount`).
-    #[serde(default)]
-    sent: usize,
-}
-
-fn decode_continue(tok: &str) -> Result<ContinueToken, ApiError> {
-    let bad = || ApiError::bad_request(format!("continue key is not valid: {tok:?}"));
-    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
-        .decode(tok.trim_end_matches('='))
-        .map_err(|_| bad())?;
-    serde_json::from_slice(&bytes).map_err(|_| bad())
-}
-
-fn encode_continue(rv: u64, start: String, sent: usize) -> String {
-    let tok = ContinueToken {
-        v: "meta.k8s.io/v1".into(),
-        rv,
-        start,
-        sent,
-    };
-    base64::engine::general_purpose::URL_SAFE_NO_PAD
-        .encode(serde_json::to_vec(&tok).unwrap_or_default())
-}
-
-fn key_of(obj: &Value) -> String {
-    let ns = obj["metadata"]["namespace"].as_str().unwrap_or("");
-    format!("{ns}/{}", name_of(obj))
-}
-
-/// The message kube sends with 410 for an expired continue token.
-pub const EXPIRED_CONTINUE: &str = "The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter, or use the continue token in this response to retrieve the remainder of the results. Continuing with the provided token results in an inconsistent list - objects that were created, modified, or deleted between the time the first chunk was returned and now may show up in the list.";
-
-/// LIST with selectors and limit/continue pagination.
-pub fn list(state: &State, req: &Req, t: &Target) -> Result<Response<Body>, ApiError> {
-    let filter = Filter::from_req(req, &t.info)?;
-    let limit: usize = match req.q("limit") {
-        None => 0,
-        Some(l) => l
-            .parse()
-            .map_err(|_| ApiError::bad_request(format!("invalid limit {l:?}")))?,
-    };
-    let cont = req.q("continue").map(decode_continue).transpose()?;
-    let store = state.lock();
-    if let Some(past) = super::rv_match::check(req, store.resource_version())? {
-        return super::rv_match::past_list(&store, req, t, past);
-    }
-    if let Some(c) = &cont
-        && c.rv < store.oldest_resumable()
-    {
-        return Err(ApiError::gone(EXPIRED_CONTINUE));
-    }
-    let rv = store.resource_version();
-    let gr: GroupResource = t.info.gr();
-    // The continue point is `namespace/name` of the last item sent (namespaces hold no '/').
-    let after = cont.as_ref().map(|c| match c.start.split_once('/') {
-        Some((ns, name)) => (ns.to_string(), name.to_string()),
-        None => (String::new(), c.start.clone()),
-    });
-    let unfiltered = filter.labels.0.is_empty() && filter.fields.0.is_empty();
-    let mut rest = store.list_after(&gr, t.namespace.as_deref(), after);
-    let mut items: Vec<(&(String, String), &Value)> = Vec::new();
-    let mut next = None;
-    for (key, obj) in rest.by_ref() {
-        if !filter.matches(obj) {
-            continue;
-        }
-        if limit > 0 && items.len() == limit {
-            next = items.last().map(|(_, o)| key_of(o));
-            break;
-        }
-        items.push((key, obj));
-    }
-    drop(rest);
-    let mut meta = serde_json::Map::new();
-    meta.insert("resourceVersion".into(), json!(rv.to_string()));
-    if let Some(start) = next {
-        let sent = cont.as_ref().map_or(0, |c| c.sent) + items.len();
-        meta.insert("continue".into(), json!(encode_continue(rv, start, sent)));
-        // Like kube, the count is only sent for unfiltered lists. It is the total less what
-        // the pages so far held (counting what is left would make a list of n objects cost
-        // n²/limit).
-        if unfiltered {
-            let total = store.count(&gr, t.namespace.as_deref());
-            meta.insert(
-                "remainingItemCount".into(),
-                json!(total.saturating_sub(sent)),
-            );
-        }
-    }
-    if table::wants_table(req) {
-        let presented: Vec<Value> = items.iter().map(|(_, o)| present(&t.info, o)).collect();
-        drop(store);
-        let token = meta
-            .get("continue")
-            .and_then(Value::as_str)
-            .map(str::to_string);
-        return Ok(json_response(
-            200,
-            &table::table(&t.info, &presented, &rv.to_string(), token),
-        ));
-    }
-    if table::wants_metadata(req) {
-        let partials: Vec<Value> = items.iter().map(|(_, o)| table::partial(o)).collect();
-        drop(store);
-        return Ok(json_response(
-            200,
-            &json!({"kind": "PartialObjectMetadataList", "apiVersion": "meta.k8s.io/v1", "metadata": meta, "items": partials}),
-        ));
-    }
-    // Each stored object's bytes are cached per resourceVersion (re-encoded only when the
-    // stored apiVersion differs from the requested one): a list of thousands of objects is a
-    // copy, and the store's lock is held for that copy only.
-    let head =
-        json!({"apiVersion": t.info.api_version(), "kind": t.info.list_kind(), "metadata": meta});
-    let mut buf = serde_json::to_vec(&head).unwrap_or_default();
-    buf.pop();
-    buf.extend_from_slice(b",\"items\":[");
-    let av = t.info.api_version();
-    let failed =
-        |e: serde_json::Error| ApiError::internal(format!("encoding the list failed: {e}"));
-    for (i, (key, obj)) in items.iter().enumerate() {
-        if i > 0 {
-            buf.push(b',');
-        }
-        let same = obj.get("apiVersion").and_then(Value::as_str) == Some(av.as_str())
-            && obj.get("kind").and_then(Value::as_str) == Some(t.info.kind.as_str());
-        if same {
-            buf.extend_from_slice(
-                &store
-                    .encoded(&gr, key, obj, !t.info.custom)
-                    .map_err(failed)?,
-            );
-        } else if t.info.custom {
-            serde_json::to_writer(&mut buf, &present(&t.info, obj)).map_err(failed)?;
-        } else {
-            let mut item = present(&t.info, obj);
-            if let Some(m) = item.as_object_mut() {
-                m.remove("apiVersion");
-                m.remove("kind");
-            }
-            serde_json::to_writer(&mut buf, &item).map_err(failed)?;
-        }
-    }
-    drop(store);
-    buf.extend_from_slice(b"]}");
-    Ok(super::http::bytes_response(200, buf))
 }

@@ -55,6 +55,7 @@ pub mod fuzz;
 mod handlers;
 mod http;
 mod kubeconfig;
+mod list;
 mod managed;
 mod negotiate;
 mod openapi;
@@ -207,51 +208,74 @@ fn token() -> String {
     uuid::Uuid::new_v4().simple().to_string()
 }
 
+/// The store with the seed, reconciled as the controllers would, and the seed's users.
+fn seeded_store(opts: &SandboxOptions) -> Result<(Store, Vec<SeedUser>), SandboxError> {
+    let mut store = Store::new();
+    let seed_users = seed::apply_seed(&mut store, &opts.seed, &opts.seed_options)?;
+    controller::reconcile(&mut store, &opts.controller);
+    // The seed's deliberate drift happens "while the profile controller was down": the
+    // core controllers see it (quota status), the profile controller does not.
+    seed::apply_drift(&mut store, &opts.seed)?;
+    controller::reconcile(
+        &mut store,
+        &ControllerConfig {
+            kubeflow: false,
+            ..opts.controller.clone()
+        },
+    );
+    // Nobody can have watched the seeding: drop its events (as an etcd compaction would)
+    // so a 5,000-profile seed does not keep a second copy of every object in the history.
+    store.compact();
+    Ok((store, seed_users))
+}
+
+/// The admin, the e2e user, then every seed and extra user once, each with a fresh token.
+fn sandbox_users(seed_users: &[SeedUser], extra_users: &[SeedUser]) -> Vec<SandboxUser> {
+    let mut users = vec![
+        SandboxUser {
+            name: ADMIN_USER.into(),
+            groups: vec!["system:masters".into()],
+            token: token(),
+        },
+        SandboxUser {
+            name: E2E_USER.into(),
+            groups: Vec::new(),
+            token: token(),
+        },
+    ];
+    for u in seed_users.iter().chain(extra_users) {
+        if users.iter().any(|x| x.name == u.name) {
+            continue;
+        }
+        users.push(SandboxUser {
+            name: u.name.clone(),
+            groups: u.groups.clone(),
+            token: token(),
+        });
+    }
+    users
+}
+
+/// `https://HOST:PORT` of the listening address (127.0.0.1 for an unspecified one).
+fn url_of(addr: SocketAddr) -> String {
+    let host = if addr.ip().is_unspecified() {
+        "127.0.0.1".to_string()
+    } else if addr.is_ipv6() {
+        format!("[{}]", addr.ip())
+    } else {
+        addr.ip().to_string()
+    };
+    format!("https://{host}:{}", addr.port())
+}
+
 impl Sandbox {
     /// Seeds the store, reconciles, binds and serves. Completes in well under 100 ms.
     pub async fn start(opts: SandboxOptions) -> Result<Sandbox, SandboxError> {
         let material = tls::generate()?;
         let mut opts = opts;
         opts.controller.root_ca_pem = material.ca_pem.clone();
-        let mut store = Store::new();
-        let seed_users = seed::apply_seed(&mut store, &opts.seed, &opts.seed_options)?;
-        controller::reconcile(&mut store, &opts.controller);
-        // The seed's deliberate drift happens "while the profile controller was down": the
-        // core controllers see it (quota status), the profile controller does not.
-        seed::apply_drift(&mut store, &opts.seed)?;
-        controller::reconcile(
-            &mut store,
-            &ControllerConfig {
-                kubeflow: false,
-                ..opts.controller.clone()
-            },
-        );
-        // Nobody can have watched the seeding: drop its events (as an etcd compaction would)
-        // so a 5,000-profile seed does not keep a second copy of every object in the history.
-        store.compact();
-
-        let mut users = vec![
-            SandboxUser {
-                name: ADMIN_USER.into(),
-                groups: vec!["system:masters".into()],
-                token: token(),
-            },
-            SandboxUser {
-                name: E2E_USER.into(),
-                groups: Vec::new(),
-                token: token(),
-            },
-        ];
-        for u in seed_users.iter().chain(&opts.extra_users) {
-            if users.iter().any(|x| x.name == u.name) {
-                continue;
-            }
-            users.push(SandboxUser {
-                name: u.name.clone(),
-                groups: u.groups.clone(),
-                token: token(),
-            });
-        }
+        let (store, seed_users) = seeded_store(&opts)?;
+        let users = sandbox_users(&seed_users, &opts.extra_users);
         let mut authn = auth::Authenticator::default();
         for u in &users {
             authn.add(&u.token, &u.name, &u.groups);
@@ -279,15 +303,8 @@ impl Sandbox {
         let (tx, rx) = tokio::sync::watch::channel(false);
         let acceptor = tokio_rustls::TlsAcceptor::from(material.server_config.clone());
         let task = tokio::spawn(server::serve(listener, acceptor.clone(), state.clone(), rx));
-        let host = if addr.ip().is_unspecified() {
-            "127.0.0.1".to_string()
-        } else if addr.is_ipv6() {
-            format!("[{}]", addr.ip())
-        } else {
-            addr.ip().to_string()
-        };
         Ok(Sandbox {
-            url: format!("https://{host}:{}", addr.port()),
+            url: url_of(addr),
             ca_pem: material.ca_pem,
             client_ca: material.client_ca,
             users,

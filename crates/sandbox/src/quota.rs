@@ -176,23 +176,50 @@ pub(super) fn fill(
 pub fn admit_pod(store: &Store, ns: &str, pod: &Value) -> Result<(), ApiError> {
     let pods = GroupResource::core("pods");
     let name = pod["metadata"]["name"].as_str().unwrap_or("");
-    let requested = pod_usage(pod);
-    let mut used: BTreeMap<String, f64> = BTreeMap::new();
-    for p in store.list(&pods, Some(ns)) {
-        for (k, v) in pod_usage(p) {
-            *used.entry(k).or_insert(0.0) += v;
+    let admission = Admission {
+        requested: pod_usage(pod),
+        used: {
+            let mut used: BTreeMap<String, f64> = BTreeMap::new();
+            for p in store.list(&pods, Some(ns)) {
+                for (k, v) in pod_usage(p) {
+                    *used.entry(k).or_insert(0.0) += v;
+                }
+            }
+            used
+        },
+        containers: pod["spec"]["containers"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .collect(),
+    };
+    for quota in store.list(&GroupResource::core("resourcequotas"), Some(ns)) {
+        if let Some(why) = admission.refusal(quota) {
+            return Err(
+                ApiError::forbidden(format!("pods \"{name}\" is forbidden: {why}"))
+                    .for_resource(&pods, name),
+            );
         }
     }
-    let containers: Vec<&Value> = pod["spec"]["containers"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .collect();
-    for quota in store.list(&GroupResource::core("resourcequotas"), Some(ns)) {
+    Ok(())
+}
+
+/// A new pod against the namespace's quotas.
+struct Admission<'a> {
+    /// What the pod asks for.
+    requested: BTreeMap<String, f64>,
+    /// What the namespace's pods use.
+    used: BTreeMap<String, f64>,
+    /// The pod's containers.
+    containers: Vec<&'a Value>,
+}
+
+impl Admission<'_> {
+    /// Why `quota` refuses the pod, in kube's words (`failed quota: ...: must specify ...`,
+    /// `exceeded quota: ...`), or None.
+    fn refusal(&self, quota: &Value) -> Option<String> {
         let qname = quota["metadata"]["name"].as_str().unwrap_or("");
-        let Some(hard) = quota["spec"]["hard"].as_object() else {
-            continue;
-        };
+        let hard = quota["spec"]["hard"].as_object()?;
         let mut must_specify = Vec::new();
         let (mut f_req, mut f_used, mut f_hard) =
             (BTreeMap::new(), BTreeMap::new(), BTreeMap::new());
@@ -205,54 +232,53 @@ pub fn admit_pod(store: &Store, ns: &str, pod: &Value) -> Result<(), ApiError> {
             else {
                 continue;
             };
-            let compute = key.starts_with("requests.") || key.starts_with("limits.");
-            if compute
-                && matches!(
-                    key.as_str(),
-                    "requests.cpu" | "requests.memory" | "limits.cpu" | "limits.memory"
-                )
-            {
-                let (kind, r) = key.split_once('.').unwrap_or(("", ""));
-                if containers
+            if let Some((kind, r)) = constrained(&key)
+                && self
+                    .containers
                     .iter()
                     .any(|c| c["resources"][kind].get(r).is_none())
-                {
-                    must_specify.push(key.clone());
-                    continue;
-                }
+            {
+                must_specify.push(key.clone());
+                continue;
             }
-            let req = requested.get(&key).copied().unwrap_or(0.0);
+            let req = self.requested.get(&key).copied().unwrap_or(0.0);
             if req == 0.0 {
                 continue;
             }
-            let now = used.get(&key).copied().unwrap_or(0.0);
+            let now = self.used.get(&key).copied().unwrap_or(0.0);
             if now + req > limit + 1e-9 {
                 f_req.insert(key.clone(), req);
                 f_used.insert(key.clone(), now);
                 f_hard.insert(key, limit);
             }
         }
-        let forbidden = |why: String| {
-            ApiError::forbidden(format!("pods \"{name}\" is forbidden: {why}"))
-                .for_resource(&pods, name)
-        };
         if !must_specify.is_empty() {
             must_specify.sort();
-            return Err(forbidden(format!(
+            return Some(format!(
                 "failed quota: {qname}: must specify {}",
                 must_specify.join(",")
-            )));
+            ));
         }
-        if !f_req.is_empty() {
-            return Err(forbidden(format!(
+        (!f_req.is_empty()).then(|| {
+            format!(
                 "exceeded quota: {qname}, requested: {}, used: {}, limited: {}",
                 pretty(&f_req),
                 pretty(&f_used),
                 pretty(&f_hard)
-            )));
-        }
+            )
+        })
     }
-    Ok(())
+}
+
+/// The compute resources every container must set when a quota limits them: `requests` or
+/// `limits`, and `cpu` or `memory`.
+fn constrained(key: &str) -> Option<(&str, &str)> {
+    matches!(
+        key,
+        "requests.cpu" | "requests.memory" | "limits.cpu" | "limits.memory"
+    )
+    .then(|| key.split_once('.'))
+    .flatten()
 }
 
 /// `ValidateResourceQuotaSpec` on `spec.hard` (also `status.hard`/`status.used` are left to

@@ -72,33 +72,55 @@ impl ResourceInfo {
     }
 }
 
-#[allow(clippy::too_many_arguments)]
-fn builtin(
-    group: &str,
-    resource: &str,
-    singular: &str,
-    kind: &str,
-    namespaced: bool,
-    verbs: &[&str],
-    short: &[&str],
-    has_status: bool,
-) -> ResourceInfo {
-    ResourceInfo {
-        group: group.into(),
-        version: "v1".into(),
-        resource: resource.into(),
-        singular: singular.into(),
-        kind: kind.into(),
-        namespaced,
-        verbs: verbs.iter().map(|v| v.to_string()).collect(),
-        short_names: short.iter().map(|v| v.to_string()).collect(),
-        categories: Vec::new(),
-        has_status,
-        custom: false,
-        virtual_review: verbs == ["create"],
-        printer_columns: Vec::new(),
-    }
-}
+/// Namespaces: no deletecollection (kube-apiserver serves none for them).
+const NAMESPACE_VERBS: &[&str] = &[
+    "create", "delete", "get", "list", "patch", "update", "watch",
+];
+/// The reviews: virtual resources that only take a create.
+const REVIEW_VERBS: &[&str] = &["create"];
+const NAMESPACED: bool = true;
+const CLUSTER: bool = false;
+const STATUS: bool = true;
+const NO_STATUS: bool = false;
+
+/// A built-in kind: group, resource, kind (its lowercase is the singular), namespaced, verbs,
+/// short names, and whether it has a status subresource.
+type Builtin = (
+    &'static str,
+    &'static str,
+    &'static str,
+    bool,
+    &'static [&'static str],
+    &'static [&'static str],
+    bool,
+);
+
+/// The built-in kinds.
+#[rustfmt::skip]
+const BUILTIN_KINDS: &[Builtin] = &[
+    ("", "namespaces", "Namespace", CLUSTER, NAMESPACE_VERBS, &["ns"], STATUS),
+    ("", "serviceaccounts", "ServiceAccount", NAMESPACED, STD_VERBS, &["sa"], NO_STATUS),
+    ("", "resourcequotas", "ResourceQuota", NAMESPACED, STD_VERBS, &["quota"], STATUS),
+    ("", "limitranges", "LimitRange", NAMESPACED, STD_VERBS, &["limits"], NO_STATUS),
+    ("", "pods", "Pod", NAMESPACED, STD_VERBS, &["po"], STATUS),
+    ("", "configmaps", "ConfigMap", NAMESPACED, STD_VERBS, &["cm"], NO_STATUS),
+    // What a profile namespace holds besides pods: offboarding counts these before it
+    // deletes a profile.
+    ("", "persistentvolumeclaims", "PersistentVolumeClaim", NAMESPACED, STD_VERBS, &["pvc"], STATUS),
+    ("", "secrets", "Secret", NAMESPACED, STD_VERBS, &[], NO_STATUS),
+    ("", "services", "Service", NAMESPACED, STD_VERBS, &["svc"], STATUS),
+    // `kubectl describe` reads events for every object.
+    ("", "events", "Event", NAMESPACED, STD_VERBS, &["ev"], NO_STATUS),
+    ("rbac.authorization.k8s.io", "clusterroles", "ClusterRole", CLUSTER, STD_VERBS, &[], NO_STATUS),
+    ("rbac.authorization.k8s.io", "clusterrolebindings", "ClusterRoleBinding", CLUSTER, STD_VERBS, &[], NO_STATUS),
+    ("rbac.authorization.k8s.io", "roles", "Role", NAMESPACED, STD_VERBS, &[], NO_STATUS),
+    ("rbac.authorization.k8s.io", "rolebindings", "RoleBinding", NAMESPACED, STD_VERBS, &[], NO_STATUS),
+    ("apps", "deployments", "Deployment", NAMESPACED, STD_VERBS, &["deploy"], STATUS),
+    ("apiextensions.k8s.io", "customresourcedefinitions", "CustomResourceDefinition", CLUSTER, STD_VERBS, &["crd", "crds"], STATUS),
+    ("authentication.k8s.io", "selfsubjectreviews", "SelfSubjectReview", CLUSTER, REVIEW_VERBS, &[], NO_STATUS),
+    ("authorization.k8s.io", "selfsubjectaccessreviews", "SelfSubjectAccessReview", CLUSTER, REVIEW_VERBS, &[], NO_STATUS),
+    ("authorization.k8s.io", "selfsubjectrulesreviews", "SelfSubjectRulesReview", NAMESPACED, REVIEW_VERBS, &[], NO_STATUS),
+];
 
 /// The built-in resources (all in version v1 of their group), built once.
 pub fn builtins() -> &'static [ResourceInfo] {
@@ -107,201 +129,32 @@ pub fn builtins() -> &'static [ResourceInfo] {
 }
 
 fn make_builtins() -> Vec<ResourceInfo> {
-    let ns_verbs: &[&str] = &[
-        "create", "delete", "get", "list", "patch", "update", "watch",
-    ];
-    let mut v = vec![
-        builtin(
-            "",
-            "namespaces",
-            "namespace",
-            "Namespace",
-            false,
-            ns_verbs,
-            &["ns"],
-            true,
-        ),
-        builtin(
-            "",
-            "serviceaccounts",
-            "serviceaccount",
-            "ServiceAccount",
-            true,
-            STD_VERBS,
-            &["sa"],
-            false,
-        ),
-        builtin(
-            "",
-            "resourcequotas",
-            "resourcequota",
-            "ResourceQuota",
-            true,
-            STD_VERBS,
-            &["quota"],
-            true,
-        ),
-        builtin(
-            "",
-            "limitranges",
-            "limitrange",
-            "LimitRange",
-            true,
-            STD_VERBS,
-            &["limits"],
-            false,
-        ),
-        builtin("", "pods", "pod", "Pod", true, STD_VERBS, &["po"], true),
-        builtin(
-            "",
-            "configmaps",
-            "configmap",
-            "ConfigMap",
-            true,
-            STD_VERBS,
-            &["cm"],
-            false,
-        ),
-        // What a profile namespace holds besides pods: offboarding counts these before it
-        // deletes a profile.
-        builtin(
-            "",
-            "persistentvolumeclaims",
-            "persistentvolumeclaim",
-            "PersistentVolumeClaim",
-            true,
-            STD_VERBS,
-            &["pvc"],
-            true,
-        ),
-        builtin(
-            "",
-            "secrets",
-            "secret",
-            "Secret",
-            true,
-            STD_VERBS,
-            &[],
-            false,
-        ),
-        builtin(
-            "",
-            "services",
-            "service",
-            "Service",
-            true,
-            STD_VERBS,
-            &["svc"],
-            true,
-        ),
-        // Not in the list, but `kubectl describe` reads events for every object.
-        builtin(
-            "",
-            "events",
-            "event",
-            "Event",
-            true,
-            STD_VERBS,
-            &["ev"],
-            false,
-        ),
-        builtin(
-            "rbac.authorization.k8s.io",
-            "clusterroles",
-            "clusterrole",
-            "ClusterRole",
-            false,
-            STD_VERBS,
-            &[],
-            false,
-        ),
-        builtin(
-            "rbac.authorization.k8s.io",
-            "clusterrolebindings",
-            "clusterrolebinding",
-            "ClusterRoleBinding",
-            false,
-            STD_VERBS,
-            &[],
-            false,
-        ),
-        builtin(
-            "rbac.authorization.k8s.io",
-            "roles",
-            "role",
-            "Role",
-            true,
-            STD_VERBS,
-            &[],
-            false,
-        ),
-        builtin(
-            "rbac.authorization.k8s.io",
-            "rolebindings",
-            "rolebinding",
-            "RoleBinding",
-            true,
-            STD_VERBS,
-            &[],
-            false,
-        ),
-        builtin(
-            "apps",
-            "deployments",
-            "deployment",
-            "Deployment",
-            true,
-            STD_VERBS,
-            &["deploy"],
-            true,
-        ),
-        builtin(
-            "apiextensions.k8s.io",
-            "customresourcedefinitions",
-            "customresourcedefinition",
-            "CustomResourceDefinition",
-            false,
-            STD_VERBS,
-            &["crd", "crds"],
-            true,
-        ),
-        builtin(
-            "authentication.k8s.io",
-            "selfsubjectreviews",
-            "selfsubjectreview",
-            "SelfSubjectReview",
-            false,
-            &["create"],
-            &[],
-            false,
-        ),
-        builtin(
-            "authorization.k8s.io",
-            "selfsubjectaccessreviews",
-            "selfsubjectaccessreview",
-            "SelfSubjectAccessReview",
-            false,
-            &["create"],
-            &[],
-            false,
-        ),
-        builtin(
-            "authorization.k8s.io",
-            "selfsubjectrulesreviews",
-            "selfsubjectrulesreview",
-            "SelfSubjectRulesReview",
-            true,
-            &["create"],
-            &[],
-            false,
-        ),
-    ];
-    for r in &mut v {
-        if r.resource == "pods" || r.resource == "deployments" {
-            r.categories = vec!["all".into()];
-        }
-    }
-    v
+    let strings = |v: &[&str]| v.iter().map(|s| s.to_string()).collect();
+    BUILTIN_KINDS
+        .iter()
+        .map(
+            |&(group, resource, kind, namespaced, verbs, short, has_status)| ResourceInfo {
+                group: group.into(),
+                version: "v1".into(),
+                resource: resource.into(),
+                singular: kind.to_ascii_lowercase(),
+                kind: kind.into(),
+                namespaced,
+                verbs: strings(verbs),
+                short_names: strings(short),
+                // kubectl's `get all`.
+                categories: if matches!(resource, "pods" | "deployments") {
+                    vec!["all".into()]
+                } else {
+                    Vec::new()
+                },
+                has_status,
+                custom: false,
+                virtual_review: verbs == REVIEW_VERBS,
+                printer_columns: Vec::new(),
+            },
+        )
+        .collect()
 }
 
 fn strs(v: &Value) -> Vec<String> {

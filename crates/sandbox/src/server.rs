@@ -179,7 +179,7 @@ async fn route(state: &Arc<State>, mut req: Req) -> Result<Response<Body>, ApiEr
     match verb {
         "watch" => watch::watch(state, &req, &target),
         "get" => handlers::get(state, &req, &target),
-        "list" => handlers::list(state, &req, &target),
+        "list" => crate::list::list(state, &req, &target),
         "create" => handlers::create(state, &req, &target),
         "update" => handlers::update(state, &req, &target),
         "patch" => handlers::patch(state, &req, &target),

@@ -18,7 +18,7 @@ use super::registry::ResourceInfo;
 use super::registry::present;
 use super::selectors::Filter;
 use super::status::ApiError;
-use super::store::StoreEvent;
+use super::store::{Store, StoreEvent};
 
 /// How often a watch with allowWatchBookmarks receives a BOOKMARK.
 pub const BOOKMARK_INTERVAL: Duration = Duration::from_secs(1);
@@ -154,7 +154,7 @@ impl Spec {
 
 /// Starts a watch; the response streams until timeout, client disconnect or lagging.
 pub fn watch(state: &State, req: &Req, t: &Target) -> Result<Response<Body>, ApiError> {
-    let filter = Filter::from_req(req, &t.info)?;
+    let spec = spec_of(req, t)?;
     let bookmarks = req.flag("allowWatchBookmarks");
     let send_initial = req.flag("sendInitialEvents");
     let timeout = match req.q("timeoutSeconds") {
@@ -164,82 +164,40 @@ pub fn watch(state: &State, req: &Req, t: &Target) -> Result<Response<Body>, Api
         ),
         None => DEFAULT_TIMEOUT,
     };
-    let spec = Spec {
-        info: t.info.clone(),
-        namespace: t.namespace.clone(),
-        name: t.name.clone(),
-        filter,
-        table: super::table::wants_table(req),
-        metadata_only: super::table::wants_metadata(req),
-        protobuf: false,
-    };
-    let mut spec = spec;
-    spec.protobuf = !spec.table
-        && !spec.metadata_only
-        && super::negotiate::acceptable(req.header("accept"), true).first()
-            == Some(&super::negotiate::Media::Protobuf)
-        && !t.info.custom
-        && super::negotiate::protobuf_kind(&t.info.kind);
-    let rv_param = req.q("resourceVersion").map(str::to_string);
-    let mut initial: Vec<Value> = Vec::new();
-    let mut known: HashSet<(String, String)> = HashSet::new();
-    let (rx, start_rv) = {
+    let (initial, known, rx, start_rv) = {
         let store = state.lock();
         let now = store.resource_version();
-        for obj in store.list(&spec.info.gr(), spec.namespace.as_deref()) {
-            if spec.filter.matches(obj) {
-                known.insert(key(obj));
-            }
-        }
-        match rv_param.as_deref() {
+        let known = store
+            .list(&spec.info.gr(), spec.namespace.as_deref())
+            .into_iter()
+            .filter(|obj| spec.filter.matches(obj))
+            .map(key)
+            .collect::<HashSet<_>>();
+        let initial = match req.q("resourceVersion") {
+            // Not from a version: the current objects first, as ADDED.
             None | Some("0") => {
-                for obj in store.list(&spec.info.gr(), spec.namespace.as_deref()) {
-                    let ev = StoreEvent {
-                        rv: now,
-                        gr: spec.info.gr(),
-                        event_type: "ADDED",
-                        object: obj.clone(),
-                    };
-                    if spec.wants(&ev) {
-                        initial.push(spec.event("ADDED", obj));
-                    }
-                }
+                let mut events = current_objects(&store, &spec, now);
                 if send_initial && bookmarks {
-                    initial.push(spec.bookmark(now, true));
+                    events.push(spec.bookmark(now, true));
                 }
+                events
             }
             Some(rv) => {
                 let since: u64 = rv.parse().map_err(|_| {
                     ApiError::bad_request(format!("invalid resource version {rv:?}"))
                 })?;
                 if send_initial {
-                    for obj in store.list(&spec.info.gr(), spec.namespace.as_deref()) {
-                        let ev = StoreEvent {
-                            rv: now,
-                            gr: spec.info.gr(),
-                            event_type: "ADDED",
-                            object: obj.clone(),
-                        };
-                        if spec.wants(&ev) {
-                            initial.push(spec.event("ADDED", obj));
-                        }
-                    }
+                    let mut events = current_objects(&store, &spec, now);
                     if bookmarks {
-                        initial.push(spec.bookmark(now, true));
+                        events.push(spec.bookmark(now, true));
                     }
+                    events
                 } else {
-                    match store.events_since(since) {
-                        Ok(evs) => {
-                            for ev in evs.iter().filter(|e| spec.wants(e)) {
-                                initial.push(spec.event(ev.event_type, &ev.object));
-                            }
-                        }
-                        Err(e) => initial.push(json!({"type": "ERROR", "object": e.to_status()})),
-                    }
+                    events_since(&store, &spec, since)
                 }
             }
-        }
-        (store.subscribe(), now)
+        };
+        (initial, known, store.subscribe(), now)
     };
     let expired = initial.last().is_some_and(|e| e["type"] == "ERROR");
     let protobuf = spec.protobuf;
@@ -248,6 +206,63 @@ pub fn watch(state: &State, req: &Req, t: &Target) -> Result<Response<Body>, Api
     tokio::spawn(pump(
         spec, known, initial, rx, tx, start_rv, bookmarks, timeout, expired,
     ));
+    Ok(streaming_response(body_rx, protobuf))
+}
+
+/// What a watch request asks for: the resource, namespace, name, selectors, and the
+/// encoding of its events (Table, metadata only, protobuf for built-ins that have it).
+fn spec_of(req: &Req, t: &Target) -> Result<Spec, ApiError> {
+    let table = super::table::wants_table(req);
+    let metadata_only = super::table::wants_metadata(req);
+    let protobuf = !table
+        && !metadata_only
+        && super::negotiate::acceptable(req.header("accept"), true).first()
+            == Some(&super::negotiate::Media::Protobuf)
+        && !t.info.custom
+        && super::negotiate::protobuf_kind(&t.info.kind);
+    Ok(Spec {
+        info: t.info.clone(),
+        namespace: t.namespace.clone(),
+        name: t.name.clone(),
+        filter: Filter::from_req(req, &t.info)?,
+        table,
+        metadata_only,
+        protobuf,
+    })
+}
+
+/// The objects the watch selects, now, as ADDED events.
+fn current_objects(store: &Store, spec: &Spec, now: u64) -> Vec<Value> {
+    let mut events = Vec::new();
+    for obj in store.list(&spec.info.gr(), spec.namespace.as_deref()) {
+        let ev = StoreEvent {
+            rv: now,
+            gr: spec.info.gr(),
+            event_type: "ADDED",
+            object: obj.clone(),
+        };
+        if spec.wants(&ev) {
+            events.push(spec.event("ADDED", obj));
+        }
+    }
+    events
+}
+
+/// The events after `since` the watch selects, or one ERROR (410 Gone) when `since` is
+/// older than the history the store keeps.
+fn events_since(store: &Store, spec: &Spec, since: u64) -> Vec<Value> {
+    match store.events_since(since) {
+        Ok(evs) => evs
+            .iter()
+            .filter(|e| spec.wants(e))
+            .map(|ev| spec.event(ev.event_type, &ev.object))
+            .collect(),
+        Err(e) => vec![json!({"type": "ERROR", "object": e.to_status()})],
+    }
+}
+
+/// The chunked response carrying what the pump sends.
+fn streaming_response(body_rx: mpsc::Receiver<Bytes>, protobuf: bool) -> Response<Body> {
     let stream = futures::stream::unfold(body_rx, |mut rx| async move {
         rx.recv()
             .await
@@ -263,7 +278,7 @@ pub fn watch(state: &State, req: &Req, t: &Target) -> Result<Response<Body>, Api
         http::header::CONTENT_TYPE,
         http::HeaderValue::from_static(content_type),
     );
-    Ok(resp)
+    resp
 }
 
 #[allow(clippy::too_many_arguments)]

@@ -80,6 +80,33 @@ pub(super) fn reconcile(store: &mut Store, cfg: &ControllerConfig, name: &str) {
         let policy = owner_policy(cfg, name, &owner, &owner_ref);
         upsert(store, &policies(), name, policy, &["spec"]);
     }
+    reconcile_service_accounts(store, name, &owner_ref);
+    let admin = json!({
+        "apiVersion": "rbac.authorization.k8s.io/v1", "kind": "RoleBinding",
+        "metadata": {
+            "name": "namespaceAdmin", "namespace": name,
+            "annotations": {"user": owner, "role": "admin"},
+            "ownerReferences": [owner_ref],
+        },
+        "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": "kubeflow-admin"},
+        "subjects": [owner_subject],
+    });
+    upsert(
+        store,
+        &rbac("rolebindings"),
+        name,
+        admin,
+        &["roleRef", "subjects"],
+    );
+    if !reconcile_quota(store, name, &profile, &owner_ref) {
+        return;
+    }
+    add_finalizer(store, profile);
+}
+
+/// The namespace's `default-editor` and `default-viewer` ServiceAccounts, bound to
+/// kubeflow-edit and kubeflow-view.
+fn reconcile_service_accounts(store: &mut Store, name: &str, owner_ref: &Value) {
     for (sa, role) in [
         ("default-editor", "kubeflow-edit"),
         ("default-viewer", "kubeflow-view"),
@@ -109,27 +136,6 @@ pub(super) fn reconcile(store: &mut Store, cfg: &ControllerConfig, name: &str) {
             &["roleRef", "subjects"],
         );
     }
-    let admin = json!({
-        "apiVersion": "rbac.authorization.k8s.io/v1", "kind": "RoleBinding",
-        "metadata": {
-            "name": "namespaceAdmin", "namespace": name,
-            "annotations": {"user": owner, "role": "admin"},
-            "ownerReferences": [owner_ref],
-        },
-        "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": "kubeflow-admin"},
-        "subjects": [owner_subject],
-    });
-    upsert(
-        store,
-        &rbac("rolebindings"),
-        name,
-        admin,
-        &["roleRef", "subjects"],
-    );
-    if !reconcile_quota(store, name, &profile, &owner_ref) {
-        return;
-    }
-    add_finalizer(store, profile);
 }
 
 /// Step 1. Returns false when the controller must stop (namespace not ours or terminating).

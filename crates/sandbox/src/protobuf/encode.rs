@@ -97,32 +97,44 @@ fn value(out: &mut Vec<u8>, num: u64, ty: Ty, v: &Value, path: &str) -> Result<(
             put_len(out, num, &inner);
         }
         (Ty::MapStr | Ty::MapQty | Ty::MapBytes | Ty::MapStrList, Value::Object(m)) => {
-            let entry_ty = match ty {
-                Ty::MapQty => Ty::Qty,
-                Ty::MapBytes => Ty::Bytes,
-                _ => Ty::Str,
-            };
-            // Go marshals map entries in key order.
-            let mut keys: Vec<&String> = m.keys().collect();
-            keys.sort();
-            for k in keys {
-                let mut entry = Vec::new();
-                put_len(&mut entry, 1, k.as_bytes());
-                let item_path = format!("{path}[{k}]");
-                match (ty, &m[k]) {
-                    (Ty::MapStrList, Value::Array(items)) => {
-                        let mut extra = Vec::new();
-                        for item in items {
-                            value(&mut extra, 1, Ty::Str, item, &item_path)?;
-                        }
-                        put_len(&mut entry, 2, &extra);
-                    }
-                    (_, v) => value(&mut entry, 2, entry_ty, v, &item_path)?,
-                }
-                put_len(out, num, &entry);
-            }
+            map(out, num, ty, m, path)?
         }
         _ => return Err(wrong()),
+    }
+    Ok(())
+}
+
+/// A map field: one length-delimited entry (key 1, value 2) per key, in key order as Go
+/// marshals them.
+fn map(
+    out: &mut Vec<u8>,
+    num: u64,
+    ty: Ty,
+    m: &Map<String, Value>,
+    path: &str,
+) -> Result<(), String> {
+    let entry_ty = match ty {
+        Ty::MapQty => Ty::Qty,
+        Ty::MapBytes => Ty::Bytes,
+        _ => Ty::Str,
+    };
+    let mut keys: Vec<&String> = m.keys().collect();
+    keys.sort();
+    for k in keys {
+        let mut entry = Vec::new();
+        put_len(&mut entry, 1, k.as_bytes());
+        let item_path = format!("{path}[{k}]");
+        match (ty, &m[k]) {
+            (Ty::MapStrList, Value::Array(items)) => {
+                let mut extra = Vec::new();
+                for item in items {
+                    value(&mut extra, 1, Ty::Str, item, &item_path)?;
+                }
+                put_len(&mut entry, 2, &extra);
+            }
+            (_, v) => value(&mut entry, 2, entry_ty, v, &item_path)?,
+        }
+        put_len(out, num, &entry);
     }
     Ok(())
 }

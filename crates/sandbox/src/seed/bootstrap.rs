@@ -62,10 +62,30 @@ pub fn install(store: &mut Store) -> Result<(), super::SeedError> {
             json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name}}),
         )?;
     }
+    let cr = GroupResource::new("rbac.authorization.k8s.io", "clusterroles");
+    let roles = [
+        system_roles(),
+        aggregated_roles(),
+        aggregate_to_roles(),
+        kubeflow_component_roles(),
+    ];
+    for role in roles.into_iter().flatten() {
+        store.create(&cr, None, role)?;
+    }
+    let crb = GroupResource::new("rbac.authorization.k8s.io", "clusterrolebindings");
+    for b in bootstrap_bindings() {
+        store.create(&crb, None, b)?;
+    }
+    let deployments = GroupResource::new("apps", "deployments");
+    store.create(&deployments, Some("kubeflow"), central_dashboard())?;
+    Ok(())
+}
+
+/// The bootstrap policy's own roles: cluster-admin and the discovery and self-review roles
+/// every authenticated user has.
+fn system_roles() -> Vec<Value> {
     let boot = json!({"kubernetes.io/bootstrapping": "rbac-defaults"});
-    let read = ["get", "list", "watch"];
-    let write = ["create", "delete", "deletecollection", "patch", "update"];
-    let mut roles = vec![
+    vec![
         cluster_role(
             "cluster-admin",
             boot.clone(),
@@ -102,6 +122,14 @@ pub fn install(store: &mut Store) -> Result<(), super::SeedError> {
             boot.clone(),
             json!([{"nonResourceURLs": ["/healthz", "/livez", "/readyz", "/version", "/version/"], "verbs": ["get"]}]),
         ),
+    ]
+}
+
+/// admin, edit and view, aggregated from the `system:aggregate-to-*` roles (admin takes edit,
+/// edit takes view, as the bootstrap policy labels them).
+fn aggregated_roles() -> Vec<Value> {
+    let boot = json!({"kubernetes.io/bootstrapping": "rbac-defaults"});
+    vec![
         aggregated(
             "admin",
             "rbac.authorization.k8s.io/aggregate-to-admin",
@@ -117,6 +145,14 @@ pub fn install(store: &mut Store) -> Result<(), super::SeedError> {
             "rbac.authorization.k8s.io/aggregate-to-view",
             json!({"kubernetes.io/bootstrapping": "rbac-defaults", "rbac.authorization.k8s.io/aggregate-to-edit": "true"}),
         ),
+    ]
+}
+
+/// What the aggregated roles gather: `system:aggregate-to-admin|edit|view`.
+fn aggregate_to_roles() -> Vec<Value> {
+    let read = ["get", "list", "watch"];
+    let write = ["create", "delete", "deletecollection", "patch", "update"];
+    vec![
         cluster_role(
             "system:aggregate-to-admin",
             json!({"kubernetes.io/bootstrapping": "rbac-defaults", "rbac.authorization.k8s.io/aggregate-to-admin": "true"}),
@@ -198,7 +234,13 @@ pub fn install(store: &mut Store) -> Result<(), super::SeedError> {
                 ),
             ]),
         ),
-    ];
+    ]
+}
+
+/// The Kubeflow components' roles, labelled to aggregate into kubeflow-edit and kubeflow-view.
+fn kubeflow_component_roles() -> Vec<Value> {
+    let read = ["get", "list", "watch"];
+    let mut roles = Vec::new();
     // Kubeflow components aggregate into kubeflow-admin/edit/view with these labels.
     let kf = |role: &str| format!("rbac.authorization.kubeflow.org/aggregate-to-kubeflow-{role}");
     for (component, group, resources) in [
@@ -249,12 +291,12 @@ pub fn install(store: &mut Store) -> Result<(), super::SeedError> {
             json!([rule(&[group], resources, &read)]),
         ));
     }
-    let cr = GroupResource::new("rbac.authorization.k8s.io", "clusterroles");
-    for role in roles {
-        store.create(&cr, None, role)?;
-    }
-    let crb = GroupResource::new("rbac.authorization.k8s.io", "clusterrolebindings");
-    for b in [
+    roles
+}
+
+/// The bootstrap policy's ClusterRoleBindings of the system roles.
+fn bootstrap_bindings() -> Vec<Value> {
+    vec![
         binding("cluster-admin", "cluster-admin", &["system:masters"]),
         binding(
             "system:basic-user",
@@ -276,12 +318,7 @@ pub fn install(store: &mut Store) -> Result<(), super::SeedError> {
             "system:service-account-issuer-discovery",
             &["system:serviceaccounts"],
         ),
-    ] {
-        store.create(&crb, None, b)?;
-    }
-    let deployments = GroupResource::new("apps", "deployments");
-    store.create(&deployments, Some("kubeflow"), central_dashboard())?;
-    Ok(())
+    ]
 }
 
 /// The central dashboard as Kubeflow's manifests deploy it, with `REGISTRATION_FLOW=true`.

@@ -235,6 +235,16 @@ fn pod(name: &str, cpu: &str, memory: &str, gpu: u32) -> Value {
 /// pods, LimitRanges, cluster-wide grants. Returns the personas to mint tokens for.
 pub fn install(store: &mut Store) -> Result<Vec<SeedUser>, SeedError> {
     let users = users();
+    install_profiles(store, &users)?;
+    install_team_contents(store, &users)?;
+    contribute(store, "recsys", COLLIDING[0], Role::Edit)?;
+    contribute(store, "fraud", COLLIDING[1], Role::View)?;
+    install_cluster_wide(store)?;
+    Ok(personas(&users))
+}
+
+/// The team and personal profiles, and the odd ones the doctor finds problems with.
+fn install_profiles(store: &mut Store, users: &[String]) -> Result<(), SeedError> {
     let ns_gr = GroupResource::core("namespaces");
     for team in TEAMS {
         store.create(
@@ -279,6 +289,11 @@ pub fn install(store: &mut Store) -> Result<Vec<SeedUser>, SeedError> {
             "labels": {"app.kubernetes.io/part-of": "kubeflow-profile", "istio-injection": "enabled",
                 "katib.kubeflow.org/metrics-collector-injection": "enabled",
                 "pipelines.kubeflow.org/enabled": "true", "serving.kubeflow.org/inferenceservice": "enabled"}}}))?;
+    Ok(())
+}
+
+/// What each team's namespace holds: contributors, notebook pods, a LimitRange.
+fn install_team_contents(store: &mut Store, users: &[String]) -> Result<(), SeedError> {
     // The controller creates the team namespaces (owned, so they go with their Profile);
     // the store takes namespaced objects before their namespace exists, which lets the seed
     // put contributors, pods and LimitRanges in place before the controllers run.
@@ -300,8 +315,11 @@ pub fn install(store: &mut Store) -> Result<Vec<SeedUser>, SeedError> {
             store.create(&GroupResource::core("limitranges"), Some(team.name), lr)?;
         }
     }
-    contribute(store, "recsys", COLLIDING[0], Role::Edit)?;
-    contribute(store, "fraud", COLLIDING[1], Role::View)?;
+    Ok(())
+}
+
+/// The platform admin's and the auditors' cluster-wide roles.
+fn install_cluster_wide(store: &mut Store) -> Result<(), SeedError> {
     let crb = rbac("clusterrolebindings");
     for (subject, role) in [
         (email(PLATFORM_ADMIN).map(Subject::User), Role::Admin),
@@ -319,11 +337,16 @@ pub fn install(store: &mut Store) -> Result<Vec<SeedUser>, SeedError> {
             store.create(&crb, None, v)?;
         }
     }
+    Ok(())
+}
+
+/// The users the sandbox mints tokens for, one per kind of access.
+fn personas(users: &[String]) -> Vec<SeedUser> {
     let persona = |name: &str| SeedUser {
         name: name.to_string(),
         groups: Vec::new(),
     };
-    Ok(vec![
+    vec![
         persona(&users[0]),  // owner of ml-platform
         persona(&users[23]), // edits vision
         persona(&users[40]), // views ml-platform
@@ -333,7 +356,7 @@ pub fn install(store: &mut Store) -> Result<Vec<SeedUser>, SeedError> {
             groups: vec![AUDITORS.into()],
         },
         persona(NEW_HIRE),
-    ])
+    ]
 }
 
 /// One deliberate problem of the demo seed.

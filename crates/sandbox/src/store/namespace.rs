@@ -52,8 +52,8 @@ impl Store {
         marked
     }
 
-    /// The namespace controller's five conditions for `ns` as it is now.
-    fn deletion_conditions(&self, ns: &str) -> Vec<Value> {
+    /// What `ns` still holds: objects per resource, and objects per finalizer.
+    fn remaining(&self, ns: &str) -> (BTreeMap<String, usize>, BTreeMap<String, usize>) {
         let mut left: BTreeMap<String, usize> = BTreeMap::new();
         let mut finalizers: BTreeMap<String, usize> = BTreeMap::new();
         for (gr, map) in &self.objects {
@@ -73,6 +73,12 @@ impl Store {
                 }
             }
         }
+        (left, finalizers)
+    }
+
+    /// The namespace controller's five conditions for `ns` as it is now.
+    fn deletion_conditions(&self, ns: &str) -> Vec<Value> {
+        let (left, finalizers) = self.remaining(ns);
         let said = |m: &BTreeMap<String, usize>, sep: &str| {
             let parts: Vec<String> = m
                 .iter()
