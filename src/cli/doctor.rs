@@ -97,18 +97,7 @@ pub async fn doctor(global: &GlobalArgs, args: DoctorArgs) -> CliResult {
         errln!("None of these findings has a safe automatic fix; follow the fix hints above.");
         return Err(CliError::Findings);
     }
-    errln!(
-        "Safe fixes ({} of {} findings):",
-        fixed.len(),
-        findings.len()
-    );
-    for (c, f) in plan.changes.iter().zip(&fixed) {
-        let ns = c
-            .namespace()
-            .map(|n| format!(" -n {n}"))
-            .unwrap_or_default();
-        errln!("  {} {}{ns}  ({})", c.action.verb(), c.reference(), f.code);
-    }
+    print_fixes(&plan, &fixed, findings.len());
     let question = format!(
         "About to apply {} fix(es) on context {:?}.",
         fixed.len(),
@@ -129,6 +118,18 @@ pub async fn doctor(global: &GlobalArgs, args: DoctorArgs) -> CliResult {
         return Ok(());
     }
     Err(CliError::Findings)
+}
+
+/// The plan of the safe fixes, a line per change with the finding it fixes.
+fn print_fixes(plan: &crate::plan::Plan, fixed: &[&Finding], findings: usize) {
+    errln!("Safe fixes ({} of {findings} findings):", fixed.len());
+    for (c, f) in plan.changes.iter().zip(fixed) {
+        let ns = c
+            .namespace()
+            .map(|n| format!(" -n {n}"))
+            .unwrap_or_default();
+        errln!("  {} {}{ns}  ({})", c.action.verb(), c.reference(), f.code);
+    }
 }
 
 /// Each finding in full: severity, code, object, what is wrong, how to fix it.

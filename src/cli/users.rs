@@ -136,6 +136,48 @@ fn near_misses<'a>(known: impl Iterator<Item = &'a str>, wanted: &str) -> Vec<&'
     close.into_iter().take(5).map(|(_, k)| k).collect()
 }
 
+/// One user as a person reads them: identity, owned profiles, cluster-wide roles, and the
+/// access per profile.
+fn print_user(user: &UserRow) {
+    outln!("Identity:      {} ({:?})", user.identity, user.kind);
+    outln!(
+        "Owns:          {}",
+        if user.owns.is_empty() {
+            "-".to_string()
+        } else {
+            user.owns.join(", ")
+        }
+    );
+    if user.cluster_wide.is_empty() {
+        outln!("Cluster-wide:  -");
+    } else {
+        for c in &user.cluster_wide {
+            outln!(
+                "Cluster-wide:  kubeflow-{} in EVERY namespace, via ClusterRoleBinding {}",
+                c.role.short_name(),
+                c.binding
+            );
+        }
+    }
+    outln!();
+    let rows: Vec<Vec<String>> = user
+        .access
+        .iter()
+        .map(|a| {
+            vec![
+                a.profile.clone(),
+                format!("{:?}", a.level).to_lowercase(),
+                a.via.clone(),
+            ]
+        })
+        .collect();
+    if rows.is_empty() {
+        outln!("No per-profile access.");
+    } else {
+        out!("{}", render(&["PROFILE", "ACCESS", "VIA"], &rows));
+    }
+}
+
 /// The findings about one user as their own section: severity, profile, code, message.
 fn print_user_findings(findings: &[&Finding]) {
     if findings.is_empty() {
@@ -193,43 +235,7 @@ async fn show_user(global: &GlobalArgs, identity: &str, output: Option<DocOutput
     match output {
         Some(f) => print_structured(&UserDetail { user, findings }, f.into()),
         None => {
-            outln!("Identity:      {} ({:?})", user.identity, user.kind);
-            outln!(
-                "Owns:          {}",
-                if user.owns.is_empty() {
-                    "-".to_string()
-                } else {
-                    user.owns.join(", ")
-                }
-            );
-            if user.cluster_wide.is_empty() {
-                outln!("Cluster-wide:  -");
-            } else {
-                for c in &user.cluster_wide {
-                    outln!(
-                        "Cluster-wide:  kubeflow-{} in EVERY namespace, via ClusterRoleBinding {}",
-                        c.role.short_name(),
-                        c.binding
-                    );
-                }
-            }
-            outln!();
-            let rows: Vec<Vec<String>> = user
-                .access
-                .iter()
-                .map(|a| {
-                    vec![
-                        a.profile.clone(),
-                        format!("{:?}", a.level).to_lowercase(),
-                        a.via.clone(),
-                    ]
-                })
-                .collect();
-            if rows.is_empty() {
-                outln!("No per-profile access.");
-            } else {
-                out!("{}", render(&["PROFILE", "ACCESS", "VIA"], &rows));
-            }
+            print_user(user);
             print_user_findings(&findings);
             Ok(())
         }

@@ -107,57 +107,57 @@ fn build_client(
     })
 }
 
+/// The client configuration of the context `opts` select (kubeconfig as kubectl reads it,
+/// else in-cluster), and the context's name.
+async fn client_config(opts: &ConnectOptions) -> Result<(kube::Config, String), ClusterError> {
+    let Some(kubeconfig) = load_kubeconfig(opts.kubeconfig.as_deref())? else {
+        let config = kube::Config::incluster().map_err(|_| {
+            ClusterError::Kubeconfig(
+                "no kubeconfig found: set KUBECONFIG, pass --kubeconfig, or create \
+                 ~/.kube/config (try `kubectl kubeflow sandbox --kubeconfig-out FILE` \
+                 for a local demo cluster)"
+                    .into(),
+            )
+        })?;
+        return Ok((config, "in-cluster".to_string()));
+    };
+    let context = opts
+        .context
+        .clone()
+        .or_else(|| kubeconfig.current_context.clone())
+        .unwrap_or_default();
+    if let Some(wanted) = &opts.context
+        && !kubeconfig.contexts.iter().any(|c| &c.name == wanted)
+    {
+        let known: Vec<_> = kubeconfig
+            .contexts
+            .iter()
+            .map(|c| c.name.as_str())
+            .collect();
+        return Err(ClusterError::Kubeconfig(format!(
+            "context {wanted:?} does not exist in the kubeconfig (known: {})",
+            if known.is_empty() {
+                "none".to_string()
+            } else {
+                known.join(", ")
+            }
+        )));
+    }
+    let options = KubeConfigOptions {
+        context: opts.context.clone(),
+        cluster: opts.cluster.clone(),
+        user: opts.user.clone(),
+    };
+    let config = kube::Config::from_custom_kubeconfig(kubeconfig, &options)
+        .await
+        .map_err(|e| ClusterError::Kubeconfig(error::redact_exec_output(&e.to_string())))?;
+    Ok((config, context))
+}
+
 impl Cluster {
     /// Loads kubeconfig as kubectl would and builds a client. Nothing is sent yet.
     pub async fn connect(opts: &ConnectOptions) -> Result<Self, ClusterError> {
-        let (mut config, context) = match load_kubeconfig(opts.kubeconfig.as_deref())? {
-            Some(kubeconfig) => {
-                let context = opts
-                    .context
-                    .clone()
-                    .or_else(|| kubeconfig.current_context.clone())
-                    .unwrap_or_default();
-                if let Some(wanted) = &opts.context
-                    && !kubeconfig.contexts.iter().any(|c| &c.name == wanted)
-                {
-                    let known: Vec<_> = kubeconfig
-                        .contexts
-                        .iter()
-                        .map(|c| c.name.as_str())
-                        .collect();
-                    return Err(ClusterError::Kubeconfig(format!(
-                        "context {wanted:?} does not exist in the kubeconfig (known: {})",
-                        if known.is_empty() {
-                            "none".to_string()
-                        } else {
-                            known.join(", ")
-                        }
-                    )));
-                }
-                let options = KubeConfigOptions {
-                    context: opts.context.clone(),
-                    cluster: opts.cluster.clone(),
-                    user: opts.user.clone(),
-                };
-                let config = kube::Config::from_custom_kubeconfig(kubeconfig, &options)
-                    .await
-                    .map_err(|e| {
-                        ClusterError::Kubeconfig(error::redact_exec_output(&e.to_string()))
-                    })?;
-                (config, context)
-            }
-            None => {
-                let config = kube::Config::incluster().map_err(|_| {
-                    ClusterError::Kubeconfig(
-                        "no kubeconfig found: set KUBECONFIG, pass --kubeconfig, or create \
-                         ~/.kube/config (try `kubectl kubeflow sandbox --kubeconfig-out FILE` \
-                         for a local demo cluster)"
-                            .into(),
-                    )
-                })?;
-                (config, "in-cluster".to_string())
-            }
-        };
+        let (mut config, context) = client_config(opts).await?;
         if let Some(user) = &opts.impersonate_user {
             config.auth_info.impersonate = Some(user.clone());
         }

@@ -269,34 +269,12 @@ fn set_hard(profile: &mut Value, hard: &BTreeMap<String, String>, clear: bool) {
     }
 }
 
-/// Plans a quota change on `profile`: an update of the Profile (guarded by the
-/// resourceVersion read, and by `expected_rv` when the caller showed the user an older read),
-/// warnings for limits below current usage, and the LimitRange when `limit_range` is given
-/// and the namespace has none (a warning otherwise).
-pub async fn plan_quota(
-    cluster: &Cluster,
+/// `hard` with `edit` made: cleared, limits removed (each must be set), limits set.
+fn edited_hard(
     profile: &ProfileName,
+    mut hard: BTreeMap<String, String>,
     edit: &QuotaEdit,
-    expected_rv: Option<&str>,
-    limit_range_defaults: Option<&LimitRangeDefaults>,
-) -> Result<QuotaPlan, QuotaPlanError> {
-    let live = read(cluster, profile).await?;
-    let rv = live
-        .raw
-        .pointer("/metadata/resourceVersion")
-        .and_then(Value::as_str)
-        .unwrap_or_default()
-        .to_string();
-    if let Some(expected) = expected_rv
-        && expected != rv
-    {
-        return Err(QuotaPlanError::Stale {
-            profile: profile.to_string(),
-            expected: expected.to_string(),
-            live: rv,
-        });
-    }
-    let mut hard = hard_of(&live.raw);
+) -> Result<BTreeMap<String, String>, QuotaPlanError> {
     if matches!(edit, QuotaEdit::Clear) {
         hard.clear();
     }
@@ -324,7 +302,37 @@ pub async fn plan_quota(
     for (k, v) in edit.sets().into_iter().flat_map(Quota::iter) {
         hard.insert(k.as_str().to_string(), v.to_string());
     }
+    Ok(hard)
+}
 
+/// Plans a quota change on `profile`: an update of the Profile (guarded by the
+/// resourceVersion read, and by `expected_rv` when the caller showed the user an older read),
+/// warnings for limits below current usage, and the LimitRange when `limit_range` is given
+/// and the namespace has none (a warning otherwise).
+pub async fn plan_quota(
+    cluster: &Cluster,
+    profile: &ProfileName,
+    edit: &QuotaEdit,
+    expected_rv: Option<&str>,
+    limit_range_defaults: Option<&LimitRangeDefaults>,
+) -> Result<QuotaPlan, QuotaPlanError> {
+    let live = read(cluster, profile).await?;
+    let rv = live
+        .raw
+        .pointer("/metadata/resourceVersion")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_string();
+    if let Some(expected) = expected_rv
+        && expected != rv
+    {
+        return Err(QuotaPlanError::Stale {
+            profile: profile.to_string(),
+            expected: expected.to_string(),
+            live: rv,
+        });
+    }
+    let hard = edited_hard(profile, hard_of(&live.raw), edit)?;
     let mut desired = live.raw.clone();
     set_hard(&mut desired, &hard, matches!(edit, QuotaEdit::Clear));
     let mut plan = Plan::new();

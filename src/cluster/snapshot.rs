@@ -30,7 +30,6 @@ async fn list<K>(
     wanted: &[Kind],
     kind: Kind,
     api: Api<K>,
-    resource: &str,
 ) -> Result<Listed<K::Kept>, ClusterError>
 where
     K: Clone + DeserializeOwned + std::fmt::Debug + kube::Resource + Slim,
@@ -57,7 +56,7 @@ where
                 }
             }
             Err(e) => {
-                return match cluster.explain(e, resource) {
+                return match cluster.explain(e, kind.resource()) {
                     ClusterError::Forbidden { message } => Ok(Listed::Forbidden(message)),
                     ClusterError::CrdMissing { .. } => Ok(Listed::Missing),
                     other => Err(other),
@@ -69,13 +68,13 @@ where
 
 fn keep<T>(
     listed: Listed<T>,
-    resource: &str,
+    kind: Kind,
     forbidden: &mut Vec<(String, String)>,
 ) -> Vec<std::sync::Arc<T>> {
     match listed {
         Listed::Items(items) => items,
         Listed::Forbidden(message) => {
-            forbidden.push((resource.to_string(), message));
+            forbidden.push((kind.resource().to_string(), message));
             Vec::new()
         }
         Listed::Missing => Vec::new(),
@@ -97,57 +96,49 @@ pub async fn load_kinds(cluster: &Cluster, kinds: &[Kind]) -> Result<Snapshot, C
             cluster,
             kinds,
             Kind::Profile,
-            Api::<Wire<ProfileInfo>>::all(c.clone()),
-            "profiles.kubeflow.org"
+            Api::<Wire<ProfileInfo>>::all(c.clone())
         ),
         list(
             cluster,
             kinds,
             Kind::Namespace,
-            Api::<Wire<NamespaceInfo>>::all(c.clone()),
-            "namespaces"
+            Api::<Wire<NamespaceInfo>>::all(c.clone())
         ),
         list(
             cluster,
             kinds,
             Kind::RoleBinding,
-            Api::<Wire<Binding>>::all(c.clone()),
-            "rolebindings.rbac.authorization.k8s.io"
+            Api::<Wire<Binding>>::all(c.clone())
         ),
         list(
             cluster,
             kinds,
             Kind::ClusterRoleBinding,
-            Api::<ClusterRoleBinding>::all(c.clone()),
-            "clusterrolebindings.rbac.authorization.k8s.io"
+            Api::<ClusterRoleBinding>::all(c.clone())
         ),
         list(
             cluster,
             kinds,
             Kind::ClusterRole,
-            Api::<ClusterRole>::all(c.clone()),
-            "clusterroles.rbac.authorization.k8s.io"
+            Api::<ClusterRole>::all(c.clone())
         ),
         list(
             cluster,
             kinds,
             Kind::AuthorizationPolicy,
-            Api::<Wire<Policy>>::all(c.clone()),
-            "authorizationpolicies.security.istio.io"
+            Api::<Wire<Policy>>::all(c.clone())
         ),
         list(
             cluster,
             kinds,
             Kind::ResourceQuota,
-            Api::<Wire<QuotaInfo>>::all(c.clone()),
-            "resourcequotas"
+            Api::<Wire<QuotaInfo>>::all(c.clone())
         ),
         list(
             cluster,
             kinds,
             Kind::LimitRange,
-            Api::<Wire<LimitRangeInfo>>::all(c.clone()),
-            "limitranges"
+            Api::<Wire<LimitRangeInfo>>::all(c.clone())
         ),
     );
     let mut forbidden = Vec::new();
@@ -157,44 +148,27 @@ pub async fn load_kinds(cluster: &Cluster, kinds: &[Kind]) -> Result<Snapshot, C
         Listed::Missing => {
             return Err(ClusterError::CrdMissing {
                 message: super::error::missing_type_message(
-                    "profiles.kubeflow.org",
+                    Kind::Profile.resource(),
                     cluster.context(),
                 ),
             });
         }
     };
+    // Without the Istio CRD there are no policies to read (None), which is not the same as
+    // none being readable.
     let authorization_policies = match aps? {
-        Listed::Items(items) => Some(items),
-        Listed::Forbidden(message) => {
-            forbidden.push((
-                "authorizationpolicies.security.istio.io".to_string(),
-                message,
-            ));
-            Some(Vec::new())
-        }
         Listed::Missing => None,
+        listed => Some(keep(listed, Kind::AuthorizationPolicy, &mut forbidden)),
     };
     Ok(Snapshot::from(ObjectLists {
         profiles,
-        namespaces: keep(namespaces?, "namespaces", &mut forbidden),
-        role_bindings: keep(
-            rbs?,
-            "rolebindings.rbac.authorization.k8s.io",
-            &mut forbidden,
-        ),
-        cluster_role_bindings: keep(
-            crbs?,
-            "clusterrolebindings.rbac.authorization.k8s.io",
-            &mut forbidden,
-        ),
-        cluster_roles: keep(
-            crs?,
-            "clusterroles.rbac.authorization.k8s.io",
-            &mut forbidden,
-        ),
+        namespaces: keep(namespaces?, Kind::Namespace, &mut forbidden),
+        role_bindings: keep(rbs?, Kind::RoleBinding, &mut forbidden),
+        cluster_role_bindings: keep(crbs?, Kind::ClusterRoleBinding, &mut forbidden),
+        cluster_roles: keep(crs?, Kind::ClusterRole, &mut forbidden),
         authorization_policies,
-        resource_quotas: keep(quotas?, "resourcequotas", &mut forbidden),
-        limit_ranges: keep(lrs?, "limitranges", &mut forbidden),
+        resource_quotas: keep(quotas?, Kind::ResourceQuota, &mut forbidden),
+        limit_ranges: keep(lrs?, Kind::LimitRange, &mut forbidden),
         forbidden,
     }))
 }

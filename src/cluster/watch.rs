@@ -89,16 +89,15 @@ struct Report {
 }
 
 /// The resources watched, in the order of [`Kind::ALL`].
-const RESOURCES: [&str; 8] = [
-    "profiles.kubeflow.org",
-    "namespaces",
-    "rolebindings.rbac.authorization.k8s.io",
-    "clusterrolebindings.rbac.authorization.k8s.io",
-    "clusterroles.rbac.authorization.k8s.io",
-    "authorizationpolicies.security.istio.io",
-    "resourcequotas",
-    "limitranges",
-];
+const RESOURCES: [&str; Kind::ALL.len()] = {
+    let mut out = [""; Kind::ALL.len()];
+    let mut i = 0;
+    while i < out.len() {
+        out[i] = Kind::ALL[i].resource();
+        i += 1;
+    }
+    out
+};
 
 /// Index of the AuthorizationPolicy watch in [`RESOURCES`].
 const POLICIES: usize = 5;
@@ -192,24 +191,8 @@ where
             let Some(event) = event else {
                 return;
             };
-            let what = match event {
-                Ok(watcher::Event::Init) => {
-                    listed.clear();
-                    continue;
-                }
-                Ok(watcher::Event::InitApply(o)) => {
-                    listed.push(wrap(Arc::new(o.slim())));
-                    continue;
-                }
-                Ok(watcher::Event::InitDone) => What::Listed(std::mem::take(&mut listed)),
-                Ok(watcher::Event::Apply(o)) => What::Applied(wrap(Arc::new(o.slim()))),
-                Ok(watcher::Event::Delete(o)) => What::Deleted(wrap(Arc::new(o.slim()))),
-                // 403 and "type not served" are states of the resource, not connection trouble.
-                Err(e) => What::Phase(match classify(&cluster, e, RESOURCES[index]) {
-                    ClusterError::Forbidden { message } => Ok(Phase::Forbidden(message)),
-                    ClusterError::CrdMissing { .. } => Ok(Phase::Missing),
-                    other => Err(other),
-                }),
+            let Some(what) = report_of(event, &mut listed, wrap, &cluster, RESOURCES[index]) else {
+                continue;
             };
             let trouble = matches!(what, What::Phase(Err(_)));
             if trouble && !failing {
@@ -226,6 +209,36 @@ where
                 return;
             }
         }
+    })
+}
+
+/// What one watcher event tells the aggregator; None while the initial list is arriving
+/// (its objects gather in `listed`).
+fn report_of<K: Slim>(
+    event: Result<watcher::Event<K>, watcher::Error>,
+    listed: &mut Vec<Object>,
+    wrap: fn(Arc<K::Kept>) -> Object,
+    cluster: &Cluster,
+    resource: &str,
+) -> Option<What> {
+    Some(match event {
+        Ok(watcher::Event::Init) => {
+            listed.clear();
+            return None;
+        }
+        Ok(watcher::Event::InitApply(o)) => {
+            listed.push(wrap(Arc::new(o.slim())));
+            return None;
+        }
+        Ok(watcher::Event::InitDone) => What::Listed(std::mem::take(listed)),
+        Ok(watcher::Event::Apply(o)) => What::Applied(wrap(Arc::new(o.slim()))),
+        Ok(watcher::Event::Delete(o)) => What::Deleted(wrap(Arc::new(o.slim()))),
+        // 403 and "type not served" are states of the resource, not connection trouble.
+        Err(e) => What::Phase(match classify(cluster, e, resource) {
+            ClusterError::Forbidden { message } => Ok(Phase::Forbidden(message)),
+            ClusterError::CrdMissing { .. } => Ok(Phase::Missing),
+            other => Err(other),
+        }),
     })
 }
 

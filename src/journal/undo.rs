@@ -118,53 +118,32 @@ fn reverse(
     deleted_uids: &[&str],
 ) -> Result<Option<Change>, Refusal> {
     let left = rec.after.as_ref();
+    let refuse = |reason: &str, recorded: Option<&Value>| refusal(rec, id, reason, recorded, live);
     match (rec.did, live) {
         (Did::Created, None) => Ok(None),
-        (Did::Created, Some(l)) if left.and_then(uid) != uid(l) => Err(refusal(
-            rec,
-            id,
+        (Did::Created, Some(l)) if left.and_then(uid) != uid(l) => Err(refuse(
             "was deleted and created again since; the object now there is not the one this change made",
             left,
-            Some(l),
         )),
         (Did::Created, Some(l)) => match left {
             Some(a) if authored(a) == authored(l) => Change::delete(l)
                 .map(Some)
-                .map_err(|e| refusal(rec, id, &e.to_string(), left, Some(l))),
-            _ => Err(refusal(
-                rec,
-                id,
-                "was changed since it was created",
-                left,
-                Some(l),
-            )),
+                .map_err(|e| refuse(&e.to_string(), left)),
+            _ => Err(refuse("was changed since it was created", left)),
         },
-        (Did::Updated, None) => Err(refusal(rec, id, "was deleted since", left, None)),
-        (Did::Updated, Some(l)) if left.and_then(uid) != uid(l) => Err(refusal(
-            rec,
-            id,
-            "was deleted and created again since",
-            left,
-            Some(l),
-        )),
+        (Did::Updated, None) => Err(refuse("was deleted since", left)),
+        (Did::Updated, Some(l)) if left.and_then(uid) != uid(l) => {
+            Err(refuse("was deleted and created again since", left))
+        }
         (Did::Updated, Some(l)) => {
             let (Some(after), Some(before)) = (left, rec.before.as_ref()) else {
-                return Err(refusal(
-                    rec,
-                    id,
-                    "the journal lacks its before or after",
-                    left,
-                    Some(l),
-                ));
+                return Err(refuse("the journal lacks its before or after", left));
             };
             match rebase(after, before, l) {
                 Some(restored) => Ok(Some(Change::update(l.clone(), restored))),
-                None => Err(refusal(
-                    rec,
-                    id,
+                None => Err(refuse(
                     "the fields this change wrote were changed again since",
                     left,
-                    Some(l),
                 )),
             }
         }
@@ -174,19 +153,13 @@ fn reverse(
             } else {
                 "exists again (created since it was deleted)"
             };
-            Err(refusal(rec, id, reason, rec.before.as_ref(), Some(l)))
+            Err(refuse(reason, rec.before.as_ref()))
         }
         (Did::Deleted, None) => match &rec.before {
             Some(b) => Change::create(&fresh(b, deleted_uids))
                 .map(Some)
-                .map_err(|e| refusal(rec, id, &e.to_string(), None, None)),
-            None => Err(refusal(
-                rec,
-                id,
-                "the journal lacks the deleted object",
-                None,
-                None,
-            )),
+                .map_err(|e| refuse(&e.to_string(), None)),
+            None => Err(refuse("the journal lacks the deleted object", None)),
         },
     }
 }

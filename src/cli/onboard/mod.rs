@@ -62,6 +62,24 @@ fn plan(args: &OnboardArgs) -> Result<OnboardObjects, CliError> {
             })?
         }
     };
+    let quota = quota(args)?;
+    let limit_range = limit_range(args)?;
+    if limit_range.is_none() && !quota.is_empty() {
+        errln!(
+            "Warning: a quota without a LimitRange makes the cluster reject pods that set no \
+             resource requests (e.g. some Kubeflow Pipelines pods); add --limit-range"
+        );
+    }
+    OnboardObjects::new(&name, &email, Some(&quota), limit_range.as_ref()).map_err(|e| {
+        usage(anyhow::anyhow!(
+            "{e}: lower --limit-range-request-cpu/--limit-range-request-memory or raise --limit-range-cpu/--limit-range-memory"
+        ))
+    })
+}
+
+/// The quota of `--cpu`, `--memory`, `--gpu`, `--pods`, `--storage` and every `--quota K=V`
+/// (a resource given twice is refused).
+fn quota(args: &OnboardArgs) -> Result<Quota, CliError> {
     let mut quota = Quota::default();
     let named = [
         ("cpu", &args.cpu),
@@ -80,55 +98,36 @@ fn plan(args: &OnboardArgs) -> Result<OnboardObjects, CliError> {
         let (name, value) = Quota::parse_pair(pair).map_err(usage)?;
         quota.insert_unique(name, value).map_err(usage)?;
     }
-    let wants_limit_range = args.limit_range
-        || args.limit_range_cpu.is_some()
-        || args.limit_range_memory.is_some()
-        || args.limit_range_request_cpu.is_some()
-        || args.limit_range_request_memory.is_some();
-    let limit_range = if wants_limit_range {
-        let mut defaults = LimitRangeDefaults::default();
-        let overrides = [
-            (
-                &args.limit_range_cpu,
-                &mut defaults.default_cpu,
-                "--limit-range-cpu",
-            ),
-            (
-                &args.limit_range_memory,
-                &mut defaults.default_memory,
-                "--limit-range-memory",
-            ),
-            (
-                &args.limit_range_request_cpu,
-                &mut defaults.default_request_cpu,
-                "--limit-range-request-cpu",
-            ),
-            (
-                &args.limit_range_request_memory,
-                &mut defaults.default_request_memory,
-                "--limit-range-request-memory",
-            ),
-        ];
-        for (value, slot, flag) in overrides {
-            if let Some(value) = value {
-                *slot = value
-                    .parse::<Quantity>()
-                    .map_err(|e| usage(anyhow::Error::new(e).context(format!("invalid {flag}"))))?;
-            }
+    Ok(quota)
+}
+
+/// The LimitRange's defaults when `--limit-range` or any `--limit-range-*` asks for one.
+fn limit_range(args: &OnboardArgs) -> Result<Option<LimitRangeDefaults>, CliError> {
+    let overrides = [
+        (&args.limit_range_cpu, "--limit-range-cpu"),
+        (&args.limit_range_memory, "--limit-range-memory"),
+        (&args.limit_range_request_cpu, "--limit-range-request-cpu"),
+        (
+            &args.limit_range_request_memory,
+            "--limit-range-request-memory",
+        ),
+    ];
+    if !args.limit_range && overrides.iter().all(|(value, _)| value.is_none()) {
+        return Ok(None);
+    }
+    let mut defaults = LimitRangeDefaults::default();
+    let slots = [
+        &mut defaults.default_cpu,
+        &mut defaults.default_memory,
+        &mut defaults.default_request_cpu,
+        &mut defaults.default_request_memory,
+    ];
+    for ((value, flag), slot) in overrides.into_iter().zip(slots) {
+        if let Some(value) = value {
+            *slot = value
+                .parse::<Quantity>()
+                .map_err(|e| usage(anyhow::Error::new(e).context(format!("invalid {flag}"))))?;
         }
-        Some(defaults)
-    } else {
-        if !quota.is_empty() {
-            errln!(
-                "Warning: a quota without a LimitRange makes the cluster reject pods that set no \
-                 resource requests (e.g. some Kubeflow Pipelines pods); add --limit-range"
-            );
-        }
-        None
-    };
-    OnboardObjects::new(&name, &email, Some(&quota), limit_range.as_ref()).map_err(|e| {
-        usage(anyhow::anyhow!(
-            "{e}: lower --limit-range-request-cpu/--limit-range-request-memory or raise --limit-range-cpu/--limit-range-memory"
-        ))
-    })
+    }
+    Ok(Some(defaults))
 }

@@ -69,19 +69,7 @@ pub async fn profiles(global: &GlobalArgs, args: ProfilesArgs) -> CliResult {
         })
         .map(|p| &**p)
         .collect();
-    match args.sort_by {
-        ProfileSort::Name => {}
-        ProfileSort::Owner => rows.sort_by(|a, b| a.owner.cmp(&b.owner)),
-        ProfileSort::Contributors => rows.sort_by_key(|p| std::cmp::Reverse(p.contributors.len())),
-        ProfileSort::Cpu => rows.sort_by_key(|p| std::cmp::Reverse(percent(p.quota_for("cpu")))),
-        ProfileSort::Memory => {
-            rows.sort_by_key(|p| std::cmp::Reverse(percent(p.quota_for("memory"))))
-        }
-        ProfileSort::Health => {
-            rows.sort_by_key(|p| std::cmp::Reverse((p.health.errors, p.health.warnings)))
-        }
-        ProfileSort::Age => rows.sort_by_key(|p| p.created),
-    }
+    sort(&mut rows, args.sort_by);
     let now = now();
     match args.output {
         Some(ListOutput::Name) => {
@@ -116,25 +104,7 @@ pub async fn profiles(global: &GlobalArgs, args: ProfilesArgs) -> CliResult {
                 .map(|p| {
                     let mut r = p.summary_cells(now);
                     if wide {
-                        r.push(if p.limit_range { "yes" } else { "no" }.into());
-                        r.push(
-                            if p.namespace_exists {
-                                "present"
-                            } else {
-                                "missing"
-                            }
-                            .into(),
-                        );
-                        let with = p
-                            .contributors
-                            .iter()
-                            .filter(|c| c.authorization_policy.is_some())
-                            .count();
-                        r.push(if tenancy.istio() {
-                            format!("{with}/{}", p.contributors.len())
-                        } else {
-                            "n/a".into()
-                        });
+                        r.extend(wide_cells(p, tenancy.istio()));
                     }
                     r
                 })
@@ -147,6 +117,46 @@ pub async fn profiles(global: &GlobalArgs, args: ProfilesArgs) -> CliResult {
         }
     }
     Ok(())
+}
+
+/// `--sort-by`: the name order the model keeps, or the column asked for (fullest first).
+fn sort(rows: &mut [&ProfileRow], by: ProfileSort) {
+    match by {
+        ProfileSort::Name => {}
+        ProfileSort::Owner => rows.sort_by(|a, b| a.owner.cmp(&b.owner)),
+        ProfileSort::Contributors => rows.sort_by_key(|p| std::cmp::Reverse(p.contributors.len())),
+        ProfileSort::Cpu => rows.sort_by_key(|p| std::cmp::Reverse(percent(p.quota_for("cpu")))),
+        ProfileSort::Memory => {
+            rows.sort_by_key(|p| std::cmp::Reverse(percent(p.quota_for("memory"))))
+        }
+        ProfileSort::Health => {
+            rows.sort_by_key(|p| std::cmp::Reverse((p.health.errors, p.health.warnings)))
+        }
+        ProfileSort::Age => rows.sort_by_key(|p| p.created),
+    }
+}
+
+/// `-o wide`'s extra cells: LIMITRANGE, NAMESPACE, POLICIES (contributors with one).
+fn wide_cells(p: &ProfileRow, istio: bool) -> [String; 3] {
+    let with = p
+        .contributors
+        .iter()
+        .filter(|c| c.authorization_policy.is_some())
+        .count();
+    [
+        if p.limit_range { "yes" } else { "no" }.into(),
+        if p.namespace_exists {
+            "present"
+        } else {
+            "missing"
+        }
+        .into(),
+        if istio {
+            format!("{with}/{}", p.contributors.len())
+        } else {
+            "n/a".into()
+        },
+    ]
 }
 
 #[derive(Serialize)]

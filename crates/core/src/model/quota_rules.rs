@@ -155,87 +155,98 @@ pub fn limit_range_causes(spec: &serde_json::Value) -> Vec<(String, String)> {
                 .or_else(|| item[field][key].as_f64().map(|n| n.to_string()))
                 .and_then(|v| Quantity::parse(&v).ok())
         };
-        let mut keys: Vec<&str> = Vec::new();
-        for field in [
-            "max",
-            "min",
-            "default",
-            "defaultRequest",
-            "maxLimitRequestRatio",
-        ] {
-            for (k, v) in item[field].as_object().into_iter().flatten() {
-                if !keys.contains(&k.as_str()) {
-                    keys.push(k);
-                }
-                let path = format!("spec.limits[{i}].{field}[{k}]");
-                if let Some(Err(_)) = v.as_str().map(Quantity::parse) {
-                    out.push((path, format!("Invalid value: {v}: quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'")));
-                }
-            }
-        }
-        for k in keys {
-            let (min, max) = (get("min", k), get("max", k));
-            let (default, request) = (get("default", k), get("defaultRequest", k));
-            let at = |field: &str| format!("spec.limits[{i}].{field}[{k}]");
-            let mut check = |field: &str, shown: Quantity, bad: bool, msg: String| {
-                if bad {
-                    out.push((
-                        at(field),
-                        format!("Invalid value: {:?}: {msg}", shown.to_string()),
-                    ));
-                }
+        for k in limit_keys(i, item, &mut out) {
+            let bounds = Bounds {
+                min: get("min", k),
+                max: get("max", k),
+                default: get("default", k),
+                request: get("defaultRequest", k),
             };
-            if let (Some(min), Some(max)) = (min, max) {
-                check(
-                    "min",
-                    min,
-                    min > max,
-                    format!("min value {min} is greater than max value {max}"),
-                );
-            }
-            if let (Some(min), Some(r)) = (min, request) {
-                check(
-                    "defaultRequest",
-                    r,
-                    min > r,
-                    format!("min value {min} is greater than default request value {r}"),
-                );
-            }
-            if let (Some(r), Some(max)) = (request, max) {
-                check(
-                    "defaultRequest",
-                    r,
-                    r > max,
-                    format!("default request value {r} is greater than max value {max}"),
-                );
-            }
-            if let (Some(r), Some(d)) = (request, default) {
-                check(
-                    "defaultRequest",
-                    r,
-                    r > d,
-                    format!("default request value {r} is greater than default limit value {d}"),
-                );
-            }
-            if let (Some(min), Some(d)) = (min, default) {
-                check(
-                    "default",
-                    min,
-                    min > d,
-                    format!("min value {min} is greater than default value {d}"),
-                );
-            }
-            if let (Some(d), Some(max)) = (default, max) {
-                check(
-                    "default",
-                    max,
-                    d > max,
-                    format!("default value {d} is greater than max value {max}"),
-                );
-            }
+            bounds.causes(&format!("spec.limits[{i}]"), k, &mut out);
         }
     }
     out
+}
+
+/// The resources one `spec.limits` item bounds, in order of appearance; a value that is not
+/// a quantity is a cause of its own.
+fn limit_keys<'a>(
+    i: usize,
+    item: &'a serde_json::Value,
+    out: &mut Vec<(String, String)>,
+) -> Vec<&'a str> {
+    let mut keys: Vec<&str> = Vec::new();
+    let fields = [
+        "max",
+        "min",
+        "default",
+        "defaultRequest",
+        "maxLimitRequestRatio",
+    ];
+    for field in fields {
+        for (k, v) in item[field].as_object().into_iter().flatten() {
+            if !keys.contains(&k.as_str()) {
+                keys.push(k);
+            }
+            let path = format!("spec.limits[{i}].{field}[{k}]");
+            if let Some(Err(_)) = v.as_str().map(Quantity::parse) {
+                out.push((path, format!("Invalid value: {v}: quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'")));
+            }
+        }
+    }
+    keys
+}
+
+/// One resource's bounds in a LimitRange item.
+struct Bounds {
+    min: Option<Quantity>,
+    max: Option<Quantity>,
+    default: Option<Quantity>,
+    request: Option<Quantity>,
+}
+
+impl Bounds {
+    /// kube's ordering checks: min ≤ defaultRequest ≤ default ≤ max, min ≤ max.
+    fn causes(&self, item: &str, k: &str, out: &mut Vec<(String, String)>) {
+        let Bounds {
+            min,
+            max,
+            default,
+            request,
+        } = *self;
+        let mut check = |field: &str, shown: Quantity, bad: bool, msg: String| {
+            if bad {
+                out.push((
+                    format!("{item}.{field}[{k}]"),
+                    format!("Invalid value: {:?}: {msg}", shown.to_string()),
+                ));
+            }
+        };
+        if let (Some(min), Some(max)) = (min, max) {
+            let msg = format!("min value {min} is greater than max value {max}");
+            check("min", min, min > max, msg);
+        }
+        if let (Some(min), Some(r)) = (min, request) {
+            let msg = format!("min value {min} is greater than default request value {r}");
+            check("defaultRequest", r, min > r, msg);
+        }
+        if let (Some(r), Some(max)) = (request, max) {
+            let msg = format!("default request value {r} is greater than max value {max}");
+            check("defaultRequest", r, r > max, msg);
+        }
+        if let (Some(r), Some(d)) = (request, default) {
+            let msg = format!("default request value {r} is greater than default limit value {d}");
+            check("defaultRequest", r, r > d, msg);
+        }
+        if let (Some(min), Some(d)) = (min, default) {
+            let msg = format!("min value {min} is greater than default value {d}");
+            check("default", min, min > d, msg);
+        }
+        if let (Some(d), Some(max)) = (default, max) {
+            let msg = format!("default value {d} is greater than max value {max}");
+            check("default", max, d > max, msg);
+        }
+    }
 }
 
 #[cfg(test)]

@@ -165,6 +165,20 @@ impl Kind {
         Kind::ResourceQuota,
         Kind::LimitRange,
     ];
+
+    /// Its resource as kube-apiserver names it in messages (`resource.group`).
+    pub const fn resource(self) -> &'static str {
+        match self {
+            Kind::Profile => "profiles.kubeflow.org",
+            Kind::Namespace => "namespaces",
+            Kind::RoleBinding => "rolebindings.rbac.authorization.k8s.io",
+            Kind::ClusterRoleBinding => "clusterrolebindings.rbac.authorization.k8s.io",
+            Kind::ClusterRole => "clusterroles.rbac.authorization.k8s.io",
+            Kind::AuthorizationPolicy => "authorizationpolicies.security.istio.io",
+            Kind::ResourceQuota => "resourcequotas",
+            Kind::LimitRange => "limitranges",
+        }
+    }
 }
 
 impl Object {
