@@ -136,13 +136,13 @@ pub fn keep_latest_snapshot(pending: &mut std::collections::VecDeque<Msg>) {
     }
 }
 
-/// Opens the TUI on the cluster `options` select; returns when the user quits.
-pub async fn run(
-    options: ConnectOptions,
+/// The state before the first message: the context asked for, colour unless `NO_COLOR`,
+/// the onboarding presets (or why they could not be read).
+fn initial_state(
+    options: &ConnectOptions,
     readonly: bool,
     user_ids: crate::model::UserIdFormat,
-) -> std::io::Result<()> {
-    let (tx, mut rx) = mpsc::unbounded_channel::<Msg>();
+) -> AppState {
     let context = options
         .context
         .clone()
@@ -153,6 +153,37 @@ pub async fn run(
     let (presets, problem) = edit::onboard::load_presets();
     state.presets = presets;
     state.status = problem;
+    state
+}
+
+/// Hands the terminal to the user's editor on `object` and takes it back; the edit comes
+/// back as the message to handle next.
+fn run_editor(object: serde_json::Value) -> std::io::Result<(ratatui::DefaultTerminal, Msg)> {
+    ratatui::restore();
+    let result = edit::yaml::edit_in_editor(&object, &edit::yaml::editor_command());
+    let mut terminal = ratatui::try_init()?;
+    // Not `terminal.clear()`: it asks the terminal for the cursor position, and the answer
+    // can be taken by the event reader still winding down, failing the TUI after a 2 s wait.
+    // A fresh Terminal's buffers are blank, like the cleared screen.
+    ratatui::backend::Backend::clear_region(
+        terminal.backend_mut(),
+        ratatui::backend::ClearType::All,
+    )?;
+    let edited = Msg::Edited {
+        before: object,
+        result,
+    };
+    Ok((terminal, edited))
+}
+
+/// Opens the TUI on the cluster `options` select; returns when the user quits.
+pub async fn run(
+    options: ConnectOptions,
+    readonly: bool,
+    user_ids: crate::model::UserIdFormat,
+) -> std::io::Result<()> {
+    let (tx, mut rx) = mpsc::unbounded_channel::<Msg>();
+    let mut state = initial_state(&options, readonly, user_ids);
     let mut runner = Runner::new(options, readonly, tx);
     let mut terminal = ratatui::try_init()?;
     let _restore = RestoreGuard;
@@ -202,23 +233,10 @@ pub async fn run(
                         // The editor owns the terminal until it exits; the event reader
                         // must not take its keys meanwhile.
                         drop(events);
-                        ratatui::restore();
-                        let result =
-                            edit::yaml::edit_in_editor(&object, &edit::yaml::editor_command());
-                        terminal = ratatui::try_init()?;
-                        // Not `terminal.clear()`: it asks the terminal for the cursor
-                        // position, and the answer can be taken by the event reader still
-                        // winding down, failing the TUI after a 2 s wait. A fresh Terminal's
-                        // buffers are blank, like the cleared screen.
-                        ratatui::backend::Backend::clear_region(
-                            terminal.backend_mut(),
-                            ratatui::backend::ClearType::All,
-                        )?;
+                        let edited;
+                        (terminal, edited) = run_editor(object)?;
                         events = EventStream::new();
-                        pending.push_back(Msg::Edited {
-                            before: object,
-                            result,
-                        });
+                        pending.push_back(edited);
                     }
                     other => runner.run(other),
                 }

@@ -194,9 +194,7 @@ impl Intent {
             } => {
                 let mut parts: Vec<String> = set.iter().map(|(k, v)| format!("{k}={v}")).collect();
                 parts.extend(unset.iter().map(|k| format!("-{k}")));
-                if *limit_range {
-                    parts.push("+LimitRange".into());
-                }
+                parts.extend(limit_range.then(|| "+LimitRange".to_string()));
                 format!("quota {profile}: {}", parts.join(", "))
             }
             Intent::Access {
@@ -220,18 +218,16 @@ impl Intent {
                 limit_range,
                 contributors,
             } => {
-                let mut s = format!("onboard {email} as profile {profile}");
+                let mut parts = vec![format!("onboard {email} as profile {profile}")];
                 if !quota.is_empty() {
                     let q: Vec<String> = quota.iter().map(|(k, v)| format!("{k}={v}")).collect();
-                    s.push_str(&format!(", quota {}", q.join(",")));
+                    parts.push(format!("quota {}", q.join(",")));
                 }
-                if *limit_range {
-                    s.push_str(", +LimitRange");
-                }
+                parts.extend(limit_range.then(|| "+LimitRange".to_string()));
                 if !contributors.is_empty() {
-                    s.push_str(&format!(", {} contributor(s)", contributors.len()));
+                    parts.push(format!("{} contributor(s)", contributors.len()));
                 }
-                s
+                parts.join(", ")
             }
             Intent::Offboard { subject } => format!("offboard {}", subject.name()),
             Intent::ClusterWide {
@@ -252,12 +248,10 @@ impl Intent {
             Intent::Fix { findings } => {
                 format!("doctor: safe fixes for {} finding(s)", findings.len())
             }
-            Intent::Registration { enable: true } => {
-                "registration enable (users without a profile may create one)".into()
-            }
-            Intent::Registration { enable: false } => {
-                "registration disable (only admins onboard users)".into()
-            }
+            Intent::Registration { enable } => match enable {
+                true => "registration enable (users without a profile may create one)".into(),
+                false => "registration disable (only admins onboard users)".into(),
+            },
             Intent::Replace { label, .. } => format!("edit {label} (as YAML)"),
             Intent::Undo { id: Some(id) } => format!("undo change set {id}"),
             Intent::Undo { id: None } => "undo the newest change set".into(),

@@ -5,7 +5,7 @@
 
 use serde_json::Value;
 
-use super::{ChangeSet, Stage};
+use super::{ChangeSet, Check, Stage, Staged};
 use crate::manifest::{OutputFormat, render_objects};
 use crate::plan::Action;
 
@@ -83,72 +83,7 @@ pub fn preview(set: &ChangeSet) -> Vec<Styled> {
     ));
     let mut sent: Vec<Value> = Vec::new();
     for (i, s) in set.items.iter().enumerate() {
-        out.push(line(Tone::Plain, ""));
-        out.push(line(
-            Tone::Heading,
-            format!("── {}. {}", i + 1, s.intent.summary()),
-        ));
-        if let Some(n) = &s.note {
-            out.push(line(Tone::Warning, format!("⚠ {n}")));
-        }
-        let plan = match &s.stage {
-            Stage::Planning => {
-                out.push(line(Tone::Dim, "planning against the live objects…"));
-                continue;
-            }
-            Stage::Ready(p) => p,
-        };
-        for w in &plan.warnings {
-            out.push(line(Tone::Warning, format!("⚠ {w}")));
-        }
-        for c in plan
-            .changes
-            .iter()
-            .filter(|c| c.action != Action::Unchanged)
-        {
-            out.push(line(
-                Tone::Plain,
-                format!("{} {}", c.action.verb(), c.label()),
-            ));
-            if let Some(a) = &c.after
-                && c.action != Action::Delete
-            {
-                let mut a = a.clone();
-                if let Some(m) = a.get_mut("metadata").and_then(Value::as_object_mut) {
-                    m.remove("managedFields");
-                }
-                sent.push(a);
-            }
-        }
-        if s.checks.is_empty() {
-            out.push(line(Tone::Dim, "server dry run: running…"));
-        }
-        for c in &s.checks {
-            match &c.outcome {
-                Ok(word) if word.starts_with("not validated") => out.push(line(
-                    Tone::Warning,
-                    format!("• server dry run: {} {word}", c.reference),
-                )),
-                Ok(word) => out.push(line(
-                    Tone::Ok,
-                    format!("✓ server dry run: {} {word}", c.reference),
-                )),
-                Err(e) => {
-                    let mut msg = e.lines();
-                    out.push(line(
-                        Tone::Error,
-                        format!(
-                            "✗ server dry run: {} refused: {}",
-                            c.reference,
-                            msg.next().unwrap_or_default()
-                        ),
-                    ));
-                    out.extend(msg.map(|l| line(Tone::Error, format!("  {l}"))));
-                }
-            }
-        }
-        let diff = plan.diff();
-        out.extend(diff.lines().map(|l| line(diff_tone(l), l)));
+        staged_change(&mut out, &mut sent, i + 1, s);
     }
     out.push(line(Tone::Plain, ""));
     out.push(line(
@@ -160,4 +95,80 @@ pub fn preview(set: &ChangeSet) -> Vec<Styled> {
         Err(e) => out.push(line(Tone::Error, format!("cannot render YAML: {e}"))),
     }
     out
+}
+
+/// One staged change: its summary, warnings, the writes, the server's dry run and the diff;
+/// what it sends is added to `sent`.
+fn staged_change(out: &mut Vec<Styled>, sent: &mut Vec<Value>, n: usize, s: &Staged) {
+    out.push(line(Tone::Plain, ""));
+    out.push(line(
+        Tone::Heading,
+        format!("── {n}. {}", s.intent.summary()),
+    ));
+    if let Some(note) = &s.note {
+        out.push(line(Tone::Warning, format!("⚠ {note}")));
+    }
+    let plan = match &s.stage {
+        Stage::Planning => {
+            out.push(line(Tone::Dim, "planning against the live objects…"));
+            return;
+        }
+        Stage::Ready(p) => p,
+    };
+    for w in &plan.warnings {
+        out.push(line(Tone::Warning, format!("⚠ {w}")));
+    }
+    for c in plan
+        .changes
+        .iter()
+        .filter(|c| c.action != Action::Unchanged)
+    {
+        out.push(line(
+            Tone::Plain,
+            format!("{} {}", c.action.verb(), c.label()),
+        ));
+        if let Some(a) = &c.after
+            && c.action != Action::Delete
+        {
+            let mut a = a.clone();
+            if let Some(m) = a.get_mut("metadata").and_then(Value::as_object_mut) {
+                m.remove("managedFields");
+            }
+            sent.push(a);
+        }
+    }
+    if s.checks.is_empty() {
+        out.push(line(Tone::Dim, "server dry run: running…"));
+    }
+    for c in &s.checks {
+        dry_run_result(out, c);
+    }
+    let diff = plan.diff();
+    out.extend(diff.lines().map(|l| line(diff_tone(l), l)));
+}
+
+/// What the server's dry run said of one object.
+fn dry_run_result(out: &mut Vec<Styled>, c: &Check) {
+    match &c.outcome {
+        Ok(word) if word.starts_with("not validated") => out.push(line(
+            Tone::Warning,
+            format!("• server dry run: {} {word}", c.reference),
+        )),
+        Ok(word) => out.push(line(
+            Tone::Ok,
+            format!("✓ server dry run: {} {word}", c.reference),
+        )),
+        Err(e) => {
+            let mut msg = e.lines();
+            out.push(line(
+                Tone::Error,
+                format!(
+                    "✗ server dry run: {} refused: {}",
+                    c.reference,
+                    msg.next().unwrap_or_default()
+                ),
+            ));
+            out.extend(msg.map(|l| line(Tone::Error, format!("  {l}"))));
+        }
+    }
 }

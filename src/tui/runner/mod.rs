@@ -61,44 +61,16 @@ impl Runner {
     /// Starts `effect`.
     pub fn run(&mut self, effect: Effect) {
         match effect {
-            Effect::Quit => {}
+            // The terminal's owner quits and runs the editor (see `tui::run`).
+            Effect::Quit | Effect::OpenEditor { .. } => {}
             Effect::Watch {
                 generation,
                 context,
-            } => {
-                if let Some(old) = self.watch.take() {
-                    // Dropping the task drops its LiveTenancy, which stops the watchers.
-                    old.abort();
-                }
-                let mut options = self.options.clone();
-                if let Some(ctx) = context {
-                    options.context = Some(ctx);
-                    // Later refreshes stay on the chosen context.
-                    self.options = options.clone();
-                    self.permissions = PermissionCache::default();
-                }
-                if let Ok(mut slot) = self.cluster.lock() {
-                    *slot = None;
-                }
-                let task = watch(
-                    options,
-                    self.readonly,
-                    generation,
-                    self.tx.clone(),
-                    Arc::clone(&self.cluster),
-                );
-                self.watch = Some(tokio::spawn(task));
-            }
-            Effect::Plan { id, intent } => {
-                let (cluster, tx, cache) = self.parts();
-                tokio::spawn(async move {
-                    let result = match cluster {
-                        Some(c) => plan(&c, &intent, &cache).await,
-                        None => Err(not_connected()),
-                    };
-                    let _ = tx.send(Msg::Planned { id, result });
-                });
-            }
+            } => self.restart_watch(generation, context),
+            Effect::Plan { id, intent } => self.answer(
+                move |c, cache| async move { plan(&c, &intent, &cache).await },
+                move |result| Msg::Planned { id, result },
+            ),
             Effect::DryRun { items } => {
                 let (cluster, tx, _) = self.parts();
                 tokio::spawn(async move {
@@ -115,35 +87,20 @@ impl Runner {
                 });
             }
             Effect::Inspect { intent } => {
-                let (cluster, tx, cache) = self.parts();
-                tokio::spawn(async move {
-                    let result = match cluster {
-                        Some(c) => inspect(&c, &intent, &cache).await,
-                        None => Err(not_connected()),
-                    };
-                    let _ = tx.send(Msg::Inspected { intent, result });
-                });
+                let asked = intent.clone();
+                self.answer(
+                    move |c, cache| async move { inspect(&c, &asked, &cache).await },
+                    move |result| Msg::Inspected { intent, result },
+                )
             }
-            Effect::FetchYaml { title, objects } => {
-                let (cluster, tx, _) = self.parts();
-                tokio::spawn(async move {
-                    let result = match cluster {
-                        Some(c) => fetch_yaml(&c, &objects).await,
-                        None => Err(not_connected()),
-                    };
-                    let _ = tx.send(Msg::YamlReady { title, result });
-                });
-            }
-            Effect::FetchForEdit { object } => {
-                let (cluster, tx, _) = self.parts();
-                tokio::spawn(async move {
-                    let result = match cluster {
-                        Some(c) => fetch_for_edit(&c, &object).await,
-                        None => Err(not_connected()),
-                    };
-                    let _ = tx.send(Msg::EditReady { result });
-                });
-            }
+            Effect::FetchYaml { title, objects } => self.answer(
+                move |c, _| async move { fetch_yaml(&c, &objects).await },
+                move |result| Msg::YamlReady { title, result },
+            ),
+            Effect::FetchForEdit { object } => self.answer(
+                move |c, _| async move { fetch_for_edit(&c, &object).await },
+                move |result| Msg::EditReady { result },
+            ),
             Effect::History => {
                 let (cluster, tx, _) = self.parts();
                 let result = match cluster {
@@ -152,8 +109,6 @@ impl Runner {
                 };
                 let _ = tx.send(Msg::HistoryReady { result });
             }
-            // The terminal's owner runs the editor (see `tui::run`).
-            Effect::OpenEditor { .. } => {}
             Effect::Apply { items } => {
                 let (cluster, tx, cache) = self.parts();
                 tokio::spawn(async move {
@@ -162,6 +117,50 @@ impl Runner {
                 });
             }
         }
+    }
+
+    /// Replaces the watch (on `context`, when given: later refreshes stay on it).
+    fn restart_watch(&mut self, generation: u64, context: Option<String>) {
+        if let Some(old) = self.watch.take() {
+            // Dropping the task drops its LiveTenancy, which stops the watchers.
+            old.abort();
+        }
+        let mut options = self.options.clone();
+        if let Some(ctx) = context {
+            options.context = Some(ctx);
+            self.options = options.clone();
+            self.permissions = PermissionCache::default();
+        }
+        if let Ok(mut slot) = self.cluster.lock() {
+            *slot = None;
+        }
+        let task = watch(
+            options,
+            self.readonly,
+            generation,
+            self.tx.clone(),
+            Arc::clone(&self.cluster),
+        );
+        self.watch = Some(tokio::spawn(task));
+    }
+
+    /// Runs `work` against the connected cluster on a task and sends its answer as
+    /// `reply(result)` (not connected yet is a failure, not a wait).
+    fn answer<T, W, F, R>(&self, work: W, reply: R)
+    where
+        T: Send + 'static,
+        W: FnOnce(Cluster, PermissionCache) -> F + Send + 'static,
+        F: std::future::Future<Output = Result<T, Failure>> + Send,
+        R: FnOnce(Result<T, Failure>) -> Msg + Send + 'static,
+    {
+        let (cluster, tx, cache) = self.parts();
+        tokio::spawn(async move {
+            let result = match cluster {
+                Some(c) => work(c, cache).await,
+                None => Err(not_connected()),
+            };
+            let _ = tx.send(reply(result));
+        });
     }
 
     fn parts(&self) -> (Option<Cluster>, mpsc::UnboundedSender<Msg>, PermissionCache) {

@@ -51,27 +51,36 @@ pub async fn plan(
     intent: &Intent,
     cache: &PermissionCache,
 ) -> Result<Plan, Failure> {
-    let plan = match intent {
+    let mut plan = plan_intent(cluster, intent).await?;
+    if plan.title.is_none() {
+        plan.title = Some(format!("tui: {}", intent.summary()));
+    }
+    let missing = missing_permissions(cluster, &plan, cache)
+        .await
+        .map_err(|e| Failure::from(&e))?;
+    if !missing.is_empty() {
+        let what: Vec<String> = missing.iter().map(ToString::to_string).collect();
+        return Err(Failure::new(
+            FailureKind::Forbidden,
+            format!(
+                "{}: {}; nothing was staged",
+                intent.summary(),
+                what.join("; ")
+            ),
+        ));
+    }
+    Ok(plan)
+}
+
+/// The plan of `intent`, from the planner the CLI's command for it uses.
+async fn plan_intent(cluster: &Cluster, intent: &Intent) -> Result<Plan, Failure> {
+    Ok(match intent {
         Intent::Quota {
             profile,
             set,
             unset,
             limit_range,
-        } => {
-            let mut quota = Quota::new();
-            for (k, v) in set {
-                quota.set(k.clone(), *v).map_err(invalid)?;
-            }
-            let edit = QuotaEdit::Change {
-                set: quota,
-                unset: unset.iter().cloned().collect(),
-            };
-            let defaults = limit_range.then(LimitRangeDefaults::default);
-            plan_quota(cluster, profile, &edit, None, defaults.as_ref())
-                .await
-                .map_err(from_quota)?
-                .plan
-        }
+        } => plan_quota_edit(cluster, profile, set, unset, *limit_range).await?,
         Intent::Access {
             profile,
             subject,
@@ -94,16 +103,12 @@ pub async fn plan(
             contributors,
         } => plan_new_profile(cluster, email, profile, quota, *limit_range, contributors).await?,
         Intent::Offboard { subject } => {
-            plan_offboard(cluster, subject, false)
-                .await
-                .map_err(from_access)?
-                .plan
+            let offboard = plan_offboard(cluster, subject, false).await;
+            offboard.map_err(from_access)?.plan
         }
         Intent::DeleteProfile { profile } => {
-            plan_delete_profile(cluster, profile)
-                .await
-                .map_err(from_access)?
-                .plan
+            let delete = plan_delete_profile(cluster, profile).await;
+            delete.map_err(from_access)?.plan
         }
         Intent::Fix { findings } => plan_fix(cluster, findings).await?,
         Intent::ClusterWide {
@@ -126,26 +131,29 @@ pub async fn plan(
                 .0
         }
         Intent::Undo { id } => plan_undo(cluster, *id).await?,
+    })
+}
+
+/// A quota edit: the quantities set and the resources dropped (and the LimitRange made,
+/// with the defaults, when asked).
+async fn plan_quota_edit(
+    cluster: &Cluster,
+    profile: &ProfileName,
+    set: &BTreeMap<ResourceName, Quantity>,
+    unset: &std::collections::BTreeSet<ResourceName>,
+    limit_range: bool,
+) -> Result<Plan, Failure> {
+    let mut quota = Quota::new();
+    for (k, v) in set {
+        quota.set(k.clone(), *v).map_err(invalid)?;
+    }
+    let edit = QuotaEdit::Change {
+        set: quota,
+        unset: unset.iter().cloned().collect(),
     };
-    let mut plan = plan;
-    if plan.title.is_none() {
-        plan.title = Some(format!("tui: {}", intent.summary()));
-    }
-    let missing = missing_permissions(cluster, &plan, cache)
-        .await
-        .map_err(|e| Failure::from(&e))?;
-    if !missing.is_empty() {
-        let what: Vec<String> = missing.iter().map(ToString::to_string).collect();
-        return Err(Failure::new(
-            FailureKind::Forbidden,
-            format!(
-                "{}: {}; nothing was staged",
-                intent.summary(),
-                what.join("; ")
-            ),
-        ));
-    }
-    Ok(plan)
+    let defaults = limit_range.then(LimitRangeDefaults::default);
+    let planned = plan_quota(cluster, profile, &edit, None, defaults.as_ref()).await;
+    Ok(planned.map_err(from_quota)?.plan)
 }
 
 /// An edited object against the live one: the edit moves onto the current version (a

@@ -10,12 +10,14 @@ use super::field::Field;
 use super::keymap::{Action, Context, lookup};
 use super::msg::{Effect, Msg};
 use super::rows;
-use super::state::{
-    AppState, ConfirmAction, Connection, Data, Input, Modal, Place, ReadOnly, Scope, ViewKind,
-};
+use super::state::{AppState, ConfirmAction, Connection, Data, Input, Modal, ReadOnly, ViewKind};
 use crate::cluster::watch::LiveEvent;
 use crate::model::Role;
 use crate::tenancy::{Snapshot, Tenancy};
+
+mod navigate;
+
+use navigate::{mark, navigate};
 
 /// Applies one message; returns the I/O to start.
 pub fn update(state: &mut AppState, msg: Msg) -> Vec<Effect> {
@@ -26,11 +28,7 @@ pub fn update(state: &mut AppState, msg: Msg) -> Vec<Effect> {
             Vec::new()
         }
         Msg::Tick(now) => {
-            let minute = |t: jiff::Timestamp| t.as_second() / 60;
-            let old = std::mem::replace(&mut state.now, now);
-            if minute(old) != minute(now) {
-                rebuild(state, &[ViewKind::Profiles]);
-            }
+            on_tick(state, now);
             Vec::new()
         }
         Msg::Connected {
@@ -51,19 +49,7 @@ pub fn update(state: &mut AppState, msg: Msg) -> Vec<Effect> {
             Vec::new()
         }
         Msg::Identity { generation, result } if generation == state.generation => {
-            match result {
-                Ok(id) => {
-                    state.header.user = id.username;
-                    if state.header.read_only != ReadOnly::Flag {
-                        state.header.read_only = if id.can_write {
-                            ReadOnly::Writable
-                        } else {
-                            ReadOnly::NoPermission
-                        };
-                    }
-                }
-                Err(e) => state.status = Some(format!("cannot tell who you are: {e}")),
-            }
+            on_identity(state, result);
             Vec::new()
         }
         Msg::Planned { id, result } => {
@@ -75,22 +61,7 @@ pub fn update(state: &mut AppState, msg: Msg) -> Vec<Effect> {
             Vec::new()
         }
         Msg::HistoryReady { result } => {
-            let waiting =
-                matches!(&state.modal, Modal::Yaml { title, .. } if title == HISTORY_TITLE);
-            if !waiting {
-                return Vec::new(); // the overlay was closed meanwhile
-            }
-            state.modal = match result {
-                Ok(lines) => Modal::Yaml {
-                    title: HISTORY_TITLE.into(),
-                    lines,
-                    scroll: 0,
-                },
-                Err(f) => {
-                    state.status = Some(format!("history: {}", f.message));
-                    Modal::None
-                }
-            };
+            on_history(state, result);
             Vec::new()
         }
         Msg::EditReady { result } => flow::on_edit_ready(state, result),
@@ -115,6 +86,51 @@ pub fn update(state: &mut AppState, msg: Msg) -> Vec<Effect> {
         | Msg::Live { .. }
         | Msg::Identity { .. } => Vec::new(),
     }
+}
+
+/// The clock: ages ("5m") in the profiles view change once a minute.
+fn on_tick(state: &mut AppState, now: jiff::Timestamp) {
+    let minute = |t: jiff::Timestamp| t.as_second() / 60;
+    let old = std::mem::replace(&mut state.now, now);
+    if minute(old) != minute(now) {
+        rebuild(state, &[ViewKind::Profiles]);
+    }
+}
+
+/// Who the user is, and whether they may write (unless `--read-only` decided it).
+fn on_identity(state: &mut AppState, result: Result<crate::cluster::Identity, String>) {
+    match result {
+        Ok(id) => {
+            state.header.user = id.username;
+            if state.header.read_only != ReadOnly::Flag {
+                state.header.read_only = if id.can_write {
+                    ReadOnly::Writable
+                } else {
+                    ReadOnly::NoPermission
+                };
+            }
+        }
+        Err(e) => state.status = Some(format!("cannot tell who you are: {e}")),
+    }
+}
+
+/// The journal's change sets, into the overlay still waiting for them.
+fn on_history(state: &mut AppState, result: Result<Vec<String>, super::edit::Failure>) {
+    let waiting = matches!(&state.modal, Modal::Yaml { title, .. } if title == HISTORY_TITLE);
+    if !waiting {
+        return; // the overlay was closed meanwhile
+    }
+    state.modal = match result {
+        Ok(lines) => Modal::Yaml {
+            title: HISTORY_TITLE.into(),
+            lines,
+            scroll: 0,
+        },
+        Err(f) => {
+            state.status = Some(format!("history: {}", f.message));
+            Modal::None
+        }
+    };
 }
 
 fn on_live(state: &mut AppState, event: LiveEvent) {
@@ -261,9 +277,12 @@ fn on_action(state: &mut AppState, action: Action) -> Vec<Effect> {
             | Action::Fix
             | Action::FixAll
     );
-    if edits && let Some(reason) = flow::read_only_reason(state) {
-        state.status = Some(reason);
-        return Vec::new();
+    if edits {
+        if let Some(reason) = flow::read_only_reason(state) {
+            state.status = Some(reason);
+            return Vec::new();
+        }
+        return on_edit(state, action);
     }
     match action {
         Action::Quit if !state.staged.is_empty() => {
@@ -280,23 +299,9 @@ fn on_action(state: &mut AppState, action: Action) -> Vec<Effect> {
             return vec![Effect::Quit];
         }
         Action::Help => state.modal = Modal::Help { scroll: 0 },
-        Action::EditQuota => flow::open_quota_editor(state),
-        Action::SetRole => flow::open_role_picker(state),
-        Action::Onboard => flow::open_onboard(state),
-        Action::Offboard => return flow::open_danger(state),
-        Action::AddContributor => flow::open_contributor(state),
-        Action::EditYaml => return flow::open_yaml_edit(state),
         Action::Mark => mark(state),
-        Action::Fix => return flow::stage_fixes(state, false),
-        Action::FixAll => return flow::stage_fixes(state, true),
         Action::Staged => state.modal = Modal::Staged { selected: 0 },
         Action::Preview => return flow::open_preview(state),
-        Action::NextView => switch(state, (state.view.index() + 1) % ViewKind::ALL.len()),
-        Action::PrevView => switch(
-            state,
-            (state.view.index() + ViewKind::ALL.len() - 1) % ViewKind::ALL.len(),
-        ),
-        Action::View(i) => switch(state, i),
         Action::Command => state.input = Input::Command(Field::default()),
         Action::Filter => {
             let previous = state.table().filter.clone();
@@ -304,46 +309,7 @@ fn on_action(state: &mut AppState, action: Action) -> Vec<Effect> {
             state.input = Input::Filter { previous, field };
         }
         Action::Refresh => return restart(state, None),
-        Action::Up => state.table_mut().move_by(-1),
-        Action::Down => state.table_mut().move_by(1),
-        Action::PageUp => {
-            let page = page_size(state);
-            state.table_mut().move_by(-page);
-        }
-        Action::PageDown => {
-            let page = page_size(state);
-            state.table_mut().move_by(page);
-        }
-        Action::Top => state.table_mut().selected = 0,
-        Action::Bottom => {
-            let t = state.table_mut();
-            t.selected = t.visible.len().saturating_sub(1);
-        }
-        Action::Enter => drill(state),
-        Action::Back => back(state),
-        Action::Sort => {
-            let cols = state.table().headers.len();
-            let t = state.table_mut();
-            t.sort = match t.sort {
-                None if cols > 0 => Some((0, false)),
-                Some((c, d)) if c + 1 < cols => Some((c + 1, d)),
-                _ => None,
-            };
-            let keep = t.selected_row().map(|r| r.id.clone());
-            t.refresh(keep.as_deref());
-        }
-        Action::ReverseSort => {
-            let t = state.table_mut();
-            t.sort = Some(t.sort.map_or((0, true), |(c, d)| (c, !d)));
-            let keep = t.selected_row().map(|r| r.id.clone());
-            t.refresh(keep.as_deref());
-        }
         Action::Yaml => return super::objects::yaml(state),
-        Action::Left => state.access_col = state.access_col.saturating_sub(1),
-        Action::Right => {
-            let cols = state.tables[ViewKind::Access.index()].headers.len();
-            state.access_col = (state.access_col + 1).min(cols.saturating_sub(1));
-        }
         Action::Compare => {
             state.compare = match state.compare {
                 None => Some((Role::Edit, Role::View)),
@@ -352,24 +318,25 @@ fn on_action(state: &mut AppState, action: Action) -> Vec<Effect> {
             };
             rebuild(state, &[ViewKind::Roles]);
         }
-        _ => {}
+        other => navigate(state, other),
     }
     Vec::new()
 }
 
-/// Rows per page: as drawn last, or estimated from the terminal height before the first draw.
-fn page_size(state: &AppState) -> isize {
-    let page = match state.table().page.get() {
-        0 => usize::from(state.size.1.saturating_sub(8)),
-        p => p,
-    };
-    isize::try_from(page.max(1)).unwrap_or(isize::MAX)
-}
-
-fn switch(state: &mut AppState, index: usize) {
-    if let Some(v) = ViewKind::ALL.get(index) {
-        state.view = *v;
+/// The keys that open an editor or stage a change (the cluster is writable).
+fn on_edit(state: &mut AppState, action: Action) -> Vec<Effect> {
+    match action {
+        Action::EditQuota => flow::open_quota_editor(state),
+        Action::SetRole => flow::open_role_picker(state),
+        Action::Onboard => flow::open_onboard(state),
+        Action::Offboard => return flow::open_danger(state),
+        Action::AddContributor => flow::open_contributor(state),
+        Action::EditYaml => return flow::open_yaml_edit(state),
+        Action::Fix => return flow::stage_fixes(state, false),
+        Action::FixAll => return flow::stage_fixes(state, true),
+        _ => {}
     }
+    Vec::new()
 }
 
 fn restart(state: &mut AppState, context: Option<String>) -> Vec<Effect> {
@@ -393,95 +360,6 @@ fn restart(state: &mut AppState, context: Option<String>) -> Vec<Effect> {
         generation: state.generation,
         context,
     }]
-}
-
-fn go(state: &mut AppState, view: ViewKind, scope: Option<Scope>, select: Option<&str>) {
-    state.history.push(Place {
-        view: state.view,
-        scope: state.table().scope.clone(),
-        selected: state.table().selected_row().map(|r| r.id.clone()),
-        replaced: state.tables[view.index()].scope.clone(),
-    });
-    state.view = view;
-    let t = state.table_mut();
-    t.scope = scope;
-    t.filter.clear();
-    t.selected = 0;
-    t.refresh(select);
-}
-
-fn drill(state: &mut AppState) {
-    let Some(row) = state.table().selected_row().cloned() else {
-        return;
-    };
-    match state.view {
-        ViewKind::Profiles => go(state, ViewKind::Users, Some(Scope::Profile(row.id)), None),
-        ViewKind::Users => go(state, ViewKind::Profiles, Some(Scope::User(row.id)), None),
-        ViewKind::Access => {
-            let profile = state.table().headers.get(state.access_col).cloned();
-            if let Some(p) = profile {
-                go(state, ViewKind::Profiles, None, Some(&p));
-            }
-        }
-        ViewKind::Doctor => {
-            if let Some(p) = row.links.first() {
-                go(state, ViewKind::Profiles, None, Some(p));
-            } else {
-                state.status = Some("this finding is not about one profile".into());
-            }
-        }
-        ViewKind::Roles => {}
-    }
-}
-
-fn mark(state: &mut AppState) {
-    if !matches!(
-        state.view,
-        ViewKind::Users | ViewKind::Profiles | ViewKind::Access
-    ) {
-        state.status = Some("Space marks users or profiles (Users, Profiles, Access views)".into());
-        return;
-    }
-    let t = state.table_mut();
-    if let Some(id) = t.selected_row().map(|r| r.id.clone())
-        && !t.marked.remove(&id)
-    {
-        t.marked.insert(id);
-    }
-    t.move_by(1);
-}
-
-fn back(state: &mut AppState) {
-    if !state.table().marked.is_empty() {
-        state.table_mut().marked.clear();
-        return;
-    }
-    if !state.table().filter.is_empty() {
-        let t = state.table_mut();
-        t.filter.clear();
-        let keep = t.selected_row().map(|r| r.id.clone());
-        t.refresh(keep.as_deref());
-        return;
-    }
-    match state.history.pop() {
-        Some(p) => {
-            let t = state.table_mut();
-            t.scope = p.replaced;
-            let keep = t.selected_row().map(|r| r.id.clone());
-            t.refresh(keep.as_deref());
-            state.view = p.view;
-            let t = state.table_mut();
-            t.scope = p.scope;
-            t.refresh(p.selected.as_deref());
-        }
-        None if state.table().scope.is_some() => {
-            let t = state.table_mut();
-            t.scope = None;
-            let keep = t.selected_row().map(|r| r.id.clone());
-            t.refresh(keep.as_deref());
-        }
-        None => {}
-    }
 }
 
 fn on_input(state: &mut AppState, key: KeyEvent) -> Vec<Effect> {

@@ -10,7 +10,7 @@ use super::super::rows::{finding_id, object_label};
 use super::super::state::{AppState, ViewKind};
 use super::bordered;
 use super::theme::Theme;
-use crate::tenancy::{Severity, Tenancy};
+use crate::tenancy::{ProfileRow, Severity, Tenancy};
 
 const BAR: usize = 20;
 
@@ -64,28 +64,7 @@ fn profile(t: &Tenancy, name: &str, theme: &Theme) -> Vec<Line<'static>> {
             Span::styled("no (pods without requests are rejected)", theme.warning())
         },
     ])];
-    if p.quota.is_empty() {
-        out.push(Line::styled(
-            "Quota: none (spec.resourceQuotaSpec is empty)",
-            theme.dim(),
-        ));
-    }
-    let label_w = p.quota.iter().map(|q| q.resource.len()).max().unwrap_or(0);
-    for q in &p.quota {
-        let pct = q.percent();
-        let filled = pct.map_or(0, |p| (p.min(100) as usize * BAR) / 100);
-        out.push(Line::from(vec![
-            Span::raw(format!("{:<label_w$} ", q.resource)),
-            Span::styled("█".repeat(filled), theme.usage(pct)),
-            Span::styled("░".repeat(BAR - filled), theme.dim()),
-            Span::raw(format!(
-                " {}/{}{}",
-                q.used.as_deref().unwrap_or("?"),
-                q.hard,
-                pct.map(|p| format!(" ({p}%)")).unwrap_or_default()
-            )),
-        ]));
-    }
+    quota_bars(&mut out, p, theme);
     if p.contributors.is_empty() {
         out.push(Line::styled("Contributors: none", theme.dim()));
     } else {
@@ -133,6 +112,32 @@ fn profile(t: &Tenancy, name: &str, theme: &Theme) -> Vec<Line<'static>> {
         ]));
     }
     out
+}
+
+/// The quota's usage bars (or that there is no quota).
+fn quota_bars(out: &mut Vec<Line<'static>>, p: &ProfileRow, theme: &Theme) {
+    if p.quota.is_empty() {
+        out.push(Line::styled(
+            "Quota: none (spec.resourceQuotaSpec is empty)",
+            theme.dim(),
+        ));
+    }
+    let label_w = p.quota.iter().map(|q| q.resource.len()).max().unwrap_or(0);
+    for q in &p.quota {
+        let pct = q.percent();
+        let filled = pct.map_or(0, |p| (p.min(100) as usize * BAR) / 100);
+        out.push(Line::from(vec![
+            Span::raw(format!("{:<label_w$} ", q.resource)),
+            Span::styled("█".repeat(filled), theme.usage(pct)),
+            Span::styled("░".repeat(BAR - filled), theme.dim()),
+            Span::raw(format!(
+                " {}/{}{}",
+                q.used.as_deref().unwrap_or("?"),
+                q.hard,
+                pct.map(|p| format!(" ({p}%)")).unwrap_or_default()
+            )),
+        ]));
+    }
 }
 
 fn user(t: &Tenancy, identity: &str, theme: &Theme) -> Vec<Line<'static>> {

@@ -1,5 +1,6 @@
 //! Drawing. Reads [`AppState`]; never awaits, never reads the clock, never builds YAML.
 
+mod access;
 mod detail;
 mod edit;
 mod forms;
@@ -33,15 +34,7 @@ pub fn render(state: &AppState, frame: &mut Frame) {
         return;
     }
     let banner = banner_text(state);
-    // A long message (a refusal with its reason) wraps over up to three lines instead of
-    // being cut at the terminal's width.
-    let foot_rows = match (&state.input, &state.status) {
-        (Input::None, Some(s)) => {
-            let width = usize::from(area.width).saturating_sub(8).max(1);
-            u16::try_from((s.chars().count() + 1).div_ceil(width).clamp(1, 3)).unwrap_or(1)
-        }
-        _ => 1,
-    };
+    let foot_rows = footer_rows(state, area.width);
     let [head, tabs, banner_area, body, foot] = Layout::vertical([
         Constraint::Length(1),
         Constraint::Length(1),
@@ -55,6 +48,31 @@ pub fn render(state: &AppState, frame: &mut Frame) {
     if let Some(text) = banner {
         frame.render_widget(Paragraph::new(text).style(theme.banner()), banner_area);
     }
+    render_body(state, frame, body, &theme);
+    let footer = Paragraph::new(footer_line(state, &theme));
+    let footer = if foot_rows > 1 {
+        footer.wrap(Wrap { trim: false })
+    } else {
+        footer
+    };
+    frame.render_widget(footer, foot);
+    render_modal(state, frame, body, &theme);
+}
+
+/// Rows of the footer: a long message (a refusal with its reason) wraps over up to three
+/// lines instead of being cut at the terminal's width.
+fn footer_rows(state: &AppState, width: u16) -> u16 {
+    match (&state.input, &state.status) {
+        (Input::None, Some(s)) => {
+            let width = usize::from(width).saturating_sub(8).max(1);
+            u16::try_from((s.chars().count() + 1).div_ceil(width).clamp(1, 3)).unwrap_or(1)
+        }
+        _ => 1,
+    }
+}
+
+/// The current view, or why there is none yet.
+fn render_body(state: &AppState, frame: &mut Frame, body: Rect, theme: &Theme) {
     match &state.data {
         Data::Loading => {
             let msg = format!("Loading tenancy from context {:?}…", state.header.context);
@@ -65,7 +83,7 @@ pub fn render(state: &AppState, frame: &mut Frame) {
                 body,
             );
         }
-        Data::Unavailable(msg) => overlay::unavailable(frame, body, msg, &theme),
+        Data::Unavailable(msg) => overlay::unavailable(frame, body, msg, theme),
         Data::Ready { snapshot, .. } => {
             let missing = forbidden_note(state.view, &snapshot.forbidden);
             let [note, body] = Layout::vertical([
@@ -78,47 +96,44 @@ pub fn render(state: &AppState, frame: &mut Frame) {
             }
             match state.view {
                 ViewKind::Profiles | ViewKind::Users | ViewKind::Doctor => {
-                    with_detail(state, frame, body, &theme)
+                    with_detail(state, frame, body, theme)
                 }
-                ViewKind::Access => render_access(state, frame, body, &theme),
-                ViewKind::Roles => render_table(state, state.table(), frame, body, &theme),
+                ViewKind::Access => access::render(state, frame, body, theme),
+                ViewKind::Roles => render_table(state, state.table(), frame, body, theme),
             }
         }
     }
-    let footer = Paragraph::new(footer_line(state, &theme));
-    let footer = if foot_rows > 1 {
-        footer.wrap(Wrap { trim: false })
-    } else {
-        footer
-    };
-    frame.render_widget(footer, foot);
+}
+
+/// The open overlay, over the body.
+fn render_modal(state: &AppState, frame: &mut Frame, body: Rect, theme: &Theme) {
     match &state.modal {
         Modal::None => {}
         Modal::Help { scroll } => {
             let why = crate::tui::edit::flow::read_only_reason(state);
-            overlay::help(frame, body, *scroll, why.as_deref(), &theme)
+            overlay::help(frame, body, *scroll, why.as_deref(), theme)
         }
         Modal::Yaml {
             title,
             lines,
             scroll,
-        } => overlay::yaml(frame, body, title, lines, *scroll, &theme),
-        Modal::Quota(e) => edit::quota(frame, body, e, &theme),
+        } => overlay::yaml(frame, body, title, lines, *scroll, theme),
+        Modal::Quota(e) => edit::quota(frame, body, e, theme),
         Modal::Onboard(f) => match &f.editor {
-            Some(e) => edit::quota(frame, body, e, &theme),
-            None => forms::onboard(frame, body, f, &theme),
+            Some(e) => edit::quota(frame, body, e, theme),
+            None => forms::onboard(frame, body, f, theme),
         },
-        Modal::RolePicker(p) => edit::picker(frame, body, p, &theme),
-        Modal::Danger(d) => forms::danger(frame, body, d, &theme),
-        Modal::Contributor(c) => forms::contributor(frame, body, c, &theme),
-        Modal::Staged { selected } => edit::staged(frame, body, &state.staged, *selected, &theme),
+        Modal::RolePicker(p) => edit::picker(frame, body, p, theme),
+        Modal::Danger(d) => forms::danger(frame, body, d, theme),
+        Modal::Contributor(c) => forms::contributor(frame, body, c, theme),
+        Modal::Staged { selected } => edit::staged(frame, body, &state.staged, *selected, theme),
         Modal::Text {
             title,
             lines,
             scroll,
             ..
-        } => edit::text(frame, body, title, lines, *scroll, &theme),
-        Modal::Confirm { prompt, .. } => edit::confirm(frame, body, prompt, &theme),
+        } => edit::text(frame, body, title, lines, *scroll, theme),
+        Modal::Confirm { prompt, .. } => edit::confirm(frame, body, prompt, theme),
     }
 }
 
@@ -414,112 +429,6 @@ fn with_detail(state: &AppState, frame: &mut Frame, area: Rect, theme: &Theme) {
     };
     render_table(state, state.table(), frame, list, theme);
     detail::render(state, frame, info, theme);
-}
-
-/// Users x profiles with row and column highlight; only the visible window is built.
-fn render_access(state: &AppState, frame: &mut Frame, area: Rect, theme: &Theme) {
-    let t = state.table();
-    let profiles = &t.headers;
-    let col_name = profiles.get(state.access_col).map_or("-", String::as_str);
-    let block = Block::bordered().title(Span::styled(
-        format!(
-            "{}· column {}/{}: {col_name} · O owner A admin E edit V view (* staged) ",
-            title(state, t),
-            state.access_col + 1,
-            profiles.len()
-        ),
-        theme.accent(),
-    ));
-    let inner = block.inner(area);
-    frame.render_widget(block, area);
-    if t.visible.is_empty() {
-        frame.render_widget(Paragraph::new("No users match.").style(theme.dim()), inner);
-        return;
-    }
-    let user_w = t
-        .visible
-        .iter()
-        .map(|i| t.rows[*i].id.chars().count())
-        .max()
-        .unwrap_or(4)
-        .clamp(4, 34)
-        + if t.marked.is_empty() { 0 } else { 2 };
-    const CELL: usize = 4;
-    // Staged role changes show in their cell as the new letter with a star.
-    let pending = |user: &str, profile: &str| -> Option<String> {
-        state.staged.items.iter().find_map(|s| match &s.intent {
-            crate::tui::edit::Intent::Access {
-                profile: p,
-                subject,
-                role,
-            } if p.as_str() == profile && subject.name() == user => Some(format!(
-                "{}*",
-                role.map_or('·', |r| r
-                    .short_name()
-                    .chars()
-                    .next()
-                    .unwrap_or('?')
-                    .to_ascii_uppercase())
-            )),
-            _ => None,
-        })
-    };
-    let cols_fit = (usize::from(inner.width).saturating_sub(user_w + 1) / CELL).max(1);
-    let col_off = state.access_col.saturating_sub(cols_fit - 1);
-    let height = usize::from(inner.height.saturating_sub(1));
-    let off = scroll(t, height);
-    let mut lines: Vec<Line> = Vec::new();
-    let mut head = vec![Span::styled(
-        format!("{:<user_w$} ", "USER"),
-        theme.header(),
-    )];
-    for (c, p) in profiles.iter().enumerate().skip(col_off).take(cols_fit) {
-        let short: String = p.chars().take(CELL - 1).collect();
-        let style = if c == state.access_col {
-            theme.header().patch(theme.column())
-        } else {
-            theme.header()
-        };
-        head.push(Span::styled(format!("{short:<CELL$}"), style));
-    }
-    lines.push(Line::from(head));
-    for (pos, i) in t.visible.iter().enumerate().skip(off).take(height) {
-        let r = &t.rows[*i];
-        let selected = pos == t.selected;
-        let marker = if t.marked.contains(&r.id) { "● " } else { "" };
-        let name: String = format!("{marker}{}", r.id).chars().take(user_w).collect();
-        let mut spans = vec![Span::styled(
-            format!("{name:<user_w$} "),
-            if selected {
-                theme.selected()
-            } else {
-                Style::default()
-            },
-        )];
-        let last_col = (col_off + cols_fit).min(profiles.len());
-        for c in col_off..last_col {
-            let cell = r.cell(c);
-            let staged = profiles.get(c).and_then(|p| pending(&r.id, p));
-            let mut style = match cell {
-                _ if staged.is_some() => theme.accent().add_modifier(Modifier::BOLD),
-                "O" => theme.accent(),
-                "A" => theme.error(),
-                "E" => theme.warning(),
-                "V" => theme.ok(),
-                _ => theme.dim(),
-            };
-            let cell = staged.as_deref().unwrap_or(cell);
-            if c == state.access_col {
-                style = style.patch(theme.column());
-            }
-            if selected {
-                style = style.patch(theme.selected());
-            }
-            spans.push(Span::styled(format!(" {cell:<w$}", w = CELL - 1), style));
-        }
-        lines.push(Line::from(spans));
-    }
-    frame.render_widget(Paragraph::new(lines), inner);
 }
 
 /// Block with the default borders, for the sub-views.

@@ -84,51 +84,18 @@ pub fn on_applied(state: &mut AppState, id: u64, outcome: Outcome) -> Vec<Effect
             l
         }
         Outcome::Conflict { failure, replanned } => {
-            let first = line(
-                Tone::Warning,
-                format!("⚠ {summary}: conflict, nothing of it was written"),
-            );
-            let why = line(
-                Tone::Plain,
-                format!("    {}", failure.message.lines().next().unwrap_or("")),
-            );
-            match replanned {
-                Ok(plan) => {
-                    let said = state.staged.planned(id, Ok(plan));
-                    match state.staged.get_mut(id) {
-                        Some(s) => {
-                            s.note = Some(
-                                "conflict: someone changed this object after it was staged; it was re-planned against the live object. Review the new diff (p) and apply again".into(),
-                            );
-                            vec![
-                                first,
-                                why,
-                                line(
-                                    Tone::Plain,
-                                    "    re-staged with a fresh diff against the live object: review it (p) and apply again",
-                                ),
-                            ]
-                        }
-                        // The live object already is what the change wanted.
-                        None => vec![
-                            first,
-                            why,
-                            line(Tone::Plain, format!("    {}", said.unwrap_or_default())),
-                        ],
-                    }
-                }
-                Err(f) => {
-                    state.staged.remove(id);
-                    vec![
-                        first,
-                        why,
-                        line(
-                            Tone::Error,
-                            format!("    re-planning failed, so it was unstaged: {}", f.message),
-                        ),
-                    ]
-                }
-            }
+            let mut l = vec![
+                line(
+                    Tone::Warning,
+                    format!("⚠ {summary}: conflict, nothing of it was written"),
+                ),
+                line(
+                    Tone::Plain,
+                    format!("    {}", failure.message.lines().next().unwrap_or("")),
+                ),
+            ];
+            l.push(on_conflict(state, id, replanned));
+            l
         }
         Outcome::Failed { done, failure } => {
             let mut l = vec![line(
@@ -161,6 +128,40 @@ pub fn on_applied(state: &mut AppState, id: u64, outcome: Outcome) -> Vec<Effect
     };
     results_push(state, lines);
     effects
+}
+
+/// A change that conflicted takes the fresh plan made against the live objects (and a note
+/// to review it), or leaves the list when there is nothing left to do or re-planning failed.
+/// Returns the result line saying which.
+fn on_conflict(
+    state: &mut AppState,
+    id: u64,
+    replanned: Result<crate::plan::Plan, Failure>,
+) -> Styled {
+    let plan = match replanned {
+        Ok(plan) => plan,
+        Err(f) => {
+            state.staged.remove(id);
+            return line(
+                Tone::Error,
+                format!("    re-planning failed, so it was unstaged: {}", f.message),
+            );
+        }
+    };
+    let said = state.staged.planned(id, Ok(plan));
+    match state.staged.get_mut(id) {
+        Some(s) => {
+            s.note = Some(
+                "conflict: someone changed this object after it was staged; it was re-planned against the live object. Review the new diff (p) and apply again".into(),
+            );
+            line(
+                Tone::Plain,
+                "    re-staged with a fresh diff against the live object: review it (p) and apply again",
+            )
+        }
+        // The live object already is what the change wanted.
+        None => line(Tone::Plain, format!("    {}", said.unwrap_or_default())),
+    }
 }
 
 /// Applying finished.
