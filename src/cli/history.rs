@@ -5,6 +5,7 @@ use clap::Args;
 
 use super::output::{Confirm, WriteFlags, execute};
 use super::{CliError, CliResult, GlobalArgs, connect};
+use crate::cluster::ClusterError;
 use crate::journal::{Did, Entry};
 use crate::plan::Action;
 
@@ -166,9 +167,12 @@ pub async fn undo(global: &GlobalArgs, args: UndoArgs) -> CliResult {
             .newest_journal_id()
             .map_err(|e| CliError::Usage(e.into()))?,
     };
-    let entry = cluster
-        .journal_entry(id)
-        .map_err(|e| CliError::Usage(e.into()))?;
+    let entry = cluster.journal_entry(id).map_err(|e| match e {
+        ClusterError::NoChangeSet { .. } => CliError::Usage(anyhow::anyhow!(
+            "{e}; `kubectl kubeflow history` lists them"
+        )),
+        e => CliError::Usage(e.into()),
+    })?;
     errln!(
         "Undoing change set {id} ({}), applied {} by {}",
         entry.command,

@@ -113,6 +113,14 @@ pub enum ClusterError {
         /// Why (the flag, or what the identity check said).
         reason: String,
     },
+    /// The journal holds no change set with this id.
+    #[error("the journal of context {context:?} has no change set {id}")]
+    NoChangeSet {
+        /// Context name.
+        context: String,
+        /// The id asked for.
+        id: u64,
+    },
     /// Any other failure.
     #[error("{0}")]
     Other(String),

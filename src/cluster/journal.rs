@@ -142,11 +142,9 @@ impl Cluster {
         journal
             .entry(id)
             .map_err(|e| ClusterError::Other(e.to_string()))?
-            .ok_or_else(|| {
-                ClusterError::Other(format!(
-                    "the journal of context {:?} has no change {id}; `kubectl kubeflow history` lists them",
-                    self.context()
-                ))
+            .ok_or_else(|| ClusterError::NoChangeSet {
+                context: self.context().to_string(),
+                id,
             })
     }
 }

@@ -265,12 +265,44 @@ async fn a_bulk_import_is_one_change_set_and_bad_ids_are_input_errors() {
         .args(["undo", "999"])
         .assert()
         .code(2)
-        .stderr(predicate::str::contains("no change 999"));
+        .stderr(predicate::str::contains(
+            "no change set 999; `kubectl kubeflow history` lists them",
+        ));
     cluster
         .plugin()
         .args(["history", "999"])
         .assert()
         .code(2)
         .stderr(predicate::str::contains("no change set 999"));
+    cluster.cleanup().await;
+}
+
+/// The TUI's `:undo ID` of a change set the journal does not hold: refused as not found,
+/// pointing at the TUI's own `:history` (the CLI's message names `kubectl kubeflow history`).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_tuis_undo_of_an_unknown_change_set_points_at_history() {
+    use kubectl_kubeflow::cluster::permission::PermissionCache;
+    use kubectl_kubeflow::cluster::{Cluster, ConnectOptions};
+    use kubectl_kubeflow::tui::edit::{FailureKind, Intent};
+    let cluster = TestCluster::start().await;
+    let options = ConnectOptions {
+        kubeconfig: Some(cluster.kubeconfig.clone()),
+        context: Some(cluster.admin_context.clone()),
+        journal_dir: Some(cluster.state_dir().join("tui-journal")),
+        ..ConnectOptions::default()
+    };
+    let tui = Cluster::connect(&options).await.unwrap();
+    let intent = Intent::Undo { id: Some(999) };
+    let failure = kubectl_kubeflow::tui::runner::plan(&tui, &intent, &PermissionCache::default())
+        .await
+        .unwrap_err();
+    assert_eq!(failure.kind, FailureKind::NotFound, "{}", failure.message);
+    assert_eq!(
+        failure.message,
+        format!(
+            "the journal of context {:?} has no change set 999; :history lists them",
+            cluster.admin_context
+        )
+    );
     cluster.cleanup().await;
 }

@@ -184,6 +184,9 @@ async fn plan_replace(cluster: &Cluster, before: &Value, after: &Value) -> Resul
 /// undone with each object's diff.
 async fn plan_undo(cluster: &Cluster, id: Option<u64>) -> Result<Plan, Failure> {
     let not_found = |e: crate::cluster::ClusterError| match e {
+        crate::cluster::ClusterError::NoChangeSet { .. } => {
+            Failure::new(FailureKind::NotFound, format!("{e}; :history lists them"))
+        }
         crate::cluster::ClusterError::Other(m) => Failure::new(FailureKind::NotFound, m),
         e => Failure::from(&e),
     };
