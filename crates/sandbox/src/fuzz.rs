@@ -9,10 +9,12 @@
 use serde_json::Value;
 
 use crate::handlers::{check_type, parse_body, validate_object};
-use crate::model::selector::Requirement;
 use crate::patch::{json_patch, merge_patch, strategic_merge};
+use crate::protobuf;
+use crate::registry;
+use crate::schema;
 use crate::selectors::{FieldSelector, LabelSelector};
-use crate::{protobuf, registry, schema};
+use kubectl_kubeflow_core::model::selector::Requirement;
 
 /// Splits the input at its first NUL byte (the second part is empty without one).
 fn split_nul(data: &[u8]) -> (&[u8], &[u8]) {

@@ -10,10 +10,7 @@ use super::http::{Body, Req, State, Target, json_response};
 use super::registry::ResourceInfo;
 use super::status::ApiError;
 use super::table;
-use crate::model::selector_parse::is_label_value;
-
-pub use super::deletes::{delete, delete_collection};
-pub use super::writes::{create, patch, update};
+use kubectl_kubeflow_core::model::selector_parse::is_label_value;
 
 /// Parses a request body as JSON, falling back to YAML (apply bodies); 400 when neither.
 pub fn parse_body(body: &[u8]) -> Result<Value, ApiError> {
@@ -319,7 +316,7 @@ pub fn validate_object(
     if info.group.is_empty() && matches!(info.resource.as_str(), "resourcequotas" | "limitranges") {
         let causes = match info.resource.as_str() {
             "resourcequotas" => super::quota::resource_quota_causes(obj),
-            _ => crate::model::quota_rules::limit_range_causes(&obj["spec"]),
+            _ => kubectl_kubeflow_core::model::quota_rules::limit_range_causes(&obj["spec"]),
         };
         if !causes.is_empty() {
             return Err(ApiError::invalid(&info.gr(), &info.kind, name, causes));

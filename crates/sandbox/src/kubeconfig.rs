@@ -10,7 +10,6 @@ use kube::config::{
 };
 
 use super::x509::ClientCertificate;
-use super::{SandboxError, SandboxUser};
 
 /// The context name for a non-admin, non-e2e user: `sandbox-as-` + the name with every run of
 /// characters outside `[a-z0-9-]` replaced by one `-`.
@@ -120,13 +119,40 @@ pub fn with_client_certificate(
     )
 }
 
+/// A user with a bearer token valid for this sandbox.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SandboxUser {
+    /// User name.
+    pub name: String,
+    /// Groups (system:authenticated is implied).
+    pub groups: Vec<String>,
+    /// Bearer token.
+    pub token: String,
+}
+
+/// Why a kubeconfig could not be written.
+#[derive(Debug, thiserror::Error)]
+pub enum KubeconfigWriteError {
+    /// Writing the file failed.
+    #[error("cannot write the kubeconfig to {path}: {source}")]
+    Write {
+        /// Target path.
+        path: std::path::PathBuf,
+        /// Underlying error.
+        source: std::io::Error,
+    },
+    /// Serializing the kubeconfig failed.
+    #[error("cannot serialize the kubeconfig: {0}")]
+    Serialize(String),
+}
+
 /// Writes `kubeconfig` as YAML, readable by its owner only on Unix (it holds credentials):
 /// created with mode 0600, and an existing file is narrowed to 0600 before it is written.
-pub fn write(path: &Path, kubeconfig: &Kubeconfig) -> Result<(), SandboxError> {
+pub fn write(path: &Path, kubeconfig: &Kubeconfig) -> Result<(), KubeconfigWriteError> {
     use std::io::Write as _;
     let yaml = serde_saphyr::to_string(kubeconfig)
-        .map_err(|e| SandboxError::SerializeKubeconfig(e.to_string()))?;
-    let io_err = |source| SandboxError::WriteKubeconfig {
+        .map_err(|e| KubeconfigWriteError::Serialize(e.to_string()))?;
+    let io_err = |source| KubeconfigWriteError::Write {
         path: path.to_path_buf(),
         source,
     };

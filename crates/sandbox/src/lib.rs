@@ -81,14 +81,12 @@ mod watch;
 mod writes;
 mod x509;
 
-/// The core's domain types and builders, under the names the modules here use.
-pub(crate) use kubectl_kubeflow_core::{manifest, model};
-
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 
 pub use controller::ControllerConfig;
 pub use crds::{CrdError, authorization_policy_crd, kubeflow_cluster_roles, profile_crd};
+pub use kubeconfig::{KubeconfigWriteError, SandboxUser};
 pub use seed::{
     DemoProblem, Seed, SeedError, SeedOptions, SeedParseError, SeedUser, demo_problems,
 };
@@ -114,16 +112,8 @@ pub enum SandboxError {
         source: std::io::Error,
     },
     /// Writing the kubeconfig failed.
-    #[error("cannot write the kubeconfig to {path}: {source}")]
-    WriteKubeconfig {
-        /// Target path.
-        path: std::path::PathBuf,
-        /// Underlying error.
-        source: std::io::Error,
-    },
-    /// Serializing the kubeconfig failed.
-    #[error("cannot serialize the kubeconfig: {0}")]
-    SerializeKubeconfig(String),
+    #[error(transparent)]
+    WriteKubeconfig(#[from] KubeconfigWriteError),
     /// The requested user has no token in this sandbox.
     #[error("no sandbox user named {0:?}; known users are listed by Sandbox::users()")]
     UnknownUser(String),
@@ -166,17 +156,6 @@ impl Default for SandboxOptions {
             faults: faults::Faults::default(),
         }
     }
-}
-
-/// A user with a bearer token valid for this sandbox.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct SandboxUser {
-    /// User name.
-    pub name: String,
-    /// Groups (system:authenticated is implied).
-    pub groups: Vec<String>,
-    /// Bearer token.
-    pub token: String,
 }
 
 /// The admin user's name.
@@ -382,7 +361,7 @@ impl Sandbox {
 
     /// Writes [`Sandbox::kubeconfig`] as YAML (mode 0600 on Unix: it holds tokens).
     pub fn write_kubeconfig(&self, path: &std::path::Path) -> Result<(), SandboxError> {
-        kubeconfig::write(path, &self.kubeconfig())
+        Ok(kubeconfig::write(path, &self.kubeconfig())?)
     }
 
     /// A client certificate from the sandbox CA for any `user` in `groups` (CN = user, one O
@@ -421,7 +400,10 @@ impl Sandbox {
         user: &str,
         groups: &[String],
     ) -> Result<(), SandboxError> {
-        kubeconfig::write(path, &self.client_certificate_kubeconfig(user, groups)?)
+        Ok(kubeconfig::write(
+            path,
+            &self.client_certificate_kubeconfig(user, groups)?,
+        )?)
     }
 
     /// A kube client authenticated as `user` (by name). It sees exactly what the server

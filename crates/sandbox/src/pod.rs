@@ -123,7 +123,7 @@ fn service_account(pod: &mut Value, suffix: &str) {
 /// Two quantity values (strings, or numbers as YAML may give them) of the same amount.
 fn same(a: &Value, b: &Value) -> bool {
     let text = |v: &Value| v.as_str().map_or_else(|| v.to_string(), str::to_string);
-    crate::model::same_amount(&text(a), &text(b))
+    kubectl_kubeflow_core::model::same_amount(&text(a), &text(b))
 }
 
 /// `Guaranteed` when every container limits cpu and memory and requests equal limits,

@@ -293,7 +293,7 @@ pub fn resource_quota_causes(obj: &Value) -> Vec<(String, String)> {
                 Value::String(s) => s.clone(),
                 other => other.to_string(),
             };
-            crate::model::quota_rules::api_server_causes(k, &value)
+            kubectl_kubeflow_core::model::quota_rules::api_server_causes(k, &value)
         })
         .collect()
 }

@@ -7,11 +7,11 @@ use super::http::Req;
 use super::registry::ResourceInfo;
 use super::status::ApiError;
 
-pub use crate::model::selector::LabelSelector;
+pub use kubectl_kubeflow_core::model::selector::LabelSelector;
 
-impl From<crate::model::selector::SelectorError> for ApiError {
+impl From<kubectl_kubeflow_core::model::selector::SelectorError> for ApiError {
     /// kube answers a malformed `labelSelector` with 400 BadRequest.
-    fn from(e: crate::model::selector::SelectorError) -> Self {
+    fn from(e: kubectl_kubeflow_core::model::selector::SelectorError) -> Self {
         ApiError::bad_request(e.to_string())
     }
 }

@@ -18,7 +18,11 @@ use super::auth::{self, CertificateUser};
 use super::rbac::{self, Decision, RequestAttributes};
 use super::registry;
 use super::status::ApiError;
-use super::{discovery, handlers, openapi, reviews, watch};
+use crate::discovery;
+use crate::handlers;
+use crate::openapi;
+use crate::reviews;
+use crate::watch;
 
 use super::http::{Body, Req, State, Target, error_response, full, json_response};
 
@@ -180,11 +184,11 @@ async fn route(state: &Arc<State>, mut req: Req) -> Result<Response<Body>, ApiEr
         "watch" => watch::watch(state, &req, &target),
         "get" => handlers::get(state, &req, &target),
         "list" => crate::list::list(state, &req, &target),
-        "create" => handlers::create(state, &req, &target),
-        "update" => handlers::update(state, &req, &target),
-        "patch" => handlers::patch(state, &req, &target),
-        "delete" => handlers::delete(state, &req, &target),
-        _ => handlers::delete_collection(state, &req, &target),
+        "create" => crate::writes::create(state, &req, &target),
+        "update" => crate::writes::update(state, &req, &target),
+        "patch" => crate::writes::patch(state, &req, &target),
+        "delete" => crate::deletes::delete(state, &req, &target),
+        _ => crate::deletes::delete_collection(state, &req, &target),
     }
 }
 

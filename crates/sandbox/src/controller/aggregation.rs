@@ -4,8 +4,8 @@
 
 use serde_json::Value;
 
-use crate::model::selector::LabelSelector;
 use crate::store::{GroupResource, Store};
+use kubectl_kubeflow_core::model::selector::LabelSelector;
 
 fn gr() -> GroupResource {
     GroupResource::new("rbac.authorization.k8s.io", "clusterroles")

@@ -66,7 +66,9 @@ pub(super) fn reconcile(store: &mut Store, cfg: &ControllerConfig, name: &str) {
         "controller": true,
         "blockOwnerDeletion": true,
     });
-    if !crate::model::is_dns1123_label(name) || !ensure_namespace(store, name, &owner, &owner_ref) {
+    if !kubectl_kubeflow_core::model::is_dns1123_label(name)
+        || !ensure_namespace(store, name, &owner, &owner_ref)
+    {
         return;
     }
     if store

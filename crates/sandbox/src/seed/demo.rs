@@ -8,9 +8,11 @@
 use serde_json::{Value, json};
 
 use super::{SeedError, SeedUser};
-use crate::manifest::{IstioSettings, LimitRangeDefaults, contributor_pair, limit_range};
-use crate::model::{Email, ProfileName, Role, Subject};
 use crate::store::{GroupResource, Store};
+use kubectl_kubeflow_core::manifest::{
+    IstioSettings, LimitRangeDefaults, contributor_pair, limit_range,
+};
+use kubectl_kubeflow_core::model::{Email, ProfileName, Role, Subject};
 
 /// The demo's email domain.
 pub const DOMAIN: &str = "acme.io";
@@ -324,15 +326,16 @@ fn install_cluster_wide(store: &mut Store) -> Result<(), SeedError> {
     for (subject, role) in [
         (email(PLATFORM_ADMIN).map(Subject::User), Role::Admin),
         (
-            crate::model::GroupName::parse(AUDITORS)
+            kubectl_kubeflow_core::model::GroupName::parse(AUDITORS)
                 .ok()
                 .map(Subject::Group),
             Role::View,
         ),
     ] {
         if let Some(subject) = subject
-            && let Ok(v) =
-                serde_json::to_value(crate::manifest::cluster_role_binding(&subject, role))
+            && let Ok(v) = serde_json::to_value(
+                kubectl_kubeflow_core::manifest::cluster_role_binding(&subject, role),
+            )
         {
             store.create(&crb, None, v)?;
         }
@@ -373,7 +376,7 @@ pub struct DemoProblem {
 }
 
 fn kfam(user: &str, role: Role) -> String {
-    crate::manifest::kfam_binding_name(user, role)
+    kubectl_kubeflow_core::manifest::kfam_binding_name(user, role)
 }
 
 /// Every deliberate problem of the demo seed (the seed's `drift` makes each).
@@ -471,7 +474,12 @@ pub fn demo_problems() -> Vec<DemoProblem> {
 /// unit-tested, so the fallback never shows).
 fn platform_admin_binding() -> String {
     email(PLATFORM_ADMIN)
-        .map(|e| crate::manifest::cluster_role_binding_name(&Subject::User(e), Role::Admin))
+        .map(|e| {
+            kubectl_kubeflow_core::manifest::cluster_role_binding_name(
+                &Subject::User(e),
+                Role::Admin,
+            )
+        })
         .unwrap_or_default()
 }
 
@@ -530,6 +538,6 @@ mod tests {
             Email::parse(u).unwrap();
         }
         Email::parse(PLATFORM_ADMIN).unwrap();
-        crate::model::GroupName::parse(AUDITORS).unwrap();
+        kubectl_kubeflow_core::model::GroupName::parse(AUDITORS).unwrap();
     }
 }

@@ -3,9 +3,9 @@
 
 use serde_json::json;
 
-use crate::manifest::{IstioSettings, contributor_pair};
-use crate::model::{Email, ProfileName, Role, Subject};
 use crate::store::{GroupResource, Store};
+use kubectl_kubeflow_core::manifest::{IstioSettings, contributor_pair};
+use kubectl_kubeflow_core::model::{Email, ProfileName, Role, Subject};
 
 /// Creates the profiles and contributors; the controllers add namespaces and the rest.
 pub fn install(store: &mut Store, n: usize) -> Result<(), super::SeedError> {
