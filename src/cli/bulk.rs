@@ -4,10 +4,11 @@ use std::time::Duration;
 
 use clap::Args;
 
+use super::error::{CliError, CliResult};
+use super::global::GlobalArgs;
 use super::onboard::args::OnboardArgs;
 use super::output::{Confirm, confirm};
 use super::table::render;
-use super::{CliError, CliResult, GlobalArgs};
 use crate::cluster::bulk::{ImportOptions, Outcome, RowResult, check_roster, import};
 use crate::cluster::{Cluster, DryRun};
 use crate::tenancy::roster::{

@@ -2,8 +2,9 @@
 
 use clap::Args;
 
+use super::error::{CliError, CliResult};
+use super::global::GlobalArgs;
 use super::read::{DocOutput, Reads, load_all, print_list};
-use super::{CliError, CliResult, GlobalArgs};
 use crate::tenancy::{Finding, Severity};
 
 /// Flags of `doctor`.

@@ -4,7 +4,8 @@ use std::time::Duration;
 
 use clap::Args;
 
-use crate::cluster::ConnectOptions;
+use super::error::CliError;
+use crate::cluster::{Cluster, ConnectOptions};
 
 /// Flags every kubectl command accepts, with kubectl's names and meanings.
 #[derive(Debug, Clone, Default, Args)]
@@ -103,6 +104,13 @@ pub fn parse_request_timeout(text: &str) -> Result<Duration, String> {
         rest = &rest[unit_len..];
     }
     Ok(total)
+}
+
+/// Connects with kubectl's global flags (`--kubeconfig`, `--context`, `--as`, ...).
+pub(super) async fn connect(global: &GlobalArgs) -> Result<Cluster, CliError> {
+    Ok(Cluster::connect(&global.connect_options())
+        .await
+        .map_err(anyhow::Error::new)?)
 }
 
 #[cfg(test)]

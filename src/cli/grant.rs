@@ -4,8 +4,9 @@
 use anyhow::Context as _;
 use clap::Args;
 
+use super::error::{CliError, CliResult};
+use super::global::{GlobalArgs, connect};
 use super::output::{Confirm, WriteFlags, execute};
-use super::{CliError, CliResult, GlobalArgs, connect};
 use crate::cluster::Cluster;
 use crate::cluster::access::{
     plan_grant, plan_grant_cluster_wide, plan_revoke, plan_revoke_all, plan_revoke_cluster_wide,

@@ -3,8 +3,9 @@
 
 use clap::Args;
 
+use super::error::{CliError, CliResult};
+use super::global::{GlobalArgs, connect};
 use super::output::{Confirm, WriteFlags, execute};
-use super::{CliError, CliResult, GlobalArgs, connect};
 use crate::cluster::ClusterError;
 use crate::journal::{Did, Entry};
 use crate::plan::Action;

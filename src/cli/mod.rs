@@ -8,6 +8,7 @@ mod stdio;
 
 mod bulk;
 mod doctor;
+mod error;
 mod global;
 mod grant;
 mod history;
@@ -40,6 +41,7 @@ use crate::dist::kubectl_complete::{
 };
 use crate::dist::man::{render_man, write_man_pages};
 
+pub use error::{CliError, CliResult, error_text};
 pub use global::{GlobalArgs, parse_request_timeout};
 
 /// Manage Kubeflow profiles, users and permissions.
@@ -129,50 +131,6 @@ pub struct ManArgs {
     /// main page.
     #[arg(long, value_name = "DIR")]
     pub dir: Option<PathBuf>,
-}
-
-/// A failure with the exit code it maps to.
-#[derive(Debug)]
-pub enum CliError {
-    /// Bad input detected before any request: exit 2.
-    Usage(anyhow::Error),
-    /// Anything else: exit 1.
-    Failed(anyhow::Error),
-    /// The command ran and found problems (doctor): exit 3, output already printed.
-    Findings,
-}
-
-impl From<anyhow::Error> for CliError {
-    fn from(e: anyhow::Error) -> Self {
-        CliError::Failed(e)
-    }
-}
-
-/// Result type of the command runners.
-pub type CliResult = Result<(), CliError>;
-
-/// An error and its causes, `: `-separated, each said once: a context that already quotes
-/// its cause (`quota "cpu=abc": quantity "abc" does not ...`) does not get it repeated.
-pub fn error_text(e: &anyhow::Error) -> String {
-    let mut text = String::new();
-    for cause in e.chain() {
-        let said = cause.to_string();
-        if said.is_empty() || text.contains(&said) {
-            continue;
-        }
-        if !text.is_empty() {
-            text.push_str(": ");
-        }
-        text.push_str(&said);
-    }
-    text
-}
-
-/// Connects with kubectl's global flags (`--kubeconfig`, `--context`, `--as`, ...).
-async fn connect(global: &GlobalArgs) -> Result<Cluster, CliError> {
-    Ok(Cluster::connect(&global.connect_options())
-        .await
-        .map_err(anyhow::Error::new)?)
 }
 
 /// The name to show in usage: `kubectl kubeflow` when installed as a kubectl plugin binary.

@@ -2,7 +2,7 @@
 
 use std::io::{BufRead as _, IsTerminal as _, Write as _};
 
-use super::{CliError, CliResult};
+use super::error::{CliError, CliResult};
 use crate::cluster::apply::{ApplyOptions, apply};
 use crate::cluster::onboard::Applied;
 use crate::cluster::{Cluster, DryRun};

@@ -3,9 +3,10 @@
 use anyhow::Context as _;
 use clap::{Args, Subcommand, ValueEnum};
 
+use super::error::{CliError, CliResult};
+use super::global::{GlobalArgs, connect};
 use super::output::{WriteFlags, ask, execute};
 use super::table::render;
-use super::{CliError, CliResult, GlobalArgs, connect};
 use crate::cluster::quota::{QuotaEdit, QuotaPlanError, QuotaReport, plan_quota, show_quota};
 use crate::manifest::{LimitRangeDefaults, OutputFormat, render_objects};
 use crate::model::{ProfileName, Quota, ResourceName};

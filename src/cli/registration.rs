@@ -3,8 +3,9 @@
 use anyhow::Context as _;
 use clap::{Args, Subcommand, ValueEnum};
 
+use super::error::{CliError, CliResult};
+use super::global::{GlobalArgs, connect};
 use super::output::{WriteFlags, execute};
-use super::{CliError, CliResult, GlobalArgs, connect};
 use crate::cluster::registration::{
     DEFAULT_DEPLOYMENT, DEFAULT_NAMESPACE, RegistrationError, plan_registration,
     registration_status,

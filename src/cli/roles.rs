@@ -3,9 +3,10 @@
 use clap::Args;
 use serde::Serialize;
 
+use super::error::{CliError, CliResult};
+use super::global::GlobalArgs;
 use super::read::{ListOutput, load, print_structured};
 use super::table::render;
-use super::{CliError, CliResult, GlobalArgs};
 use crate::model::Role;
 use crate::tenancy::roles::{Added, RoleChart, RolePermissions, verbs_cell};
 

@@ -6,7 +6,7 @@ use std::time::Instant;
 use anyhow::Context as _;
 use clap::Args;
 
-use super::CliResult;
+use super::error::CliResult;
 use crate::sandbox::{Sandbox, SandboxOptions, Seed};
 
 /// Flags of `sandbox`.

@@ -5,7 +5,8 @@ use std::path::PathBuf;
 use anyhow::Context as _;
 use clap::Args;
 
-use super::{CliError, CliResult, GlobalArgs};
+use super::error::{CliError, CliResult};
+use super::global::GlobalArgs;
 use crate::sandbox::{Sandbox, SandboxOptions, Seed};
 
 /// Flags of `tui`.

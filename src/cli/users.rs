@@ -4,9 +4,10 @@
 use clap::{Args, Subcommand};
 use serde::Serialize;
 
+use super::error::{CliError, CliResult};
+use super::global::GlobalArgs;
 use super::read::{DocOutput, ListOutput, Reads, load, print_list, print_structured};
 use super::table::render;
-use super::{CliError, CliResult, GlobalArgs};
 use crate::tenancy::{AccessLevel, Finding, UserRow, list_cell};
 
 /// Flags of `users`.

@@ -4,7 +4,8 @@ use anyhow::Context as _;
 use clap::{Args, ValueEnum};
 use serde_json::json;
 
-use super::{CliError, CliResult, GlobalArgs};
+use super::error::{CliError, CliResult};
+use super::global::GlobalArgs;
 use crate::cluster::Cluster;
 
 /// Output formats of `version`.

@@ -5,8 +5,8 @@ use std::time::Duration;
 
 use clap::Args;
 
+use crate::cli::global::parse_request_timeout;
 use crate::cli::output::WriteFlags;
-use crate::cli::parse_request_timeout;
 
 /// Flags of `onboard`.
 #[derive(Debug, Args)]

@@ -6,8 +6,9 @@ pub(super) mod args;
 
 pub use args::OnboardArgs;
 
+use super::error::{CliError, CliResult};
+use super::global::{GlobalArgs, connect};
 use super::output::{execute_waiting, preview, print_applied};
-use super::{CliError, CliResult, GlobalArgs, connect};
 use crate::cluster::DryRun;
 use crate::cluster::apply::planned;
 use crate::cluster::onboard::{OnboardObjects, plan_onboard};

@@ -12,8 +12,9 @@ use clap::{Args, ValueEnum};
 use serde::Serialize;
 use serde_json::json;
 
+use super::error::{CliError, CliResult};
+use super::global::{GlobalArgs, connect};
 use super::table::render;
-use super::{CliError, CliResult, GlobalArgs, connect};
 use crate::cluster::Cluster;
 use crate::cluster::snapshot::load_kinds;
 use crate::manifest::{OutputFormat, render_objects};
