@@ -5,7 +5,6 @@
 
 mod change_set;
 pub mod command;
-pub mod flow;
 pub mod modal;
 pub mod onboard;
 pub mod preview;

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
-use super::edit::{command as edit_command, flow};
+use super::edit::command as edit_command;
 use super::field::Field;
 use super::keymap::{Action, Context, lookup};
 use super::msg::{Effect, Msg};
@@ -15,6 +15,7 @@ use crate::cluster::watch::LiveEvent;
 use crate::model::Role;
 use crate::tenancy::{Snapshot, Tenancy};
 
+pub(crate) mod flow;
 mod navigate;
 
 use navigate::{mark, navigate};

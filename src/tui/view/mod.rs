@@ -110,7 +110,7 @@ fn render_modal(state: &AppState, frame: &mut Frame, body: Rect, theme: &Theme) 
     match &state.modal {
         Modal::None => {}
         Modal::Help { scroll } => {
-            let why = crate::tui::edit::flow::read_only_reason(state);
+            let why = crate::tui::update::flow::read_only_reason(state);
             overlay::help(frame, body, *scroll, why.as_deref(), theme)
         }
         Modal::Yaml {

@@ -1,4 +1,4 @@
-//! `update` for the editing layer: opening the editors and the role picker, staging
+//! `update` for the editing layer (the editors themselves are `tui::edit`): opening the editors and the role picker, staging
 //! intents (refused when read-only), the staged panel, the preview with its server dry run,
 //! the confirmation, and the answers of the runner (plans, checks, apply outcomes, conflicts
 //! re-staged with a fresh plan).
