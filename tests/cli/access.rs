@@ -95,11 +95,7 @@ async fn grant_replace_and_revoke_pairs() {
         .success()
         .stdout(predicate::str::contains("unchanged"));
     // Another role replaces the pair.
-    cluster
-        .plugin()
-        .args(["grant", &user, "--role", "view", "--profile", &p])
-        .assert()
-        .success();
+    cluster.grant(&user, "view", &p);
     assert!(rbs.get_opt(&edit).await.unwrap().is_none());
     assert!(aps.get_opt(&edit).await.unwrap().is_none());
     rbs.get(&view).await.unwrap();
@@ -252,11 +248,7 @@ async fn cluster_wide_grant_needs_yes_and_revoke_all_removes_everything() {
         .stdout(predicate::str::contains("unchanged"));
 
     // Plus contributor access in a profile; --all removes both kinds.
-    cluster
-        .plugin()
-        .args(["grant", &auditor, "--role", "edit", "--profile", &p])
-        .assert()
-        .success();
+    cluster.grant(&auditor, "edit", &p);
     cluster
         .plugin()
         .args(["revoke", &auditor, "--all"])
@@ -422,11 +414,7 @@ async fn offboard_revokes_everything_and_deletes_owned_profiles_only_when_confir
     )
     .await
     .unwrap();
-    cluster
-        .plugin()
-        .args(["grant", &alice, "--role", "edit", "--profile", &other])
-        .assert()
-        .success();
+    cluster.grant(&alice, "edit", &other);
     cluster
         .plugin()
         .args(["grant", &alice, "--role", "view", "--cluster-wide", "--yes"])
@@ -608,11 +596,7 @@ async fn revoking_a_role_the_user_does_not_have_says_what_they_have() {
     let cluster = TestCluster::start().await;
     let (p, _) = cluster.onboarded("which", &[]).await;
     let user = cluster.email("viewer");
-    cluster
-        .plugin()
-        .args(["grant", &user, "--role", "view", "--profile", &p])
-        .assert()
-        .success();
+    cluster.grant(&user, "view", &p);
     cluster
         .plugin()
         .args(["revoke", &user, "--role", "edit", "--profile", &p])

@@ -151,11 +151,7 @@ async fn the_same_users_role_changed_by_another_admin_is_a_conflict_with_a_fresh
     let cluster = TestCluster::start().await;
     let (p, _) = cluster.onboarded("ctr", &[]).await;
     let bob = cluster.email("bob");
-    cluster
-        .plugin()
-        .args(["grant", &bob, "--role", "view", "--profile", &p])
-        .assert()
-        .success();
+    cluster.grant(&bob, "view", &p);
     let mut tui = Tui::start(&cluster).await;
     // The TUI admin makes bob an admin of p (the view pair goes) ...
     let intent = Intent::Access {
@@ -165,11 +161,7 @@ async fn the_same_users_role_changed_by_another_admin_is_a_conflict_with_a_fresh
     };
     let (id, plan) = tui.plan(&intent).await;
     // ... while another admin makes him an editor instead.
-    cluster
-        .plugin()
-        .args(["grant", &bob, "--role", "edit", "--profile", &p])
-        .assert()
-        .success();
+    cluster.grant(&bob, "edit", &p);
     let fresh = conflicted(tui.apply(id, intent, plan).await);
     let rbs: Api<RoleBinding> = Api::namespaced(cluster.admin.clone(), &p);
     let edit = kfam_binding_name(&bob, Role::Edit);
@@ -258,22 +250,14 @@ async fn the_same_users_role_changed_between_plan_and_apply_on_the_cli_path_conf
     let cluster = TestCluster::start().await;
     let (p, _) = cluster.onboarded("ctc", &[]).await;
     let bob = cluster.email("bob");
-    cluster
-        .plugin()
-        .args(["grant", &bob, "--role", "view", "--profile", &p])
-        .assert()
-        .success();
+    cluster.grant(&bob, "view", &p);
     let lib = cluster.connect().await;
     let profile = ProfileName::parse(&p).unwrap();
     let subject = Subject::User(Email::parse(&bob).unwrap());
     let plan = plan_grant(&lib, &profile, &subject, Role::Admin, false)
         .await
         .unwrap();
-    cluster
-        .plugin()
-        .args(["grant", &bob, "--role", "edit", "--profile", &p])
-        .assert()
-        .success();
+    cluster.grant(&bob, "edit", &p);
     let err = apply(&lib, &plan, ApplyOptions::default())
         .await
         .unwrap_err();

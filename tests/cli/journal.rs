@@ -40,11 +40,7 @@ async fn a_grant_is_recorded_and_undone() {
     let cluster = TestCluster::start().await;
     let (p, _) = cluster.onboarded("jrn", &[]).await;
     let user = cluster.email("bob");
-    cluster
-        .plugin()
-        .args(["grant", &user, "--role", "edit", "--profile", &p])
-        .assert()
-        .success();
+    cluster.grant(&user, "edit", &p);
     let entries = history(&cluster);
     let grant = entries.last().unwrap();
     assert!(
@@ -188,11 +184,7 @@ async fn an_offboard_is_undone_by_recreating_the_access() {
     let cluster = TestCluster::start().await;
     let (p, _) = cluster.onboarded("jro", &[]).await;
     let user = cluster.email("carol");
-    cluster
-        .plugin()
-        .args(["grant", &user, "--role", "view", "--profile", &p])
-        .assert()
-        .success();
+    cluster.grant(&user, "view", &p);
     cluster
         .plugin()
         .args(["offboard", &user])

@@ -223,6 +223,14 @@ impl TestCluster {
         cmd
     }
 
+    /// `grant USER --role ROLE --profile PROFILE` through the plugin, which must succeed.
+    pub fn grant(&self, user: &str, role: &str, profile: &str) {
+        self.plugin()
+            .args(["grant", user, "--role", role, "--profile", profile])
+            .assert()
+            .success();
+    }
+
     /// `bash -c SCRIPT` with `$K` set to the plugin binary (this cluster's kubeconfig and
     /// admin context in `$KUBECONFIG` and `$CTX`), for pipelines as a user types them.
     pub fn shell(&self, script: &str) -> assert_cmd::Command {
