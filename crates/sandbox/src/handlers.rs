@@ -1,6 +1,7 @@
-//! Read handlers (get, list with selectors and pagination) and the helpers every handler
-//! shares: body parsing, type checks, name validation, status-subresource handling and the
-//! presentation of stored objects in the requested version.
+//! GET of one object, and what every handler shares: body parsing, type checks, name,
+//! label and binding validation, `dryRun` and `fieldValidation`, the field manager. LIST is
+//! `list.rs`; the presentation of stored objects in the requested version is
+//! `registry::present`.
 
 use super::registry::present;
 use http::Response;

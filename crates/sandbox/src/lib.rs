@@ -194,7 +194,7 @@ fn seeded_store(opts: &SandboxOptions) -> Result<(Store, Vec<SeedUser>), Sandbox
     controller::reconcile(&mut store, &opts.controller);
     // The seed's deliberate drift happens "while the profile controller was down": the
     // core controllers see it (quota status), the profile controller does not.
-    seed::apply_drift(&mut store, &opts.seed)?;
+    seed::apply_drift(&mut store, &opts.seed, &opts.seed_options)?;
     controller::reconcile(
         &mut store,
         &ControllerConfig {

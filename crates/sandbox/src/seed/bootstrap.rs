@@ -52,7 +52,7 @@ pub const SYSTEM_NAMESPACES: &[&str] = &[
 ];
 
 /// Creates the namespaces, bootstrap roles and bindings, Kubeflow component roles and the
-/// central dashboard. Objects that already exist are left alone.
+/// central dashboard, into an empty store (an object already there is an error).
 pub fn install(store: &mut Store) -> Result<(), super::SeedError> {
     let ns = GroupResource::core("namespaces");
     for name in SYSTEM_NAMESPACES {

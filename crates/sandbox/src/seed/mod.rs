@@ -112,9 +112,10 @@ pub fn apply_seed(
     }
 }
 
-/// The seed's deliberate drift, applied after the controllers settled (see `demo::drift`).
-pub fn apply_drift(store: &mut Store, seed: &Seed) -> Result<(), SeedError> {
-    if *seed == Seed::Demo {
+/// The seed's deliberate drift, applied after the controllers settled (see `demo::drift`);
+/// nothing when [`apply_seed`] installed no organisation (no Profile CRD).
+pub fn apply_drift(store: &mut Store, seed: &Seed, opts: &SeedOptions) -> Result<(), SeedError> {
+    if opts.profile_crd && *seed == Seed::Demo {
         demo::drift(store)?;
     }
     Ok(())

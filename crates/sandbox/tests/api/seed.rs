@@ -425,3 +425,40 @@ async fn rules_review_lists_what_the_bootstrap_policy_grants() {
         assert!(sa_urls.contains(&u.to_string()), "{u}: {sa}");
     }
 }
+
+/// The demo seed with a CRD missing (`sandbox --seed demo --without-profile-crd` or
+/// `--without-istio-crd`) still starts: without the Profile CRD there is no organisation to
+/// drift, and without Istio's there are no policies, only the rest of the demo.
+#[tokio::test]
+async fn the_demo_seed_starts_without_either_crd() {
+    use kubectl_kubeflow_sandbox::SeedOptions;
+    for (profile_crd, istio_crd) in [(false, true), (true, false), (false, false)] {
+        let options = SandboxOptions {
+            seed: Seed::Demo,
+            seed_options: SeedOptions {
+                profile_crd,
+                istio_crd,
+            },
+            ..SandboxOptions::default()
+        };
+        let sb = Sandbox::start(options)
+            .await
+            .unwrap_or_else(|e| panic!("profile CRD {profile_crd}, Istio CRD {istio_crd}: {e}"));
+        let client = sb.client_for("sandbox-admin").await.unwrap();
+        let namespaces: Api<DynamicObject> = Api::all_with(client, &resource("Namespace"));
+        let names: Vec<String> = namespaces
+            .list(&ListParams::default())
+            .await
+            .unwrap()
+            .items
+            .into_iter()
+            .filter_map(|n| n.metadata.name)
+            .collect();
+        assert_eq!(
+            names.iter().any(|n| n == "vision"),
+            profile_crd,
+            "team namespaces exist exactly when the Profile CRD does: {names:?}"
+        );
+        sb.shutdown().await;
+    }
+}
