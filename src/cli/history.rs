@@ -162,28 +162,24 @@ fn print_entry(e: &Entry) {
 /// `kubectl kubeflow undo`.
 pub async fn undo(global: &GlobalArgs, args: UndoArgs) -> CliResult {
     let cluster = connect(global).await?;
-    let id = match args.id {
-        Some(id) => id,
-        None => cluster
-            .newest_journal_id()
-            .map_err(|e| CliError::Usage(e.into()))?,
-    };
-    let entry = cluster.journal_entry(id).map_err(|e| match e {
+    let entry = cluster.journal_entry(args.id).map_err(|e| match e {
         ClusterError::NoChangeSet { .. } => CliError::Usage(anyhow::anyhow!(
             "{e}; `kubectl kubeflow history` lists them"
         )),
-        e => CliError::Usage(e.into()),
+        ClusterError::NothingRecorded { .. } => CliError::Usage(e.into()),
+        e => journal_failed(e),
     })?;
+    let id = entry.id;
     errln!(
         "Undoing change set {id} ({}), applied {} by {}",
         entry.command,
         entry.time,
         entry.user.as_deref().unwrap_or("<unknown>")
     );
-    let live = cluster.live_objects(&entry).await.map_err(|e| {
+    let inverse = cluster.undo_plan(&entry).await.map_err(|e| {
         CliError::Failed(anyhow::Error::new(e).context("reading the objects it changed"))
     })?;
-    let plan = match crate::journal::undo::inverse(&entry, &live) {
+    let plan = match inverse {
         Ok(plan) => plan,
         Err(refusals) => {
             let text = crate::journal::undo::refused(id, &refusals);

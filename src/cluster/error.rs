@@ -113,6 +113,15 @@ pub enum ClusterError {
         /// Why (the flag, or what the identity check said).
         reason: String,
     },
+    /// The journal cannot be read, or this session keeps none (no state directory).
+    #[error(transparent)]
+    Journal(#[from] crate::journal::JournalError),
+    /// The journal is empty: nothing to undo.
+    #[error("nothing to undo: no change was recorded for context {context:?}")]
+    NothingRecorded {
+        /// Context name.
+        context: String,
+    },
     /// The journal holds no change set with this id.
     #[error("the journal of context {context:?} has no change set {id}")]
     NoChangeSet {

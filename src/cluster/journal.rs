@@ -107,45 +107,31 @@ impl Cluster {
         Ok(live)
     }
 
-    /// The plan undoing journal entry `id`: [`undo::inverse`] on the objects as they are now.
+    /// The plan undoing `entry`: [`undo::inverse`] on the objects as they are now.
     pub async fn undo_plan(
         &self,
-        id: u64,
+        entry: &crate::journal::Entry,
     ) -> Result<Result<Plan, Vec<undo::Refusal>>, ClusterError> {
-        let entry = self.journal_entry(id)?;
-        let live = self.live_objects(&entry).await?;
-        Ok(undo::inverse(&entry, &live))
+        let live = self.live_objects(entry).await?;
+        Ok(undo::inverse(entry, &live))
     }
 
-    /// The id of the newest change set of this cluster's journal ("nothing to undo" when
-    /// there is none).
-    pub fn newest_journal_id(&self) -> Result<u64, ClusterError> {
+    /// Change set `id` of this cluster's journal, or the newest when `None`, from one read of
+    /// the journal (a torn last line is skipped, so "newest" is the newest readable).
+    pub fn journal_entry(&self, id: Option<u64>) -> Result<crate::journal::Entry, ClusterError> {
         let journal = self
             .journal()
-            .ok_or_else(|| ClusterError::Other("no journal is kept for this session".into()))?;
-        journal
-            .newest_id()
-            .map_err(|e| ClusterError::Other(e.to_string()))?
-            .ok_or_else(|| {
-                ClusterError::Other(format!(
-                    "nothing to undo: no change was recorded for context {:?}",
-                    self.context()
-                ))
-            })
-    }
-
-    /// Entry `id` of this cluster's journal.
-    pub fn journal_entry(&self, id: u64) -> Result<crate::journal::Entry, ClusterError> {
-        let journal = self
-            .journal()
-            .ok_or_else(|| ClusterError::Other("no journal is kept for this session".into()))?;
-        journal
-            .entry(id)
-            .map_err(|e| ClusterError::Other(e.to_string()))?
-            .ok_or_else(|| ClusterError::NoChangeSet {
-                context: self.context().to_string(),
-                id,
-            })
+            .ok_or(crate::journal::JournalError::NoStateDir)?;
+        let (entries, _) = journal.entries()?;
+        let found = match id {
+            Some(id) => entries.into_iter().find(|e| e.id == id),
+            None => entries.into_iter().last(),
+        };
+        let context = self.context().to_string();
+        found.ok_or(match id {
+            Some(id) => ClusterError::NoChangeSet { context, id },
+            None => ClusterError::NothingRecorded { context },
+        })
     }
 }
 

@@ -182,18 +182,6 @@ impl Journal {
         read_entries(&self.path)
     }
 
-    /// The id of the newest entry (`None` for an empty journal), read from the lines' leading
-    /// ids without parsing the entries.
-    pub fn newest_id(&self) -> Result<Option<u64>, JournalError> {
-        let (count, max) = scan_ids(&self.path)?;
-        Ok((count > 0).then_some(max))
-    }
-
-    /// One entry by id.
-    pub fn entry(&self, id: u64) -> Result<Option<Entry>, JournalError> {
-        Ok(self.entries()?.0.into_iter().find(|e| e.id == id))
-    }
-
     /// Appends `new` with the next id and the current time; returns the id. Holds an
     /// exclusive lock on the journal's lock file for the whole read-append-trim.
     pub fn append(&self, new: NewEntry) -> Result<u64, JournalError> {
@@ -306,15 +294,16 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let journal = Journal::in_dir(&dir.path().join("j"), "ctx");
         assert_eq!(journal.entries().unwrap().0, Vec::new());
-        assert_eq!(journal.newest_id().unwrap(), None);
+        assert_eq!(journal.entries().unwrap().0.last().map(|e| e.id), None);
         assert_eq!(journal.append(new_entry("one")).unwrap(), 1);
         assert_eq!(journal.append(new_entry("two")).unwrap(), 2);
-        assert_eq!(journal.newest_id().unwrap(), Some(2));
+        assert_eq!(journal.entries().unwrap().0.last().map(|e| e.id), Some(2));
         let (entries, unreadable) = journal.entries().unwrap();
         assert_eq!(unreadable, 0);
         let commands: Vec<_> = entries.iter().map(|e| e.command.as_str()).collect();
         assert_eq!(commands, ["one", "two"]);
-        assert_eq!(journal.entry(2).unwrap().unwrap().command, "two");
+        let (entries, _) = journal.entries().unwrap();
+        assert_eq!(entries.iter().find(|e| e.id == 2).unwrap().command, "two");
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;

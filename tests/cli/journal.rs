@@ -266,6 +266,17 @@ async fn a_bulk_import_is_one_change_set_and_bad_ids_are_input_errors() {
         .assert()
         .code(2)
         .stderr(predicate::str::contains("no change set 999"));
+    // Without a state directory there is no journal: a failure (exit 1) saying how to get one.
+    for args in [&["undo"][..], &["history"][..]] {
+        cluster
+            .plugin()
+            .env_remove("XDG_STATE_HOME")
+            .env_remove("HOME")
+            .args(args)
+            .assert()
+            .code(1)
+            .stderr(predicate::str::contains("set XDG_STATE_HOME or HOME"));
+    }
     cluster.cleanup().await;
 }
 

@@ -183,22 +183,22 @@ async fn plan_replace(cluster: &Cluster, before: &Value, after: &Value) -> Resul
 /// The inverse of journal change set `id` (the newest when `None`), or why it cannot be
 /// undone with each object's diff.
 async fn plan_undo(cluster: &Cluster, id: Option<u64>) -> Result<Plan, Failure> {
-    let not_found = |e: crate::cluster::ClusterError| match e {
-        crate::cluster::ClusterError::NoChangeSet { .. } => {
+    use crate::cluster::ClusterError;
+    let entry = cluster.journal_entry(id).map_err(|e| match e {
+        ClusterError::NoChangeSet { .. } => {
             Failure::new(FailureKind::NotFound, format!("{e}; :history lists them"))
         }
-        crate::cluster::ClusterError::Other(m) => Failure::new(FailureKind::NotFound, m),
+        ClusterError::NothingRecorded { .. } => Failure::new(FailureKind::NotFound, e.to_string()),
         e => Failure::from(&e),
-    };
-    let id = match id {
-        Some(id) => id,
-        None => cluster.newest_journal_id().map_err(not_found)?,
-    };
-    let result = cluster.undo_plan(id).await.map_err(not_found)?;
+    })?;
+    let result = cluster
+        .undo_plan(&entry)
+        .await
+        .map_err(|e| Failure::from(&e))?;
     result.map_err(|refusals| {
         Failure::new(
             FailureKind::Conflict,
-            crate::journal::undo::refused(id, &refusals),
+            crate::journal::undo::refused(entry.id, &refusals),
         )
     })
 }
