@@ -100,7 +100,13 @@ const RESOURCES: [&str; Kind::ALL.len()] = {
 };
 
 /// Index of the AuthorizationPolicy watch in [`RESOURCES`].
-const POLICIES: usize = 5;
+const POLICIES: usize = {
+    let mut i = 0;
+    while !matches!(Kind::ALL[i], Kind::AuthorizationPolicy) {
+        i += 1;
+    }
+    i
+};
 
 /// While a watch is failing, how often to check whether the server answers again.
 const PROBE_EVERY: Duration = Duration::from_secs(2);

@@ -73,10 +73,13 @@ fn access_header(state: &AppState, window: &Window, theme: &Theme) -> Line<'stat
         format!("{:<user_w$} ", "USER"),
         theme.header(),
     )];
-    for (c, p) in state.table().headers.iter().enumerate() {
-        if !(window.first..window.end).contains(&c) {
-            continue;
-        }
+    let headers = &state.table().headers;
+    for (c, p) in headers
+        .iter()
+        .enumerate()
+        .take(window.end)
+        .skip(window.first)
+    {
         let short: String = p.chars().take(CELL - 1).collect();
         let style = if c == state.access_col {
             theme.header().patch(theme.column())

@@ -16,6 +16,7 @@ use ratatui::widgets::{Block, Borders, Paragraph, Row as TRow, Table as TTable, 
 use super::keymap::hints;
 use super::state::{AppState, Connection, Data, Input, Modal, ReadOnly, Scope, Table, ViewKind};
 use super::update::contexts;
+use crate::tenancy::Kind;
 use theme::Theme;
 
 /// Below this the UI shows a "too small" message instead of a broken layout.
@@ -138,28 +139,28 @@ fn render_modal(state: &AppState, frame: &mut Frame, body: Rect, theme: &Theme) 
 }
 
 /// The lists this view needs.
-fn needs(view: ViewKind) -> &'static [&'static str] {
+fn needs(view: ViewKind) -> &'static [Kind] {
     match view {
         ViewKind::Profiles => &[
-            "namespaces",
-            "rolebindings.rbac.authorization.k8s.io",
-            "authorizationpolicies.security.istio.io",
-            "resourcequotas",
-            "limitranges",
+            Kind::Namespace,
+            Kind::RoleBinding,
+            Kind::AuthorizationPolicy,
+            Kind::ResourceQuota,
+            Kind::LimitRange,
         ],
         ViewKind::Users | ViewKind::Access => &[
-            "rolebindings.rbac.authorization.k8s.io",
-            "clusterrolebindings.rbac.authorization.k8s.io",
-            "authorizationpolicies.security.istio.io",
+            Kind::RoleBinding,
+            Kind::ClusterRoleBinding,
+            Kind::AuthorizationPolicy,
         ],
-        ViewKind::Roles => &["clusterroles.rbac.authorization.k8s.io"],
+        ViewKind::Roles => &[Kind::ClusterRole],
         ViewKind::Doctor => &[
-            "namespaces",
-            "rolebindings.rbac.authorization.k8s.io",
-            "clusterrolebindings.rbac.authorization.k8s.io",
-            "authorizationpolicies.security.istio.io",
-            "resourcequotas",
-            "limitranges",
+            Kind::Namespace,
+            Kind::RoleBinding,
+            Kind::ClusterRoleBinding,
+            Kind::AuthorizationPolicy,
+            Kind::ResourceQuota,
+            Kind::LimitRange,
         ],
     }
 }
@@ -169,7 +170,7 @@ fn forbidden_note(view: ViewKind, forbidden: &[(String, String)]) -> Option<Stri
     let missing: Vec<&str> = forbidden
         .iter()
         .map(|(r, _)| r.as_str())
-        .filter(|r| needs(view).contains(r))
+        .filter(|r| needs(view).iter().any(|k| k.resource() == *r))
         .collect();
     (!missing.is_empty()).then(|| {
         format!(
