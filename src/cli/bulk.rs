@@ -65,7 +65,7 @@ pub async fn onboard_from(global: &GlobalArgs, args: &OnboardArgs) -> CliResult 
             true => RosterFormat::sniff(&text),
             false => RosterFormat::from_path(path),
         });
-    let parsed = parse_roster_rows_as(&text, format, args.user_id_format.into());
+    let parsed = parse_roster_rows_as(&text, format, args.user_id_format);
     for w in &parsed.warnings {
         errln!("Warning: {shown} {w}");
     }

@@ -12,7 +12,7 @@ use crate::cluster::access::{
     plan_grant, plan_grant_cluster_wide, plan_revoke, plan_revoke_all, plan_revoke_cluster_wide,
 };
 use crate::cluster::offboard::plan_offboard;
-use crate::model::{Email, GroupName, ProfileName, Role, Subject};
+use crate::model::{GroupName, ProfileName, Role, Subject, UserIdFormat};
 use crate::plan::Plan;
 
 /// Who gets access: an email (positional), `group:NAME` (as in the roster) or `--group NAME`.
@@ -29,31 +29,6 @@ pub struct Who {
     /// header carries usernames or service accounts (`alice`, `system:serviceaccount:ns:sa`).
     #[arg(long, value_enum, default_value_t = UserIdFormat::Email)]
     pub user_id_format: UserIdFormat,
-}
-
-/// How a user identity given on the command line is checked.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum UserIdFormat {
-    /// An email address, as the central dashboard requires.
-    Email,
-    /// Any login identity without whitespace (a username, a service account).
-    Any,
-}
-
-impl UserIdFormat {
-    /// Parses a user identity in this format.
-    pub fn parse(self, input: &str) -> Result<Email, crate::model::EmailError> {
-        crate::model::UserIdFormat::from(self).parse(input)
-    }
-}
-
-impl From<UserIdFormat> for crate::model::UserIdFormat {
-    fn from(f: UserIdFormat) -> Self {
-        match f {
-            UserIdFormat::Email => crate::model::UserIdFormat::Email,
-            UserIdFormat::Any => crate::model::UserIdFormat::Any,
-        }
-    }
 }
 
 impl Who {

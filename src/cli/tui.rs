@@ -22,8 +22,8 @@ pub struct TuiArgs {
     pub readonly: bool,
     /// What a user typed in forms and commands is: `email`, or `any` login identity for
     /// deployments whose login header carries usernames or service accounts.
-    #[arg(long, value_enum, default_value_t = crate::cli::grant::UserIdFormat::Email)]
-    pub user_id_format: crate::cli::grant::UserIdFormat,
+    #[arg(long, value_enum, default_value_t = crate::model::UserIdFormat::Email)]
+    pub user_id_format: crate::model::UserIdFormat,
 }
 
 /// Flags of `demo`.
@@ -65,13 +65,9 @@ fn need_terminal() -> CliResult {
 /// `kubectl kubeflow tui`.
 pub async fn tui(global: &GlobalArgs, args: TuiArgs) -> CliResult {
     need_terminal()?;
-    crate::tui::run(
-        global.connect_options(),
-        args.readonly,
-        args.user_id_format.into(),
-    )
-    .await
-    .map_err(io)
+    crate::tui::run(global.connect_options(), args.readonly, args.user_id_format)
+        .await
+        .map_err(io)
 }
 
 /// `kubectl kubeflow demo`.

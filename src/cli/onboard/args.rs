@@ -49,8 +49,8 @@ pub struct OnboardArgs {
     /// What the owner is: `email` (checked as an address), or `any` for deployments whose
     /// login header carries usernames or service accounts; the profile name is then derived
     /// from the whole identity. With --from, applies to every row's user.
-    #[arg(long, value_enum, default_value_t = crate::cli::grant::UserIdFormat::Email)]
-    pub user_id_format: crate::cli::grant::UserIdFormat,
+    #[arg(long, value_enum, default_value_t = crate::model::UserIdFormat::Email)]
+    pub user_id_format: crate::model::UserIdFormat,
     /// Quota: total CPU (key `cpu`), e.g. 8 or 7500m.
     #[arg(long, value_name = "QUANTITY")]
     pub cpu: Option<String>,

@@ -174,17 +174,16 @@ impl Email {
     }
 }
 
-/// What any user identity must be: non-empty, no whitespace or control characters, at most
-/// [`MAX_EMAIL_LEN`] bytes.
 /// How user identities are checked: as email addresses (the default, what the central
 /// dashboard requires) or as any login identity (`--user-id-format=any`: usernames and
 /// service accounts, for deployments whose login header is not an email).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[cfg_attr(feature = "clap", derive(clap::ValueEnum))]
 pub enum UserIdFormat {
-    /// An email address.
+    /// An email address, as the central dashboard requires.
     #[default]
     Email,
-    /// Any login identity without whitespace or control characters.
+    /// Any login identity without whitespace (a username, a service account).
     Any,
 }
 
@@ -198,6 +197,8 @@ impl UserIdFormat {
     }
 }
 
+/// What any user identity must be: non-empty, no whitespace or control characters, at most
+/// [`MAX_EMAIL_LEN`] bytes.
 fn check_plain(input: &str) -> Result<(), EmailError> {
     if input.is_empty() {
         return Err(EmailError::Empty);
