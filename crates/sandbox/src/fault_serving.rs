@@ -92,12 +92,7 @@ fn gone() -> Response<Body> {
     let mut line = serde_json::to_vec(&serde_json::json!({"type": "ERROR", "object": status}))
         .unwrap_or_default();
     line.push(b'\n');
-    let mut resp = Response::new(full(line));
-    resp.headers_mut().insert(
-        http::header::CONTENT_TYPE,
-        http::HeaderValue::from_static("application/json"),
-    );
-    resp
+    crate::http::bytes_response(200, line)
 }
 
 /// Handles one request under the sandbox's fault table; `Err` closes the connection.

@@ -71,9 +71,10 @@ pub fn list(state: &State, req: &Req, t: &Target) -> Result<Response<Body>, ApiE
     {
         return Err(ApiError::gone(EXPIRED_CONTINUE));
     }
-    let (items, next) = page(&store, t, &filter, limit, cont.as_ref());
+    let gr = t.info.gr();
+    let (items, next) = page(&store, t, &gr, &filter, limit, cont.as_ref());
     let unfiltered = filter.labels.0.is_empty() && filter.fields.0.is_empty();
-    let meta = list_meta(&store, t, next, cont.as_ref(), items.len(), unfiltered);
+    let meta = list_meta(&store, t, &gr, next, cont.as_ref(), items.len(), unfiltered);
     if table::wants_table(req) {
         let presented: Vec<Value> = items.iter().map(|(_, o)| present(&t.info, o)).collect();
         drop(store);
@@ -95,7 +96,7 @@ pub fn list(state: &State, req: &Req, t: &Target) -> Result<Response<Body>, ApiE
             &json!({"kind": "PartialObjectMetadataList", "apiVersion": "meta.k8s.io/v1", "metadata": meta, "items": partials}),
         ));
     }
-    let buf = encode_list(&store, t, meta, &items)?;
+    let buf = encode_list(&store, t, &gr, meta, &items)?;
     drop(store);
     Ok(crate::http::bytes_response(200, buf))
 }
@@ -105,6 +106,7 @@ pub fn list(state: &State, req: &Req, t: &Target) -> Result<Response<Body>, ApiE
 fn page<'a>(
     store: &'a Store,
     t: &'a Target,
+    gr: &GroupResource,
     filter: &Filter,
     limit: usize,
     cont: Option<&ContinueToken>,
@@ -116,7 +118,7 @@ fn page<'a>(
     });
     let mut items: Vec<Item<'a>> = Vec::new();
     let mut next = None;
-    for (key, obj) in store.list_after(&t.info.gr(), t.namespace.as_deref(), after) {
+    for (key, obj) in store.list_after(gr, t.namespace.as_deref(), after) {
         if !filter.matches(obj) {
             continue;
         }
@@ -134,6 +136,7 @@ fn page<'a>(
 fn list_meta(
     store: &Store,
     t: &Target,
+    gr: &GroupResource,
     next: Option<String>,
     cont: Option<&ContinueToken>,
     count: usize,
@@ -148,7 +151,7 @@ fn list_meta(
         // The count is the total less what the pages so far held (counting what is left
         // would make a list of n objects cost n²/limit).
         if unfiltered {
-            let total = store.count(&t.info.gr(), t.namespace.as_deref());
+            let total = store.count(gr, t.namespace.as_deref());
             meta.insert(
                 "remainingItemCount".into(),
                 json!(total.saturating_sub(sent)),
@@ -164,6 +167,7 @@ fn list_meta(
 fn encode_list(
     store: &Store,
     t: &Target,
+    gr: &GroupResource,
     meta: serde_json::Map<String, Value>,
     items: &[Item<'_>],
 ) -> Result<Vec<u8>, ApiError> {
@@ -174,7 +178,6 @@ fn encode_list(
     buf.extend_from_slice(b",\"items\":[");
     let failed =
         |e: serde_json::Error| ApiError::internal(format!("encoding the list failed: {e}"));
-    let gr: GroupResource = t.info.gr();
     for (i, (key, obj)) in items.iter().enumerate() {
         if i > 0 {
             buf.push(b',');
@@ -183,7 +186,7 @@ fn encode_list(
             && obj.get("kind").and_then(Value::as_str) == Some(t.info.kind.as_str());
         if same {
             let bytes = store
-                .encoded(&gr, key, obj, !t.info.custom)
+                .encoded(gr, key, obj, !t.info.custom)
                 .map_err(failed)?;
             buf.extend_from_slice(&bytes);
         } else if t.info.custom {

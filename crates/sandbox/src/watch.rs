@@ -18,7 +18,7 @@ use super::registry::ResourceInfo;
 use super::registry::present;
 use super::selectors::Filter;
 use super::status::ApiError;
-use super::store::{Store, StoreEvent};
+use super::store::{GroupResource, Store, StoreEvent};
 
 /// How often a watch with allowWatchBookmarks receives a BOOKMARK.
 pub const BOOKMARK_INTERVAL: Duration = Duration::from_secs(1);
@@ -56,6 +56,8 @@ impl Spec {
 
 struct Spec {
     info: ResourceInfo,
+    /// `info.gr()`, compared with every store event.
+    gr: GroupResource,
     namespace: Option<String>,
     name: Option<String>,
     filter: Filter,
@@ -79,10 +81,13 @@ impl Spec {
     /// Whether the event's object is in scope (resource, namespace, name) regardless of
     /// selectors.
     fn in_scope(&self, ev: &StoreEvent) -> bool {
-        if ev.gr != self.info.gr() {
-            return false;
-        }
-        let meta = &ev.object["metadata"];
+        ev.gr == self.gr && self.in_place(&ev.object)
+    }
+
+    /// Whether a stored object of the watched resource is in the namespace and has the name
+    /// the watch asks for.
+    fn in_place(&self, obj: &Value) -> bool {
+        let meta = &obj["metadata"];
         if let Some(ns) = &self.namespace
             && meta["namespace"].as_str() != Some(ns)
         {
@@ -98,6 +103,11 @@ impl Spec {
 
     fn wants(&self, ev: &StoreEvent) -> bool {
         self.in_scope(ev) && self.filter.matches(&ev.object)
+    }
+
+    /// [`Self::wants`] for an object already listed from the watched resource.
+    fn selects(&self, obj: &Value) -> bool {
+        self.in_place(obj) && self.filter.matches(obj)
     }
 
     /// Translates a store event for this watcher: objects entering the selection become
@@ -168,7 +178,7 @@ pub fn watch(state: &State, req: &Req, t: &Target) -> Result<Response<Body>, Api
         let store = state.lock();
         let now = store.resource_version();
         let known = store
-            .list(&spec.info.gr(), spec.namespace.as_deref())
+            .list(&spec.gr, spec.namespace.as_deref())
             .into_iter()
             .filter(|obj| spec.filter.matches(obj))
             .map(key)
@@ -176,7 +186,7 @@ pub fn watch(state: &State, req: &Req, t: &Target) -> Result<Response<Body>, Api
         let initial = match req.q("resourceVersion") {
             // Not from a version: the current objects first, as ADDED.
             None | Some("0") => {
-                let mut events = current_objects(&store, &spec, now);
+                let mut events = current_objects(&store, &spec);
                 if send_initial && bookmarks {
                     events.push(spec.bookmark(now, true));
                 }
@@ -187,7 +197,7 @@ pub fn watch(state: &State, req: &Req, t: &Target) -> Result<Response<Body>, Api
                     ApiError::bad_request(format!("invalid resource version {rv:?}"))
                 })?;
                 if send_initial {
-                    let mut events = current_objects(&store, &spec, now);
+                    let mut events = current_objects(&store, &spec);
                     if bookmarks {
                         events.push(spec.bookmark(now, true));
                     }
@@ -222,6 +232,7 @@ fn spec_of(req: &Req, t: &Target) -> Result<Spec, ApiError> {
         && super::negotiate::protobuf_kind(&t.info.kind);
     Ok(Spec {
         info: t.info.clone(),
+        gr: t.info.gr(),
         namespace: t.namespace.clone(),
         name: t.name.clone(),
         filter: Filter::from_req(req, &t.info)?,
@@ -232,20 +243,13 @@ fn spec_of(req: &Req, t: &Target) -> Result<Spec, ApiError> {
 }
 
 /// The objects the watch selects, now, as ADDED events.
-fn current_objects(store: &Store, spec: &Spec, now: u64) -> Vec<Value> {
-    let mut events = Vec::new();
-    for obj in store.list(&spec.info.gr(), spec.namespace.as_deref()) {
-        let ev = StoreEvent {
-            rv: now,
-            gr: spec.info.gr(),
-            event_type: "ADDED",
-            object: obj.clone(),
-        };
-        if spec.wants(&ev) {
-            events.push(spec.event("ADDED", obj));
-        }
-    }
-    events
+fn current_objects(store: &Store, spec: &Spec) -> Vec<Value> {
+    store
+        .list(&spec.gr, spec.namespace.as_deref())
+        .into_iter()
+        .filter(|obj| spec.selects(obj))
+        .map(|obj| spec.event("ADDED", obj))
+        .collect()
 }
 
 /// The events after `since` the watch selects, or one ERROR (410 Gone) when `since` is

@@ -9,9 +9,7 @@ use serde_json::{Value, json};
 
 use super::{SeedError, SeedUser};
 use crate::store::{GroupResource, Store};
-use kubectl_kubeflow_core::manifest::{
-    IstioSettings, LimitRangeDefaults, contributor_pair, limit_range,
-};
+use kubectl_kubeflow_core::manifest::{LimitRangeDefaults, limit_range};
 use kubectl_kubeflow_core::model::{Email, ProfileName, Role, Subject};
 
 /// The demo's email domain.
@@ -185,28 +183,6 @@ fn profile(name: &str, owner: &str, hard: &[(&str, &str)]) -> Value {
 }
 
 /// Creates a contributor pair; returns the (shared) object name.
-fn contribute(store: &mut Store, ns: &str, user: &str, role: Role) -> Result<String, SeedError> {
-    let invalid = |e: String| SeedError::Invalid(format!("contributor {user} of {ns}: {e}"));
-    let profile = ProfileName::parse(ns).map_err(|e| invalid(e.to_string()))?;
-    let user = email(user).ok_or_else(|| invalid("not an email".into()))?;
-    let pair = contributor_pair(
-        &profile,
-        &Subject::User(user),
-        role,
-        &IstioSettings::default(),
-    )
-    .map_err(|e| invalid(e.to_string()))?;
-    let rb = serde_json::to_value(&pair.role_binding).map_err(|e| invalid(e.to_string()))?;
-    let ap = serde_json::to_value(&pair.policy).map_err(|e| invalid(e.to_string()))?;
-    let name = rb["metadata"]["name"]
-        .as_str()
-        .unwrap_or_default()
-        .to_string();
-    store.create(&rbac("rolebindings"), Some(ns), rb)?;
-    store.create(&policies(), Some(ns), ap)?;
-    Ok(name)
-}
-
 fn rbac(resource: &str) -> GroupResource {
     GroupResource::new("rbac.authorization.k8s.io", resource)
 }
@@ -239,8 +215,8 @@ pub fn install(store: &mut Store) -> Result<Vec<SeedUser>, SeedError> {
     let users = users();
     install_profiles(store, &users)?;
     install_team_contents(store, &users)?;
-    contribute(store, "recsys", COLLIDING[0], Role::Edit)?;
-    contribute(store, "fraud", COLLIDING[1], Role::View)?;
+    super::contribute(store, "recsys", COLLIDING[0], Role::Edit)?;
+    super::contribute(store, "fraud", COLLIDING[1], Role::View)?;
     install_cluster_wide(store)?;
     Ok(personas(&users))
 }
@@ -301,7 +277,7 @@ fn install_team_contents(store: &mut Store, users: &[String]) -> Result<(), Seed
     // put contributors, pods and LimitRanges in place before the controllers run.
     for team in TEAMS {
         for (member, role) in team.members {
-            contribute(store, team.name, &users[*member], *role)?;
+            super::contribute(store, team.name, &users[*member], *role)?;
         }
         for (n, (cpu, memory, gpu)) in team.pods.iter().enumerate() {
             store.create(
@@ -492,7 +468,7 @@ pub fn drift(store: &mut Store) -> Result<(), SeedError> {
     let rbs = rbac("rolebindings");
     store.delete(&policies(), Some("vision"), &kfam(&users[24], Role::Edit))?;
     // A policy whose binding someone removed by hand.
-    let name = contribute(store, "nlp", "former.intern@acme.io", Role::Edit)?;
+    let name = super::contribute(store, "nlp", "former.intern@acme.io", Role::Edit)?;
     store.delete(&rbs, Some("nlp"), &name)?;
     // A second subject added to a contributor binding (breaks KFAM's listing).
     let name = kfam(&users[28], Role::Edit);

@@ -10,6 +10,8 @@ mod scale;
 use super::crds;
 use super::store::{GroupResource, Store};
 pub use demo::{DemoProblem, demo_problems};
+use kubectl_kubeflow_core::manifest::{IstioSettings, contributor_pair};
+use kubectl_kubeflow_core::model::{Email, ProfileName, Role, Subject};
 
 /// Which data set to load.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -73,6 +75,28 @@ pub enum SeedError {
     /// A seed value did not make a valid Kubeflow object.
     #[error("seeding the sandbox: {0}")]
     Invalid(String),
+}
+
+/// A contributor as KFAM makes one: `user`'s RoleBinding and AuthorizationPolicy with
+/// `role` in profile `ns`. Returns the pair's name.
+fn contribute(store: &mut Store, ns: &str, user: &str, role: Role) -> Result<String, SeedError> {
+    let invalid = |e: String| SeedError::Invalid(format!("contributor {user} of {ns}: {e}"));
+    let profile = ProfileName::parse(ns).map_err(|e| invalid(e.to_string()))?;
+    let user = Email::parse(user).map_err(|e| invalid(e.to_string()))?;
+    let istio = IstioSettings::default();
+    let pair = contributor_pair(&profile, &Subject::User(user), role, &istio)
+        .map_err(|e| invalid(e.to_string()))?;
+    let rb = serde_json::to_value(&pair.role_binding).map_err(|e| invalid(e.to_string()))?;
+    let ap = serde_json::to_value(&pair.policy).map_err(|e| invalid(e.to_string()))?;
+    let name = rb["metadata"]["name"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    let rbs = GroupResource::new("rbac.authorization.k8s.io", "rolebindings");
+    store.create(&rbs, Some(ns), rb)?;
+    let aps = GroupResource::new("security.istio.io", "authorizationpolicies");
+    store.create(&aps, Some(ns), ap)?;
+    Ok(name)
 }
 
 /// Fills the store: system namespaces and bootstrap RBAC, the CRDs the options ask for, the

@@ -4,16 +4,11 @@
 use serde_json::json;
 
 use crate::store::{GroupResource, Store};
-use kubectl_kubeflow_core::manifest::{IstioSettings, contributor_pair};
-use kubectl_kubeflow_core::model::{Email, ProfileName, Role, Subject};
+use kubectl_kubeflow_core::model::Role;
 
 /// Creates the profiles and contributors; the controllers add namespaces and the rest.
 pub fn install(store: &mut Store, n: usize) -> Result<(), super::SeedError> {
-    let invalid = |e: String| super::SeedError::Invalid(e);
     let profiles = GroupResource::new("kubeflow.org", "profiles");
-    let rbs = GroupResource::new("rbac.authorization.k8s.io", "rolebindings");
-    let aps = GroupResource::new("security.istio.io", "authorizationpolicies");
-    let istio = IstioSettings::default();
     for i in 1..=n {
         let name = format!("team-{i:05}");
         let owner = format!("owner{i:05}@scale.example");
@@ -22,17 +17,9 @@ pub fn install(store: &mut Store, n: usize) -> Result<(), super::SeedError> {
             "spec": {"owner": {"apiGroup": "rbac.authorization.k8s.io", "kind": "User", "name": owner},
                 "resourceQuotaSpec": {"hard": {"cpu": "8", "memory": "32Gi"}}},
         }))?;
-        let profile = ProfileName::parse(&name).map_err(|e| invalid(e.to_string()))?;
         for (k, role) in [(0, Role::Admin), (1, Role::Edit), (2, Role::View)] {
             let member = format!("member{:05}@scale.example", (i * 3 + k) % (n * 2).max(1));
-            let email = Email::parse(&member).map_err(|e| invalid(e.to_string()))?;
-            let pair = contributor_pair(&profile, &Subject::User(email), role, &istio)
-                .map_err(|e| invalid(e.to_string()))?;
-            let rb =
-                serde_json::to_value(&pair.role_binding).map_err(|e| invalid(e.to_string()))?;
-            let ap = serde_json::to_value(&pair.policy).map_err(|e| invalid(e.to_string()))?;
-            store.create(&rbs, Some(&name), rb)?;
-            store.create(&aps, Some(&name), ap)?;
+            super::contribute(store, &name, &member, role)?;
         }
     }
     Ok(())

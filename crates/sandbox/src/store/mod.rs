@@ -70,7 +70,7 @@ fn meta_str<'a>(obj: &'a Value, field: &str) -> Option<&'a str> {
     obj.get("metadata")?.get(field)?.as_str()
 }
 
-fn set_meta(obj: &mut Value, field: &str, value: Value) {
+pub(crate) fn set_meta(obj: &mut Value, field: &str, value: Value) {
     if !obj.is_object() {
         return;
     }

@@ -14,13 +14,6 @@ use crate::schema;
 use crate::status::ApiError;
 use crate::store::{GroupResource, Store};
 
-pub(super) fn set_meta(obj: &mut Value, k: &str, v: Value) {
-    if !obj.get("metadata").is_some_and(Value::is_object) {
-        obj["metadata"] = json!({});
-    }
-    obj["metadata"][k] = v;
-}
-
 /// Defaults and status reset applied to new objects, as kube's create strategies do.
 pub(super) fn prepare_new(info: &ResourceInfo, obj: &mut Value) {
     if info.has_status
@@ -235,4 +228,15 @@ pub(super) fn commit_update(
     let out = store.update(&gr, t.namespace.as_deref(), obj)?;
     controller::reconcile(store, &state.cfg);
     Ok(out)
+}
+
+/// 400 unless the object in the body has the name the URL gives.
+pub(super) fn same_name(obj: &Value, name: &str) -> Result<(), ApiError> {
+    if name_of(obj) == name {
+        return Ok(());
+    }
+    Err(ApiError::bad_request(format!(
+        "the name of the object ({}) does not match the name on the URL ({name})",
+        name_of(obj)
+    )))
 }

@@ -21,10 +21,11 @@ use crate::http::{Body, Req, State, Target, json_response};
 use crate::registry::ResourceInfo;
 use crate::registry::present;
 use crate::status::ApiError;
+use crate::store::set_meta;
 
 use commit::{
     apply_schema, check_namespace, commit_create, commit_update, namespace_exists, prepare_new,
-    random_suffix, set_meta, split_status, with_warnings,
+    random_suffix, same_name, split_status, with_warnings,
 };
 
 /// POST: create (201), 409 AlreadyExists, 404 for a missing namespace, 422 for bad names.
@@ -107,13 +108,10 @@ pub fn update(state: &State, req: &Req, t: &Target) -> Result<Response<Body>, Ap
     let mut obj = decode_body(req)?;
     check_type(&t.info, &obj)?;
     check_namespace(t, &mut obj)?;
-    let body_name = name_of(&obj).to_string();
-    if body_name.is_empty() {
+    if name_of(&obj).is_empty() {
         set_meta(&mut obj, "name", json!(url_name));
-    } else if body_name != url_name {
-        return Err(ApiError::bad_request(format!(
-            "the name of the object ({body_name}) does not match the name on the URL ({url_name})"
-        )));
+    } else {
+        same_name(&obj, &url_name)?;
     }
     let mut store = state.lock();
     let gr = t.info.gr();

@@ -13,11 +13,11 @@ use crate::patch::{self, PatchKind};
 use crate::rbac;
 use crate::registry::present;
 use crate::status::ApiError;
-use crate::store::{GroupResource, Store};
+use crate::store::{GroupResource, Store, set_meta};
 
 use super::commit::{
     apply_schema, check_namespace, commit_create, commit_update, namespace_exists, prepare_new,
-    set_meta, split_status, with_warnings,
+    same_name, split_status, with_warnings,
 };
 
 /// PATCH in any of the four formats; apply creates missing objects (201).
@@ -125,16 +125,6 @@ fn patch_options(req: &Req, kind: PatchKind) -> Result<(bool, String), ApiError>
 }
 
 /// 400 when an object's name is not the one in the URL.
-fn same_name(obj: &Value, name: &str) -> Result<(), ApiError> {
-    if name_of(obj) == name {
-        return Ok(());
-    }
-    Err(ApiError::bad_request(format!(
-        "the name of the object ({}) does not match the name on the URL ({name})",
-        name_of(obj)
-    )))
-}
-
 /// How a server-side apply was asked for.
 struct Applied<'a> {
     manager: &'a str,
