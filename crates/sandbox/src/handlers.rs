@@ -11,7 +11,7 @@ use super::http::{Body, Req, State, Target, json_response};
 use super::registry::ResourceInfo;
 use super::status::ApiError;
 use super::table;
-use kubectl_kubeflow_core::model::selector_parse::is_label_value;
+use kubectl_kubeflow_core::model::is_label_value;
 
 /// Parses a request body as JSON, falling back to YAML (apply bodies); 400 when neither.
 pub fn parse_body(body: &[u8]) -> Result<Value, ApiError> {

@@ -174,8 +174,8 @@ pub struct OnboardForm {
 }
 
 impl OnboardForm {
-    /// An empty form offering `presets`.
-    pub fn new(presets: Vec<Preset>) -> Self {
+    /// An empty form offering `presets`, checking users in `ids`.
+    pub fn new(presets: Vec<Preset>, ids: UserIdFormat) -> Self {
         OnboardForm {
             email: Field::default(),
             profile: Field::default(),
@@ -189,7 +189,7 @@ impl OnboardForm {
             error: None,
             editor: None,
             issues: Vec::new(),
-            ids: UserIdFormat::Email,
+            ids,
         }
     }
 

@@ -101,14 +101,11 @@ impl Runner {
                 move |c, _| async move { fetch_for_edit(&c, &object).await },
                 move |result| Msg::EditReady { result },
             ),
-            Effect::History => {
-                let (cluster, tx, _) = self.parts();
-                let result = match cluster {
-                    Some(c) => history_lines(&c),
-                    None => Err(not_connected()),
-                };
-                let _ = tx.send(Msg::HistoryReady { result });
-            }
+            // Reading the journal file is work too: off the UI loop like the rest.
+            Effect::History => self.answer(
+                move |c, _| async move { history_lines(&c) },
+                move |result| Msg::HistoryReady { result },
+            ),
             Effect::Apply { items } => {
                 let (cluster, tx, cache) = self.parts();
                 tokio::spawn(async move {

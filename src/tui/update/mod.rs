@@ -266,24 +266,8 @@ fn on_overlay(state: &mut AppState, action: Action) -> Vec<Effect> {
 }
 
 fn on_action(state: &mut AppState, action: Action) -> Vec<Effect> {
-    // The edit keys stay in the key table and the help, and say here why they refuse.
-    let edits = matches!(
-        action,
-        Action::EditQuota
-            | Action::SetRole
-            | Action::Onboard
-            | Action::Offboard
-            | Action::AddContributor
-            | Action::EditYaml
-            | Action::Fix
-            | Action::FixAll
-    );
-    if edits {
-        if let Some(reason) = flow::read_only_reason(state) {
-            state.status = Some(reason);
-            return Vec::new();
-        }
-        return on_edit(state, action);
+    if let Some(effects) = on_edit(state, action) {
+        return effects;
     }
     match action {
         Action::Quit if !state.staged.is_empty() => {
@@ -324,19 +308,30 @@ fn on_action(state: &mut AppState, action: Action) -> Vec<Effect> {
     Vec::new()
 }
 
-/// The keys that open an editor or stage a change (the cluster is writable).
-fn on_edit(state: &mut AppState, action: Action) -> Vec<Effect> {
-    match action {
-        Action::EditQuota => flow::open_quota_editor(state),
-        Action::SetRole => flow::open_role_picker(state),
-        Action::Onboard => flow::open_onboard(state),
-        Action::Offboard => return flow::open_danger(state),
-        Action::AddContributor => flow::open_contributor(state),
-        Action::EditYaml => return flow::open_yaml_edit(state),
-        Action::Fix => return flow::stage_fixes(state, false),
-        Action::FixAll => return flow::stage_fixes(state, true),
-        _ => {}
+/// The keys that open an editor or stage a change; `None` for any other key. While edits
+/// are refused, the keys stay in the key table and the help and say here why.
+fn on_edit(state: &mut AppState, action: Action) -> Option<Vec<Effect>> {
+    let open: fn(&mut AppState) -> Vec<Effect> = match action {
+        Action::EditQuota => |s| opened(flow::open_quota_editor, s),
+        Action::SetRole => |s| opened(flow::open_role_picker, s),
+        Action::Onboard => |s| opened(flow::open_onboard, s),
+        Action::AddContributor => |s| opened(flow::open_contributor, s),
+        Action::Offboard => flow::open_danger,
+        Action::EditYaml => flow::open_yaml_edit,
+        Action::Fix => |s| flow::stage_fixes(s, false),
+        Action::FixAll => |s| flow::stage_fixes(s, true),
+        _ => return None,
+    };
+    if let Some(reason) = flow::read_only_reason(state) {
+        state.status = Some(reason);
+        return Some(Vec::new());
     }
+    Some(open(state))
+}
+
+/// An editor that opens without starting any I/O.
+fn opened(open: fn(&mut AppState), state: &mut AppState) -> Vec<Effect> {
+    open(state);
     Vec::new()
 }
 

@@ -50,7 +50,7 @@ pub mod quota;
 pub mod quota_rules;
 pub mod role;
 pub mod selector;
-pub mod selector_parse;
+mod selector_parse;
 pub mod subject;
 
 pub use email::{Email, EmailError, UserIdFormat};
@@ -60,4 +60,5 @@ pub use profile_name::{ProfileName, ProfileNameError, is_dns1123_label};
 pub use quantity::{Quantity, QuantityError, QuantityFormat, same_amount};
 pub use quota::{Quota, QuotaError, ResourceName};
 pub use role::{Role, RoleError};
+pub use selector_parse::is_label_value;
 pub use subject::{GroupName, GroupNameError, Subject};

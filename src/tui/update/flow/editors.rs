@@ -119,8 +119,7 @@ pub fn name_taken(state: &AppState, email: &str, name: &str) -> Option<String> {
 
 /// `n`: opens the onboarding form.
 pub fn open_onboard(state: &mut AppState) {
-    let mut form = OnboardForm::new(state.presets.clone());
-    form.ids = state.user_ids;
+    let form = OnboardForm::new(state.presets.clone(), state.user_ids);
     state.modal = Modal::Onboard(Box::new(form));
 }
 
