@@ -5,7 +5,6 @@ use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use super::Identity;
-use crate::manifest::kfam_user_stem;
 use crate::tenancy::doctor::Finding;
 use crate::tenancy::snapshot::Space;
 use crate::tenancy::{
@@ -125,10 +124,6 @@ pub(super) fn bound(s: &Space) -> Vec<String> {
     out.sort();
     out.dedup();
     out
-}
-
-pub(super) fn stem(identity: &str) -> String {
-    kfam_user_stem(identity)
 }
 
 /// Why a contributor has access: the `via` of the Users view.

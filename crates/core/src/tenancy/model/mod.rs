@@ -9,7 +9,7 @@ use std::sync::Arc;
 
 mod derive;
 
-use derive::{bound, health, profile_row, reached, stem, via};
+use derive::{bound, health, profile_row, reached, via};
 
 use super::doctor::{self, Finding, checks};
 use super::snapshot::{Snapshot, Touched};
@@ -17,7 +17,7 @@ use super::{
     AccessLevel, ClusterWide, ProfileAccess, ProfileRow, RoleChart, SubjectKind, Tenancy, UserRow,
     name_of,
 };
-use crate::manifest::Collision;
+use crate::manifest::{Collision, kfam_user_stem};
 use crate::model::Role;
 
 /// An identity as the Users view lists it.
@@ -221,7 +221,7 @@ impl Model {
     /// Counts an identity in or out of its KFAM stem; true when the set of identities of a
     /// stem changed in a way that can change collisions.
     fn count_stem(&mut self, identity: &str, delta: i32) -> bool {
-        let key = stem(identity);
+        let key = kfam_user_stem(identity);
         let group = self.stems.entry(key.clone()).or_default();
         let before = group.len();
         match group.iter().position(|(n, _)| n == identity) {
